@@ -1,0 +1,9 @@
+"""sen2cor: an open Python re-implementation of ESA's Sen2Cor 2.12.04 Level-2A processor."""
+
+__version__ = "0.1.0"
+
+#: The Sen2Cor release whose behaviour, names and outputs this package reproduces.
+SEN2COR_VERSION = "2.12.04"
+
+#: Range of Level-1C product specification (PSD) versions accepted as input.
+PSD_MIN, PSD_MAX = "14.2", "15.1"

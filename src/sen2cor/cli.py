@@ -1,0 +1,151 @@
+"""``L2A_Process``: the command line of Sen2Cor 2.12.04 (manual §3.3.1, §3.3.2).
+
+Thin by design: parse and check the options, then hand over to :mod:`sen2cor.processing`.
+Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from sen2cor import PSD_MAX, PSD_MIN, SEN2COR_VERSION
+from sen2cor.errors import Sen2CorError
+
+log = logging.getLogger(__name__)
+
+EXIT_SUCCESS = 0
+EXIT_FAILURE = 1
+
+MODES = ("generate_datastrip", "process_tile")
+CENTRE_PATTERN = re.compile(r"^[A-Z_]{4}$")
+BASELINE_PATTERN = re.compile(r"^\d\d\.\d\d$")
+
+DESCRIPTION = (
+    f"Sen2Cor. Version: {SEN2COR_VERSION} (open Python re-implementation), "
+    f"supporting Level-1C product version {PSD_MIN} - {PSD_MAX}."
+)
+
+
+class UsageError(Sen2CorError):
+    """A command-line option is missing or malformed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Sen2Cor's exit code: a usage error exits with 1, not 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILURE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The option set of Sen2Cor 2.12.04, names and help as in the manual."""
+    p = _Parser(prog="L2A_Process", description=DESCRIPTION)
+    p.add_argument("input_dir", nargs="?", help="Directory of Level-1C input (Toolbox mode; mandatory there)")
+    p.add_argument("--mode", choices=MODES, metavar="MODE", help="Mode: generate_datastrip, process_tile")
+    p.add_argument("--resolution", type=int, choices=(10, 20, 60),
+                   help="Target resolution, can be 10, 20 or 60m. If omitted, only 20 and 10m resolutions "
+                        "will be processed (plus 60m by downsampling when Downsample_20_to_60 is TRUE)")
+    p.add_argument("--datastrip", help="Datastrip folder (L1C for generate_datastrip, L2A for process_tile)")
+    p.add_argument("--tile", help="Tile folder (L1C tile, process_tile mode)")
+    p.add_argument("--output_dir", help="Output directory (default: the parent directory of the input)")
+    p.add_argument("--work_dir", help="Work directory")
+    p.add_argument("--img_database_dir", help="Database directory for L1C input images")
+    p.add_argument("--res_database_dir", help="Database directory for results and temporary products")
+    p.add_argument("--processing_centre", help='Processing centre as regex: ^[A-Z_]{4}$, e.g. "SGS_"')
+    p.add_argument("--archiving_centre", help='Archiving centre as regex: ^[A-Z_]{4}$, e.g. "SGS_"')
+    p.add_argument("--processing_baseline",
+                   help='Processing baseline in the format: "dd.dd", where d=[0:9]')
+    p.add_argument("--raw", action="store_true", help="Export raw images in rawl format with ENVI hdr")
+    p.add_argument("--tif", action="store_true", help="Export raw images in TIFF format instead of JPEG-2000")
+    p.add_argument("--sc_only", action="store_true",
+                   help="Performs only the scene classification at 60 or 20m resolution")
+    p.add_argument("--sc_classic", action="store_true", help="Performs scene classification in Sen2Cor 2.9 mode")
+    p.add_argument("--sc_cog", action="store_true", help="Export SCL image in COG format instead of JPEG_2000")
+    p.add_argument("--cr_only", action="store_true",
+                   help="Performs only the creation of the L2A product tree, no processing")
+    p.add_argument("--debug", action="store_true", help="Performs in debug mode")
+    p.add_argument("--GIP_L2A", help="Select the user GIPP")
+    p.add_argument("--GIP_L2A_SC", help="Select the scene classification GIPP")
+    p.add_argument("--GIP_L2A_AC", help="Select the atmospheric correction GIPP")
+    p.add_argument("--GIP_L2A_PB", help="Select the processing baseline GIPP")
+    return p
+
+
+def _absolute(path: str | None) -> Path | None:
+    """Relative paths resolve against the current directory, as Sen2Cor does."""
+    return None if path is None else Path(path).expanduser().absolute()
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Cross-option rules argparse cannot express; raises UsageError naming the option."""
+    for name in ("processing_centre", "archiving_centre"):
+        value = getattr(args, name)
+        if value is not None and not CENTRE_PATTERN.match(value):
+            raise UsageError(f"--{name} {value!r} is invalid: expected 4 characters matching ^[A-Z_]{{4}}$, "
+                             f'e.g. "SGS_"')
+    if args.processing_baseline is not None and not BASELINE_PATTERN.match(args.processing_baseline):
+        raise UsageError(f"--processing_baseline {args.processing_baseline!r} is invalid: expected the format "
+                         f'"dd.dd", e.g. "05.11"')
+    if args.mode is None:
+        if args.input_dir is None:
+            raise UsageError("input_dir is mandatory in Toolbox mode (no --mode given)")
+    elif args.mode == "generate_datastrip":
+        missing = [f"--{n}" for n in ("datastrip", "processing_centre", "archiving_centre", "output_dir")
+                   if getattr(args, n) is None]
+        if missing:
+            raise UsageError(f"--mode generate_datastrip requires {', '.join(missing)}")
+    elif args.mode == "process_tile":
+        missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(args, n) is None]
+        if missing:
+            raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
+    if args.raw and args.tif:
+        raise UsageError("--raw and --tif are exclusive: choose one image export format")
+
+
+def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
+    """Make every path option absolute; default output_dir is the parent of input_dir."""
+    resolved = argparse.Namespace(**vars(args))
+    for name in ("input_dir", "datastrip", "tile", "output_dir", "work_dir", "img_database_dir",
+                 "res_database_dir"):
+        setattr(resolved, name, _absolute(getattr(args, name)))
+    if resolved.output_dir is None and resolved.input_dir is not None:
+        resolved.output_dir = resolved.input_dir.parent
+    return resolved
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``L2A_Process`` and ``python -m sen2cor``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_arguments(args)
+        args = resolve_paths(args)
+        from sen2cor.processing import run_from_arguments  # heavy imports only after parsing
+
+        return run_from_arguments(args)
+    except Sen2CorError as exc:
+        _report_failure(exc, args.debug)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _report_failure(Sen2CorError("interrupted by the user"), args.debug)
+        return EXIT_FAILURE
+
+
+def _report_failure(exc: BaseException, debug: bool) -> None:
+    """One readable line on stderr and in the log (traceback only in the log, at debug level)."""
+    message = f"L2A_Process: error: {exc}"
+    root = logging.getLogger()
+    if root.handlers:
+        log.error("%s", exc)
+        log.debug("traceback", exc_info=exc)
+    if not any(getattr(h, "stream", None) is sys.stderr for h in root.handlers):
+        print(message, file=sys.stderr)
+    if debug and not root.handlers:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)

@@ -1,0 +1,36 @@
+"""Exception tree. Callers may catch ours or the builtin each one also derives from."""
+
+
+class Sen2CorError(Exception):
+    """Base of every error the processor reports; the CLI turns it into exit code 1."""
+
+
+class ConfigError(Sen2CorError, ValueError):
+    """A GIPP file or a command-line option is invalid (names file, element, value, allowed values)."""
+
+
+class ProductError(Sen2CorError):
+    """The input product is not a usable Level-1C (or L2A datastrip) product."""
+
+
+class ProductReadError(ProductError, OSError):
+    """A file of the product is missing, unreadable or corrupt."""
+
+
+class MissingBandError(ProductError, KeyError):
+    """A band was requested that has not been staged or does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class OutputError(Sen2CorError, OSError):
+    """The output product cannot be written (permissions, disk full, ...)."""
+
+
+class DemError(Sen2CorError):
+    """The DEM could not be found, fetched or prepared (fatal with Force_Exit_On_DEM_Error TRUE)."""
+
+
+class LutError(Sen2CorError):
+    """Radiative-transfer look-up tables are missing or inconsistent."""
