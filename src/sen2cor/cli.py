@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
-from pathlib import Path
+from dataclasses import replace
 from typing import NoReturn, Sequence
 
 from sen2cor import PSD_MAX, PSD_MIN, SEN2COR_VERSION
+from sen2cor.config.options import MODES, RunOptions
 from sen2cor.errors import Sen2CorError
 
 log = logging.getLogger(__name__)
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
-
-MODES = ("generate_datastrip", "process_tile")
-CENTRE_PATTERN = re.compile(r"^[A-Z_]{4}$")
-BASELINE_PATTERN = re.compile(r"^\d\d\.\d\d$")
 
 DESCRIPTION = (
     f"Sen2Cor. Version: {SEN2COR_VERSION} (open Python re-implementation), "
@@ -76,46 +72,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _absolute(path: str | None) -> Path | None:
-    """Relative paths resolve against the current directory, as Sen2Cor does."""
-    return None if path is None else Path(path).expanduser().absolute()
+def options_from(args: argparse.Namespace) -> RunOptions:
+    """RunOptions with absolute paths (relative ones against the current directory, as Sen2Cor) and
+    output_dir defaulting to the parent directory of input_dir. Single values are checked there."""
+    options = RunOptions.from_namespace(args).resolve_paths()
+    if options.output_dir is None and options.input_dir is not None:
+        options = replace(options, output_dir=options.input_dir.parent)
+    return options
 
 
-def check_arguments(args: argparse.Namespace) -> None:
-    """Cross-option rules argparse cannot express; raises UsageError naming the option."""
-    for name in ("processing_centre", "archiving_centre"):
-        value = getattr(args, name)
-        if value is not None and not CENTRE_PATTERN.match(value):
-            raise UsageError(f"--{name} {value!r} is invalid: expected 4 characters matching ^[A-Z_]{{4}}$, "
-                             f'e.g. "SGS_"')
-    if args.processing_baseline is not None and not BASELINE_PATTERN.match(args.processing_baseline):
-        raise UsageError(f"--processing_baseline {args.processing_baseline!r} is invalid: expected the format "
-                         f'"dd.dd", e.g. "05.11"')
-    if args.mode is None:
-        if args.input_dir is None:
+def check_arguments(options: RunOptions) -> None:
+    """Cross-option rules of the command line; raises UsageError naming the options."""
+    if options.mode is None:
+        if options.input_dir is None:
             raise UsageError("input_dir is mandatory in Toolbox mode (no --mode given)")
-    elif args.mode == "generate_datastrip":
+    elif options.mode == "generate_datastrip":
         missing = [f"--{n}" for n in ("datastrip", "processing_centre", "archiving_centre", "output_dir")
-                   if getattr(args, n) is None]
+                   if getattr(options, n) is None]
         if missing:
             raise UsageError(f"--mode generate_datastrip requires {', '.join(missing)}")
-    elif args.mode == "process_tile":
-        missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(args, n) is None]
+    elif options.mode == "process_tile":
+        missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(options, n) is None]
         if missing:
             raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
-    if args.raw and args.tif:
+    if options.raw and options.tif:
         raise UsageError("--raw and --tif are exclusive: choose one image export format")
-
-
-def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
-    """Make every path option absolute; default output_dir is the parent of input_dir."""
-    resolved = argparse.Namespace(**vars(args))
-    for name in ("input_dir", "datastrip", "tile", "output_dir", "work_dir", "img_database_dir",
-                 "res_database_dir"):
-        setattr(resolved, name, _absolute(getattr(args, name)))
-    if resolved.output_dir is None and resolved.input_dir is not None:
-        resolved.output_dir = resolved.input_dir.parent
-    return resolved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,29 +104,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        check_arguments(args)
-        args = resolve_paths(args)
-        from sen2cor.processing import run_from_arguments  # heavy imports only after parsing
+        options = options_from(args)
+        check_arguments(options)
+        from sen2cor.processing import run  # heavy imports only after parsing
 
-        return run_from_arguments(args)
+        return run(options)
     except Sen2CorError as exc:
         _report_failure(exc, args.debug)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         _report_failure(Sen2CorError("interrupted by the user"), args.debug)
         return EXIT_FAILURE
+    finally:
+        from sen2cor.logging_setup import close_logging
+
+        close_logging()
 
 
 def _report_failure(exc: BaseException, debug: bool) -> None:
-    """One readable line on stderr and in the log (traceback only in the log, at debug level)."""
-    message = f"L2A_Process: error: {exc}"
-    root = logging.getLogger()
-    if root.handlers:
+    """One readable line on stderr and in the run's log (the traceback goes to the log at debug level)."""
+    if logging.getLogger("sen2cor").handlers:  # the run's console + report handlers are attached
         log.error("%s", exc)
         log.debug("traceback", exc_info=exc)
-    if not any(getattr(h, "stream", None) is sys.stderr for h in root.handlers):
-        print(message, file=sys.stderr)
-    if debug and not root.handlers:
-        import traceback
+    else:
+        print(f"L2A_Process: error: {exc}", file=sys.stderr)
+        if debug:
+            import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
+            traceback.print_exception(exc, file=sys.stderr)

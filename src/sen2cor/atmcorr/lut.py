@@ -1,0 +1,266 @@
+"""Radiative-transfer look-up tables: loading and vectorised multilinear interpolation.
+
+One :class:`LutTable` holds, per band, the atmospheric functions on Sen2Cor's grid
+(sun zenith, view zenith, relative azimuth, elevation, visibility, water vapour) for one
+spacecraft / season / aerosol / ozone selection.  Two sources fill it:
+
+* ``source="6s"`` (default): the project's 6S spectral tables in ``luts/``, integrated over each
+  band with the product's SRF (or the packaged one) and cached on disk;
+* ``source="atm"``: Sen2Cor's own ``.atm`` files from a directory (``atm_reader``).
+
+:meth:`LutTable.interpolate` returns :class:`AtmosphericFunctions` with the same fields for
+both.  Units: reflectances and transmittances unitless, radiance mW cm-2 sr-1 um-1,
+irradiance mW cm-2 um-1 (Sen2Cor's LUT units), solar irradiance W m-2 um-1.
+Transmittances include gas absorption along their path (``gas_transmittance`` is the two-way
+gas factor they contain, for information).  Forward model for a uniform Lambertian surface:
+
+    rho_toa = path_reflectance + T_down * T_up * rho / (1 - spherical_albedo * rho)
+    T_down = t_down_dir + t_down_dif,  T_up = t_up_dir + t_up_dif
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from itertools import product as corners
+
+import numpy as np
+
+from sen2cor.atmcorr import grid
+from sen2cor.errors import LutError
+
+log = logging.getLogger(__name__)
+
+AXES = ("sza_deg", "vza_deg", "raa_deg", "elevation_km", "visibility_km", "water_vapour_cm")
+NATIVE_6S = ("path_reflectance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
+             "spherical_albedo", "gas_transmittance")
+NATIVE_ATM = ("path_radiance", "edift", "e0t", "t_up_dir", "t_up_dif", "spherical_albedo")
+#: Highest elevation reached by linear extrapolation of the last LUT segment (Sen2Cor: 3.5 km).
+MAX_ELEVATION_KM = 3.5
+
+
+@dataclass(frozen=True)
+class AtmosphericFunctions:
+    """Per-band atmospheric functions; every array has shape (nbands, *query_shape)."""
+
+    bands: tuple[str, ...]
+    path_reflectance: np.ndarray
+    path_radiance: np.ndarray          # mW cm-2 sr-1 um-1
+    t_down_dir: np.ndarray
+    t_down_dif: np.ndarray
+    t_up_dir: np.ndarray
+    t_up_dif: np.ndarray
+    spherical_albedo: np.ndarray
+    gas_transmittance: np.ndarray      # two-way, already inside the transmittances (NaN for .atm)
+    e0t: np.ndarray                    # Sen2Cor E0t: E0 * T_sun * T_up, mW cm-2 um-1
+    edift: np.ndarray                  # Sen2Cor Edift: diffuse irradiance at ground * T_up, mW cm-2 um-1
+    solar_irradiance: np.ndarray       # W m-2 um-1, shape (nbands, 1, ...) broadcastable
+
+    def toa_reflectance(self, surface_reflectance: np.ndarray) -> np.ndarray:
+        """TOA reflectance of a uniform Lambertian surface of reflectance ``surface_reflectance``."""
+        t = (self.t_down_dir + self.t_down_dif) * (self.t_up_dir + self.t_up_dif)
+        rho = np.asarray(surface_reflectance)
+        return self.path_reflectance + t * rho / (1.0 - self.spherical_albedo * rho)
+
+    def surface_reflectance(self, toa_reflectance: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`toa_reflectance` (uniform surface, no adjacency)."""
+        t = (self.t_down_dir + self.t_down_dif) * (self.t_up_dir + self.t_up_dif)
+        y = np.asarray(toa_reflectance) - self.path_reflectance
+        return y / (t + self.spherical_albedo * y)
+
+
+@dataclass(frozen=True)
+class LutTable:
+    """Atmospheric functions on a regular grid.
+
+    ``values[q]`` has shape (nbands, nsza, nvza, nraa, nelevation, nvisibility, nwater_vapour).
+    ``kind`` is "6s" (quantities NATIVE_6S) or "atm" (NATIVE_ATM).  Axes carry their units.
+    """
+
+    kind: str
+    bands: tuple[str, ...]
+    sza_deg: np.ndarray
+    vza_deg: np.ndarray
+    raa_deg: np.ndarray
+    elevation_km: np.ndarray
+    visibility_km: np.ndarray
+    water_vapour_cm: np.ndarray
+    values: dict[str, np.ndarray]
+    solar_irradiance_w_m2_um: np.ndarray          # (nbands,)
+    description: dict = field(default_factory=dict)
+
+    def interpolate(self, sza_deg, vza_deg, raa_deg, elevation_km, visibility_km=None, water_vapour_cm=None, *,
+                    aot550=None, bands: tuple[str, ...] | None = None, e0_w_m2_um=None,
+                    visibility_axis: str = "aot") -> AtmosphericFunctions:
+        """Multilinear interpolation at broadcastable query arrays (degrees, km, cm).
+
+        Give ``visibility_km`` or ``aot550`` (AOT at the query elevation, converted with
+        Sen2Cor's relation).  ``water_vapour_cm`` is the sea-level column (None: the grid's
+        only or middle level).  Scalars are interpolated first (cheap: the usual per-cell
+        geometry), arrays by 2**k corner weights.  Queries are clamped to the grid as Sen2Cor
+        does, except elevation, extrapolated linearly up to 3.5 km.  ``visibility_axis="aot"``
+        interpolates linearly in sea-level AOT550 (close to Sen2Cor's optical-depth re-mapping),
+        ``"km"`` linearly in visibility.  ``e0_w_m2_um`` (nbands,) replaces the table's solar
+        irradiance (e.g. SOLAR_IRRADIANCE of the product) in the radiance conversions.
+        """
+        if visibility_km is None:
+            if aot550 is None:
+                raise LutError("interpolate needs visibility_km or aot550")
+            visibility_km = grid.aot550_to_visibility(aot550, np.clip(elevation_km, 0.0, MAX_ELEVATION_KM))
+        if water_vapour_cm is None:
+            water_vapour_cm = self.water_vapour_cm[len(self.water_vapour_cm) // 2]
+        table = self if bands is None else self.select_bands(bands)
+        queries = [np.asarray(q, dtype=np.float64) for q in
+                   (sza_deg, vza_deg, raa_deg, elevation_km, visibility_km, water_vapour_cm)]
+        native = table._interpolate_native(queries, visibility_axis)
+        shape = np.broadcast_shapes(*(q.shape for q in queries))
+        e0 = table.solar_irradiance_w_m2_um if e0_w_m2_um is None else np.asarray(e0_w_m2_um, dtype=np.float64)
+        e0 = e0.reshape((-1,) + (1,) * len(shape))
+        mu_s = np.cos(np.deg2rad(np.clip(queries[0], 0.0, 89.0)))
+        mu_v = np.cos(np.deg2rad(np.clip(queries[1], 0.0, 89.0)))
+        complete = _complete_6s if table.kind == "6s" else _complete_atm
+        return complete(table.bands, {k: np.broadcast_to(v, (len(table.bands),) + shape) for k, v in native.items()},
+                        mu_s, mu_v, e0)
+
+    def select_bands(self, bands: tuple[str, ...]) -> "LutTable":
+        """The same table restricted to ``bands`` (in that order)."""
+        missing = [b for b in bands if b not in self.bands]
+        if missing:
+            raise LutError(f"bands {missing} not in the LUT (has {', '.join(self.bands)})")
+        idx = [self.bands.index(b) for b in bands]
+        return replace(self, bands=tuple(bands), values={k: v[idx] for k, v in self.values.items()},
+                       solar_irradiance_w_m2_um=self.solar_irradiance_w_m2_um[idx])
+
+    def _coordinates(self, axis: int, visibility_axis: str) -> np.ndarray:
+        nodes = getattr(self, AXES[axis]).astype(np.float64)
+        if axis == 4 and visibility_axis == "aot":
+            return -grid.visibility_to_aot550(nodes, 0.0)     # negated: ascending with visibility
+        return nodes
+
+    def _interpolate_native(self, queries: list[np.ndarray], visibility_axis: str) -> dict[str, np.ndarray]:
+        arrays = dict(self.values)
+        positions = []
+        for axis, q in enumerate(queries):
+            coords = self._coordinates(axis, visibility_axis)
+            if axis == 4 and visibility_axis == "aot":
+                q = -grid.visibility_to_aot550(np.clip(q, self.visibility_km[0], self.visibility_km[-1]), 0.0)
+            i0, frac = _segment(coords, q, extrapolate_to=MAX_ELEVATION_KM if axis == 3 else None)
+            positions.append((i0, frac))
+        # Scalar queries: contract those axes first (the table shrinks, arrays are untouched).
+        array_axes = []
+        for axis in reversed(range(len(AXES))):
+            i0, frac = positions[axis]
+            if i0.ndim == 0:
+                arrays = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
+            else:
+                array_axes.insert(0, axis)
+        if not array_axes:
+            return {k: v.astype(np.float64) for k, v in arrays.items()}
+        idx = [positions[a][0] for a in array_axes]
+        frac = [positions[a][1] for a in array_axes]
+        shape = np.broadcast_shapes(*(i.shape for i in idx))
+        out = {k: np.zeros((v.shape[0],) + shape) for k, v in arrays.items()}
+        for corner in corners((0, 1), repeat=len(array_axes)):
+            weight = np.ones(shape)
+            index = []
+            for c, i, f in zip(corner, idx, frac):
+                weight = weight * (f if c else 1.0 - f)
+                index.append(i + c)
+            for k, v in arrays.items():
+                out[k] += v[(slice(None), *index)] * weight
+        return out
+
+
+def _segment(nodes: np.ndarray, x: np.ndarray, extrapolate_to: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Lower node index and fraction (0..1, or >1 when extrapolating) of ``x`` on ``nodes``."""
+    if nodes.size == 1:
+        return np.zeros(np.shape(x), dtype=np.intp), np.zeros(np.shape(x))
+    upper = nodes[-1] if extrapolate_to is None else max(extrapolate_to, nodes[-1])
+    xc = np.clip(x, nodes[0], upper)
+    i0 = np.clip(np.searchsorted(nodes, xc, side="right") - 1, 0, nodes.size - 2)
+    frac = (xc - nodes[i0]) / (nodes[i0 + 1] - nodes[i0])
+    return i0, frac
+
+
+def _contract(values: np.ndarray, axis: int, i0: int, frac: float) -> np.ndarray:
+    """Linear combination of two neighbouring slices along ``axis`` (drops the axis)."""
+    lo = np.take(values, i0, axis=axis)
+    if values.shape[axis] == 1 or frac == 0.0:
+        return lo
+    return lo * (1.0 - frac) + np.take(values, i0 + 1, axis=axis) * frac
+
+
+def _split_gas(tg: np.ndarray, mu_s: np.ndarray, mu_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-way gas transmittance split into sun and view paths in proportion to the air masses."""
+    m_s, m_v = 1.0 / mu_s, 1.0 / mu_v
+    down = np.power(np.maximum(tg, 1e-12), m_s / (m_s + m_v))
+    return down, tg / down
+
+
+def _complete_6s(bands, v, mu_s, mu_v, e0) -> AtmosphericFunctions:
+    tg_down, tg_up = _split_gas(v["gas_transmittance"], mu_s, mu_v)
+    t_dd, t_df = v["t_down_dir"] * tg_down, v["t_down_dif"] * tg_down
+    t_ud, t_uf = v["t_up_dir"] * tg_up, v["t_up_dif"] * tg_up
+    e0_lut = e0 / 10.0                       # W m-2 um-1 -> mW cm-2 um-1
+    return AtmosphericFunctions(
+        bands=bands, path_reflectance=v["path_reflectance"],
+        path_radiance=v["path_reflectance"] * e0_lut * mu_s / np.pi,
+        t_down_dir=t_dd, t_down_dif=t_df, t_up_dir=t_ud, t_up_dif=t_uf,
+        spherical_albedo=v["spherical_albedo"], gas_transmittance=v["gas_transmittance"],
+        e0t=e0_lut * t_dd * (t_ud + t_uf), edift=e0_lut * mu_s * t_df * (t_ud + t_uf), solar_irradiance=e0)
+
+
+def _complete_atm(bands, v, mu_s, mu_v, e0) -> AtmosphericFunctions:
+    e0_lut = e0 / 10.0
+    t_up = np.maximum(v["t_up_dir"] + v["t_up_dif"], 1e-6)
+    return AtmosphericFunctions(
+        bands=bands, path_reflectance=np.pi * v["path_radiance"] / (e0_lut * mu_s),
+        path_radiance=v["path_radiance"], t_down_dir=v["e0t"] / (e0_lut * t_up),
+        t_down_dif=v["edift"] / (e0_lut * mu_s * t_up), t_up_dir=v["t_up_dir"], t_up_dif=v["t_up_dif"],
+        spherical_albedo=v["spherical_albedo"], gas_transmittance=np.full_like(v["t_up_dir"], np.nan),
+        e0t=v["e0t"], edift=v["edift"], solar_irradiance=e0)
+
+
+_AEROSOL_NAMES = {"rura": "rura", "rural": "rura", "continental": "rura", "mari": "mari", "maritime": "mari"}
+
+
+def load_lut(spacecraft: str, season: str = "summer", aerosol: str = "rura", ozone_du: float = 331.0, *,
+             bands: tuple[str, ...] | None = None, srf=None, source: str = "6s", atm_dir=None,
+             resolution: str = "20_60", lut_dir=None, cache_dir=None) -> LutTable:
+    """Load the LUT of one spacecraft ("S2A"|"S2B"|"S2C") / season / aerosol / ozone selection.
+
+    ``source="6s"``: the project's spectral tables (``lut_dir``, default the packaged ``luts/``)
+    integrated with ``srf`` (a product's ``spectral_responses`` mapping, or None for the
+    packaged SRF of ``spacecraft``) over ``bands`` (default all 13).  ``source="atm"``:
+    Sen2Cor's own ``.atm`` files under ``atm_dir`` (folder holding ``lib_S2A`` ...), for the
+    ``resolution`` folder "20_60" or "10".  The ozone level is the nearest of the season's
+    (manual §2.2.3.2.1).
+    """
+    from pathlib import Path
+
+    from sen2cor.bands import BAND_IDS
+
+    season = season.lower()
+    if season not in grid.SEASONS:
+        raise LutError(f"season {season!r} unknown; expected 'summer' or 'winter'")
+    try:
+        aer = _AEROSOL_NAMES[aerosol.lower()]
+    except KeyError:
+        raise LutError(f"aerosol type {aerosol!r} unknown; expected RURAL or MARITIME") from None
+    if source == "atm":
+        from sen2cor.atmcorr.atm_reader import load_atm_lut
+        if atm_dir is None:
+            raise LutError("source='atm' needs atm_dir, the folder holding Sen2Cor's lib_S2A/lib_S2B")
+        table = load_atm_lut(Path(atm_dir), spacecraft, season, aer, ozone_du, resolution)
+        return table if bands is None else table.select_bands(tuple(bands))
+    if source != "6s":
+        raise LutError(f"LUT source {source!r} unknown; expected '6s' or 'atm'")
+    from sen2cor.atmcorr import srf as srf_mod
+    from sen2cor.atmcorr.band_integration import band_lut
+    from sen2cor.resources import luts_dir
+
+    srfs = srf_mod.packaged_srf(spacecraft, lut_dir) if srf is None else srf_mod.from_product(srf)
+    description = {"spacecraft": spacecraft, "season": season, "aerosol": aer,
+                   "ozone_letter": grid.nearest_ozone_letter(ozone_du, season),
+                   "srf": "product" if srf is not None else "packaged"}
+    return band_lut(Path(lut_dir) if lut_dir else luts_dir(), srfs, tuple(bands or BAND_IDS), season, aer,
+                    ozone_du, Path(cache_dir) if cache_dir else None, description)

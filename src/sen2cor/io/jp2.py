@@ -1,0 +1,198 @@
+"""JPEG 2000 band I/O through glymur/OpenJPEG (the only module importing glymur).
+
+Reading uses ``Nr_Threads`` OpenJPEG threads. Writing is lossless (reversible 5-3, one
+layer, LRCP) with the code-stream layout of official L2A files (python stack facts and
+the real PB 04.00 product: 10 m tiles 1024, code blocks 64, no precincts; 20 m tiles 640,
+code blocks 8, precincts 128; 60 m tiles 192, code blocks 4, precincts 64; 4 decomposition
+levels), followed by a GMLJP2 association box that GDAL reads back as the exact grid.
+Files are written under a temporary name and renamed when complete.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import glymur
+import numpy as np
+from lxml import etree
+
+from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.io.geo import Geocoding, format_coordinate
+
+log = logging.getLogger(__name__)
+
+glymur.set_option("print.codestream", False)
+
+
+@dataclass(frozen=True)
+class Jp2Profile:
+    """Lossless code-stream layout: tile, code-block and precinct sizes in pixels."""
+
+    tile_px: int | None
+    codeblock_px: int
+    precinct_px: int | None
+    levels: int = 4
+    progression: str = "LRCP"
+
+
+#: Layout of official L2A files per resolution (real N0400 product, facts §5.4).
+L2A_PROFILES: dict[int, Jp2Profile] = {
+    10: Jp2Profile(tile_px=1024, codeblock_px=64, precinct_px=None),
+    20: Jp2Profile(tile_px=640, codeblock_px=8, precinct_px=128),
+    60: Jp2Profile(tile_px=192, codeblock_px=4, precinct_px=64),
+}
+#: TCI of the real product: 256-px tiles, 16-px code blocks, 128-px precincts (RGB, reversible MCT).
+TCI_PROFILE = Jp2Profile(tile_px=256, codeblock_px=16, precinct_px=128)
+#: PVI (343 x 343 RGB): one tile, 16-px code blocks, 128-px precincts.
+PVI_PROFILE = Jp2Profile(tile_px=None, codeblock_px=16, precinct_px=128)
+
+
+def set_threads(nr_threads: int) -> None:
+    """Number of OpenJPEG threads for the following encodes/decodes (``Nr_Threads``)."""
+    glymur.set_option("lib.num_threads", max(1, int(nr_threads)))
+
+
+def read_jp2(path: Path, *, nr_threads: int = 1, reduce: int = 0,
+             window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """Decode a JPEG 2000 image as stored (uint16 bands, uint8 masks, (rows, cols, 3) RGB).
+
+    Parameters
+    ----------
+    path : JP2 file.
+    nr_threads : OpenJPEG decoding threads.
+    reduce : resolution level to skip (1 = half size).
+    window : (row0, col0, row1, col1) at full resolution; only tiles touching it are decoded.
+    """
+    set_threads(nr_threads)
+    try:
+        jp2 = glymur.Jp2k(str(path))
+        step = 2 ** int(reduce)
+        if window is None:
+            return jp2[::step, ::step]
+        row0, col0, row1, col1 = window
+        return jp2[row0:row1:step, col0:col1:step]
+    except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
+        raise ProductReadError(f"cannot decode JPEG 2000 file {path}: {exc}") from exc
+
+
+def jp2_shape(path: Path) -> tuple[int, ...]:
+    """Image shape from the header only (no decoding)."""
+    try:
+        return tuple(glymur.Jp2k(str(path)).shape)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ProductReadError(f"cannot open JPEG 2000 file {path}: {exc}") from exc
+
+
+def gml_feature_collection(geo: Geocoding, rows: int, cols: int) -> etree._Element:
+    """GMLJP2 ``FeatureCollection`` of a rectified grid, as in official L2A files.
+
+    The origin is the CENTRE of the upper-left pixel; coordinates are written exactly.
+    """
+    gml = "http://www.opengis.net/gml"
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    srs = f"urn:ogc:def:crs:EPSG::{geo.epsg}"
+    g = lambda tag: f"{{{gml}}}{tag}"  # noqa: E731
+    root = etree.Element(g("FeatureCollection"), nsmap={"gml": gml, "xsi": xsi})
+    root.set(f"{{{xsi}}}schemaLocation", "http://www.opengeospatial.net/gml "
+             "http://schemas.opengis.net/gml/3.1.1/profiles/gmlJP2Profile/1.0.0/gmlJP2Profile.xsd")
+    etree.SubElement(etree.SubElement(root, g("boundedBy")), g("Null")).text = "withheld"
+    inner = etree.SubElement(etree.SubElement(root, g("featureMember")), g("FeatureCollection"))
+    cov = etree.SubElement(etree.SubElement(inner, g("featureMember")), g("RectifiedGridCoverage"))
+    cov.set("dimension", "2")
+    cov.set(g("id"), "RGC0001")
+    grid = etree.SubElement(etree.SubElement(cov, g("rectifiedGridDomain")), g("RectifiedGrid"))
+    grid.set("dimension", "2")
+    env = etree.SubElement(etree.SubElement(grid, g("limits")), g("GridEnvelope"))
+    etree.SubElement(env, g("low")).text = "1 1"
+    etree.SubElement(env, g("high")).text = f"{cols} {rows}"
+    etree.SubElement(grid, g("axisName")).text = "x"
+    etree.SubElement(grid, g("axisName")).text = "y"
+    point = etree.SubElement(etree.SubElement(grid, g("origin")), g("Point"))
+    point.set(g("id"), "P0001")
+    point.set("srsName", srs)
+    centre_x = geo.ulx + geo.xdim / 2.0
+    centre_y = geo.uly + geo.ydim / 2.0
+    etree.SubElement(point, g("pos")).text = f"{format_coordinate(centre_x)} {format_coordinate(centre_y)}"
+    for vector in (f"{format_coordinate(geo.xdim)} 0", f"0 {format_coordinate(geo.ydim)}"):
+        off = etree.SubElement(grid, g("offsetVector"))
+        off.set("srsName", srs)
+        off.text = vector
+    fileset = etree.SubElement(etree.SubElement(cov, g("rangeSet")), g("File"))
+    params = etree.SubElement(etree.SubElement(fileset, g("rangeParameters")), g("QuantityExtent"))
+    params.set("uom", srs)
+    params.text = "inapplicable inapplicable"
+    etree.SubElement(fileset, g("fileName")).text = "gmljp2://codestream/0"
+    etree.SubElement(fileset, g("fileStructure")).text = "Record Interleaved"
+    func = etree.SubElement(etree.SubElement(cov, g("coverageFunction")), g("GridFunction"))
+    rule = etree.SubElement(func, g("sequenceRule"))
+    rule.set("order", "+x-y")
+    rule.text = "Linear"
+    etree.SubElement(func, g("startPoint")).text = f"1 {rows}"
+    return root
+
+
+def gml_box(geo: Geocoding, rows: int, cols: int) -> glymur.jp2box.AssociationBox:
+    """asoc(lbl 'gml.data', asoc(lbl 'gml.root-instance', xml)) — the GMLJP2 box layout."""
+    xml = glymur.jp2box.XMLBox(xml=etree.ElementTree(gml_feature_collection(geo, rows, cols)))
+    instance = glymur.jp2box.AssociationBox([glymur.jp2box.LabelBox("gml.root-instance"), xml])
+    return glymur.jp2box.AssociationBox([glymur.jp2box.LabelBox("gml.data"), instance])
+
+
+def partial_path(path: Path) -> Path:
+    """Temporary name in the same directory, keeping the suffix (glymur and GDAL pick the
+    format from it)."""
+    return path.with_name(f".{path.stem}.part{path.suffix}")
+
+
+def write_jp2(path: Path, image: np.ndarray, geo: Geocoding | None, profile: Jp2Profile, *,
+              nr_threads: int = 1) -> Path:
+    """Encode ``image`` losslessly to ``path`` (uint8/uint16, (rows, cols) or (rows, cols, 3)).
+
+    With ``geo`` a GMLJP2 box is placed before the code stream (boxes jP, ftyp, jp2h, asoc,
+    jp2c as in official files). Written under a temporary name, then renamed.
+    """
+    path = Path(path)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise OutputError(f"cannot write {path.name}: dtype {image.dtype}, expected uint8 or uint16")
+    rows, cols = image.shape[:2]
+    tile = None if profile.tile_px is None else (profile.tile_px, profile.tile_px)
+    if tile is not None and (tile[0] >= rows and tile[1] >= cols):
+        tile = None  # one tile: identical code stream without tiling headers
+    smallest = min(tile) if tile else min(rows, cols)
+    levels = max(0, min(profile.levels, int(np.log2(max(smallest, 1)))))  # tiny images only
+    kwargs = dict(cbsize=(profile.codeblock_px, profile.codeblock_px), numres=levels + 1,
+                  prog=profile.progression, tilesize=tile)
+    if profile.precinct_px is not None:
+        kwargs["psizes"] = [(profile.precinct_px, profile.precinct_px)] * (levels + 1)
+    if image.ndim == 3:
+        kwargs["mct"] = True
+    stage1 = path.with_name(f".{path.stem}.stage{path.suffix}")
+    stage2 = partial_path(path)
+    set_threads(nr_threads)
+    try:
+        jp2 = glymur.Jp2k(str(stage1), data=np.ascontiguousarray(image), **kwargs)
+        if geo is not None:
+            _insert_box_before_codestream(stage1, stage2, jp2, gml_box(geo, rows, cols))
+            stage1.unlink()
+        else:
+            os.replace(stage1, stage2)
+        os.replace(stage2, path)
+    except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
+        for tmp in (stage1, stage2):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write JPEG 2000 file {path}: {exc}") from exc
+    log.debug("wrote %s %s %s", path.name, image.shape, image.dtype)
+    return path
+
+
+def _insert_box_before_codestream(src: Path, dst: Path, jp2: glymur.Jp2k, box) -> None:
+    """Copy ``src`` to ``dst`` with ``box`` inserted before the jp2c box; the file type box
+    keeps brand 'jp2 ' like official L2A files (glymur's wrap() would demand 'jpx ')."""
+    jp2c = next(b for b in jp2.box if b.box_id == "jp2c")
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        fout.write(fin.read(jp2c.offset))
+        box.write(fout)
+        shutil.copyfileobj(fin, fout, length=16 << 20)

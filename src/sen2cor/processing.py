@@ -1,0 +1,86 @@
+"""Run orchestration (Sen2Cor's L2A_Process / L2A_ProcessTile): from options to an L2A product.
+
+The order of a Toolbox run: logging on the console, configuration (GIPPs), the L1C product,
+the run's report file under $SEN2COR_HOME/log, then the L2A product, written under a temporary
+name and renamed when complete (manual §2.4, §2.7; facts §7).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from sen2cor import SEN2COR_VERSION
+from sen2cor.config import L2A_Config, RunOptions, load_config
+from sen2cor.errors import Sen2CorError
+from sen2cor.l1c import L1CProduct, read_l1c_product
+from sen2cor.logging_setup import close_logging, configure_logging, report_path
+from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalise_product, publish_product
+
+log = logging.getLogger(__name__)
+
+EXIT_SUCCESS = 0
+
+
+class NotAvailableError(Sen2CorError):
+    """The requested processing step is not part of this build yet."""
+
+
+def run(options: RunOptions) -> int:
+    """Process one run described by ``options``; returns the exit code (errors raise Sen2CorError)."""
+    configure_logging(None, "INFO", options.debug)
+    config = load_config(options=options)
+    if options.mode is not None:
+        raise NotAvailableError(f"--mode {options.mode} (PDGS) is not available yet in this version; "
+                                f"use the Toolbox mode with an L1C product as input_dir")
+    return run_toolbox(config)
+
+
+def run_toolbox(config: L2A_Config) -> int:
+    """Toolbox mode: one compact-SAFE L1C product in, one L2A product out."""
+    options = config.run
+    started = time.monotonic()
+    product = read_l1c_product(options.input_dir, check_band_files=not options.cr_only)
+    report = _start_report(config, product)
+    log.info("Sen2Cor %s re-implementation, L1C product %s (PSD %s, baseline %s)", SEN2COR_VERSION,
+             product.name, product.psd_version, product.processing_baseline)
+    if not options.cr_only:
+        raise NotAvailableError("scene classification and atmospheric correction are not available yet in "
+                                "this version; run with --cr_only to create the L2A product tree")
+    temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
+                                    processing_centre=options.processing_centre,
+                                    archiving_centre=options.archiving_centre, tif=options.tif,
+                                    doi=config.common.product_doi,
+                                    dem_type=config.common.dem_reference or "None", publish=False)
+    try:
+        log.info("L2A product: %s", _final_path(temporary))
+        _finish(temporary, report, started)
+        publish_product(temporary)
+    except BaseException:
+        discard_product(temporary)
+        raise
+    return EXIT_SUCCESS
+
+
+def _final_path(temporary: Path) -> Path:
+    """``.<name>.SAFE.tmp-<pid>`` -> ``<name>.SAFE`` (the name publish_product gives)."""
+    return temporary.with_name(temporary.name[1:].rsplit(".tmp-", 1)[0])
+
+
+def _start_report(config: L2A_Config, product: L1CProduct) -> Path | None:
+    """Switch logging to the run's report file in $SEN2COR_HOME/log (console only if not writable)."""
+    path = report_path(config.log_dir, product.name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("log directory %s is not writable (%s); logging to the console only", path.parent, exc)
+        return None
+    return configure_logging(path, config.log_level, config.run.debug)
+
+
+def _finish(temporary: Path, report: Path | None, started: float) -> None:
+    """Close the report, copy it into the product and write the manifest (still under the temporary name)."""
+    log.info("Progress[%%]: 100.00 : Application terminated successfully, elapsed time[s]: %.1f",
+             time.monotonic() - started)
+    close_logging()
+    finalise_product(temporary, report)

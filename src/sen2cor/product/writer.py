@@ -1,0 +1,324 @@
+"""Materialise an L2A product: skeleton (``--cr_only``), publication, finalisation, re-run detection.
+
+The skeleton is written into a hidden sibling ``.<name>.tmp-<pid>`` and renamed when complete, so an
+interrupted or failed run never leaves a half product under the final name; the L1C input is only read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sen2cor.bands import RESOLUTIONS_M
+from sen2cor.errors import OutputError, Sen2CorError
+from sen2cor.product import naming
+from sen2cor.product.layout import (
+    LAYERS,
+    PROBABILITY_MASK_RESOLUTIONS_M,
+    PROBABILITY_MASKS,
+    L2ALayout,
+    utc_milliseconds,
+)
+from sen2cor.product.manifest import write_manifest
+from sen2cor.product.metadata import (
+    BOA_ADD_OFFSET_DN,
+    DEFAULT_DOI,
+    MetadataContext,
+    read_xml,
+    write_xml,
+)
+from sen2cor.product.mtd_datastrip import build_datastrip_metadata
+from sen2cor.product.mtd_product import build_product_metadata, set_image_files
+from sen2cor.product.mtd_tile import build_tile_metadata, set_probability_masks
+from sen2cor.product.safe_files import copy_file, write_html, write_inspire, write_rep_info
+
+log = logging.getLogger(__name__)
+
+_TMP_RE = re.compile(r"^\.(?P<name>S2[A-D]_MSIL2A_.+\.SAFE)\.tmp-(?P<pid>\d+)$")
+
+
+def boa_offset_for(product: Any) -> int | None:
+    """BOA_ADD_OFFSET of the L2A product: -1000 DN for L1C baselines >= 04.00 (which carry
+    RADIO_ADD_OFFSET), else None (no offset list, reflectance = DN / 10000)."""
+    has_offset = getattr(product, "has_radiometric_offset", None)
+    if has_offset is not None:
+        return BOA_ADD_OFFSET_DN if has_offset else None
+    try:
+        return BOA_ADD_OFFSET_DN if float(product.processing_baseline) >= 4.0 else None
+    except (TypeError, ValueError):
+        return BOA_ADD_OFFSET_DN
+
+
+def create_l2a_skeleton(
+    product: Any,
+    output_dir: Path,
+    baseline: str = naming.DEFAULT_BASELINE,
+    *,
+    generation_time: datetime | None = None,
+    processing_centre: str | None = None,
+    archiving_centre: str | None = None,
+    tif: bool = False,
+    doi: str = DEFAULT_DOI,
+    boa_add_offset_dn: int | None | str = "auto",
+    dem_type: str = "None",
+    publish: bool = True,
+) -> Path:
+    """Write the full L2A tree of manual Fig. 2-19 for an L1C ``product`` and return its folder.
+
+    Parameters
+    ----------
+    product : L1CProduct
+        Input (attributes of the L1CProduct contract: mtd_path, tile_mtd_path, datastrip_mtd_path,
+        granule_dir, datastrip_dir, spacecraft, sensing_start, relative_orbit, psd_version,
+        processing_baseline).
+    output_dir : Path
+        Folder that receives the product (created if missing).
+    baseline : str
+        Processing baseline ``dd.dd`` (--processing_baseline, else the PB GIPP, else "99.99").
+    generation_time : datetime, optional
+        L2A generation time (default: UTC now).
+    processing_centre, archiving_centre : str, optional
+        4-character centre codes (default: those of the L1C).
+    tif : bool
+        GeoTIFF instead of JPEG 2000 file names.
+    boa_add_offset_dn : int, None or "auto"
+        BOA_ADD_OFFSET written per band; "auto" = :func:`boa_offset_for`.
+    publish : bool
+        True: rename to the final name and return it.  False: return the temporary folder; the caller
+        writes the images into it and calls :func:`publish_product` (or :func:`discard_product`).
+
+    Raises
+    ------
+    OutputError
+        The output folder cannot be created or written, or the product already exists.
+    ProductReadError
+        An L1C metadata file is missing or malformed (nothing is left in ``output_dir``).
+    """
+    output_dir = _writable_dir(Path(output_dir))
+    generated = utc_milliseconds(generation_time or datetime.now(UTC))
+    layout = L2ALayout.plan(
+        product, output_dir, baseline, generation_time=generated, processing_centre=processing_centre, tif=tif
+    )
+    if layout.root.exists():
+        raise OutputError(f"output product {layout.root} already exists; not overwriting it")
+    offset = boa_offset_for(product) if boa_add_offset_dn == "auto" else boa_add_offset_dn
+    ctx = MetadataContext(
+        layout=layout,
+        spacecraft=product.spacecraft,
+        baseline=baseline,
+        archiving_centre=archiving_centre,
+        doi=doi,
+        boa_add_offset_dn=offset,
+        dem_type=dem_type,
+        generation=generated,
+    )
+    temporary = output_dir / f".{layout.name}.tmp-{os.getpid()}"
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    try:
+        temporary.mkdir()
+        _materialise(product, layout.moved_to(temporary), ctx)
+    except OSError as exc:
+        discard_product(temporary)
+        if isinstance(exc, Sen2CorError):
+            raise
+        raise OutputError(f"cannot write L2A product {layout.name} into {output_dir}: {exc}") from exc
+    except BaseException:
+        discard_product(temporary)
+        raise
+    log.info("L2A product tree created: %s", layout.name)
+    return publish_product(temporary) if publish else temporary
+
+
+def publish_product(temporary: Path) -> Path:
+    """Rename a temporary product folder ``.<name>.tmp-<pid>`` to ``<name>``; returns the final path."""
+    temporary = Path(temporary)
+    match = _TMP_RE.match(temporary.name)
+    if not match:
+        raise OutputError(f"{temporary} is not a temporary L2A product folder (.<name>.SAFE.tmp-<pid>)")
+    final = temporary.with_name(match["name"])
+    if final.exists():
+        raise OutputError(f"output product {final} already exists; not overwriting it")
+    try:
+        os.rename(temporary, final)
+    except OSError as exc:
+        raise OutputError(f"cannot rename {temporary} to {final}: {exc}") from exc
+    return final
+
+
+def discard_product(temporary: Path) -> None:
+    """Remove a temporary product folder (used on failure); never raises."""
+    shutil.rmtree(temporary, ignore_errors=True)
+    if Path(temporary).exists():
+        log.error("could not remove the temporary folder %s", temporary)
+
+
+def finalise_product(root: Path, report_path: Path | None = None) -> Path:
+    """Bring a written product's file lists up to date and return the manifest path.
+
+    Copies the run report into ``HTML/`` (manual §2.7), refreshes the MTD_MSIL2A IMAGE_FILE list and the
+    MTD_TL probability masks from the files present, then rewrites manifest.safe with every file's size
+    and SHA3-256 checksum.
+    """
+    root = Path(root)
+    if report_path is not None:
+        report_path = Path(report_path)
+        if report_path.is_file():
+            copy_file(report_path, root / "HTML" / report_path.name)
+        else:
+            log.warning("report file %s not found; not copied into the product", report_path)
+    refresh_file_lists(root)
+    return write_manifest(root)
+
+
+def refresh_file_lists(root: Path) -> None:
+    """Rewrite the IMAGE_FILE entries (MTD_MSIL2A.xml) and MSK_CLDPRB/MSK_SNWPRB entries (MTD_TL.xml)."""
+    root = Path(root)
+    for granule in sorted((root / "GRANULE").glob("L2A_T*")):
+        entries = [f.relative_to(root).with_suffix("").as_posix() for f in present_images(granule)]
+        mtd = read_xml(root / "MTD_MSIL2A.xml")
+        set_image_files(mtd, entries)
+        write_xml(mtd, root / "MTD_MSIL2A.xml")
+        tile = read_xml(granule / "MTD_TL.xml")
+        set_probability_masks(
+            tile, [(kind, f.relative_to(root).as_posix()) for kind, f in present_masks(granule)]
+        )
+        write_xml(tile, granule / "MTD_TL.xml")
+
+
+def present_images(granule: Path) -> list[Path]:
+    """Image files present in ``granule/IMG_DATA``, in the official listing order."""
+    found = []
+    for res in RESOLUTIONS_M:
+        folder = Path(granule) / "IMG_DATA" / f"R{res}m"
+        for layer in LAYERS[res]:
+            found += sorted(p for p in folder.glob(f"T*_{layer}_{res}m.*") if p.suffix in (".jp2", ".tif"))
+    return found
+
+
+def present_masks(granule: Path) -> list[tuple[str, Path]]:
+    """(type, file) of the probability masks present in ``granule/QI_DATA`` (20 m before 60 m)."""
+    found = []
+    for res in PROBABILITY_MASK_RESOLUTIONS_M:
+        for kind in PROBABILITY_MASKS:
+            found += [
+                (kind, p)
+                for p in sorted((Path(granule) / "QI_DATA").glob(f"{kind}_{res}m.*"))
+                if p.suffix in (".jp2", ".tif")
+            ]
+    return found
+
+
+# --------------------------------------------------------------------------- re-runs (facts §7.4)
+def find_l2a_products(output_dir: Path, l1c_name: str) -> list[Path]:
+    """L2A products in ``output_dir`` made from the same acquisition as the L1C ``l1c_name`` (same
+    spacecraft, datatake start, relative orbit and tile; any baseline), newest generation first.
+    Temporary (hidden) folders are ignored."""
+    wanted = naming.parse_safe_name(Path(l1c_name).name)
+    if wanted is None or not Path(output_dir).is_dir():
+        return []
+    matches = []
+    for candidate in Path(output_dir).iterdir():
+        fields = naming.parse_safe_name(candidate.name)
+        if (
+            candidate.is_dir()
+            and fields is not None
+            and fields.level == "L2A"
+            and fields.acquisition_key == wanted.acquisition_key
+            and (candidate / "GRANULE").is_dir()
+        ):
+            matches.append((fields.generation_time, candidate))
+    return [path for _, path in sorted(matches, reverse=True)]
+
+
+def processed_resolutions(l2a_root: Path) -> tuple[int, ...]:
+    """Resolutions already processed in a product (Sen2Cor tests ``IMG_DATA/R<res>m/*_AOT_<res>m.*``)."""
+    done = []
+    for res in RESOLUTIONS_M:
+        if any(Path(l2a_root).glob(f"GRANULE/L2A_T*/IMG_DATA/R{res}m/*_AOT_{res}m.*")):
+            done.append(res)
+    return tuple(done)
+
+
+def already_processed(output_dir: Path, l1c_name: str, resolutions: Iterable[int]) -> Path | None:
+    """The newest existing L2A product of this L1C holding every requested resolution, else None."""
+    wanted = set(resolutions)
+    for product in find_l2a_products(output_dir, l1c_name):
+        if wanted <= set(processed_resolutions(product)):
+            return product
+    return None
+
+
+def stale_temporaries(output_dir: Path) -> list[Path]:
+    """Temporary product folders left by runs that no longer exist (e.g. killed with SIGKILL)."""
+    stale = []
+    for candidate in Path(output_dir).glob(".S2*_MSIL2A_*.SAFE.tmp-*"):
+        match = _TMP_RE.match(candidate.name)
+        if match and not _pid_alive(int(match["pid"])):
+            stale.append(candidate)
+    return sorted(stale)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --------------------------------------------------------------------------- internals
+def _writable_dir(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"output directory {folder} cannot be created: {exc}") from exc
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory {folder} is not writable; choose another one with --output_dir")
+    return folder
+
+
+def _copy_tree_files(source: Path | None, target: Path) -> None:
+    """Copy the files (content only) of ``source`` into ``target``, keeping sub-folders."""
+    if source is None or not Path(source).is_dir():
+        return
+    for path in sorted(Path(source).rglob("*")):
+        destination = target / path.relative_to(source)
+        if path.is_dir():
+            destination.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            copy_file(path, destination)
+
+
+def _materialise(product: Any, layout: L2ALayout, ctx: MetadataContext) -> None:
+    l1c_root = Path(product.path)
+    l1c_product_mtd = read_xml(Path(product.mtd_path))
+    l1c_tile_mtd = read_xml(Path(product.tile_mtd_path))
+    ds_path = getattr(product, "datastrip_mtd_path", None)
+    l1c_ds_mtd = read_xml(Path(ds_path)) if ds_path is not None and Path(ds_path).is_file() else None
+    if l1c_ds_mtd is None:
+        log.warning("L1C datastrip metadata %s missing; MTD_DS.xml gets a minimal content", ds_path)
+    for folder in layout.directories():
+        folder.mkdir(parents=True, exist_ok=True)
+    _copy_tree_files(l1c_root / "AUX_DATA", layout.aux_dir)
+    _copy_tree_files(Path(product.granule_dir) / "AUX_DATA", layout.granule_aux_dir)
+    _copy_tree_files(Path(product.granule_dir) / "QI_DATA", layout.qi_dir)
+    write_rep_info(layout.rep_info_dir, layout.psd_major)
+    write_html(l1c_root / "HTML", layout.html_dir, layout.name)
+    write_inspire(l1c_root / "INSPIRE.xml", layout.inspire, l1c_root.name, layout.name)
+    write_xml(build_datastrip_metadata(l1c_ds_mtd, ctx), layout.mtd_datastrip)
+    write_xml(build_tile_metadata(l1c_tile_mtd, ctx, Path(product.granule_dir).name, []), layout.mtd_tile)
+    write_xml(build_product_metadata(l1c_product_mtd, ctx, []), layout.mtd_product)
+    refresh_file_lists(layout.root)
+    write_manifest(layout.root)

@@ -1,0 +1,197 @@
+"""Scene classification "evolution" (default since Sen2Cor 2.10; manual §2.2.2).
+
+Sen2Cor's evolution module is not public. The manual lists four changes over the classic algorithm;
+each is built here on top of the classic steps and can be switched off through
+:class:`EvolutionOptions`, so that its effect can be measured (docs/sceneclass.md):
+
+1. snow limited by an ESA-CCI derived monthly snow climatology (replaces the CCI snow-condition rule);
+2. MSI parallax between B08 and B8A/B07 to reject false clouds (bright static surfaces) and false snow
+   (moving clouds classified as snow);
+3. topographic (cast and self) shadow separated from cloud shadow with the DEM;
+4. cloud and cloud-shadow dilation (after removing isolated single cloud pixels).
+
+With every option off the result equals the classic algorithm.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Mapping
+
+import numpy as np
+
+from sen2cor.errors import ConfigError
+from sen2cor.sceneclass import cloud, dilation, parallax, shadow, snow, topography
+from sen2cor.sceneclass.classify import (
+    CLASSIC_BANDS, SceneAux, SceneClassification, finish, prepare, run_land_cover_recoveries,
+    run_pixel_recoveries, run_shadow_stage, run_spectral_stage,
+)
+from sen2cor.sceneclass.parallax import CDI_PARALLAX_MAX, CDI_WINDOW_PX
+from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, SCL, CloudThresholds
+
+log = logging.getLogger(__name__)
+
+PARALLAX_BANDS = ("B07", "B08", "B8A")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvolutionOptions:
+    """Switches and parameters of the evolution steps (not in any GIPP; see docs/sceneclass.md).
+
+    Attributes
+    ----------
+    snow_climatology : bool
+        Exclude snow where the monthly climatology is ``<= snow_climatology_min_percent`` or water.
+    parallax : bool
+        Use the cloud displacement index (needs B07, B08, B8A).
+    parallax_cdi_max : float
+        CDI below this is parallax (Frantz et al. 2018: -0.5).
+    parallax_window_px : int
+        Window of the CDI variances.
+    false_cloud_max_fraction : float
+        A MEDIUM/HIGH cloud blob with a smaller share of parallax pixels is a static bright surface.
+    false_snow_min_fraction : float
+        A snow blob with at least this share of parallax pixels is a cloud.
+    topographic_shadow : bool
+        Separate terrain shadow from cloud shadow (needs ``aux.dem_m``).
+    topographic_geometric_max : float
+        Cloud-shadow pixels in terrain shadow whose geometric (projection) score is below this become
+        DARK_FEATURES.
+    cloud_dilation_m, shadow_dilation_m : float
+        Square dilation radii (0 = off) of MEDIUM/HIGH clouds and of cloud shadows.
+    remove_isolated_clouds : bool
+        Single-pixel cloud blobs become UNCLASSIFIED before dilation.
+    exact_sun_azimuth : bool
+        Project shadows along the tile-mean solar azimuth itself; False uses the classic
+        ``int(azimuth) + 0.5``.
+    """
+
+    snow_climatology: bool = True
+    snow_climatology_min_percent: float = 0.0
+    parallax: bool = True
+    parallax_cdi_max: float = CDI_PARALLAX_MAX
+    parallax_window_px: int = CDI_WINDOW_PX
+    false_cloud_max_fraction: float = 0.05
+    false_snow_min_fraction: float = 0.25
+    topographic_shadow: bool = True
+    topographic_geometric_max: float = 0.5
+    cloud_dilation_m: float = 120.0
+    shadow_dilation_m: float = 60.0
+    remove_isolated_clouds: bool = True
+    exact_sun_azimuth: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("false_cloud_max_fraction", "false_snow_min_fraction", "topographic_geometric_max"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"EvolutionOptions.{name}={getattr(self, name)} must lie in [0, 1]")
+        if self.cloud_dilation_m < 0 or self.shadow_dilation_m < 0:
+            raise ConfigError(f"EvolutionOptions dilation radii must be >= 0 m, got {self.cloud_dilation_m}, "
+                              f"{self.shadow_dilation_m}")
+
+    @classmethod
+    def classic(cls) -> "EvolutionOptions":
+        """Every evolution step off (reproduces the classic algorithm)."""
+        return cls(snow_climatology=False, parallax=False, topographic_shadow=False, cloud_dilation_m=0.0,
+                   shadow_dilation_m=0.0, remove_isolated_clouds=False, exact_sun_azimuth=False)
+
+
+def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, cdi: np.ndarray, th: CloudThresholds,
+                   opt: EvolutionOptions) -> tuple[int, int]:
+    """Reject false clouds and false snow in place; returns the pixel counts ``(false_cloud, false_snow)``.
+
+    False clouds (MEDIUM/HIGH blobs without parallax) become NOT_VEGETATED with P = 0. False snow
+    (snow blobs with parallax) takes the cloud class of its snow probability, which becomes P; S = 0.
+    """
+    moving = cdi < opt.parallax_cdi_max
+    clouds = np.isin(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    false_cloud = parallax.static_blobs(clouds, moving, opt.false_cloud_max_fraction)
+    cm[false_cloud] = SCL.NOT_VEGETATED
+    p[false_cloud] = 0
+    false_snow = parallax.moving_blobs(cm == SCL.SNOW_ICE, moving, opt.false_snow_min_fraction)
+    p[false_snow] = s[false_snow]
+    classes = cloud.cloud_classes(p[false_snow], th)
+    classes[classes == NOT_CLASSIFIED] = SCL.UNCLASSIFIED
+    cm[false_snow] = classes
+    s[false_snow] = 0
+    return int(false_cloud.sum()), int(false_snow.sum())
+
+
+def separate_topographic_shadow(cm: np.ndarray, spectral: np.ndarray, geometric: np.ndarray,
+                                terrain_shadow: np.ndarray, opt: EvolutionOptions) -> int:
+    """In place: cloud shadows in terrain shadow without projection support, and spectrally dark
+    unclassified pixels in terrain shadow, become DARK_FEATURES (cast shadow). Returns the count."""
+    weak = (cm == SCL.CLOUD_SHADOWS) & terrain_shadow & (geometric < opt.topographic_geometric_max)
+    dark = np.isin(cm, (NOT_CLASSIFIED, SCL.UNCLASSIFIED)) & terrain_shadow & (spectral >= 1)
+    sel = weak | dark
+    cm[sel] = SCL.DARK_FEATURES
+    return int(sel.sum())
+
+
+def dilate_clouds_and_shadows(cm: np.ndarray, p: np.ndarray, th: CloudThresholds, opt: EvolutionOptions,
+                              resolution_m: float) -> tuple[int, int]:
+    """In place: remove single-pixel clouds, dilate MEDIUM/HIGH clouds and cloud shadows.
+
+    New cloud pixels become MEDIUM_PROBA_CLOUDS with ``P >= T_CLOUD_MP``; they replace any class except
+    no-data, clouds and thin cirrus. New shadow pixels replace only DARK_FEATURES, VEGETATION,
+    NOT_VEGETATED, WATER and UNCLASSIFIED. Returns the counts of new cloud and new shadow pixels.
+    """
+    clouds = np.isin(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    if opt.remove_isolated_clouds:
+        lonely = dilation.isolated_pixels(clouds)
+        cm[lonely] = SCL.UNCLASSIFIED
+        clouds &= ~lonely
+    grown = dilation.dilate_square(clouds, dilation.radius_px(opt.cloud_dilation_m, resolution_m))
+    new_cloud = grown & ~np.isin(cm, (SCL.NO_DATA, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS,
+                                      SCL.THIN_CIRRUS))
+    cm[new_cloud] = SCL.MEDIUM_PROBA_CLOUDS
+    p[new_cloud] = np.maximum(p[new_cloud], np.float32(th.t_cloud_mp))
+    shadows = cm == SCL.CLOUD_SHADOWS
+    grown = dilation.dilate_square(shadows, dilation.radius_px(opt.shadow_dilation_m, resolution_m))
+    new_shadow = grown & np.isin(cm, (SCL.DARK_FEATURES, SCL.VEGETATION, SCL.NOT_VEGETATED, SCL.WATER,
+                                      SCL.UNCLASSIFIED, NOT_CLASSIFIED))
+    cm[new_shadow] = SCL.CLOUD_SHADOWS
+    return int(new_cloud.sum()), int(new_shadow.sum())
+
+
+def _terrain_shadow(aux: SceneAux) -> np.ndarray:
+    sdw = aux.sdw if aux.sdw is not None else topography.hillshade(
+        aux.dem_m, aux.resolution_m, aux.sun_zenith_deg, aux.sun_azimuth_deg)
+    cast = topography.cast_shadow(aux.dem_m, aux.resolution_m, aux.sun_zenith_deg, aux.sun_azimuth_deg)
+    return topography.topographic_shadow(sdw, cast)
+
+
+def classify_evolution(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds: CloudThresholds | None = None,
+                       options: EvolutionOptions | None = None, median_filter_px: int = 0) -> SceneClassification:
+    """Evolution scene classification (inputs as :func:`sen2cor.sceneclass.classify.classify_classic`,
+    plus B07 and B08 for the parallax test, skipped with a warning when they are missing)."""
+    th = thresholds or CloudThresholds()
+    opt = options or EvolutionOptions()
+    bands, nodata = prepare(toa, aux, CLASSIC_BANDS)
+    counts: dict[str, int] = {}
+    excluded = None
+    if opt.snow_climatology and aux.snow_climatology_percent is not None:
+        excluded = snow.climatology_excludes_snow(aux.snow_climatology_percent, opt.snow_climatology_min_percent)
+    cm, p, s = run_spectral_stage(bands, nodata, th, aux, snow_excluded=excluded)
+    if opt.parallax:
+        if all(b in bands for b in PARALLAX_BANDS):
+            cdi = parallax.cloud_displacement_index(*(bands.get(b) for b in PARALLAX_BANDS),
+                                                    window_px=opt.parallax_window_px)
+            counts["false_cloud"], counts["false_snow"] = apply_parallax(cm, p, s, cdi, th, opt)
+            del cdi
+        else:
+            log.warning("parallax test skipped: needs bands %s", ", ".join(PARALLAX_BANDS))
+    azimuth = aux.sun_azimuth_deg if opt.exact_sun_azimuth else int(aux.sun_azimuth_deg) + 0.5
+    spectral, geometric = run_shadow_stage(bands, cm, p, nodata, th, aux, azimuth)
+    shadows = shadow.cloud_shadow(spectral, geometric) & ~nodata
+    cm[shadows] = SCL.CLOUD_SHADOWS
+    counts["cloud_shadow"] = int(shadows.sum())
+    if opt.topographic_shadow and aux.dem_m is not None:
+        counts["topographic_shadow"] = separate_topographic_shadow(cm, spectral, geometric,
+                                                                   _terrain_shadow(aux), opt)
+    del spectral, geometric, shadows
+    run_pixel_recoveries(bands, cm, aux, th)
+    run_land_cover_recoveries(bands, cm, aux)
+    counts["cloud_dilation"], counts["shadow_dilation"] = dilate_clouds_and_shadows(cm, p, th, opt, aux.resolution_m)
+    finish(cm, p, s, nodata, aux, median_filter_px)
+    log.debug("evolution step counts: %s", counts)
+    return SceneClassification(cm, p, s, nodata, "evolution", counts)

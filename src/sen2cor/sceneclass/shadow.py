@@ -1,0 +1,157 @@
+"""Cloud-shadow detection: spectral darkness combined with the projection of clouds (facts A.4).
+
+The shadow score is ``spectral * geometric``; SCL becomes CLOUD_SHADOWS where it exceeds
+:data:`SHADOW_SCORE_MIN`.
+
+Geometry. A cloud at height ``h`` casts its shadow ``h / tan(solar elevation)`` away from the sun. Image
+rows grow southwards and columns eastwards, so with the solar azimuth ``phi`` (clockwise from north) the
+shadow of a cloud pixel lies at ``(d cos(phi), -d sin(phi))`` (rows, columns) for a horizontal distance ``d``.
+Cloud heights are weighted by Sen2Cor's height prior (201 samples on a 30 m height grid).
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+from scipy import ndimage, signal
+
+from sen2cor.sceneclass.dilation import dilate_cross, median3x3
+from sen2cor.sceneclass.ramps import ratio
+from sen2cor.sceneclass.thresholds import CloudThresholds
+
+log = logging.getLogger(__name__)
+
+#: Bands and reference "shadow spectrum" (TOA reflectance) of the spectral test (hard-coded in Sen2Cor).
+SHADOW_BANDS = ("B02", "B03", "B04", "B8A", "B11", "B12")
+SHADOW_REFERENCE = (0.12, 0.08, 0.06, 0.10, 0.0545, 0.0255)
+#: Water (B02/B11 above this) is never cloud shadow in the spectral test.
+SHADOW_WATER_B02_B11 = 6.0
+#: Pixels whose smoothed cloud probability exceeds this cast shadows.
+SHADOW_CASTING_PROBABILITY = 0.33
+#: Height step of the cloud-height prior, metres.
+HEIGHT_STEP_M = 30.0
+#: Gaussian smoothing of the geometric shadow probability, pixels (used as sigma, facts D).
+SHADOW_GAUSSIAN_SIGMA_PX = 3.0
+#: CLOUD_SHADOWS where spectral * geometric exceeds this.
+SHADOW_SCORE_MIN = 0.05
+#: Rows per FFT strip of the projection (bounds memory on full tiles).
+PROJECTION_STRIP_ROWS = 1024
+
+
+def spectral_distance(bands: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel comparison with the reference shadow spectrum.
+
+    Returns ``(dark_fraction, mean_abs_deviation)``: the fraction of the six bands below their reference
+    and the mean absolute difference to it (float32, TOA reflectance).
+    """
+    shape = bands[SHADOW_BANDS[0]].shape
+    below = np.zeros(shape, np.uint8)
+    total = np.zeros(shape, np.float32)
+    for band, ref in zip(SHADOW_BANDS, SHADOW_REFERENCE):
+        d = bands[band].astype(np.float32, copy=False) - np.float32(ref)
+        below += d < 0
+        total += np.abs(d)
+    return below / np.float32(len(SHADOW_BANDS)), total / np.float32(len(SHADOW_BANDS))
+
+
+def shadow_water(b02: np.ndarray, b11: np.ndarray) -> np.ndarray:
+    """Water for the spectral shadow test: ``B02/B11 > 6``."""
+    return ratio(b02, b11) > SHADOW_WATER_B02_B11
+
+
+def spectral_shadow_score(dark_fraction: np.ndarray, mean_abs_deviation: np.ndarray, water: np.ndarray,
+                          cirrus: np.ndarray, th: CloudThresholds) -> np.ndarray:
+    """Spectral part ``csd1`` in [0, 1] (facts A.4).
+
+    ``m = 1 - median3x3(mean |d|)``; 0 where ``m < 1 - T_B02_B12``; 1 where the 3x3 median of the dark
+    fraction is 1 (spectrum entirely below the reference); 0 on ``water`` (:func:`shadow_water`) and on
+    ``cirrus`` (THIN_CIRRUS pixels).
+    """
+    m = 1 - median3x3(mean_abs_deviation.astype(np.float32, copy=False))
+    m[m < 1 - th.t_b02_b12] = 0
+    m[median3x3(dark_fraction) >= 1] = 1
+    m[water] = 0
+    m[cirrus] = 0
+    return m
+
+
+def cloud_height_prior() -> np.ndarray:
+    """Sen2Cor's cloud-height weights, 201 samples; sample ``j`` is a cloud height of ``30 j`` metres."""
+    rising = 1 / (1 + (np.arange(51) / 30.0) ** 10)
+    falling = 1 / (1 + (np.arange(150) / 90.0) ** 10)
+    return np.concatenate([rising[::-1], falling]).astype(np.float32)
+
+
+def shadow_kernel(sun_zenith_deg: float, sun_azimuth_deg: float,
+                  resolution_m: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """Projection kernel of one cloud pixel: shadow weight at each (row, col) offset.
+
+    Returns ``(kernel, (row0, col0))`` where ``kernel[i, j]`` is the weight at offset
+    ``(row0 + i, col0 + j)`` from the cloud pixel. Offsets are sampled every half pixel along the
+    anti-solar direction; where several samples fall in one cell the largest weight is kept.
+    """
+    prior = cloud_height_prior()
+    tan_elev = math.tan(math.radians(90.0 - sun_zenith_deg))
+    if tan_elev <= 0:
+        raise ValueError(f"sun_zenith_deg={sun_zenith_deg} must be below 90 for a shadow projection")
+    max_dist_px = (len(prior) - 1) * HEIGHT_STEP_M / (tan_elev * resolution_m)
+    dist = np.arange(0.0, max_dist_px + 0.5, 0.5)
+    heights = dist * resolution_m * tan_elev / HEIGHT_STEP_M       # in prior samples
+    weights = np.interp(heights, np.arange(len(prior)), prior).astype(np.float32)
+    az = math.radians(sun_azimuth_deg)
+    rows = np.rint(dist * math.cos(az)).astype(np.int64)
+    cols = np.rint(-dist * math.sin(az)).astype(np.int64)
+    row0, col0 = int(rows.min()), int(cols.min())
+    kernel = np.zeros((rows.max() - row0 + 1, cols.max() - col0 + 1), np.float32)
+    np.maximum.at(kernel, (rows - row0, cols - col0), weights)
+    return kernel, (row0, col0)
+
+
+def project(mask: np.ndarray, kernel: np.ndarray, origin: tuple[int, int],
+            strip_rows: int = PROJECTION_STRIP_ROWS) -> np.ndarray:
+    """Sum of ``kernel`` placed at every ``mask`` pixel (offsets from ``origin``), cropped to the image.
+
+    FFT overlap-add over row strips, float32 throughout.
+    """
+    n_rows, n_cols = mask.shape
+    kh, kw = kernel.shape
+    row0, col0 = origin
+    out = np.zeros((n_rows + kh - 1, n_cols + kw - 1), np.float32)
+    for r in range(0, n_rows, strip_rows):
+        strip = mask[r:r + strip_rows].astype(np.float32)
+        if not strip.any():
+            continue
+        out[r:r + strip.shape[0] + kh - 1] += signal.fftconvolve(strip, kernel, mode="full")
+    # out[i, j] is the target (i + row0, j + col0); keep targets inside the image
+    full = np.zeros((n_rows, n_cols), np.float32)
+    t_r0, t_c0 = max(row0, 0), max(col0, 0)
+    t_r1, t_c1 = min(n_rows, out.shape[0] + row0), min(n_cols, out.shape[1] + col0)
+    if t_r1 > t_r0 and t_c1 > t_c0:
+        full[t_r0:t_r1, t_c0:t_c1] = out[t_r0 - row0:t_r1 - row0, t_c0 - col0:t_c1 - col0]
+    return full
+
+
+def shadow_casting_clouds(probability: np.ndarray) -> np.ndarray:
+    """Classic cloud mask for the projection: cross dilation of ``median3x3(P) > 0.33``."""
+    return dilate_cross(median3x3(probability.astype(np.float32, copy=False)) > SHADOW_CASTING_PROBABILITY, 1)
+
+
+def geometric_shadow_probability(clouds: np.ndarray, nodata: np.ndarray, sun_zenith_deg: float,
+                                 sun_azimuth_deg: float, resolution_m: float) -> np.ndarray:
+    """Geometric part ``csd2`` in [0, 1]: projected clouds minus the clouds, Gaussian sigma 3 px."""
+    if not clouds.any():
+        return np.zeros(clouds.shape, np.float32)
+    kernel, origin = shadow_kernel(sun_zenith_deg, sun_azimuth_deg, resolution_m)
+    projected = project(clouds, kernel, origin)
+    np.clip(projected, 0, 1, out=projected)
+    projected -= clouds
+    np.maximum(projected, 0, out=projected)
+    csd2 = ndimage.gaussian_filter(projected, SHADOW_GAUSSIAN_SIGMA_PX)
+    csd2[nodata] = 0
+    return csd2
+
+
+def cloud_shadow(spectral: np.ndarray, geometric: np.ndarray) -> np.ndarray:
+    """CLOUD_SHADOWS where ``spectral * geometric > 0.05``."""
+    return spectral * geometric > SHADOW_SCORE_MIN

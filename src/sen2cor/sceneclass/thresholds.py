@@ -1,0 +1,39 @@
+"""Class codes of the SCL and the thresholds the tests read.
+
+Thresholds are :class:`sen2cor.config.CloudThresholds` (L2A_CAL_SC_GIPP.xml Scene_Classification/Thresholds,
+lowercase GIPP names, validated by the config package); this module re-exports it so the steps depend on
+one small frozen object. Constants that Sen2Cor hard-codes outside the GIPP live next to the step using them.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+
+from sen2cor.config import CloudThresholds
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SCL", "CloudThresholds", "NOT_CLASSIFIED", "NOT_SNOW"]
+
+
+class SCL(enum.IntEnum):
+    """Scene classification codes (Classificators; fixed enumerations in the XSD; manual Table 2-1)."""
+
+    NO_DATA = 0
+    SATURATED_DEFECTIVE = 1
+    DARK_FEATURES = 2          # "CAST_SHADOWS" in manual Table 2-1 (dark area / topographic shadow)
+    CLOUD_SHADOWS = 3
+    VEGETATION = 4
+    NOT_VEGETATED = 5
+    WATER = 6
+    UNCLASSIFIED = 7
+    MEDIUM_PROBA_CLOUDS = 8
+    HIGH_PROBA_CLOUDS = 9
+    THIN_CIRRUS = 10
+    SNOW_ICE = 11
+
+
+#: Internal label of pixels no test has claimed yet (facts A.1); becomes UNCLASSIFIED at the end.
+NOT_CLASSIFIED = 100
+#: Internal "not snow" lock of Sen2Cor's snow branch (facts A.3 step 2); see :mod:`snow` for why it is unused.
+NOT_SNOW = 50

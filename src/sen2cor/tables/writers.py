@@ -1,0 +1,181 @@
+"""Image outputs of the L2A product (manual §2.4.6; config facts §5.2-§5.4).
+
+Each writer takes the final array, the grid (:class:`~sen2cor.io.geo.Geocoding` or any object
+with ulx/uly/xdim/ydim plus ``epsg=``) and the target directory, checks the dtype, and
+writes under a temporary name renamed when complete:
+
+* ``jp2`` (default): lossless JPEG 2000 with the official layout and a GMLJP2 box;
+* ``tif`` (``--tif``): tiled DEFLATE GeoTIFF;
+* ``raw`` (``--raw``): raw pixels ``.rawl`` + ENVI ``.hdr`` + ``.gml``;
+* SCL with ``cog=True`` (``--sc_cog``): Cloud-Optimized GeoTIFF, layout checked after writing.
+
+Names: ``{prefix}_{BAND}_{res}m`` in IMG_DATA/R{res}m, ``MSK_CLDPRB_{res}m``,
+``MSK_SNWPRB_{res}m``, ``MSK_DDVPXL_{res}m``, ``{prefix}_PVI`` in QI_DATA, ``{prefix}_DEM_{res}m``
+in AUX_DATA; ``prefix`` = tile id + datatake sensing start, e.g. ``T29UNU_20221005T115411``.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sen2cor.errors import OutputError
+from sen2cor.io import gdal_io, jp2
+from sen2cor.io.geo import Geocoding, as_geocoding
+from sen2cor.tables import radiometry
+
+log = logging.getLogger(__name__)
+
+SUFFIX = {"jp2": ".jp2", "tif": ".tif", "raw": ".rawl", "cog": ".tif"}
+PVI_SIZE_PX = 343
+PVI_RESOLUTION_M = 320
+
+#: Files of IMG_DATA/R{res}m besides the reflectance bands (facts §5.3).
+EXTRA_LAYERS: dict[int, tuple[str, ...]] = {10: ("AOT", "WVP", "TCI"),
+                                           20: ("AOT", "WVP", "SCL", "TCI"),
+                                           60: ("AOT", "WVP", "SCL", "TCI")}
+
+
+def output_names(resolution_m: int, *, tci: bool = True) -> tuple[str, ...]:
+    """Layer names written in IMG_DATA/R{res}m at ``resolution_m`` (facts §5.3)."""
+    from sen2cor.bands import L2A_BANDS
+
+    extra = tuple(n for n in EXTRA_LAYERS[resolution_m] if tci or n != "TCI")
+    return L2A_BANDS[resolution_m] + extra
+
+
+def output_path(directory: Path, stem: str, fmt: str = "jp2") -> Path:
+    if fmt not in SUFFIX:
+        raise ValueError(f"output format {fmt!r}; expected one of {', '.join(SUFFIX)}")
+    return Path(directory) / f"{stem}{SUFFIX[fmt]}"
+
+
+def write_image(path: Path, image: np.ndarray, geo: Any, *, fmt: str = "jp2",
+                profile: jp2.Jp2Profile | None = None, epsg: int | None = None,
+                nr_threads: int = 1) -> Path:
+    """Write one image in ``fmt`` ('jp2', 'tif', 'raw', 'cog'); returns the path."""
+    grid = as_geocoding(geo, epsg)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output directory {path.parent}: {exc}") from exc
+    if fmt == "jp2":
+        chosen = profile or jp2.L2A_PROFILES.get(grid.resolution_m, jp2.L2A_PROFILES[60])
+        return jp2.write_jp2(path, image, grid, chosen, nr_threads=nr_threads)
+    if fmt == "tif":
+        return gdal_io.write_geotiff(path, image, grid)
+    if fmt == "raw":
+        return gdal_io.write_envi_raw(path, image, grid)
+    if fmt == "cog":
+        written = gdal_io.write_cog(path, image, grid)
+        errors = gdal_io.cog_layout_errors(written)
+        if errors:
+            raise OutputError(f"{written} is not a valid COG: {'; '.join(errors)}")
+        return written
+    raise ValueError(f"output format {fmt!r}; expected one of {', '.join(SUFFIX)}")
+
+
+def _expect(image: np.ndarray, dtype, what: str, ndim: int = 2) -> None:
+    if image.dtype != dtype or image.ndim != ndim:
+        raise OutputError(f"{what}: got {image.dtype} array of shape {image.shape}, expected "
+                          f"{np.dtype(dtype).name} with {ndim} dimensions")
+
+
+def write_band(img_dir: Path, prefix: str, band: str, resolution_m: int, dn: np.ndarray, geo: Any,
+               *, fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
+    """Reflectance band, AOT or WVP as uint16 ``{prefix}_{band}_{res}m``."""
+    _expect(dn, np.uint16, f"{band} {resolution_m} m")
+    path = output_path(img_dir, f"{prefix}_{band}_{resolution_m}m", fmt)
+    return write_image(path, dn, geo, fmt=fmt, epsg=epsg, nr_threads=nr_threads)
+
+
+def write_scl(img_dir: Path, prefix: str, resolution_m: int, scl: np.ndarray, geo: Any, *,
+              fmt: str = "jp2", cog: bool = False, epsg: int | None = None,
+              nr_threads: int = 1) -> Path:
+    """Scene classification (uint8); ``cog=True`` writes a validated COG (``--sc_cog``)."""
+    _expect(scl, np.uint8, f"SCL {resolution_m} m")
+    chosen = "cog" if cog else fmt
+    path = output_path(img_dir, f"{prefix}_SCL_{resolution_m}m", chosen)
+    return write_image(path, scl, geo, fmt=chosen, epsg=epsg, nr_threads=nr_threads)
+
+
+def write_tci(img_dir: Path, prefix: str, resolution_m: int, b04: np.ndarray, b03: np.ndarray,
+              b02: np.ndarray, geo: Any, *, add_offset: int = radiometry.BOA_ADD_OFFSET,
+              fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
+    """True-colour image from the L2A DN of B04, B03, B02 (Sen2Cor's scaling)."""
+    rgb = radiometry.tci_from_boa_dn(b04, b03, b02, add_offset=add_offset)
+    path = output_path(img_dir, f"{prefix}_TCI_{resolution_m}m", fmt)
+    return write_image(path, rgb, geo, fmt=fmt, profile=jp2.TCI_PROFILE, epsg=epsg,
+                       nr_threads=nr_threads)
+
+
+def make_pvi(tci: np.ndarray, size_px: int = PVI_SIZE_PX) -> np.ndarray:
+    """343 x 343 preview (320 m) from a TCI of any resolution by nearest-neighbour zoom
+    (output pixel i takes the input pixel under its centre)."""
+    rows = np.minimum(((np.arange(size_px) + 0.5) * tci.shape[0] / size_px).astype(int),
+                      tci.shape[0] - 1)
+    cols = np.minimum(((np.arange(size_px) + 0.5) * tci.shape[1] / size_px).astype(int),
+                      tci.shape[1] - 1)
+    return tci[np.ix_(rows, cols)]
+
+
+def write_pvi(qi_dir: Path, prefix: str, tci: np.ndarray, geo: Any, *, fmt: str = "jp2",
+              epsg: int | None = None) -> Path:
+    """Preview image ``{prefix}_PVI`` at 320 m in QI_DATA (same UL corner as the tile)."""
+    _expect(tci, np.uint8, "TCI for PVI", ndim=3)
+    grid = as_geocoding(geo, epsg).at_resolution(PVI_RESOLUTION_M)
+    path = output_path(qi_dir, f"{prefix}_PVI", fmt)
+    return write_image(path, make_pvi(tci), grid, fmt=fmt, profile=jp2.PVI_PROFILE)
+
+
+def write_qi_mask(qi_dir: Path, kind: str, resolution_m: int, mask: np.ndarray, geo: Any, *,
+                  fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
+    """MSK_CLDPRB / MSK_SNWPRB (uint8 percent) or MSK_DDVPXL (uint8) at 20 or 60 m."""
+    if kind not in ("CLDPRB", "SNWPRB", "DDVPXL"):
+        raise ValueError(f"QI mask kind {kind!r}; expected CLDPRB, SNWPRB or DDVPXL")
+    _expect(mask, np.uint8, f"MSK_{kind} {resolution_m} m")
+    path = output_path(qi_dir, f"MSK_{kind}_{resolution_m}m", fmt)
+    return write_image(path, mask, geo, fmt=fmt, epsg=epsg, nr_threads=nr_threads)
+
+
+def write_dem(aux_dir: Path, prefix: str, resolution_m: int, height_m: np.ndarray, geo: Any, *,
+              fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
+    """DEM output (Generate_DEM_Output) as uint16 height + 10000 m in AUX_DATA."""
+    path = output_path(aux_dir, f"{prefix}_DEM_{resolution_m}m", fmt)
+    return write_image(path, radiometry.encode_dem(height_m), geo, fmt=fmt, epsg=epsg,
+                       nr_threads=nr_threads)
+
+
+def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: dict[str, np.ndarray],
+                     geo: Any, *, fmt: str = "jp2", sc_cog: bool = False, tci: bool = True,
+                     add_offset: int = radiometry.BOA_ADD_OFFSET, epsg: int | None = None,
+                     nr_threads: int = 1) -> list[Path]:
+    """Write every IMG_DATA/R{res}m file of one resolution from ``layers`` (name -> final
+    array: uint16 bands/AOT/WVP, uint8 SCL). Missing layers are skipped with a warning."""
+    grid = as_geocoding(geo, epsg).at_resolution(resolution_m)
+    img_dir = Path(granule_dir) / "IMG_DATA" / f"R{resolution_m}m"
+    written = []
+    for name in output_names(resolution_m, tci=tci):
+        if name == "TCI":
+            if all(b in layers for b in ("B04", "B03", "B02")):
+                written.append(write_tci(img_dir, prefix, resolution_m, layers["B04"], layers["B03"],
+                                         layers["B02"], grid, add_offset=add_offset, fmt=fmt,
+                                         nr_threads=nr_threads))
+            continue
+        if name not in layers:
+            log.warning("no %s layer at %d m: file not written", name, resolution_m)
+            continue
+        if name == "SCL":
+            written.append(write_scl(img_dir, prefix, resolution_m, layers[name], grid, fmt=fmt,
+                                     cog=sc_cog, nr_threads=nr_threads))
+        else:
+            written.append(write_band(img_dir, prefix, name, resolution_m, layers[name], grid,
+                                      fmt=fmt, nr_threads=nr_threads))
+    return written
+
+
+__all__ = ["Geocoding", "output_names", "output_path", "write_image", "write_band", "write_scl",
+           "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_dem", "write_resolution"]

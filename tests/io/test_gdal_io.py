@@ -1,0 +1,92 @@
+"""GDAL outputs: GeoTIFF, raw + ENVI header, COG (and its layout check), warping."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from sen2cor.io.gdal_io import (cog_layout_errors, mem_dataset, write_cog, write_envi_raw,
+                                write_geotiff, warp_to_grid)
+from sen2cor.io.geo import Geocoding, as_geocoding
+
+GEO20 = Geocoding(399960.0, 5000040.0, 20.0, -20.0, 32631)
+
+
+def _image(shape, dtype, seed=1):
+    return np.random.default_rng(seed).integers(0, 12, shape).astype(dtype)
+
+
+def test_geotiff_roundtrip_and_grid(tmp_path):
+    image = _image((70, 50), np.uint16)
+    path = write_geotiff(tmp_path / "b.tif", image, GEO20)
+    ds = gdal.Open(str(path))
+    np.testing.assert_array_equal(ds.ReadAsArray(), image)
+    assert ds.GetGeoTransform() == GEO20.geotransform
+    assert ds.GetSpatialRef().GetAuthorityCode(None) == "32631"
+    assert ds.GetRasterBand(1).DataType == gdal.GDT_UInt16
+    assert [p.name for p in tmp_path.iterdir()] == ["b.tif"]
+
+
+def test_rgb_geotiff_keeps_band_order(tmp_path):
+    rgb = np.stack([np.full((8, 9), v, np.uint8) for v in (10, 20, 30)], axis=-1)
+    ds = gdal.Open(str(write_geotiff(tmp_path / "tci.tif", rgb, GEO20)))
+    assert ds.RasterCount == 3
+    assert [int(ds.GetRasterBand(i).ReadAsArray()[0, 0]) for i in (1, 2, 3)] == [10, 20, 30]
+
+
+def test_envi_raw_has_header_and_gml(tmp_path):
+    image = _image((40, 30), np.uint16)
+    path = write_envi_raw(tmp_path / "B02.rawl", image, GEO20)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["B02.gml", "B02.hdr", "B02.rawl"]
+    assert path.stat().st_size == 40 * 30 * 2  # raw pixels only
+    np.testing.assert_array_equal(np.fromfile(path, dtype="<u2").reshape(40, 30), image)
+    ds = gdal.Open(str(path))
+    assert ds.GetDriver().ShortName == "ENVI"
+    assert np.allclose(ds.GetGeoTransform(), GEO20.geotransform)
+    assert "399970 5000030" in (tmp_path / "B02.gml").read_text()
+
+
+def test_cog_is_valid_and_has_overviews(tmp_path):
+    scl = _image((1200, 1100), np.uint8)
+    path = write_cog(tmp_path / "SCL.tif", scl, GEO20)
+    assert cog_layout_errors(path) == []
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    assert band.GetOverviewCount() >= 1 and band.GetBlockSize() == [512, 512]
+    assert ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG"
+    np.testing.assert_array_equal(ds.ReadAsArray(), scl)
+    assert ds.GetGeoTransform() == GEO20.geotransform
+
+
+def test_layout_check_rejects_non_cog_tiffs(tmp_path):
+    scl = _image((1200, 1100), np.uint8)
+    striped = tmp_path / "striped.tif"
+    gdal.GetDriverByName("GTiff").CreateCopy(str(striped), mem_dataset(scl, GEO20))
+    assert any("not tiled" in e for e in cog_layout_errors(striped))
+    assert any("no overviews" in e for e in cog_layout_errors(striped))
+    late = tmp_path / "late_overviews.tif"
+    gdal.GetDriverByName("GTiff").CreateCopy(str(late), mem_dataset(scl, GEO20), options=["TILED=YES"])
+    ds = gdal.Open(str(late), gdal.GA_Update)
+    ds.BuildOverviews("NEAREST", [2, 4])
+    ds = None
+    errors = cog_layout_errors(late)
+    assert any("follows image data" in e for e in errors)
+
+
+def test_warp_onto_a_coarser_grid_averages_blocks(tmp_path):
+    fine = np.kron(np.arange(6, dtype=np.float32).reshape(2, 3), np.ones((3, 3), np.float32))
+    src = tmp_path / "fine.tif"
+    write_geotiff(src, fine, GEO20)
+    coarse = warp_to_grid(src, GEO20.at_resolution(60), 2, 3, resampling="average")
+    np.testing.assert_allclose(coarse, np.arange(6).reshape(2, 3))
+
+
+def test_as_geocoding_accepts_geoposition_like_objects():
+    class GeoPosition:  # shape of the L1C reader's value object
+        ulx, uly, xdim, ydim, nrows, ncols = 499980, 5900040, 10, -10, 10980, 10980
+
+    geo = as_geocoding(GeoPosition(), epsg=32629)
+    assert geo.geotransform == (499980.0, 10.0, 0.0, 5900040.0, 0.0, -10.0)
+    assert geo.at_resolution(60).geotransform[:4] == (499980.0, 60.0, 0.0, 5900040.0)
+    with pytest.raises(ValueError, match="epsg"):
+        as_geocoding(GeoPosition())

@@ -1,0 +1,107 @@
+"""JPEG 2000 I/O: lossless round trips, official code-stream layout, GMLJP2 georeferencing."""
+from __future__ import annotations
+
+
+import glymur
+import numpy as np
+import pytest
+from lxml import etree
+from osgeo import gdal
+
+from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.io.geo import Geocoding
+from sen2cor.io.jp2 import (L2A_PROFILES, TCI_PROFILE, gml_feature_collection, jp2_shape, read_jp2,
+                            write_jp2)
+from tests.conftest import shared_path
+
+gdal.UseExceptions()
+GML = "{http://www.opengis.net/gml}"
+T29UNU_60M = Geocoding(499980.0, 5900040.0, 60.0, -60.0, 32629)
+REAL_L2A = ("data", "real", "l2a", "S2A_MSIL2A_20221005T115411_N0400_R023_T29UNU_20221005T164454.SAFE",
+            "GRANULE", "L2A_T29UNU_A038058_20221005T115407")
+
+
+def _noise(shape, high, dtype, seed=0):
+    return np.random.default_rng(seed).integers(0, high, shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype,high", [(np.uint16, 65536), (np.uint8, 256)])
+def test_roundtrip_is_lossless(tmp_path, dtype, high):
+    image = _noise((120, 130), high, dtype)
+    path = write_jp2(tmp_path / "a.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    back = read_jp2(path, nr_threads=2)
+    assert back.dtype == dtype
+    np.testing.assert_array_equal(back, image)
+
+
+def test_rgb_roundtrip_is_lossless(tmp_path):
+    image = _noise((64, 80, 3), 256, np.uint8, seed=3)
+    path = write_jp2(tmp_path / "tci.jp2", image, T29UNU_60M, TCI_PROFILE)
+    np.testing.assert_array_equal(read_jp2(path), image)
+
+
+def test_codestream_and_boxes_follow_the_official_60m_layout(tmp_path):
+    image = _noise((400, 400), 30000, np.uint16)
+    path = write_jp2(tmp_path / "b.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    jp2 = glymur.Jp2k(str(path))
+    assert [b.box_id for b in jp2.box] == ["jP  ", "ftyp", "jp2h", "asoc", "jp2c"]
+    assert jp2.box[1].brand == "jp2 "
+    siz, cod = jp2.get_codestream(header_only=True).segment[1:3]
+    assert (siz.xtsiz, siz.ytsiz) == (192, 192)
+    assert cod.code_block_size == (4, 4)
+    assert cod.precinct_size.tolist() == [[64, 64]] * 5
+    assert cod.num_res == 4 and cod.layers == 1
+    assert cod.prog_order == glymur.core.LRCP
+    assert cod.xform == glymur.core.WAVELET_XFORM_5X3_REVERSIBLE
+    np.testing.assert_array_equal(read_jp2(path), image)
+
+
+def test_gdal_reads_the_grid_exactly(tmp_path):
+    geo = Geocoding(600000.0, 4000020.0, 20.0, -20.0, 32733)
+    path = write_jp2(tmp_path / "c.jp2", _noise((60, 90), 9, np.uint8), geo, L2A_PROFILES[20])
+    ds = gdal.Open(str(path))
+    assert ds.GetGeoTransform() == (600000.0, 20.0, 0.0, 4000020.0, 0.0, -20.0)
+    assert ds.GetSpatialRef().GetAuthorityCode(None) == "32733"
+    assert (ds.RasterXSize, ds.RasterYSize) == (90, 60)
+    assert ds.GetRasterBand(1).DataType == gdal.GDT_Byte
+
+
+def test_gml_origin_is_the_centre_of_the_upper_left_pixel():
+    root = gml_feature_collection(T29UNU_60M, 1830, 1830)
+    assert root.find(f".//{GML}pos").text == "500010 5900010"
+    assert root.find(f".//{GML}high").text == "1830 1830"
+    assert [e.text for e in root.iter(f"{GML}offsetVector")] == ["60 0", "0 -60"]
+
+
+def test_gml_box_matches_the_official_l2a_file():
+    real = shared_path(*REAL_L2A, "IMG_DATA", "R60m", "T29UNU_20221005T115411_B02_60m.jp2")
+    real_xml = glymur.Jp2k(str(real)).box[3].box[1].box[1].xml.getroot()
+    ours = gml_feature_collection(T29UNU_60M, 1830, 1830)
+    texts = lambda root: [(etree.QName(e).localname, (e.text or "").strip(), sorted(e.attrib.items()))  # noqa: E731
+                          for e in root.iter() if isinstance(e.tag, str)]
+    assert texts(ours) == texts(real_xml)
+    assert gdal.Open(str(real)).GetGeoTransform() == T29UNU_60M.geotransform
+
+
+def test_window_and_reduced_reads(tmp_path):
+    image = _noise((400, 400), 5000, np.uint16)
+    path = write_jp2(tmp_path / "d.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    np.testing.assert_array_equal(read_jp2(path, window=(190, 10, 250, 70)), image[190:250, 10:70])
+    assert read_jp2(path, reduce=1).shape == (200, 200)
+    assert jp2_shape(path) == (400, 400)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_errors_name_the_file_and_leave_no_partial_files(tmp_path):
+    with pytest.raises(OutputError, match="float32"):
+        write_jp2(tmp_path / "e.jp2", np.zeros((8, 8), np.float32), T29UNU_60M, L2A_PROFILES[60])
+    broken = tmp_path / "broken.jp2"
+    broken.write_bytes(b"\x00\x00\x00\x0cjP  \r\n\x87\nnot a codestream")
+    with pytest.raises(ProductReadError, match="broken.jp2"):
+        read_jp2(broken)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.jp2"]
+
+
+def test_written_without_geocoding_has_no_gml(tmp_path):
+    path = write_jp2(tmp_path / "f.jp2", _noise((32, 32), 99, np.uint8), None, L2A_PROFILES[60])
+    assert "asoc" not in [b.box_id for b in glymur.Jp2k(str(path)).box]

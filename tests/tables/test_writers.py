@@ -1,0 +1,110 @@
+"""Every L2A image writer: names, GDAL-readable grid, size and dtype, per format."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from sen2cor.errors import OutputError
+from sen2cor.io.gdal_io import cog_layout_errors
+from sen2cor.io.geo import Geocoding
+from sen2cor.io.jp2 import read_jp2
+from sen2cor.tables import writers as w
+
+gdal.UseExceptions()
+GEO = Geocoding(499980.0, 5900040.0, 10.0, -10.0, 32629)
+PREFIX = "T29UNU_20221005T115411"
+
+
+def _layers(res: int, n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(res)
+    layers = {b: rng.integers(900, 5000, (n, n)).astype(np.uint16) for b in w.output_names(res)
+              if b not in ("TCI", "SCL")}
+    layers["SCL"] = rng.integers(0, 12, (n, n)).astype(np.uint8)
+    return layers
+
+
+def _check(path, res, n, dtype, bands=1):
+    ds = gdal.Open(str(path))
+    assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (n, n, bands)
+    assert ds.GetRasterBand(1).DataType == dtype
+    assert ds.GetGeoTransform() == pytest.approx((499980.0, res, 0.0, 5900040.0, 0.0, -res))
+    assert ds.GetSpatialRef().GetAuthorityCode(None) == "32629"
+    return ds
+
+
+def test_band_sets_follow_the_product_definition():
+    assert w.output_names(10) == ("B02", "B03", "B04", "B08", "AOT", "WVP", "TCI")
+    assert w.output_names(20) == ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B8A", "B11", "B12",
+                                  "AOT", "WVP", "SCL", "TCI")
+    assert w.output_names(60, tci=False) == ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B8A",
+                                             "B09", "B11", "B12", "AOT", "WVP", "SCL")
+
+
+@pytest.mark.parametrize("fmt,suffix", [("jp2", ".jp2"), ("tif", ".tif"), ("raw", ".rawl")])
+def test_resolution_outputs_open_in_gdal(tmp_path, fmt, suffix):
+    res, n = 60, 36
+    layers = _layers(res, n)
+    written = w.write_resolution(tmp_path, PREFIX, res, layers, GEO, fmt=fmt)
+    names = [p.name for p in written]
+    assert names == [f"{PREFIX}_{b}_60m{suffix}" for b in w.output_names(60)]
+    assert all(p.parent == tmp_path / "IMG_DATA" / "R60m" for p in written)
+    for path in written:
+        band = path.stem.split("_")[2]
+        if band == "TCI":
+            ds = _check(path, res, n, gdal.GDT_Byte, bands=3)
+        elif band == "SCL":
+            ds = _check(path, res, n, gdal.GDT_Byte)
+            np.testing.assert_array_equal(ds.ReadAsArray(), layers["SCL"])
+        else:
+            ds = _check(path, res, n, gdal.GDT_UInt16)
+            np.testing.assert_array_equal(ds.ReadAsArray(), layers[band])
+    assert not list(tmp_path.rglob(".*")), "temporary files left behind"
+
+
+def test_sc_cog_writes_a_valid_cog(tmp_path):
+    scl = np.random.default_rng(1).integers(0, 12, (1098, 1098)).astype(np.uint8)
+    path = w.write_scl(tmp_path, PREFIX, 20, scl, GEO.at_resolution(20), cog=True)
+    assert path.name == f"{PREFIX}_SCL_20m.tif"
+    assert cog_layout_errors(path) == []
+    ds = _check(path, 20, 1098, gdal.GDT_Byte)
+    assert ds.GetRasterBand(1).GetOverviewCount() >= 1
+
+
+def test_tci_and_pvi(tmp_path):
+    n = 120
+    b = np.full((n, n), 2250, np.uint16)  # reflectance 0.125 -> 128
+    b[:6] = 0
+    tci = w.write_tci(tmp_path, PREFIX, 10, b, b, b, GEO)
+    rgb = read_jp2(tci)
+    assert rgb.shape == (n, n, 3) and rgb[0, 0].tolist() == [0, 0, 0] and rgb[50, 50].tolist() == [128] * 3
+    pvi = w.write_pvi(tmp_path / "QI_DATA", PREFIX, rgb, GEO)
+    assert pvi.name == f"{PREFIX}_PVI.jp2"
+    ds = _check(pvi, 320, 343, gdal.GDT_Byte, bands=3)
+    preview = read_jp2(pvi)
+    # output row i samples input row floor((i + 0.5) * 120 / 343): rows 0..16 -> input rows 0..5
+    assert preview[16].sum() == 0 and preview[17, 0].tolist() == [128] * 3
+
+
+def test_qi_masks_dem_and_ddv(tmp_path):
+    qi = tmp_path / "QI_DATA"
+    cld = np.random.default_rng(2).integers(0, 101, (30, 30)).astype(np.uint8)
+    for kind in ("CLDPRB", "SNWPRB", "DDVPXL"):
+        for res in (20, 60):
+            path = w.write_qi_mask(qi, kind, res, cld, GEO.at_resolution(res))
+            assert path.name == f"MSK_{kind}_{res}m.jp2"
+            np.testing.assert_array_equal(_check(path, res, 30, gdal.GDT_Byte).ReadAsArray(), cld)
+    dem = np.array([[-12.0, 0.0], [850.4, 4807.0]] * 3, np.float32).repeat(3, axis=1)[:6, :6]
+    path = w.write_dem(tmp_path / "AUX_DATA", PREFIX, 60, dem, GEO.at_resolution(60))
+    assert path.name == f"{PREFIX}_DEM_60m.jp2"
+    stored = _check(path, 60, 6, gdal.GDT_UInt16).ReadAsArray()
+    assert stored[0, 0] == 9988 and stored[1, 0] == 10850 and stored[1, 5] == 14807
+
+
+def test_writers_reject_wrong_dtypes(tmp_path):
+    with pytest.raises(OutputError, match="SCL 20 m: got uint16"):
+        w.write_scl(tmp_path, PREFIX, 20, np.zeros((6, 6), np.uint16), GEO)
+    with pytest.raises(OutputError, match="B02 10 m: got float32"):
+        w.write_band(tmp_path, PREFIX, "B02", 10, np.zeros((6, 6), np.float32), GEO)
+    with pytest.raises(ValueError, match="output format"):
+        w.output_path(tmp_path, "x", "png")
