@@ -13,6 +13,7 @@ Reports seconds per phase and the peak RSS (psutil, sampled every 0.1 s, and ru_
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import threading
@@ -55,6 +56,12 @@ class PeakRss:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system, all threads) used by this process so far."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def synthetic_band(n: int, seed: int) -> np.ndarray:
@@ -151,24 +158,25 @@ def main() -> None:
     with PeakRss() as rss:
         with open_databases("T29UNU", granule, compression_level=args.compression_level,
                             complib=args.complib) as (img, tmp):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             import_bands(img, paths, nr_threads=args.threads)
-            times["import 13 bands (JP2 -> HDF5)"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            times["import 13 bands (JP2 -> HDF5)"] = (time.perf_counter() - t0, _cpu() - c0)
+            t0, c0 = time.perf_counter(), _cpu()
             offsets = dict.fromkeys(BAND_IDS, -1000)
             stage_resolution(img, tmp, 20, quantification=10000.0, add_offset=offsets)
             tmp.renew([])
             stage_resolution(img, tmp, 10, quantification=10000.0, add_offset=offsets)
-            times["staging 20 m + 10 m (resample, TOA float32)"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            times["staging 20 m + 10 m (resample, TOA float32)"] = (time.perf_counter() - t0, _cpu() - c0)
+            t0, c0 = time.perf_counter(), _cpu()
             files = export_all(img, granule, args.threads)
-            times[f"export {files} files (JP2 + GML)"] = time.perf_counter() - t0
+            times[f"export {files} files (JP2 + GML)"] = (time.perf_counter() - t0, _cpu() - c0)
             db_sizes = (img.path.stat().st_size, tmp.path.stat().st_size)
-    total = sum(times.values())
-    print(f"threads={args.threads} compression_level={args.compression_level} complib={args.complib}")
-    for name, seconds in times.items():
-        print(f"  {name}: {seconds:.1f} s")
-    print(f"  total: {total:.1f} s")
+    print(f"threads={args.threads} compression_level={args.compression_level} complib={args.complib} "
+          f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for name, (wall, cpu) in times.items():
+        print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    print(f"  total: {sum(t[0] for t in times.values()):.1f} s wall, "
+          f"{sum(t[1] for t in times.values()):.1f} s CPU (user + system)")
     print(f"  image db {db_sizes[0] / 1e6:.0f} MB, temporary db {db_sizes[1] / 1e6:.0f} MB (at the end)")
     print(f"  peak RSS: {rss.peak / 2**30:.2f} GiB (psutil), "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (ru_maxrss)")

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sen2cor.atmcorr import grid, sixs  # noqa: E402
+from sen2cor.atmcorr.spectral_tables import FOURIER_AZIMUTHS_DEG  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("SEN2COR_LUT_CACHE", "/work/lutcache/runs"))
 #: Elevation order of the scattering runs: coarse coverage first, refined later.
@@ -35,15 +36,17 @@ ELEVATION_ORDER_KM = (0.0, 2.5, 1.0, 0.5, 1.5, 2.0)
 #: aerosol scattering with half the water column), 0 for "no water".
 WATER_VAPOUR_RUNS_CM = tuple(sorted({0.0} | {float(w) for s in grid.SEASONS for w in grid.WATER_VAPOUR_CM[s]}
                                     | {round(float(w) / 2, 3) for s in grid.SEASONS for w in grid.WATER_VAPOUR_CM[s]}))
+#: Azimuths run with aerosol at 10 deg view (FOURIER_AZIMUTHS_DEG); the others follow from
+#: a0 + a1 cos(phi) + a2 cos(2 phi) (docs/luts.md), which halves the cost of the scattering runs.
 OZONE_RUNS_DU = tuple(sorted({du for s in grid.SEASONS for du in grid.OZONE_DU[s].values()}))
 
 
-def unique_geometries() -> list[tuple[float, float, float]]:
-    """(sza, vza, 6S relative azimuth) with azimuth only where it matters (vza>0 and sza>0)."""
+def unique_geometries(azimuths_deg=tuple(grid.RAA_DEG)) -> list[tuple[float, float, float]]:
+    """(sza, vza, relative azimuth) with azimuth only where it matters (vza>0 and sza>0)."""
     geoms = []
     for sza in grid.SZA_DEG:
         for vza in grid.VZA_DEG:
-            phis = grid.RAA_DEG if (sza > 0 and vza > 0) else (0.0,)
+            phis = azimuths_deg if (sza > 0 and vza > 0) else (0.0,)
             geoms += [(float(sza), float(vza), float(phi)) for phi in phis]
     return geoms
 
@@ -74,7 +77,7 @@ def task_list() -> list[tuple[str, sixs.SixsCase]]:
         for aer in grid.AEROSOLS:
             for vis in grid.VISIBILITY_KM:
                 aot = float(grid.visibility_to_aot550(vis, z))
-                for s, v, p in geoms:
+                for s, v, p in unique_geometries(FOURIER_AZIMUTHS_DEG):
                     tasks.append((f"scat/{aer}/z{z:.1f}/v{vis:.0f}/{s:.0f}_{v:.0f}_{p:.0f}",
                                   sixs.SixsCase(s, v, p, z, aer, aot)))
     return tasks

@@ -13,7 +13,7 @@ from pathlib import Path
 from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
 from sen2cor.errors import Sen2CorError
-from sen2cor.l1c import L1CProduct, read_l1c_product
+from sen2cor.l1c import read_l1c_product
 from sen2cor.logging_setup import close_logging, configure_logging, report_path
 from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalise_product, publish_product
 
@@ -40,8 +40,8 @@ def run_toolbox(config: L2A_Config) -> int:
     """Toolbox mode: one compact-SAFE L1C product in, one L2A product out."""
     options = config.run
     started = time.monotonic()
+    report = _start_report(config, options.input_dir.name)
     product = read_l1c_product(options.input_dir, check_band_files=not options.cr_only)
-    report = _start_report(config, product)
     log.info("Sen2Cor %s re-implementation, L1C product %s (PSD %s, baseline %s)", SEN2COR_VERSION,
              product.name, product.psd_version, product.processing_baseline)
     if not options.cr_only:
@@ -67,9 +67,9 @@ def _final_path(temporary: Path) -> Path:
     return temporary.with_name(temporary.name[1:].rsplit(".tmp-", 1)[0])
 
 
-def _start_report(config: L2A_Config, product: L1CProduct) -> Path | None:
+def _start_report(config: L2A_Config, input_name: str) -> Path | None:
     """Switch logging to the run's report file in $SEN2COR_HOME/log (console only if not writable)."""
-    path = report_path(config.log_dir, product.name)
+    path = report_path(config.log_dir, input_name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

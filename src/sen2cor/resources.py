@@ -6,7 +6,7 @@ wheel they are the data packages ``sen2cor.cfg``, ``sen2cor.luts`` and ``sen2cor
 """
 from __future__ import annotations
 
-from importlib import resources as _res
+import importlib.util
 from pathlib import Path
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -14,11 +14,13 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _data_dir(name: str) -> Path:
     try:
-        candidate = Path(str(_res.files(f"sen2cor.{name}")))
-        if candidate.is_dir():
-            return candidate
-    except (ModuleNotFoundError, TypeError):
-        pass
+        spec = importlib.util.find_spec(f"sen2cor.{name}")
+    except ModuleNotFoundError:
+        spec = None
+    # A data folder with or without __init__.py (namespace package): take its first location.
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
     candidate = _REPO_ROOT / name
     if candidate.is_dir():
         return candidate

@@ -155,3 +155,12 @@ def test_output_directory_that_cannot_be_created_fails_cleanly(tmp_path, capsys)
     blocker.write_text("not a folder")
     out = blocker / "out"
     _expect_failure([str(l1c), "--cr_only", "--output_dir", str(out)], out, capsys, "a_file")
+
+
+def test_failure_reason_is_in_the_run_log(tmp_path, capsys):
+    l1c = assemble(tmp_path, "N0510", datastrip_mtd=True)
+    next(l1c.glob("GRANULE/*/MTD_TL.xml")).unlink()
+    assert main([str(l1c), "--cr_only", "--output_dir", str(tmp_path / "out")]) == 1
+    (log_file,) = (tmp_path / "home" / "log").glob(f"{l1c.stem}_*_report.log")
+    text = log_file.read_text()
+    assert "ERROR" in text and "MTD_TL.xml" in text

@@ -173,3 +173,8 @@ def test_config_is_frozen():
         config.atmcorr.visibility_km = 10.0   # type: ignore[misc]
     with pytest.raises(AttributeError):
         config.run = RunOptions()              # type: ignore[misc]
+
+
+def test_empty_dem_reference_means_none(gipp_variant):
+    path = gipp_variant("L2A_GIPP.xml", ("<DEM_Reference>NONE</DEM_Reference>", "<DEM_Reference></DEM_Reference>"))
+    assert load_config(gip_l2a=path).common.dem_reference is None

@@ -230,3 +230,7 @@ def test_psd_version_15_is_the_documented_difference_from_2_11(gipp_variant):
     schema = _schema_211("L2A_GIPP")
     assert not schema.validate(etree.parse(str(path)))
     assert [e.path.rsplit("/", 1)[-1] for e in schema.error_log] == ["PSD_Version"]
+
+
+def test_folder_instead_of_file(tmp_path):
+    assert f"GIPP path is not a file: {tmp_path}" in _error(tmp_path)

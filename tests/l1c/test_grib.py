@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -42,9 +42,7 @@ def test_grid_covers_the_tile_and_time_matches_the_sensing_day(path):
     ulx, dx, _, uly, _, dy = field.geotransform
     assert 0 < dx < 0.5 and -0.5 < dy < 0  # ~0.13-0.2 deg cells
     assert 0.9 < 9 * dx < 2.0 and 0.9 < -9 * dy < 2.0  # ~110 km tile (+ margin) in degrees
-    sensing = datetime.strptime(path.parents[3].name.split("_")[2], "%Y%m%dT%H%M%S").replace(
-        tzinfo=timezone.utc
-    )
+    sensing = datetime.strptime(path.parents[3].name.split("_")[2], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
     assert abs((field.valid_time - sensing).total_seconds()) < 3 * 3600
     assert field.valid_time >= field.reference_time
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import stat
 from pathlib import Path
 
 import glymur
+import numpy as np
 import pytest
 from lxml import etree
 
@@ -182,3 +184,31 @@ def test_product_is_frozen(assembled):
     _, _, product = assembled
     with pytest.raises(AttributeError):
         product.tile_id = "00XXX"
+
+
+def test_psd_version_comes_from_namespace_and_tile_schema_bundle(assembled):
+    _, _, product = assembled
+    root = etree.parse(str(product.mtd_path)).getroot()
+    major = int(re.search(r"psd-(\d+)\.", etree.QName(root).namespace).group(1))
+    location = (
+        etree.parse(str(product.tile_mtd_path))
+        .getroot()
+        .get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    )
+    bundle = re.search(r"/schemas/(\d\d)\.(\d\d)\.\d\d/PSD/", location)
+    assert product.psd_version.split(".")[0] == str(major)
+    if bundle and int(bundle.group(1)) == major:  # e.g. schemas/14.08.02 -> 14.8
+        assert product.psd_version == f"{major}.{int(bundle.group(2))}"
+    assert (14, 2) <= tuple(int(v) for v in product.psd_version.split(".")) <= (15, 1)
+
+
+def test_product_pickles_for_worker_processes(assembled):
+    _, _, product = assembled
+    clone = pickle.loads(pickle.dumps(product))
+    assert clone.radiometry.add_offset == product.radiometry.add_offset
+    assert clone.band_path("B04") == product.band_path("B04")
+    np.testing.assert_array_equal(
+        clone.tile.angles.viewing_zenith["B04"], product.tile.angles.viewing_zenith["B04"]
+    )
+    with pytest.raises(TypeError):
+        clone.radiometry.solar_irradiance["B04"] = 0.0

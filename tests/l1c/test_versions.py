@@ -22,8 +22,8 @@ F = Path("MTD_MSIL1C.xml")
         (14, "02.06", "14.3"),
         (14, "02.09", "14.5"),
         (14, "03.01", "14.6"),
-        (14, "04.00", "14.9"),
-        (14, "05.10", "14.9"),
+        (14, "04.00", "14.8"),
+        (14, "05.10", "14.8"),
         (15, "05.11", "15.0"),
         (15, "05.12", "15.1"),
         (14, "05.11", "14.9"),  # psd-14 namespace caps the minor at 14.9
@@ -42,6 +42,20 @@ def test_psd_major_is_read_from_the_real_namespace(key):
     ns = etree.QName(root).namespace
     expected = int(re.search(r"psd-(\d+)", ns).group(1))
     assert versions.psd_major_from_namespace(ns, "", mtd) == expected == 14
+
+
+@pytest.mark.parametrize(
+    ("major", "location", "expected"),
+    [
+        (14, "x /dpc/app/s2ipf/FORMAT_METADATA_TILE_L1C/05.01.01/../schemas/14.08.01/PSD/x.xsd", "14.8"),
+        (15, "x /dpc/app/s2ipf/FORMAT_METADATA_TILE_L1C/06.03.00/../schemas/15.00.00/PSD/x.xsd", "15.0"),
+        (14, "x /dpc/app/s2ipf/FORMAT_METADATA_TILE_L1C/02.11.01/../schemas/02.13.01/PSD/x.xsd", "14.3"),
+        (15, "x /schemas/14.08.02/PSD/x.xsd", "15.0"),  # bundle of another major version: baseline rule
+    ],
+)
+def test_psd_minor_from_the_tile_schema_bundle(major, location, expected):
+    baseline = "02.06" if expected == "14.3" else "05.11"  # IPF numbers (02.13.01) are not PSD versions
+    assert versions.psd_version(major, baseline, location) == expected
 
 
 def test_psd_major_falls_back_to_the_schema_location():

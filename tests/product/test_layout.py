@@ -112,7 +112,7 @@ def test_every_official_file_name_is_planned():
     assert layout.mtd_tile.is_file() and layout.mtd_product.is_file()
 
 
-def test_older_official_product_files_are_a_subset_except_nothing():
+def test_older_official_product_files_are_all_planned():
     # The N0211 product (PSD 14.5 era) has no B01 at 20 m; all its files are still planned names.
     layout = official_layout(
         N0211,

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.l1c import read_l1c_product
 from sen2cor.product import (
     L2ALayout,
     already_processed,
@@ -22,7 +23,9 @@ from sen2cor.product import (
     stale_temporaries,
     writer,
 )
-from tests.product.conftest import GENERATED
+from sen2cor.product.manifest import object_ids
+from tests.l1c.builders import assemble
+from tests.product.conftest import GENERATED, OFFICIAL_N0211, OFFICIAL_N0400, OFFICIAL_N0511, official
 
 
 def tree_digest(folder: Path) -> dict[str, tuple[str, int]]:
@@ -199,3 +202,27 @@ def test_already_processed_detection(l1c_n0510, out_dir):
     assert (
         find_l2a_products(out_dir, "S2A_MSIL1C_20240111T102431_N0510_R065_T30NWM_20240111T122107.SAFE") == []
     )
+
+
+def test_input_without_datastrip_metadata_gets_a_minimal_mtd_ds(tmp_path, out_dir):
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    l1c = read_l1c_product(assemble(folder, "N0206", datastrip_mtd=False))
+    assert l1c.datastrip_mtd_path is None or not Path(l1c.datastrip_mtd_path).is_file()
+    root = create_l2a_skeleton(l1c, out_dir, "99.99", generation_time=GENERATED)
+    ds = etree.parse(str(next(root.glob("DATASTRIP/*/MTD_DS.xml")))).getroot()
+    expected_id = "S2A_OPER_MSI_L2A_DS_SGS__20250304T050607_S20180101T105435_N99.99"
+    assert ds.xpath("string(//DATASTRIP_ID)") == expected_id
+    assert ds.xpath("string(//DATASTRIP_SENSING_START)") == "2018-01-01T10:54:35.000Z"
+    assert ds.xpath("string(//PROCESSING_BASELINE)") == "99.99"
+    assert ds.xpath("string(//PROCESSING_CENTER)") == "SGS_"
+
+
+@pytest.mark.parametrize("product", [OFFICIAL_N0400, OFFICIAL_N0511, OFFICIAL_N0211])
+def test_manifest_object_ids_follow_the_official_manifests(product):
+    doc = etree.parse(str(official(*product, "manifest.safe"))).getroot()
+    pairs = [(o.find(".//fileLocation").get("href")[2:], o.get("ID")) for o in doc.iter("dataObject")]
+    # Sen2Cor 2.8 (N0211) numbered the probability masks as Preview_<n>; later products name them.
+    pairs = [(href, ident) for href, ident in pairs if not ident.startswith("Preview_")]
+    assert len(pairs) > 50
+    assert [object_ids(href)[1] for href, _ in pairs] == [ident for _, ident in pairs]

@@ -108,3 +108,17 @@ def test_writers_reject_wrong_dtypes(tmp_path):
         w.write_band(tmp_path, PREFIX, "B02", 10, np.zeros((6, 6), np.float32), GEO)
     with pytest.raises(ValueError, match="output format"):
         w.output_path(tmp_path, "x", "png")
+
+
+def test_roi_outputs_keep_the_full_grid_with_nodata_outside(tmp_path):
+    from sen2cor.tables.roi import Roi
+
+    roi = Roi(24, 36, 48, 60, frame_px=120)  # 60 m window rows 4..12, cols 6..16
+    layers = {"B02": np.full((8, 10), 2000, np.uint16), "B03": np.full((8, 10), 2000, np.uint16),
+              "B04": np.full((8, 10), 2000, np.uint16), "SCL": np.full((8, 10), 4, np.uint8)}
+    written = w.write_resolution(tmp_path, PREFIX, 60, layers, GEO, roi=roi)
+    assert [p.stem.split("_")[2] for p in written] == ["B02", "B03", "B04", "SCL", "TCI"]
+    b02 = _check(written[0], 60, 20, gdal.GDT_UInt16).ReadAsArray()
+    assert (b02[4:12, 6:16] == 2000).all() and b02.sum() == 2000 * 80
+    tci = read_jp2(written[-1])
+    assert tci.shape == (20, 20, 3) and tci[0, 0].sum() == 0 and tci[4, 6].tolist() == [102] * 3

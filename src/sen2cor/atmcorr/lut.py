@@ -149,7 +149,9 @@ class LutTable:
         array_axes = []
         for axis in reversed(range(len(AXES))):
             i0, frac = positions[axis]
-            if i0.ndim == 0:
+            if getattr(self, AXES[axis]).size == 1:          # single level: nothing to interpolate
+                arrays = {k: np.take(v, 0, axis=axis + 1) for k, v in arrays.items()}
+            elif i0.ndim == 0:
                 arrays = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
             else:
                 array_axes.insert(0, axis)
@@ -258,9 +260,10 @@ def load_lut(spacecraft: str, season: str = "summer", aerosol: str = "rura", ozo
     from sen2cor.atmcorr.band_integration import band_lut
     from sen2cor.resources import luts_dir
 
+    lut_dir = Path(lut_dir) if lut_dir else luts_dir()
     srfs = srf_mod.packaged_srf(spacecraft, lut_dir) if srf is None else srf_mod.from_product(srf)
     description = {"spacecraft": spacecraft, "season": season, "aerosol": aer,
                    "ozone_letter": grid.nearest_ozone_letter(ozone_du, season),
                    "srf": "product" if srf is not None else "packaged"}
-    return band_lut(Path(lut_dir) if lut_dir else luts_dir(), srfs, tuple(bands or BAND_IDS), season, aer,
+    return band_lut(lut_dir, srfs, tuple(bands or BAND_IDS), season, aer,
                     ozone_du, Path(cache_dir) if cache_dir else None, description)

@@ -54,6 +54,27 @@ def _loglog_nodes(nodes_um: np.ndarray, values: np.ndarray, wavelength_um: np.nd
     return np.exp(np.interp(np.log(wavelength_um), np.log(nodes_um), np.log(values)))
 
 
+def azimuth_fourier(rho_0: np.ndarray, rho_90: np.ndarray, rho_180: np.ndarray, raa_deg: float) -> np.ndarray:
+    """rho(phi) = a0 + a1 cos(phi) + a2 cos(2 phi) through the values at 0, 90 and 180 deg."""
+    a1 = 0.5 * (rho_0 - rho_180)
+    even = 0.5 * (rho_0 + rho_180)
+    a0, a2 = 0.5 * (even + rho_90), 0.5 * (even - rho_90)
+    phi = np.deg2rad(raa_deg)
+    return a0 + a1 * np.cos(phi) + a2 * np.cos(2 * phi)
+
+
+FOURIER_AZIMUTHS_DEG = (0.0, 90.0, 180.0)
+
+
+def _scattering_run(cache: Path, prefix: str, geometry: tuple[float, float, float]) -> np.ndarray:
+    """One scattering spectrum; azimuths other than 0/90/180 deg from the Fourier fit."""
+    s, v, p = geometry
+    if s == 0 or v == 0 or p in FOURIER_AZIMUTHS_DEG:
+        return _load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{p:.0f}")
+    r0, r90, r180 = (_load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{a:.0f}") for a in FOURIER_AZIMUTHS_DEG)
+    return azimuth_fourier(r0, r90, r180, p).astype(np.float32)
+
+
 def _complete_levels(cache: Path, keys_per_level: dict[float, list[str]]) -> list[float]:
     return [z for z, keys in keys_per_level.items() if all((cache / f"{k}.npy").exists() for k in keys)]
 
@@ -91,14 +112,16 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
             ozone_transmittance=np.clip(ozone_ratio[..., mask], 0, 1).astype(np.float32),
             tau_rayleigh=np.array([_loglog_nodes(nodes, t, wl) for t in tau_r], np.float32))
     for aer in grid.AEROSOLS:
+        run_keys = [f"{s:.0f}_{v:.0f}_{p:.0f}" for s, v, p in geometries
+                    if s == 0 or v == 0 or p in FOURIER_AZIMUTHS_DEG]
         levels = _complete_levels(cache, {z: [f"scat/{aer}/z{z:.1f}/v{v:.0f}/{g}" for v in grid.VISIBILITY_KM
-                                              for g in gkey] for z in z_all})
+                                              for g in run_keys] for z in z_all})
         levels = [z for z in levels if z in gas_levels]
         coverage[f"scat_{aer}_elevation_km"] = levels
         if not levels:
             continue
-        runs = np.array([[[_load(cache, f"scat/{aer}/z{z:.1f}/v{v:.0f}/{g}")[..., mask] for g in gkey]
-                          for v in grid.VISIBILITY_KM] for z in levels])        # (z, vis, geom, 6, wl)
+        runs = np.array([[[_scattering_run(cache, f"scat/{aer}/z{z:.1f}/v{v:.0f}", g)[..., mask]
+                           for g in geometries] for v in grid.VISIBILITY_KM] for z in levels])  # z, vis, geom, 6, wl
         g_index = {g: i for i, g in enumerate(geometries)}
         down = [g_index[(float(s), 0.0, 0.0)] for s in grid.SZA_DEG]
         up = [g_index[(0.0, float(v), 0.0)] for v in grid.VZA_DEG]

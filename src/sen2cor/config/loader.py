@@ -155,7 +155,7 @@ def _in_file(path: Path) -> Iterator[None]:
 
 
 def _text(node: etree._Element, xpath: str) -> str:
-    return node.find(xpath).text.strip()
+    return (node.findtext(xpath) or "").strip()
 
 
 def _keyword_or_int(text: str, keywords: tuple[str, ...]) -> str | int:
@@ -163,7 +163,7 @@ def _keyword_or_int(text: str, keywords: tuple[str, ...]) -> str | int:
 
 
 def _none_keyword(text: str) -> str | None:
-    return None if text == "NONE" else text
+    return None if text in ("NONE", "") else text
 
 
 def _bool_word(text: str) -> bool:
@@ -180,7 +180,7 @@ def read_user_gipp(path: Path) -> tuple[CommonSection, int, AtmosphericCorrectio
             log_level=_text(c, "Log_Level"),
             region_of_interest=RegionOfInterest(
                 *(_keyword_or_int(_text(roi, n), ("OFF", "AUTO")) for n in ("row0", "col0", "nrow_win", "ncol_win"))),
-            product_doi=(c.findtext("Product_DOI") or "").strip(),
+            product_doi=_text(c, "Product_DOI"),
             nr_threads_setting=_keyword_or_int(_text(c, "Nr_Threads"), ("AUTO",)),
             product_generator=_none_keyword(_text(c, "Product_Generator")),
             dem_directory=_none_keyword(_text(c, "DEM_Directory")),
@@ -197,7 +197,7 @@ def read_user_gipp(path: Path) -> tuple[CommonSection, int, AtmosphericCorrectio
             sc_scheme=_text(c, "SC_Scheme"),
             ac_scheme=_text(c, "AC_Scheme"),
             pb_scheme=_text(c, "PB_Scheme"),
-            qi_scheme=(c.findtext("QI_Scheme") or "").strip(),
+            qi_scheme=_text(c, "QI_Scheme"),
         )
         a = root.find("Atmospheric_Correction")
         atmcorr = AtmosphericCorrection(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +25,8 @@ from sen2cor.errors import ConfigError
 log = logging.getLogger(__name__)
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
+#: An lxml XMLSchema keeps its error log on the instance: validate and read it under one lock.
+_VALIDATION_LOCK = threading.Lock()
 
 _BUILTIN = {
     "boolean": "true or false",
@@ -135,8 +138,10 @@ def read_gipp(path: Path, xsd_path: Path) -> etree._ElementTree:
         the message lists every violation with file, line, element, value and allowed values.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"GIPP file does not exist: {path}")
+    if not path.is_file():
+        raise ConfigError(f"GIPP path is not a file: {path}")
     try:
         doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -144,8 +149,11 @@ def read_gipp(path: Path, xsd_path: Path) -> etree._ElementTree:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the GIPP file: {exc}") from exc
     compiled = load_schema(Path(xsd_path))
-    if not compiled.schema.validate(doc):
-        problems = [_explain(entry, doc, compiled) for entry in compiled.schema.error_log]
+    with _VALIDATION_LOCK:
+        valid = compiled.schema.validate(doc)
+        entries = list(compiled.schema.error_log)
+    if not valid:
+        problems = [_explain(entry, doc, compiled) for entry in entries]
         raise ConfigError(
             f"{path} is not a valid {Path(xsd_path).stem} file ({len(problems)} problem"
             f"{'s' if len(problems) > 1 else ''}, schema {Path(xsd_path).name}):\n  " + "\n  ".join(problems)

@@ -139,6 +139,8 @@ def obtain_geocells(settings: DemSettings, footprint_deg: tuple[float, float, fl
             found.append((cell, _fetch(settings, fmt, cell)))
         except DemError as exc:
             errors.append(str(exc))
+            if not settings.missing_cells_ok:
+                break   # the tile is flat (or fatal) anyway: do not wait for every other cell
     if errors and not (settings.missing_cells_ok and found):
         return _failure(settings, fmt, "; ".join(errors))
     for message in errors:

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, gdal_array
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ def terrain_layers(elevation_m: np.ndarray, pixel_size_m: float, sun_zenith_deg:
     aspect = _process(source, "aspect") if with_aspect else None
     shade = _process(source, "hillshade", azimuth=float(sun_azimuth_deg),
                      altitude=90.0 - float(sun_zenith_deg))
-    return TerrainLayers(slope.astype(np.float32), None if aspect is None else aspect.astype(np.float32),
-                         shade.astype(np.uint8))
+    return TerrainLayers(slope.astype(np.float32, copy=False),
+                         None if aspect is None else aspect.astype(np.float32, copy=False),
+                         shade.astype(np.uint8, copy=False))
 
 
 def flat_terrain(shape: tuple[int, int], sun_zenith_deg: float, *, with_aspect: bool = True) -> TerrainLayers:
@@ -57,16 +58,19 @@ def flat_terrain(shape: tuple[int, int], sun_zenith_deg: float, *, with_aspect: 
 
 
 def _mem_dem(elevation_m: np.ndarray, pixel_size_m: float) -> gdal.Dataset:
-    rows, cols = elevation_m.shape
-    dataset = gdal.GetDriverByName("MEM").Create("", cols, rows, 1, gdal.GDT_Float32)
+    """A MEM dataset viewing the array (no copy for int16/float32 input)."""
+    if elevation_m.dtype not in (np.int16, np.float32):
+        elevation_m = elevation_m.astype(np.float32)
+    dataset = gdal_array.OpenArray(np.ascontiguousarray(elevation_m))
     dataset.SetGeoTransform((0.0, float(pixel_size_m), 0.0, 0.0, 0.0, -float(pixel_size_m)))
-    dataset.GetRasterBand(1).WriteArray(elevation_m.astype(np.float32, copy=False))
     return dataset
 
 
 def _process(source: gdal.Dataset, mode: str, **options) -> np.ndarray:
     result = gdal.DEMProcessing("", source, mode, format="MEM", computeEdges=True, **options)
-    return result.GetRasterBand(1).ReadAsArray()
+    array = result.GetRasterBand(1).ReadAsArray()
+    result = None   # free the MEM copy before the next layer
+    return array
 
 
 def horn_gradients(elevation_m: np.ndarray, pixel_size_m: float) -> tuple[np.ndarray, np.ndarray]:

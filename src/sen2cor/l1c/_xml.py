@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -21,6 +21,25 @@ log = logging.getLogger(__name__)
 
 #: Parser that never touches the network nor expands entities (the input is untrusted).
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+
+
+class FrozenDict(dict):
+    """Read-only dict for the value objects: mutation raises TypeError; pickles (for worker processes)."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
 
 _STEP = re.compile(r"^(\.|\.\.|\*|[A-Za-z_][\w.-]*)(\[.*\])?$")
 
@@ -135,5 +154,5 @@ def as_utc(text: str, file: Path, path: str) -> datetime:
             f"{file}: element {path} = {text!r} is not a UTC time (expected YYYY-MM-DDThh:mm:ss[.ffffff]Z)"
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sen2cor.errors import ProductReadError
@@ -42,7 +42,7 @@ class DatastripMetadata:
 
 
 def _compact_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
 
 
 def read_datastrip_metadata(file: Path, datastrip_identifier: str) -> DatastripMetadata:

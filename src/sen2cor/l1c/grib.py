@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +94,7 @@ class GribField:
 def _utc(text: str | None) -> datetime:
     match = _FIRST_INT.search(text or "")
     seconds = int(match.group()) if match else 0
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _identify(element: str, comment: str) -> tuple[str, str]:

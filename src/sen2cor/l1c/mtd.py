@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 from lxml import etree
@@ -100,7 +99,7 @@ class ProductInfo:
 
 
 def _frozen(mapping: dict) -> Mapping:
-    return MappingProxyType(dict(mapping))
+    return _xml.FrozenDict(dict(mapping))
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:

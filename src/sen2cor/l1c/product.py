@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import MissingBandError, ProductError, ProductReadError
@@ -198,6 +197,18 @@ def _aux_paths(granule_dir: Path) -> dict[str, Path | None]:
     return paths
 
 
+def _absolute_orbit(info: ProductInfo, granule_dir: Path, mtd: Path) -> int:
+    """From Datatake/@datatakeIdentifier (GS2A_<time>_<orbit>_N..), else the tile folder's _A<orbit>_."""
+    if info.absolute_orbit is not None:
+        return info.absolute_orbit
+    match = re.search(r"_A(\d{6})_", granule_dir.name + "_")
+    if match is None:
+        raise ProductReadError(
+            f"{mtd}: absolute orbit found neither in Datatake/@datatakeIdentifier nor in {granule_dir.name}"
+        )
+    return int(match.group(1))
+
+
 def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CProduct:
     """Validate and read an L1C compact SAFE product (each XML file parsed once).
 
@@ -236,6 +247,8 @@ def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CP
             f"{tile_mtd}: tile metadata is missing (expected GRANULE/{granule_dir.name}/MTD_TL.xml)"
         )
     tile = read_tile_metadata(tile_mtd)
+    psd = versions.psd_version(info.psd_major, baseline, tile.schema_location)
+    versions.check_psd_supported(psd, baseline, mtd)
     if f"_T{tile.tile_id}_" not in granule_dir.name + "_":
         log.warning(
             "%s: TILE_ID names tile %s but the granule folder is %s", tile_mtd, tile.tile_id, granule_dir.name
@@ -243,15 +256,6 @@ def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CP
     band_files, tci = _band_files(path, info, mtd, check_band_files)
     ds_dir, ds_mtd, datastrip = _datastrip(path, info, mtd)
     qi = read_quality_info(path, granule_dir, tile.mask_files, versions.qi_mask_format(baseline))
-    absolute = info.absolute_orbit
-    if absolute is None:
-        match = re.search(r"_A(\d{6})_", granule_dir.name + "_")
-        if match is None:
-            raise ProductReadError(
-                f"{mtd}: absolute orbit found neither in Datatake/@datatakeIdentifier nor in "
-                f"{granule_dir.name}"
-            )
-        absolute = int(match.group(1))
     product = L1CProduct(
         path=path,
         name=path.name[:-5] if path.name.endswith(".SAFE") else path.name,
@@ -266,15 +270,15 @@ def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CP
         sensing_start=info.datatake_sensing_start,
         generation_time=info.generation_time,
         relative_orbit=info.relative_orbit,
-        absolute_orbit=absolute,
+        absolute_orbit=_absolute_orbit(info, granule_dir, mtd),
         tile_id=tile.tile_id,
         radiometry=radiometry,
         spectral_responses=spectral,
         tile=tile,
         datastrip=datastrip,
         qi=qi,
-        aux_paths=MappingProxyType(_aux_paths(granule_dir)),
-        band_files=MappingProxyType(band_files),
+        aux_paths=_xml.FrozenDict(_aux_paths(granule_dir)),
+        band_files=_xml.FrozenDict(band_files),
         tci_path=tci,
         info=info,
     )

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.l1c import _xml
@@ -104,7 +103,7 @@ def read_quality_report(file: Path) -> tuple[QualityCheck, ...]:
                 check_id=inspection.get("id", "") if inspection is not None else "",
                 status=inspection.get("status", "") if inspection is not None else "",
                 message=_xml.optional_text(check, "message") or "",
-                extra_values=MappingProxyType(extras),
+                extra_values=_xml.FrozenDict(extras),
             )
         )
     return tuple(checks)
@@ -148,9 +147,9 @@ def read_quality_info(
     return QualityInfo(
         qi_dir,
         mask_format,
-        MappingProxyType(masks),
+        _xml.FrozenDict(masks),
         tuple(missing),
-        MappingProxyType(reports),
+        _xml.FrozenDict(reports),
         checks,
         degraded_bands(checks),
     )

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 from lxml import etree
@@ -214,13 +213,13 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
         step,
         _readonly(sun_zen),
         _readonly(sun_az),
-        MappingProxyType(view_zen),
-        MappingProxyType(view_az),
+        _xml.FrozenDict(view_zen),
+        _xml.FrozenDict(view_az),
         mean_zen,
         mean_az,
-        MappingProxyType(mean_viewing),
-        MappingProxyType({b: MappingProxyType(d) for b, d in per_zen.items()}),
-        MappingProxyType({b: MappingProxyType(d) for b, d in per_az.items()}),
+        _xml.FrozenDict(mean_viewing),
+        _xml.FrozenDict({b: _xml.FrozenDict(d) for b, d in per_zen.items()}),
+        _xml.FrozenDict({b: _xml.FrozenDict(d) for b, d in per_az.items()}),
     )
 
 
@@ -295,7 +294,7 @@ def read_tile_metadata(file: Path) -> TileMetadata:
         sensing_time=_xml.as_utc(_xml.required_text(root, sensing_path, file), file, sensing_path),
         epsg=epsg,
         crs_name=crs_name,
-        geoposition=MappingProxyType(geo),
+        geoposition=_xml.FrozenDict(geo),
         angles=_read_angles(root, file),
         mask_files=_read_masks(root),
         pvi_filename=_xml.optional_text(root, "Quality_Indicators_Info/PVI_FILENAME"),

@@ -2,9 +2,10 @@
 
 The product metadata (MTD_MSIL1C.xml) carries only the PSD *major* version, in its root namespace
 ``https://psd-14.sentinel2.eo.esa.int/PSD/User_Product_Level-1C.xsd`` (``psd-14`` or ``psd-15``).
-The minor version is not written anywhere reliable, so it is derived from the processing baseline
-with :data:`PSD_BY_BASELINE` (inferred from the ESA product history; see docs/l1c_reader.md) and
-clamped into the range the namespace allows. Baseline-dependent content:
+The minor version comes from the tile metadata's ``xsi:schemaLocation`` when it names a PSD schema
+bundle (``.../schemas/14.08.01/PSD/...`` -> 14.8, from baseline 04.00), otherwise from the processing
+baseline with :data:`PSD_BY_BASELINE` (ESA's PSD/baseline history up to 14.5, inferred after; see
+docs/l1c_reader.md), always clamped into the range the namespace allows. Baseline-dependent content:
 
 * ``RADIO_ADD_OFFSET`` (-1000 DN) exists from baseline 04.00; before it the offset is 0.
 * Pixel quality masks are JPEG 2000 rasters (MSK_QUALIT/MSK_DETFOO/MSK_CLASSI) from 04.00,
@@ -32,18 +33,21 @@ BASELINE_OFFSET = (4, 0)
 BASELINE_MAX_MAJOR = 5
 
 #: (first baseline, PSD version) pairs, ascending; a baseline maps to the last entry not above it.
-#: Inferred from ESA's product history (compact naming arrived with 02.04; 04.00 = PSD 14.9 per the
-#: manual's "PSD 14.9" support note for Sen2Cor 2.10; 05.11 introduced the psd-15 namespace).
+#: ESA's PSD history table: 14.2 compact format (Dec 2016, 02.04/02.05), 14.3 = 02.06, 14.5 = 02.07.
+#: Later rows from real tile metadata (schema bundles 14.08.01 at 04.00, 14.08.02 at 05.09, 15.00.00 at
+#: 05.11) and the PSD 14.6 issue date (March 2021, before 03.00); 15.1 for >= 05.12 is an assumption.
 PSD_BY_BASELINE: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
     ((0, 0), (14, 0)),
     ((2, 4), (14, 2)),
     ((2, 6), (14, 3)),
     ((2, 7), (14, 5)),
     ((3, 0), (14, 6)),
-    ((4, 0), (14, 9)),
+    ((4, 0), (14, 8)),
     ((5, 11), (15, 0)),
     ((5, 12), (15, 1)),
 )
+
+_SCHEMA_BUNDLE = re.compile(r"/schemas/(\d{2})\.(\d{2})\.\d{2}/PSD/")
 
 #: Highest minor version known for each PSD major version (used to clamp).
 _PSD_MINOR_RANGE = {14: (0, 9), 15: (0, 1)}
@@ -79,8 +83,11 @@ def psd_major_from_namespace(root_namespace: str, schema_location: str, file: Pa
     )
 
 
-def psd_version(psd_major: int, baseline: str) -> str:
-    """PSD version 'MM.m' from the namespace major version and the processing baseline."""
+def psd_version(psd_major: int, baseline: str, tile_schema_location: str = "") -> str:
+    """PSD version 'MM.m' from the namespace major version, the tile schema bundle or the baseline."""
+    bundle = _SCHEMA_BUNDLE.search(tile_schema_location or "")
+    if bundle and int(bundle.group(1)) == psd_major:
+        return f"{psd_major}.{int(bundle.group(2))}"
     key = parse_version(baseline)
     psd = PSD_BY_BASELINE[0][1]
     for first, version in PSD_BY_BASELINE:

@@ -33,7 +33,14 @@ _REPORTS = {
     "SENSOR_QUALITY": "Sensor",
     "L2A_QUALITY": "L2A_QUALITY",
 }
-_PIXEL_MASKS = {"MSK_DETFOO": "DetectorFootprintMask", "MSK_QUALIT": "QualitPixelsMask"}
+_PIXEL_MASKS = {
+    "MSK_DETFOO": "DetectorFootprintMask",
+    "MSK_QUALIT": "QualitPixelsMask",
+    "MSK_DEFECT": "DefectivePixelsMask",
+    "MSK_NODATA": "NodataPixelsMask",
+    "MSK_SATURA": "SaturatedPixelsMask",
+    "MSK_TECQUA": "TechQualityMask",
+}
 _MASK_ORDER = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09", "B10", "B11", "B12", "B8A")
 _CHUNK_BYTES = 1 << 20
 
@@ -95,6 +102,8 @@ def _qi_base(stem: str) -> str | None:
     kind, band = match[1], match[2]
     if kind == "MSK_CLASSI":
         return "ClassiPixelsMask_Band_00m_0"
+    if kind == "MSK_CLOUDS":
+        return "FineCloudMask"
     if kind in _PIXEL_MASKS and band in BAND_IDS:
         res = NATIVE_RESOLUTION_M[band]
         rank = [b for b in BAND_IDS if NATIVE_RESOLUTION_M[b] == res].index(band) + 1

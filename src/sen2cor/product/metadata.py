@@ -63,7 +63,7 @@ PRODUCT_QI: tuple[str, ...] = (
     "OZONE_SOURCE",
     "OZONE_VALUE",
 )
-#: MTD_TL.xml Image_Content_QI: two L1C values lead, then the product set without its first entry's position.
+#: MTD_TL.xml Image_Content_QI: CLOUDY_PIXEL, CLOUDY_PIXEL_OVER_LAND, DEGRADED_MSI, then the product set.
 TILE_QI: tuple[str, ...] = (
     "CLOUDY_PIXEL_PERCENTAGE",
     "CLOUDY_PIXEL_OVER_LAND_PERCENTAGE",

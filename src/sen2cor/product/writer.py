@@ -100,6 +100,7 @@ def create_l2a_skeleton(
     ProductReadError
         An L1C metadata file is missing or malformed (nothing is left in ``output_dir``).
     """
+    naming.check_baseline(baseline)
     output_dir = _writable_dir(Path(output_dir))
     generated = utc_milliseconds(generation_time or datetime.now(UTC))
     layout = L2ALayout.plan(
@@ -133,7 +134,13 @@ def create_l2a_skeleton(
         discard_product(temporary)
         raise
     log.info("L2A product tree created: %s", layout.name)
-    return publish_product(temporary) if publish else temporary
+    if not publish:
+        return temporary
+    try:
+        return publish_product(temporary)
+    except OutputError:
+        discard_product(temporary)
+        raise
 
 
 def publish_product(temporary: Path) -> Path:

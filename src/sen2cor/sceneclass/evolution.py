@@ -99,15 +99,15 @@ def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, cdi: np.ndarray
                    opt: EvolutionOptions) -> tuple[int, int]:
     """Reject false clouds and false snow in place; returns the pixel counts ``(false_cloud, false_snow)``.
 
-    False clouds (MEDIUM/HIGH blobs without parallax) become NOT_VEGETATED with P = 0. False snow
+    Blobs without texture (CDI undefined everywhere) are left alone. False clouds (MEDIUM/HIGH blobs
+    without parallax) become NOT_VEGETATED with P = 0. False snow
     (snow blobs with parallax) takes the cloud class of its snow probability, which becomes P; S = 0.
     """
-    moving = cdi < opt.parallax_cdi_max
     clouds = np.isin(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
-    false_cloud = parallax.static_blobs(clouds, moving, opt.false_cloud_max_fraction)
+    false_cloud = parallax.static_blobs(clouds, cdi, opt.false_cloud_max_fraction, opt.parallax_cdi_max)
     cm[false_cloud] = SCL.NOT_VEGETATED
     p[false_cloud] = 0
-    false_snow = parallax.moving_blobs(cm == SCL.SNOW_ICE, moving, opt.false_snow_min_fraction)
+    false_snow = parallax.moving_blobs(cm == SCL.SNOW_ICE, cdi, opt.false_snow_min_fraction, opt.parallax_cdi_max)
     p[false_snow] = s[false_snow]
     classes = cloud.cloud_classes(p[false_snow], th)
     classes[classes == NOT_CLASSIFIED] = SCL.UNCLASSIFIED

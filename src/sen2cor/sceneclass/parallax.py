@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CDI_PARALLAX_MAX = -0.5
 #: Window of the local variance, pixels.
 CDI_WINDOW_PX = 7
+#: Below this summed ratio variance a window carries no texture and the CDI is undefined (NaN).
+CDI_MIN_VARIANCE = 1e-6
 
 
 def _local_variance(x: np.ndarray, window_px: int) -> np.ndarray:
@@ -33,36 +35,49 @@ def _local_variance(x: np.ndarray, window_px: int) -> np.ndarray:
 
 def cloud_displacement_index(b07: np.ndarray, b08: np.ndarray, b8a: np.ndarray,
                              window_px: int = CDI_WINDOW_PX) -> np.ndarray:
-    """CDI in [-1, 1] (float32); 0 where both variances vanish."""
+    """CDI in [-1, 1] (float32); NaN where the window has no texture (summed variance <= 1e-6)."""
     v7 = _local_variance(ratio(b07, b8a), window_px)
     v8 = _local_variance(ratio(b08, b8a), window_px)
     total = v7 + v8
-    out = np.zeros(b8a.shape, np.float32)
-    np.divide(v7 - v8, total, out=out, where=total > 0)
+    out = np.full(b8a.shape, np.nan, np.float32)
+    np.divide(v7 - v8, total, out=out, where=total > CDI_MIN_VARIANCE)
     return out
 
 
-def blob_parallax_fraction(mask: np.ndarray, parallax: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Label 8-connected blobs of ``mask``; return ``(labels, fraction)`` with ``fraction[k]`` the share
-    of blob ``k``'s pixels showing parallax (``fraction[0]`` belongs to the background)."""
+def blob_parallax_fraction(mask: np.ndarray, cdi: np.ndarray,
+                           cdi_max: float = CDI_PARALLAX_MAX) -> tuple[np.ndarray, np.ndarray]:
+    """Label 8-connected blobs of ``mask``; return ``(labels, fraction)``.
+
+    ``fraction[k]`` is the share of blob ``k``'s textured pixels (finite CDI) whose CDI is below
+    ``cdi_max``; NaN for a blob without texture (no evidence either way); ``fraction[0]`` is the background.
+    """
     labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    sizes = np.bincount(labels.ravel(), minlength=n + 1).astype(np.float64)
-    hits = np.bincount(labels.ravel(), weights=parallax.ravel(), minlength=n + 1)
-    fraction = np.divide(hits, sizes, out=np.zeros_like(hits), where=sizes > 0)
+    flat = labels.ravel()
+    textured = np.isfinite(cdi).ravel()
+    with np.errstate(invalid="ignore"):
+        moving = (cdi < cdi_max).ravel()
+    n_textured = np.bincount(flat, weights=textured, minlength=n + 1)
+    hits = np.bincount(flat, weights=moving & textured, minlength=n + 1)
+    fraction = np.full(n + 1, np.nan)
+    np.divide(hits, n_textured, out=fraction, where=n_textured > 0)
     return labels, fraction
 
 
-def static_blobs(mask: np.ndarray, parallax: np.ndarray, min_fraction: float) -> np.ndarray:
-    """Pixels of blobs of ``mask`` in which fewer than ``min_fraction`` of the pixels show parallax."""
-    labels, fraction = blob_parallax_fraction(mask, parallax)
-    static = fraction < min_fraction
+def static_blobs(mask: np.ndarray, cdi: np.ndarray, max_fraction: float,
+                 cdi_max: float = CDI_PARALLAX_MAX) -> np.ndarray:
+    """Pixels of textured blobs of ``mask`` with fewer than ``max_fraction`` parallax pixels."""
+    labels, fraction = blob_parallax_fraction(mask, cdi, cdi_max)
+    with np.errstate(invalid="ignore"):
+        static = fraction < max_fraction
     static[0] = False
     return static[labels]
 
 
-def moving_blobs(mask: np.ndarray, parallax: np.ndarray, min_fraction: float) -> np.ndarray:
-    """Pixels of blobs of ``mask`` in which at least ``min_fraction`` of the pixels show parallax."""
-    labels, fraction = blob_parallax_fraction(mask, parallax)
-    moving = fraction >= min_fraction
+def moving_blobs(mask: np.ndarray, cdi: np.ndarray, min_fraction: float,
+                 cdi_max: float = CDI_PARALLAX_MAX) -> np.ndarray:
+    """Pixels of textured blobs of ``mask`` with at least ``min_fraction`` parallax pixels."""
+    labels, fraction = blob_parallax_fraction(mask, cdi, cdi_max)
+    with np.errstate(invalid="ignore"):
+        moving = fraction >= min_fraction
     moving[0] = False
     return moving[labels]

@@ -25,6 +25,7 @@ from sen2cor.errors import OutputError
 from sen2cor.io import gdal_io, jp2
 from sen2cor.io.geo import Geocoding, as_geocoding
 from sen2cor.tables import radiometry
+from sen2cor.tables.roi import Roi, embed
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +153,14 @@ def write_dem(aux_dir: Path, prefix: str, resolution_m: int, height_m: np.ndarra
 def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: dict[str, np.ndarray],
                      geo: Any, *, fmt: str = "jp2", sc_cog: bool = False, tci: bool = True,
                      add_offset: int = radiometry.BOA_ADD_OFFSET, epsg: int | None = None,
-                     nr_threads: int = 1) -> list[Path]:
+                     roi: Roi | None = None, nr_threads: int = 1) -> list[Path]:
     """Write every IMG_DATA/R{res}m file of one resolution from ``layers`` (name -> final
-    array: uint16 bands/AOT/WVP, uint8 SCL). Missing layers are skipped with a warning."""
+    array: uint16 bands/AOT/WVP, uint8 SCL). Missing layers are skipped with a warning.
+    With ``roi`` the layers are ROI windows and are embedded in the full tile grid with no
+    data (0) outside."""
     grid = as_geocoding(geo, epsg).at_resolution(resolution_m)
+    if roi is not None:
+        layers = {name: embed(array, roi, resolution_m) for name, array in layers.items()}
     img_dir = Path(granule_dir) / "IMG_DATA" / f"R{resolution_m}m"
     written = []
     for name in output_names(resolution_m, tci=tci):

@@ -22,7 +22,11 @@ CODELISTS = "http://standards.iso.org/ittf/PubliclyAvailableStandards/ISO_19139_
 #: Checks written to each OLQC report (id, item, message).
 REPORT_CHECKS = {
     "FORMAT_CORRECTNESS": (("schemaXmlValidator", "MTD_TL.xml", "The schema validation passed successfully."),
-                           ("Tile_Position_Size", "MTD_TL.xml", "Tile image size is consistent with its position.")),
+                           ("Tile_Position_Size", "MTD_TL.xml", "Tile image size is consistent with its position."),
+                           ("Tile_Position_Geoposition", "MTD_TL.xml", "Tile geoposition is valid."),
+                           ("checkMetadata", "MTD_TL.xml", "Metadata file is present."),
+                           ("Aux_Cams", "AUX_CAMSFO", "CAMS auxiliary file is present."),
+                           ("Ecmwf", "AUX_ECMWFT", "ECMWF auxiliary file is present.")),
     "GENERAL_QUALITY": (("Solar_Angle_Zenith", "MTD_TL.xml", "Zenith solar angle is within the threshold limit"),
                         ("checkMetadata", "MTD_TL.xml", "Metadata file is present."),
                         ("Data_Loss", "MTD_TL.xml", "No data loss in this tile.")),
@@ -264,7 +268,7 @@ def write_manifest(safe_dir: Path, identity: ProductIdentity, footprint_lonlat: 
           ("ClassiPixelsMask_Band_00m_0_Tile1_Data", "MSK_CLASSI_B00.jp2", "application/octet-stream")]
     for kind, fname in (("DetectorFootprintMask", "MSK_DETFOO"), ("QualitPixelsMask", "MSK_QUALIT")):
         for band in sorted(BAND_IDS):
-            i = BAND_IDS.index(band)
+            i = sorted(BAND_IDS).index(band)          # B01..B12 then B8A, as in real manifests
             suffix = f"_{i}" if i else ""
             qi.append((f"{kind}_Band_{_band_key(band)}{suffix}_Tile1_Data", f"{fname}_{band}.jp2",
                        "application/octet-stream"))

@@ -1,0 +1,126 @@
+import logging
+
+import numpy as np
+import pytest
+
+from sen2cor.errors import ConfigError
+from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify
+from sen2cor.sceneclass.evolution import apply_parallax, dilate_clouds_and_shadows, separate_topographic_shadow
+from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, CloudThresholds
+from tests.sceneclass.synthetic import fill, paint
+
+TH = CloudThresholds()
+OFF = EvolutionOptions.classic()
+
+
+def test_options_are_validated():
+    with pytest.raises(ConfigError, match="false_cloud_max_fraction"):
+        EvolutionOptions(false_cloud_max_fraction=1.5)
+    with pytest.raises(ConfigError, match="dilation"):
+        EvolutionOptions(cloud_dilation_m=-1)
+
+
+def test_parallax_rejects_static_bright_blob_and_turns_moving_snow_into_cloud():
+    cm = np.full((6, 12), SCL.VEGETATION, np.uint8)
+    cm[1:4, 1:4] = SCL.HIGH_PROBA_CLOUDS        # static: CDI 0.3 everywhere
+    cm[1:4, 8:11] = SCL.SNOW_ICE                # moving: CDI -0.9 everywhere
+    p = np.zeros(cm.shape, np.float32)
+    p[1:4, 1:4] = 0.9
+    s = np.zeros(cm.shape, np.float32)
+    s[1:4, 8:11] = 0.5
+    cdi = np.full(cm.shape, 0.3, np.float32)
+    cdi[1:4, 8:11] = -0.9
+    n_cloud, n_snow = apply_parallax(cm, p, s, cdi, TH, EvolutionOptions())
+    assert (n_cloud, n_snow) == (9, 9)
+    assert (cm[1:4, 1:4] == SCL.NOT_VEGETATED).all() and (p[1:4, 1:4] == 0).all()
+    # snow probability 0.5 becomes the cloud probability: 0.2 <= 0.5 < 0.8 -> MEDIUM
+    assert (cm[1:4, 8:11] == SCL.MEDIUM_PROBA_CLOUDS).all()
+    assert (p[1:4, 8:11] == 0.5).all() and (s[1:4, 8:11] == 0).all()
+
+
+def test_parallax_keeps_clouds_with_parallax_and_untextured_blobs():
+    cm = np.full((5, 10), SCL.VEGETATION, np.uint8)
+    cm[1:4, 1:4] = SCL.HIGH_PROBA_CLOUDS
+    cm[1:4, 6:9] = SCL.MEDIUM_PROBA_CLOUDS
+    p = np.full(cm.shape, 0.9, np.float32)
+    s = np.zeros(cm.shape, np.float32)
+    cdi = np.full(cm.shape, np.nan, np.float32)
+    cdi[1, 1:4] = -0.8                           # 3 of 9 pixels with parallax
+    before = cm.copy()
+    assert apply_parallax(cm, p, s, cdi, TH, EvolutionOptions()) == (0, 0)
+    np.testing.assert_array_equal(cm, before)
+
+
+def test_topographic_shadow_separation():
+    cm = np.array([SCL.CLOUD_SHADOWS, SCL.CLOUD_SHADOWS, SCL.CLOUD_SHADOWS, NOT_CLASSIFIED, SCL.UNCLASSIFIED,
+                   SCL.VEGETATION], np.uint8)
+    spectral = np.array([1, 1, 1, 1, 0.99, 1], np.float32)
+    geometric = np.array([0.2, 0.9, 0.2, 0, 0, 0], np.float32)
+    terrain = np.array([True, True, False, True, True, True])
+    n = separate_topographic_shadow(cm, spectral, geometric, terrain, EvolutionOptions())
+    assert n == 2
+    assert cm.tolist() == [SCL.DARK_FEATURES, SCL.CLOUD_SHADOWS, SCL.CLOUD_SHADOWS, SCL.DARK_FEATURES,
+                           SCL.UNCLASSIFIED, SCL.VEGETATION]
+
+
+def test_dilation_removes_single_clouds_and_grows_clouds_and_shadows():
+    cm = np.full((12, 12), SCL.VEGETATION, np.uint8)
+    cm[0, 11] = SCL.HIGH_PROBA_CLOUDS            # isolated
+    cm[4:6, 4:6] = SCL.HIGH_PROBA_CLOUDS
+    cm[4, 7] = SCL.THIN_CIRRUS                   # inside the dilation: kept
+    cm[10, 0] = SCL.CLOUD_SHADOWS
+    cm[10, 1] = SCL.CLOUD_SHADOWS
+    p = np.zeros(cm.shape, np.float32)
+    p[4:6, 4:6] = 0.9
+    # 20 m pixels, 40 m cloud and 20 m shadow dilation -> radius 2 and 1 px
+    opt = EvolutionOptions(cloud_dilation_m=40.0, shadow_dilation_m=20.0)
+    n_cloud, n_shadow = dilate_clouds_and_shadows(cm, p, TH, opt, 20.0)
+    assert cm[0, 11] == SCL.UNCLASSIFIED
+    assert n_cloud == 36 - 4 - 1                  # 6x6 square minus the core and the cirrus pixel
+    assert (cm[2:8, 2:8] != SCL.VEGETATION).all() and cm[4, 7] == SCL.THIN_CIRRUS
+    assert cm[2, 2] == SCL.MEDIUM_PROBA_CLOUDS and p[2, 2] == pytest.approx(0.2) and p[4, 4] == pytest.approx(0.9)
+    assert n_shadow == 3 * 3 - 2                  # rows 9-11 x cols 0-2 (col -1 clipped) minus the 2 shadows
+    assert cm[9, 2] == SCL.CLOUD_SHADOWS and cm[8, 0] == SCL.VEGETATION
+
+
+def test_snow_climatology_limits_snow():
+    toa = fill((10, 10), "snow")
+    clim = np.full((10, 10), 30, np.uint8)
+    clim[:, :5] = 0                               # never snow in this month
+    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=clim)
+    res = classify(toa, aux, options=EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0))
+    # allowed pixels are snow; excluded ones go on through the cloud tests, where step 6bis
+    # (B04/B11 = 0.75/0.10 = 7.5 >= 6) sets P = 0 -> not classified -> UNCLASSIFIED
+    # (B04/B11 = 0.75/0.10 = 7.5 >= 6) sets P = 0; the 3 columns next to the snow are recovered as snow by
+    # step 16 (radius-3 diamond, B11 < B03), the last 2 stay not classified -> UNCLASSIFIED
+    assert (res.scl[:, 2:] == SCL.SNOW_ICE).all()
+    assert (res.scl[:, :2] == SCL.UNCLASSIFIED).all()
+    assert (res.msk_snwprb()[:, :5] == 0).all() and (res.msk_snwprb()[:, 5:] == 100).all()
+    off = classify(toa, aux, options=OFF)
+    assert (off.scl == SCL.SNOW_ICE).all()
+
+
+def test_topographic_shadow_with_a_dem_reclassifies_dark_terrain():
+    toa = fill((20, 40))
+    paint(toa, slice(0, 20), slice(0, 20), "dark")
+    dem = np.zeros((20, 40), np.float32)
+    dem[:, 20:] = 500.0                           # a 500 m cliff east of the dark area
+    aux = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0, dem_m=dem)
+    opt = EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
+    res = classify(toa, aux, options=opt)
+    # the dark pixels are DARK_FEATURES already from step 1a; the test is that no cloud shadow appears
+    assert (res.scl[:, :20] == SCL.DARK_FEATURES).all()
+
+
+def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):
+    toa = fill((8, 8))
+    del toa["B07"], toa["B08"]
+    with caplog.at_level(logging.WARNING, logger="sen2cor.sceneclass.evolution"):
+        res = classify(toa, SceneAux())
+    assert "parallax test skipped" in caplog.text
+    assert (res.scl == SCL.VEGETATION).all()
+
+
+def test_step_counts_report_each_evolution_step():
+    res = classify(fill((8, 8)), SceneAux())
+    assert {"false_cloud", "false_snow", "cloud_shadow", "cloud_dilation", "shadow_dilation"} <= set(res.step_counts)
