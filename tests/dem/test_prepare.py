@@ -168,3 +168,10 @@ def test_two_resolutions_reuse_the_cells(tmp_path, grid):
     products = prepare_dem(settings(tmp_path, "CDSE-GLO-90"), cells, coarse, **SUN, with_aspect=False)
     assert products.elevation_m.shape == (50, 50) and products.terrain.aspect_deg is None
     assert np.abs(products.elevation_m - expected(coarse)).max() < 0.75
+
+
+def test_dem_output_offset_siimpc_551():
+    from sen2cor.dem.prepare import decode_dem_output, encode_dem_output
+    dn = encode_dem_output(np.array([8848, -418, 0], np.int16))
+    assert dn.dtype == np.uint16 and dn.tolist() == [18848, 9582, 10000]   # the manual's examples
+    assert decode_dem_output(dn).tolist() == [8848, -418, 0]

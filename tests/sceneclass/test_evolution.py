@@ -100,16 +100,22 @@ def test_snow_climatology_limits_snow():
     assert (off.scl == SCL.SNOW_ICE).all()
 
 
-def test_topographic_shadow_with_a_dem_reclassifies_dark_terrain():
+def test_topographic_shadow_with_a_dem_turns_dark_unclassified_terrain_into_cast_shadow():
+    # deep_shadow: B8A 0.03 is below the dark-feature interval and P = 0 (B04 0.03), NDSI 0.33 -> rN 1,
+    # B02/B11 2.5, B8A/B11 1.5, B04/B11 1.5: no test claims it -> UNCLASSIFIED without a DEM.
+    # Every band is below the reference shadow spectrum (spectral score 1) but no cloud projects there.
     toa = fill((20, 40))
-    paint(toa, slice(0, 20), slice(0, 20), "dark")
+    paint(toa, slice(0, 20), slice(0, 20), "deep_shadow")
     dem = np.zeros((20, 40), np.float32)
     dem[:, 20:] = 500.0                           # a 500 m cliff east of the dark area
-    aux = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0, dem_m=dem)
     opt = EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
-    res = classify(toa, aux, options=opt)
-    # the dark pixels are DARK_FEATURES already from step 1a; the test is that no cloud shadow appears
-    assert (res.scl[:, :20] == SCL.DARK_FEATURES).all()
+    # sun in the east at 45 deg elevation: the cliff shades 500 m = 25 px westwards (all 20 dark columns)
+    aux = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0, dem_m=dem)
+    assert (classify(toa, aux, options=opt).scl[:, :20] == SCL.DARK_FEATURES).all()
+    flat = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0)
+    assert (classify(toa, flat, options=opt).scl[:, :20] == SCL.UNCLASSIFIED).all()
+    off = EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0, topographic_shadow=False)
+    assert (classify(toa, aux, options=off).scl[:, :20] == SCL.UNCLASSIFIED).all()
 
 
 def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):

@@ -91,8 +91,8 @@ def load_atm_lut(lut_root: Path, spacecraft: str, season: str = "summer", aeroso
         from sen2cor.atmcorr.srf import packaged_solar_irradiance
         solar_irradiance_w_m2_um = packaged_solar_irradiance(spacecraft if spacecraft in ("S2A", "S2B") else "S2A")
     e0 = np.array([solar_irradiance_w_m2_um[b] for b in bands], dtype=np.float64)
-    return LutTable(kind="atm", bands=bands, sza_deg=grid.SZA_DEG, vza_deg=grid.VZA_DEG, raa_deg=grid.RAA_DEG,
+    return LutTable.from_native("atm", values, bands=bands, sza_deg=grid.SZA_DEG, vza_deg=grid.VZA_DEG, raa_deg=grid.RAA_DEG,
                     elevation_km=grid.ELEVATION_KM, visibility_km=grid.VISIBILITY_KM, water_vapour_cm=levels,
-                    values=values, solar_irradiance_w_m2_um=e0,
+                    solar_irradiance_w_m2_um=e0,
                     description={"source": str(folder), "ozone_letter": letter, "season": season,
                                  "aerosol": aerosol, "spacecraft": spacecraft})

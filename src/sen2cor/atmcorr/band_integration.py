@@ -153,8 +153,9 @@ def band_lut(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tuple[str, 
             os.replace(tmp, cache)
         except OSError as exc:
             log.warning("cannot write LUT cache %s: %s", cache, exc)
-    return LutTable(kind="6s", bands=tuple(bands), sza_deg=grid.SZA_DEG, vza_deg=grid.VZA_DEG,
-                    raa_deg=grid.RAA_DEG, elevation_km=data["elevation_km"], visibility_km=grid.VISIBILITY_KM,
-                    water_vapour_cm=data["water_vapour_cm"], values={q: data[q] for q in NATIVE_6S},
+    return LutTable.from_native(
+                    "6s", {q: data[q] for q in NATIVE_6S}, bands=tuple(bands), sza_deg=grid.SZA_DEG,
+                    vza_deg=grid.VZA_DEG, raa_deg=grid.RAA_DEG, elevation_km=data["elevation_km"],
+                    visibility_km=grid.VISIBILITY_KM, water_vapour_cm=data["water_vapour_cm"],
                     solar_irradiance_w_m2_um=data["solar_irradiance_w_m2_um"].astype(np.float64),
                     description=dict(description or {}, cache=str(cache)))

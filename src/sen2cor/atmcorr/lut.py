@@ -38,22 +38,28 @@ NATIVE_ATM = ("path_radiance", "edift", "e0t", "t_up_dir", "t_up_dif", "spherica
 MAX_ELEVATION_KM = 3.5
 
 
+FIELDS = ("path_reflectance", "path_radiance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
+          "spherical_albedo", "gas_transmittance", "e0t", "edift")
+#: Fields proportional to E0 (6S tables, native reflectances) or to 1/E0 (.atm, native radiances).
+_E0_FIELDS = {"6s": ("path_radiance", "e0t", "edift"), "atm": ("path_reflectance", "t_down_dir", "t_down_dif")}
+
+
 @dataclass(frozen=True)
 class AtmosphericFunctions:
-    """Per-band atmospheric functions; every array has shape (nbands, *query_shape)."""
+    """Per-band atmospheric functions; arrays of shape (nbands, *query_shape), None if not requested."""
 
     bands: tuple[str, ...]
-    path_reflectance: np.ndarray
-    path_radiance: np.ndarray          # mW cm-2 sr-1 um-1
-    t_down_dir: np.ndarray
-    t_down_dif: np.ndarray
-    t_up_dir: np.ndarray
-    t_up_dif: np.ndarray
-    spherical_albedo: np.ndarray
-    gas_transmittance: np.ndarray      # two-way, already inside the transmittances (NaN for .atm)
-    e0t: np.ndarray                    # Sen2Cor E0t: E0 * T_sun * T_up, mW cm-2 um-1
-    edift: np.ndarray                  # Sen2Cor Edift: diffuse irradiance at ground * T_up, mW cm-2 um-1
-    solar_irradiance: np.ndarray       # W m-2 um-1, shape (nbands, 1, ...) broadcastable
+    solar_irradiance: np.ndarray                  # W m-2 um-1, (nbands, 1, ...) broadcastable
+    path_reflectance: np.ndarray | None = None
+    path_radiance: np.ndarray | None = None       # mW cm-2 sr-1 um-1
+    t_down_dir: np.ndarray | None = None
+    t_down_dif: np.ndarray | None = None
+    t_up_dir: np.ndarray | None = None
+    t_up_dif: np.ndarray | None = None
+    spherical_albedo: np.ndarray | None = None
+    gas_transmittance: np.ndarray | None = None   # two-way, already inside the t_* (NaN for .atm)
+    e0t: np.ndarray | None = None                 # Sen2Cor E0t: E0 * T_sun * T_up, mW cm-2 um-1
+    edift: np.ndarray | None = None               # Sen2Cor Edift: diffuse ground irradiance * T_up, mW cm-2 um-1
 
     def toa_reflectance(self, surface_reflectance: np.ndarray) -> np.ndarray:
         """TOA reflectance of a uniform Lambertian surface of reflectance ``surface_reflectance``."""
@@ -72,8 +78,8 @@ class AtmosphericFunctions:
 class LutTable:
     """Atmospheric functions on a regular grid.
 
-    ``values[q]`` has shape (nbands, nsza, nvza, nraa, nelevation, nvisibility, nwater_vapour).
-    ``kind`` is "6s" (quantities NATIVE_6S) or "atm" (NATIVE_ATM).  Axes carry their units.
+    ``values[field]`` has shape (nbands, nsza, nvza, nraa, nelevation, nvisibility, nwater_vapour)
+    for every name in FIELDS (build with :meth:`from_native`).  ``kind`` is "6s" or "atm".
     """
 
     kind: str
@@ -88,38 +94,55 @@ class LutTable:
     solar_irradiance_w_m2_um: np.ndarray          # (nbands,)
     description: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_native(cls, kind: str, native: dict[str, np.ndarray], **axes) -> "LutTable":
+        """Derive all FIELDS at the nodes from the source's own quantities (NATIVE_6S / NATIVE_ATM)."""
+        mu_s = np.cos(np.deg2rad(axes["sza_deg"]))[:, None, None, None, None, None]
+        mu_v = np.cos(np.deg2rad(axes["vza_deg"]))[None, :, None, None, None, None]
+        e0 = np.asarray(axes["solar_irradiance_w_m2_um"], dtype=np.float64)[:, None, None, None, None, None, None]
+        complete = _complete_6s if kind == "6s" else _complete_atm
+        derived = complete({k: v.astype(np.float64) for k, v in native.items()}, mu_s, mu_v, e0)
+        values = {k: np.ascontiguousarray(np.broadcast_to(derived[k], native["spherical_albedo"].shape),
+                                          dtype=np.float32) for k in FIELDS}
+        return cls(kind=kind, values=values, **axes)
+
     def interpolate(self, sza_deg, vza_deg, raa_deg, elevation_km, visibility_km=None, water_vapour_cm=None, *,
-                    aot550=None, bands: tuple[str, ...] | None = None, e0_w_m2_um=None,
-                    visibility_axis: str = "aot") -> AtmosphericFunctions:
+                    aot550=None, bands: tuple[str, ...] | None = None, fields: tuple[str, ...] = FIELDS,
+                    e0_w_m2_um=None, visibility_axis: str = "aot") -> AtmosphericFunctions:
         """Multilinear interpolation at broadcastable query arrays (degrees, km, cm).
 
         Give ``visibility_km`` or ``aot550`` (AOT at the query elevation, converted with
         Sen2Cor's relation).  ``water_vapour_cm`` is the sea-level column (None: the grid's
-        only or middle level).  Scalars are interpolated first (cheap: the usual per-cell
-        geometry), arrays by 2**k corner weights.  Queries are clamped to the grid as Sen2Cor
-        does, except elevation, extrapolated linearly up to 3.5 km.  ``visibility_axis="aot"``
-        interpolates linearly in sea-level AOT550 (close to Sen2Cor's optical-depth re-mapping),
-        ``"km"`` linearly in visibility.  ``e0_w_m2_um`` (nbands,) replaces the table's solar
-        irradiance (e.g. SOLAR_IRRADIANCE of the product) in the radiance conversions.
+        middle level).  Scalar queries are contracted first (cheap: the usual per-cell
+        geometry), array queries by 2**k corner weights.  Queries are clamped to the grid as
+        Sen2Cor does, except elevation, extrapolated linearly up to 3.5 km.
+        ``visibility_axis="aot"`` interpolates linearly in sea-level AOT550 (close to Sen2Cor's
+        optical-depth re-mapping), ``"km"`` linearly in visibility.  ``e0_w_m2_um`` (nbands,)
+        replaces the table's solar irradiance (e.g. the product's SOLAR_IRRADIANCE) in the
+        radiance <-> reflectance conversions.  Only ``fields`` are computed.
         """
-        if visibility_km is None:
-            if aot550 is None:
-                raise LutError("interpolate needs visibility_km or aot550")
-            visibility_km = grid.aot550_to_visibility(aot550, np.clip(elevation_km, 0.0, MAX_ELEVATION_KM))
-        if water_vapour_cm is None:
-            water_vapour_cm = self.water_vapour_cm[len(self.water_vapour_cm) // 2]
         table = self if bands is None else self.select_bands(bands)
-        queries = [np.asarray(q, dtype=np.float64) for q in
-                   (sza_deg, vza_deg, raa_deg, elevation_km, visibility_km, water_vapour_cm)]
-        native = table._interpolate_native(queries, visibility_axis)
+        queries = table._queries(sza_deg, vza_deg, raa_deg, elevation_km, visibility_km, water_vapour_cm, aot550)
+        out = table._interpolate_values(queries, visibility_axis, fields)
         shape = np.broadcast_shapes(*(q.shape for q in queries))
-        e0 = table.solar_irradiance_w_m2_um if e0_w_m2_um is None else np.asarray(e0_w_m2_um, dtype=np.float64)
-        e0 = e0.reshape((-1,) + (1,) * len(shape))
-        mu_s = np.cos(np.deg2rad(np.clip(queries[0], 0.0, 89.0)))
-        mu_v = np.cos(np.deg2rad(np.clip(queries[1], 0.0, 89.0)))
-        complete = _complete_6s if table.kind == "6s" else _complete_atm
-        return complete(table.bands, {k: np.broadcast_to(v, (len(table.bands),) + shape) for k, v in native.items()},
-                        mu_s, mu_v, e0)
+        e0, scale = table._e0_scale(e0_w_m2_um, len(shape))
+        for k in _E0_FIELDS[table.kind]:
+            if k in out:
+                out[k] = out[k] * (scale if table.kind == "6s" else 1.0 / scale)
+        full = (len(table.bands),) + shape
+        return AtmosphericFunctions(bands=table.bands, solar_irradiance=e0,
+                                    **{k: np.broadcast_to(v, full) for k, v in out.items()})
+
+    def at_geometry(self, sza_deg: float, vza_deg: float, raa_deg: float) -> "LutTable":
+        """The table contracted to one geometry (singleton angle axes), e.g. one processing cell."""
+        queries = [np.asarray(q, dtype=np.float64) for q in (sza_deg, vza_deg, raa_deg)]
+        values = dict(self.values)
+        for axis in (2, 1, 0):
+            i0, frac = _segment(getattr(self, AXES[axis]).astype(np.float64), queries[axis])
+            values = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in values.items()}
+        values = {k: v[:, None, None, None].astype(np.float32) for k, v in values.items()}
+        return replace(self, sza_deg=queries[0].reshape(1), vza_deg=queries[1].reshape(1),
+                       raa_deg=queries[2].reshape(1), values=values)
 
     def select_bands(self, bands: tuple[str, ...]) -> "LutTable":
         """The same table restricted to ``bands`` (in that order)."""
@@ -130,26 +153,43 @@ class LutTable:
         return replace(self, bands=tuple(bands), values={k: v[idx] for k, v in self.values.items()},
                        solar_irradiance_w_m2_um=self.solar_irradiance_w_m2_um[idx])
 
+    def _queries(self, sza, vza, raa, elevation, visibility, water_vapour, aot550) -> list[np.ndarray]:
+        if visibility is None:
+            if aot550 is None:
+                raise LutError("interpolate needs visibility_km or aot550")
+            visibility = grid.aot550_to_visibility(aot550, np.clip(elevation, 0.0, MAX_ELEVATION_KM))
+        if water_vapour is None:
+            water_vapour = self.water_vapour_cm[len(self.water_vapour_cm) // 2]
+        return [np.asarray(q, dtype=np.float64) for q in (sza, vza, raa, elevation, visibility, water_vapour)]
+
+    def _e0_scale(self, e0_w_m2_um, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+        e0 = self.solar_irradiance_w_m2_um if e0_w_m2_um is None else np.asarray(e0_w_m2_um, dtype=np.float64)
+        e0 = e0.reshape((-1,) + (1,) * ndim)
+        return e0, e0 / self.solar_irradiance_w_m2_um.reshape(e0.shape)
+
     def _coordinates(self, axis: int, visibility_axis: str) -> np.ndarray:
         nodes = getattr(self, AXES[axis]).astype(np.float64)
         if axis == 4 and visibility_axis == "aot":
             return -grid.visibility_to_aot550(nodes, 0.0)     # negated: ascending with visibility
         return nodes
 
-    def _interpolate_native(self, queries: list[np.ndarray], visibility_axis: str) -> dict[str, np.ndarray]:
-        arrays = dict(self.values)
+    def _positions(self, queries: list[np.ndarray], visibility_axis: str) -> list[tuple[np.ndarray, np.ndarray]]:
         positions = []
         for axis, q in enumerate(queries):
             coords = self._coordinates(axis, visibility_axis)
             if axis == 4 and visibility_axis == "aot":
                 q = -grid.visibility_to_aot550(np.clip(q, self.visibility_km[0], self.visibility_km[-1]), 0.0)
-            i0, frac = _segment(coords, q, extrapolate_to=MAX_ELEVATION_KM if axis == 3 else None)
-            positions.append((i0, frac))
-        # Scalar queries: contract those axes first (the table shrinks, arrays are untouched).
+            positions.append(_segment(coords, q, extrapolate_to=MAX_ELEVATION_KM if axis == 3 else None))
+        return positions
+
+    def _interpolate_values(self, queries, visibility_axis: str, fields) -> dict[str, np.ndarray]:
+        arrays = {k: self.values[k] for k in fields}
+        positions = self._positions(queries, visibility_axis)
+        # Scalar queries (and single-level axes): contract those axes first.
         array_axes = []
         for axis in reversed(range(len(AXES))):
             i0, frac = positions[axis]
-            if getattr(self, AXES[axis]).size == 1:          # single level: nothing to interpolate
+            if getattr(self, AXES[axis]).size == 1:
                 arrays = {k: np.take(v, 0, axis=axis + 1) for k, v in arrays.items()}
             elif i0.ndim == 0:
                 arrays = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
@@ -198,28 +238,26 @@ def _split_gas(tg: np.ndarray, mu_s: np.ndarray, mu_v: np.ndarray) -> tuple[np.n
     return down, tg / down
 
 
-def _complete_6s(bands, v, mu_s, mu_v, e0) -> AtmosphericFunctions:
+def _complete_6s(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
+    """6S quantities (scattering transmittances + two-way gas) -> all FIELDS."""
     tg_down, tg_up = _split_gas(v["gas_transmittance"], mu_s, mu_v)
     t_dd, t_df = v["t_down_dir"] * tg_down, v["t_down_dif"] * tg_down
     t_ud, t_uf = v["t_up_dir"] * tg_up, v["t_up_dif"] * tg_up
     e0_lut = e0 / 10.0                       # W m-2 um-1 -> mW cm-2 um-1
-    return AtmosphericFunctions(
-        bands=bands, path_reflectance=v["path_reflectance"],
-        path_radiance=v["path_reflectance"] * e0_lut * mu_s / np.pi,
-        t_down_dir=t_dd, t_down_dif=t_df, t_up_dir=t_ud, t_up_dif=t_uf,
-        spherical_albedo=v["spherical_albedo"], gas_transmittance=v["gas_transmittance"],
-        e0t=e0_lut * t_dd * (t_ud + t_uf), edift=e0_lut * mu_s * t_df * (t_ud + t_uf), solar_irradiance=e0)
+    return {"path_reflectance": v["path_reflectance"], "path_radiance": v["path_reflectance"] * e0_lut * mu_s / np.pi,
+            "t_down_dir": t_dd, "t_down_dif": t_df, "t_up_dir": t_ud, "t_up_dif": t_uf,
+            "spherical_albedo": v["spherical_albedo"], "gas_transmittance": v["gas_transmittance"],
+            "e0t": e0_lut * t_dd * (t_ud + t_uf), "edift": e0_lut * mu_s * t_df * (t_ud + t_uf)}
 
 
-def _complete_atm(bands, v, mu_s, mu_v, e0) -> AtmosphericFunctions:
+def _complete_atm(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
+    """Sen2Cor quantities (Lp, E0t, Edift, Tdir, Tdif, S) -> all FIELDS (gas inside the t_*)."""
     e0_lut = e0 / 10.0
     t_up = np.maximum(v["t_up_dir"] + v["t_up_dif"], 1e-6)
-    return AtmosphericFunctions(
-        bands=bands, path_reflectance=np.pi * v["path_radiance"] / (e0_lut * mu_s),
-        path_radiance=v["path_radiance"], t_down_dir=v["e0t"] / (e0_lut * t_up),
-        t_down_dif=v["edift"] / (e0_lut * mu_s * t_up), t_up_dir=v["t_up_dir"], t_up_dif=v["t_up_dif"],
-        spherical_albedo=v["spherical_albedo"], gas_transmittance=np.full_like(v["t_up_dir"], np.nan),
-        e0t=v["e0t"], edift=v["edift"], solar_irradiance=e0)
+    return {"path_reflectance": np.pi * v["path_radiance"] / (e0_lut * mu_s), "path_radiance": v["path_radiance"],
+            "t_down_dir": v["e0t"] / (e0_lut * t_up), "t_down_dif": v["edift"] / (e0_lut * mu_s * t_up),
+            "t_up_dir": v["t_up_dir"], "t_up_dif": v["t_up_dif"], "spherical_albedo": v["spherical_albedo"],
+            "gas_transmittance": np.full_like(v["t_up_dir"], np.nan), "e0t": v["e0t"], "edift": v["edift"]}
 
 
 _AEROSOL_NAMES = {"rura": "rura", "rural": "rura", "continental": "rura", "mari": "mari", "maritime": "mari"}

@@ -214,3 +214,17 @@ def settings_from_config(config, **overrides) -> DemSettings:
 def grid_from_product(product, resolution_m: int) -> TileGrid:
     """Tile grid of an ``L1CProduct`` (sen2cor.l1c) at 10, 20 or 60 m."""
     return TileGrid.from_geoposition(product.tile.epsg, product.tile.geoposition[resolution_m])
+
+
+#: Offset added to the DEM written to the product (SIIMPC-551): 8848 m -> 18848, -418 m -> 9582.
+DEM_OUTPUT_OFFSET_M = 10000
+
+
+def encode_dem_output(elevation_m: np.ndarray) -> np.ndarray:
+    """Elevation (m) -> uint16 DN of the L2A DEM file (Generate_DEM_Output): rounded metres + 10000."""
+    return np.clip(np.round(elevation_m.astype(np.float64)) + DEM_OUTPUT_OFFSET_M, 0, 65535).astype(np.uint16)
+
+
+def decode_dem_output(dn: np.ndarray) -> np.ndarray:
+    """uint16 DN of the L2A DEM file -> elevation in metres (int32)."""
+    return dn.astype(np.int32) - DEM_OUTPUT_OFFSET_M
