@@ -29,7 +29,8 @@ from sen2cor.atmcorr.lut import LutTable, load_lut  # noqa: E402,F401
 from sen2cor.atmcorr.srf import packaged_solar_irradiance  # noqa: E402
 from sen2cor.errors import LutError  # noqa: E402
 
-QUANTITIES = ("path_radiance", "e0t", "edift", "t_up_dir", "t_up_dif", "spherical_albedo", "global_irradiance")
+QUANTITIES = ("path_radiance", "e0t", "edift", "t_up_dir", "t_up_dif", "spherical_albedo", "global_irradiance",
+              "global_irradiance_bg015")
 ABSORPTION_BANDS = ("B09", "B10")    # strong water-vapour absorption: outside the 2 % / 5 % target
 
 
@@ -38,9 +39,13 @@ def node_functions(lut: LutTable, e0: np.ndarray, elevation_km: np.ndarray) -> d
     s, v, r, z, vis, w = np.meshgrid(lut.sza_deg, lut.vza_deg, lut.raa_deg, elevation_km, lut.visibility_km,
                                      lut.water_vapour_cm, indexing="ij")
     f = lut.interpolate(s, v, r, z, vis, w, e0_w_m2_um=e0, visibility_axis="km")
-    out = {q: getattr(f, q) for q in QUANTITIES if q != "global_irradiance"}
+    out = {q: getattr(f, q) for q in QUANTITIES if not q.startswith("global_irradiance")}
     mu_s = np.cos(np.deg2rad(s))[None]
     out["global_irradiance"] = f.e0t * mu_s + f.edift      # what the flat-terrain retrieval divides by
+    # the same for a background of reflectance 0.15 (ATCOR's reference background, facts B.11);
+    # for Sen2Cor's own tables the value is left as stored
+    bg = 1.0 / (1.0 - 0.15 * f.spherical_albedo) if lut.kind == "6s" else 1.0
+    out["global_irradiance_bg015"] = out["global_irradiance"] * bg
     return out
 
 

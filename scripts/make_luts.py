@@ -27,26 +27,31 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from sen2cor.atmcorr import grid, sixs  # noqa: E402
-from sen2cor.atmcorr.spectral_tables import FOURIER_AZIMUTHS_DEG  # noqa: E402
+from sen2cor.atmcorr.spectral_tables import run_azimuths_deg  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("SEN2COR_LUT_CACHE", "/work/lutcache/runs"))
-#: Elevation order of the scattering runs: coarse coverage first, refined later.
+#: Elevation order of the Rayleigh and gas runs: coarse coverage first, refined later.
 ELEVATION_ORDER_KM = (0.0, 2.5, 1.0, 0.5, 1.5, 2.0)
+#: Order of the (aerosol, elevation) blocks of scattering runs: the default rural aerosol at sea level,
+#: maritime at sea level (where it mostly applies), rural at a coarse then a full elevation set, then
+#: the rest of maritime.  ``pack`` uses every complete block.
+SCATTERING_ORDER = (("rura", 0.0), ("mari", 0.0), ("rura", 2.5), ("rura", 1.0), ("rura", 0.5), ("rura", 1.5),
+                    ("rura", 2.0), ("mari", 1.0), ("mari", 2.5), ("mari", 0.5), ("mari", 1.5), ("mari", 2.0))
 #: Unique sea-level water-vapour columns needed: the LUT levels and their halves (6S couples
 #: aerosol scattering with half the water column), 0 for "no water".
 WATER_VAPOUR_RUNS_CM = tuple(sorted({0.0} | {float(w) for s in grid.SEASONS for w in grid.WATER_VAPOUR_CM[s]}
                                     | {round(float(w) / 2, 3) for s in grid.SEASONS for w in grid.WATER_VAPOUR_CM[s]}))
-#: Azimuths run with aerosol at 10 deg view (FOURIER_AZIMUTHS_DEG); the others follow from
-#: a0 + a1 cos(phi) + a2 cos(2 phi) (docs/luts.md), which halves the cost of the scattering runs.
+#: Aerosol runs at 10 deg view use the azimuths of run_azimuths_deg; the others follow from
+#: a0 + a1 cos(phi) + a2 cos(2 phi) (docs/luts.md), which cuts the scattering runs by a third.
 OZONE_RUNS_DU = tuple(sorted({du for s in grid.SEASONS for du in grid.OZONE_DU[s].values()}))
 
 
-def unique_geometries(azimuths_deg=tuple(grid.RAA_DEG)) -> list[tuple[float, float, float]]:
+def unique_geometries() -> list[tuple[float, float, float]]:
     """(sza, vza, relative azimuth) with azimuth only where it matters (vza>0 and sza>0)."""
     geoms = []
     for sza in grid.SZA_DEG:
         for vza in grid.VZA_DEG:
-            phis = azimuths_deg if (sza > 0 and vza > 0) else (0.0,)
+            phis = grid.RAA_DEG if (sza > 0 and vza > 0) else (0.0,)
             geoms += [(float(sza), float(vza), float(phi)) for phi in phis]
     return geoms
 
@@ -73,13 +78,13 @@ def task_list() -> list[tuple[str, sixs.SixsCase]]:
         for du in OZONE_RUNS_DU:
             tasks.append((f"gaso/{s:.0f}_{v:.0f}/{du}", sixs.SixsCase(
                 s, v, 0.0, 0.0, gases=True, ozone_cm_atm=grid.du_to_cm_atm(du))))
-    for z in ELEVATION_ORDER_KM:     # both aerosols at a coarse elevation set first, then refinements
-        for aer in grid.AEROSOLS:
-            for vis in grid.VISIBILITY_KM:
-                aot = float(grid.visibility_to_aot550(vis, z))
-                for s, v, p in unique_geometries(FOURIER_AZIMUTHS_DEG):
-                    tasks.append((f"scat/{aer}/z{z:.1f}/v{vis:.0f}/{s:.0f}_{v:.0f}_{p:.0f}",
-                                  sixs.SixsCase(s, v, p, z, aer, aot)))
+    scat_geoms = [g for g in geoms if g[2] in run_azimuths_deg(g[0], g[1])]
+    for aer, z in SCATTERING_ORDER:
+        for vis in grid.VISIBILITY_KM:
+            aot = float(grid.visibility_to_aot550(vis, z))
+            for s, v, p in scat_geoms:
+                tasks.append((f"scat/{aer}/z{z:.1f}/v{vis:.0f}/{s:.0f}_{v:.0f}_{p:.0f}",
+                              sixs.SixsCase(s, v, p, z, aer, aot)))
     return tasks
 
 

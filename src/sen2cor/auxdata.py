@@ -13,6 +13,7 @@ They are read only when a DEM is in use (the manual makes a DEM a prerequisite) 
 to the tile grid with nearest-neighbour resampling (class values must not be blended). A
 missing map is logged and skipped; the classification then runs without it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -82,8 +83,12 @@ def snow_condition_file(directory: Path, sensing: date | datetime) -> Path | Non
         return min(dated, key=lambda item: min(abs(item[0] - doy), 366 - abs(item[0] - doy)))[1]
     monthly = [path for path in files if _month_of(path.name) == sensing.month]
     if len(monthly) > 1:
-        log.warning("several snow-condition files for month %02d in %s; using %s", sensing.month, directory,
-                    monthly[0].name)
+        log.warning(
+            "several snow-condition files for month %02d in %s; using %s",
+            sensing.month,
+            directory,
+            monthly[0].name,
+        )
     return monthly[0] if monthly else None
 
 
@@ -92,17 +97,32 @@ def warp_categorical(path: Path, grid: TileGrid) -> np.ndarray:
     try:
         source = gdal.Open(str(path))
         nodata = source.GetRasterBand(1).GetNoDataValue()
-        warped = gdal.Warp("", source, format="MEM", dstSRS=f"EPSG:{grid.epsg}", outputBounds=grid.bounds_m,
-                           width=grid.ncols, height=grid.nrows, resampleAlg="near",
-                           warpOptions=[f"INIT_DEST={0 if nodata is None else nodata:g}"])
+        warped = gdal.Warp(
+            "",
+            source,
+            format="MEM",
+            dstSRS=f"EPSG:{grid.epsg}",
+            outputBounds=grid.bounds_m,
+            width=grid.ncols,
+            height=grid.nrows,
+            resampleAlg="near",
+            warpOptions=[f"INIT_DEST={0 if nodata is None else nodata:g}"],
+        )
     except RuntimeError as exc:
         raise DemError(f"auxiliary map {path}: cannot be warped onto EPSG:{grid.epsg} ({exc})") from exc
     return warped.GetRasterBand(1).ReadAsArray()
 
 
-def read_esacci_maps(aux_dir: Path, grid: TileGrid, sensing: date | datetime, *, dem_available: bool,
-                     landcover_map: str = LANDCOVER_MAP, waterbodies_map: str = WATERBODIES_MAP,
-                     snowcondition_dir: str = SNOWCONDITION_DIR) -> EsaCciMaps:
+def read_esacci_maps(
+    aux_dir: Path,
+    grid: TileGrid,
+    sensing: date | datetime,
+    *,
+    dem_available: bool,
+    landcover_map: str = LANDCOVER_MAP,
+    waterbodies_map: str = WATERBODIES_MAP,
+    snowcondition_dir: str = SNOWCONDITION_DIR,
+) -> EsaCciMaps:
     """Read the ESA-CCI maps present in ``aux_dir`` onto ``grid``; names default to the SC GIPP's.
 
     Without a DEM nothing is read (manual §3.1.2: DEM prerequisite, also beyond SRTM coverage).
@@ -129,16 +149,24 @@ def read_esacci_maps(aux_dir: Path, grid: TileGrid, sensing: date | datetime, *,
     return EsaCciMaps(files=tuple(files), **layers)
 
 
-def read_esacci_from_config(config, grid: TileGrid, sensing: date | datetime, *, dem_available: bool,
-                            aux_dir: Path | None = None) -> EsaCciMaps:
+def read_esacci_from_config(
+    config, grid: TileGrid, sensing: date | datetime, *, dem_available: bool, aux_dir: Path | None = None
+) -> EsaCciMaps:
     """:func:`read_esacci_maps` with the names of ``config.sc.references`` (L2A_CAL_SC_GIPP)."""
     if aux_dir is None:
         from sen2cor.resources import aux_data_dir
+
         aux_dir = aux_data_dir()
     refs = config.sc.references
-    return read_esacci_maps(aux_dir, grid, sensing, dem_available=dem_available,
-                            landcover_map=refs.esacci_landcover_map, waterbodies_map=refs.esacci_waterbodies_map,
-                            snowcondition_dir=refs.esacci_snowcondition_map_dir)
+    return read_esacci_maps(
+        aux_dir,
+        grid,
+        sensing,
+        dem_available=dem_available,
+        landcover_map=refs.esacci_landcover_map,
+        waterbodies_map=refs.esacci_waterbodies_map,
+        snowcondition_dir=refs.esacci_snowcondition_map_dir,
+    )
 
 
 def scene_could_have_snow(snow_map: Path, footprint_deg: tuple[float, float, float, float]) -> bool | None:

@@ -1,7 +1,9 @@
 """Fixtures for the DEM tests: a small grid across geocell seams and local HTTP servers."""
+
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.server
 import socket
 import threading
@@ -26,8 +28,14 @@ def seam_grid(pixel_m: float = 60.0, size: int = 100) -> TileGrid:
         srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     x, y, _ = osr.CoordinateTransformation(wgs84, utm).TransformPoint(SEAM_LON, SEAM_LAT)
     half = pixel_m * size / 2
-    return TileGrid(32631, round((x - half) / pixel_m) * pixel_m, round((y + half) / pixel_m) * pixel_m,
-                    pixel_m, size, size)
+    return TileGrid(
+        32631,
+        round((x - half) / pixel_m) * pixel_m,
+        round((y + half) / pixel_m) * pixel_m,
+        pixel_m,
+        size,
+        size,
+    )
 
 
 def plane(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -44,10 +52,10 @@ def grid() -> TileGrid:
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves a folder; ``server.mode`` selects a failure: ok, 404, 500, truncated, truncated_nolength."""
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server naming
+    def do_GET(self):
         server = self.server
         with server.lock:
             server.requests.append(self.path)
@@ -78,7 +86,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def http_server(directory: Path, mode: str = "ok", delay_s: float = 0.0):
     """Local server on 127.0.0.1 (ephemeral port); yields (base URL, server)."""
-    handler = lambda *a, **k: _Handler(*a, directory=str(directory), **k)  # noqa: E731
+    handler = functools.partial(_Handler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.mode, server.delay_s, server.requests, server.lock = mode, delay_s, [], threading.Lock()
     server.daemon_threads = True

@@ -1,8 +1,9 @@
 """ESA-CCI maps: presence, month selection, DEM prerequisite, warp onto the tile; snow climatology."""
+
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -18,13 +19,15 @@ from sen2cor.auxdata import (
 )
 from tests.dem.conftest import SEAM_LON
 
-SENSING = datetime(2023, 7, 14, 10, 30, tzinfo=timezone.utc)
+SENSING = datetime(2023, 7, 14, 10, 30, tzinfo=UTC)
 
 
 def write_map(path, values, lon0=4.0, lat0=51.0, step=1 / 360):
     """Small EPSG:4326 uint8 GeoTIFF with the given rows x cols values (UL corner lon0, lat0)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    dataset = gdal.GetDriverByName("GTiff").Create(str(path), values.shape[1], values.shape[0], 1, gdal.GDT_Byte)
+    dataset = gdal.GetDriverByName("GTiff").Create(
+        str(path), values.shape[1], values.shape[0], 1, gdal.GDT_Byte
+    )
     dataset.SetGeoTransform((lon0, step, 0.0, lat0, 0.0, -step))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(4326)
@@ -44,21 +47,23 @@ def split_map(west: int, east: int) -> np.ndarray:
 @pytest.fixture
 def aux_dir(tmp_path):
     aux = tmp_path / "aux_data"
-    write_map(aux / LANDCOVER_MAP, split_map(210, 190))       # water | urban
-    write_map(aux / WATERBODIES_MAP, split_map(2, 1))         # water | land
+    write_map(aux / LANDCOVER_MAP, split_map(210, 190))  # water | urban
+    write_map(aux / WATERBODIES_MAP, split_map(2, 1))  # water | land
     for month in range(1, 13):
-        write_map(aux / SNOWCONDITION_DIR / f"ESACCI-LC-L4-Snow-Cond-500m-MONTHLY-2000-2012-{month:02d}-v2.4.tif",
-                  np.full((720, 720), month, np.uint8))
+        write_map(
+            aux / SNOWCONDITION_DIR / f"ESACCI-LC-L4-Snow-Cond-500m-MONTHLY-2000-2012-{month:02d}-v2.4.tif",
+            np.full((720, 720), month, np.uint8),
+        )
     return aux
 
 
 def test_maps_are_warped_with_nearest_neighbour(aux_dir, grid):
     maps = read_esacci_maps(aux_dir, grid, SENSING, dem_available=True)
     lon, _ = grid.pixel_centres_lonlat()
-    west, east = lon < SEAM_LON - 0.003, lon > SEAM_LON + 0.003    # one map pixel away from the class edge
+    west, east = lon < SEAM_LON - 0.003, lon > SEAM_LON + 0.003  # one map pixel away from the class edge
     assert maps.available and len(maps.files) == 3
     assert np.all(maps.land_cover[west] == 210) and np.all(maps.land_cover[east] == 190)
-    assert set(np.unique(maps.land_cover)) == {190, 210}          # classes are never blended
+    assert set(np.unique(maps.land_cover)) == {190, 210}  # classes are never blended
     assert np.all(maps.water_bodies[west] == 2) and np.all(maps.water_bodies[east] == 1)
     assert maps.land_cover.shape == (grid.nrows, grid.ncols) and maps.land_cover.dtype == np.uint8
 
@@ -72,9 +77,12 @@ def test_snow_condition_month_follows_the_sensing_date(aux_dir, grid):
 def test_weekly_snow_condition_uses_the_nearest_day(tmp_path):
     weekly = tmp_path / "ESACCI-LC-L4-Snow-Cond-500m-P13Y7D-2000-2012-v2.0"
     for day in ("20000101", "20000708", "20000715", "20001224"):
-        write_map(weekly / f"ESACCI-LC-L4-Snow-Cond-500m-P13Y7D-aggregated-{day}-v2.0.tif", np.zeros((2, 2), np.uint8))
+        write_map(
+            weekly / f"ESACCI-LC-L4-Snow-Cond-500m-P13Y7D-aggregated-{day}-v2.0.tif",
+            np.zeros((2, 2), np.uint8),
+        )
     assert "20000715" in snow_condition_file(weekly, date(2023, 7, 14)).name
-    assert "20000101" in snow_condition_file(weekly, date(2023, 12, 31)).name   # wraps around the year end
+    assert "20000101" in snow_condition_file(weekly, date(2023, 12, 31)).name  # wraps around the year end
 
 
 def test_no_dem_no_esacci(aux_dir, grid, caplog):
@@ -93,7 +101,7 @@ def test_absent_maps_are_skipped_with_a_message(tmp_path, grid, caplog):
 
 
 def test_snow_climatology(tmp_path):
-    values = np.zeros((180, 360), np.uint8)   # 1-degree global map, snow only over 10..11 E, 46..47 N
+    values = np.zeros((180, 360), np.uint8)  # 1-degree global map, snow only over 10..11 E, 46..47 N
     values[90 - 47, 180 + 10] = 1
     snow_map = write_map(tmp_path / "GlobalSnowMap.tiff", values, lon0=-180.0, lat0=90.0, step=1.0)
     assert scene_could_have_snow(snow_map, (10.2, 46.2, 10.8, 46.8)) is True

@@ -1,4 +1,5 @@
 """Mosaic + warp of synthetic geocells of every format across seams (continuity, georeferencing)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,10 @@ CASES = [
 
 
 def local_cells(fmt, reference, directory, grid):
-    cells = obtain_geocells(DemSettings(directory=directory, reference=reference, force_exit_on_error=True),
-                            grid.footprint_lonlat())
+    cells = obtain_geocells(
+        DemSettings(directory=directory, reference=reference, force_exit_on_error=True),
+        grid.footprint_lonlat(),
+    )
     assert cells.fmt is fmt and not cells.is_flat
     return list(cells.cells)
 
@@ -46,22 +49,27 @@ def test_seam_is_continuous_and_georeferenced(fmt, reference, spd, tmp_path, gri
 
 def test_default_output_is_int16_whole_metres(tmp_path, grid):
     write_geocells_for_grid(DemFormat.COPERNICUS_DGED_90, tmp_path, grid, plane, samples_per_degree=120)
-    elevation = mosaic_and_warp(local_cells(DemFormat.COPERNICUS_DGED_90, "CDSE-GLO-90", tmp_path, grid), grid)
+    elevation = mosaic_and_warp(
+        local_cells(DemFormat.COPERNICUS_DGED_90, "CDSE-GLO-90", tmp_path, grid), grid
+    )
     lon, lat = grid.pixel_centres_lonlat()
     assert elevation.dtype == np.int16 and elevation.shape == (grid.nrows, grid.ncols)
-    assert np.abs(elevation - plane(lon, lat)).max() < 0.75   # GDAL rounds in the warp kernel
+    assert np.abs(elevation - plane(lon, lat)).max() < 0.75  # GDAL rounds in the warp kernel
 
 
 def test_srtm_registration_fix_moves_a_corner_origin_half_a_pixel_north_west():
-    cell = srtm_cell(38, 3)   # 5..10 E, 45..50 N
+    cell = srtm_cell(38, 3)  # 5..10 E, 45..50 N
     step = 5.0 / 6000
     assert srtm_registration_fix((5.0, step, 0.0, 50.0, 0.0, -step), cell) == pytest.approx(
-        (5.0 - step / 2, step, 0.0, 50.0 + step / 2, 0.0, -step))
+        (5.0 - step / 2, step, 0.0, 50.0 + step / 2, 0.0, -step)
+    )
     assert srtm_registration_fix((5.0 - step / 2, step, 0.0, 50.0 + step / 2, 0.0, -step), cell) is None
 
 
 def test_corner_registered_srtm_is_corrected_siimpc_577(tmp_path, grid):
-    write_geocells_for_grid(DemFormat.SRTM, tmp_path, grid, plane, samples_per_degree=120, srtm_corner_origin=True)
+    write_geocells_for_grid(
+        DemFormat.SRTM, tmp_path, grid, plane, samples_per_degree=120, srtm_corner_origin=True
+    )
     elevation = mosaic_and_warp(local_cells(DemFormat.SRTM, "srtm", tmp_path, grid), grid, dtype="float32")
     lon, lat = grid.pixel_centres_lonlat()
     # uncorrected, the samples sit half a pixel (1/240 deg) east and south: (3000 - 2000) / 240 = 4.2 m off
@@ -69,18 +77,18 @@ def test_corner_registered_srtm_is_corrected_siimpc_577(tmp_path, grid):
 
 
 def test_srtm_sea_nodata_becomes_zero_siimpc_550(tmp_path, grid):
-    def coast(lon, lat):   # sea (no data) west of 5 E
+    def coast(lon, lat):  # sea (no data) west of 5 E
         return np.where(np.asarray(lon) < SEAM_LON, np.nan, plane(lon, lat))
 
     write_geocells_for_grid(DemFormat.SRTM, tmp_path, grid, coast, samples_per_degree=120)
     elevation = mosaic_and_warp(local_cells(DemFormat.SRTM, "srtm", tmp_path, grid), grid)
     lon, lat = grid.pixel_centres_lonlat()
-    sea = lon < SEAM_LON - 0.02       # two DEM samples off the coast: kernel sees only sea
+    sea = lon < SEAM_LON - 0.02  # two DEM samples off the coast: kernel sees only sea
     land = lon > SEAM_LON + 0.02
     assert sea.any() and land.any()
     assert np.all(elevation[sea] == 0)
     assert np.abs(elevation[land] - plane(lon, lat)[land]).max() < 0.75
-    assert elevation.min() > -100   # never the -32768 no-data value
+    assert elevation.min() > -100  # never the -32768 no-data value
 
 
 def test_dted_voids_become_zero(tmp_path, grid):
@@ -90,3 +98,35 @@ def test_dted_voids_become_zero(tmp_path, grid):
     write_geocells_for_grid(DemFormat.DTED, tmp_path, grid, void, samples_per_degree=120)
     elevation = mosaic_and_warp(local_cells(DemFormat.DTED, "dted", tmp_path, grid), grid)
     assert elevation.min() > -100
+
+
+def test_tile_across_the_antimeridian(tmp_path):
+    from osgeo import osr
+
+    from sen2cor.dem.grid import TileGrid
+
+    wgs84, utm = osr.SpatialReference(), osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    utm.ImportFromEPSG(32760)  # UTM 60 S (Fiji)
+    for srs in (wgs84, utm):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    x, y, _ = osr.CoordinateTransformation(wgs84, utm).TransformPoint(180.0, -17.5)
+    grid = TileGrid(32760, round(x / 60) * 60 - 3000, round(y / 60) * 60 + 3000, 60.0, 100, 100)
+    lon_min, _, lon_max, _ = grid.footprint_lonlat()
+    assert 179.9 < lon_min < 180.0 < lon_max < 180.1
+
+    def terrain(lon, lat):  # continuous across 180: uses the signed distance to the antimeridian
+        east = np.mod(np.asarray(lon), 360.0) - 180.0
+        return 500.0 + 3000.0 * east + 1000.0 * (np.asarray(lat) + 17.5)
+
+    written = write_geocells_for_grid(
+        DemFormat.COPERNICUS_DGED_90, tmp_path, grid, terrain, samples_per_degree=120
+    )
+    assert sorted(p.name for p in written) == sorted(
+        f"Copernicus_DSM_30_S18_00_{ew}_00_DEM.tif" for ew in ("E179", "W180")
+    )
+    elevation = mosaic_and_warp(
+        local_cells(DemFormat.COPERNICUS_DGED_90, "CDSE-GLO-90", tmp_path, grid), grid, dtype="float32"
+    )
+    lon, lat = grid.pixel_centres_lonlat()
+    assert np.abs(elevation - terrain(lon, lat)).max() < 0.1

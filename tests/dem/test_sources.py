@@ -1,4 +1,5 @@
 """Geocell naming and selection per DEM format, format detection, DEM_Directory resolution."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,18 +23,26 @@ def names(fmt, bbox):
     return [cell.name for cell in select_geocells(fmt, bbox)]
 
 
-@pytest.mark.parametrize(("lon", "lat", "expected"), [
-    (7.5, 47.5, "srtm_38_03"),      # (187.5 / 5) + 1 = 38, (12.5 / 5) + 1 = 3
-    (-58.4, -34.6, "srtm_25_19"),   # (121.6 / 5) + 1 = 25, (94.6 / 5) + 1 = 19
-    (-179.9, 59.9, "srtm_01_01"),
-    (179.9, -55.9, "srtm_72_24"),
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (7.5, 47.5, "srtm_38_03"),  # (187.5 / 5) + 1 = 38, (12.5 / 5) + 1 = 3
+        (-58.4, -34.6, "srtm_25_19"),  # (121.6 / 5) + 1 = 25, (94.6 / 5) + 1 = 19
+        (-179.9, 59.9, "srtm_01_01"),
+        (179.9, -55.9, "srtm_72_24"),
+    ],
+)
 def test_srtm_cell_of_a_point(lon, lat, expected):
     assert names(DemFormat.SRTM, (lon, lat, lon, lat)) == [expected]
 
 
 def test_srtm_selection_across_both_seams_and_exact_borders():
-    assert names(DemFormat.SRTM, (4.9, 49.9, 5.1, 50.1)) == ["srtm_37_02", "srtm_38_02", "srtm_37_03", "srtm_38_03"]
+    assert names(DemFormat.SRTM, (4.9, 49.9, 5.1, 50.1)) == [
+        "srtm_37_02",
+        "srtm_38_02",
+        "srtm_37_03",
+        "srtm_38_03",
+    ]
     # a box ending exactly on cell borders needs no neighbour
     assert names(DemFormat.SRTM, (5.0, 45.0, 10.0, 50.0)) == ["srtm_38_03"]
 
@@ -52,8 +61,11 @@ def test_copernicus_names_follow_the_south_west_corner():
     cells = select_geocells(DemFormat.COPERNICUS_DGED_90, (-73.5, -0.5, -73.5, -0.5))
     assert [c.name for c in cells] == ["Copernicus_DSM_30_S01_00_W074_00_DEM"]
     aws = select_geocells(DemFormat.COPERNICUS_AWS_30, (6.2, 45.2, 6.3, 45.3))[0]
-    assert aws.url_path == aws.relative_path == (
-        "Copernicus_DSM_COG_10_N45_00_E006_00_DEM/Copernicus_DSM_COG_10_N45_00_E006_00_DEM.tif")
+    assert (
+        aws.url_path
+        == aws.relative_path
+        == ("Copernicus_DSM_COG_10_N45_00_E006_00_DEM/Copernicus_DSM_COG_10_N45_00_E006_00_DEM.tif")
+    )
 
 
 def test_dted_names():
@@ -63,18 +75,25 @@ def test_dted_names():
 
 
 def test_one_degree_selection_north_west_first_and_across_the_antimeridian():
-    assert names(DemFormat.DTED, (4.5, 49.5, 5.5, 50.5)) == ["e004n50.dt1", "e005n50.dt1", "e004n49.dt1",
-                                                            "e005n49.dt1"]
+    assert names(DemFormat.DTED, (4.5, 49.5, 5.5, 50.5)) == [
+        "e004n50.dt1",
+        "e005n50.dt1",
+        "e004n49.dt1",
+        "e005n49.dt1",
+    ]
     assert names(DemFormat.DTED, (179.5, 10.2, 180.5, 10.4)) == ["e179n10.dt1", "w180n10.dt1"]
 
 
-@pytest.mark.parametrize(("reference", "expected"), [
-    ("CDSE-GLO-30 ", DemFormat.COPERNICUS_DGED_30),     # the manual's example has a trailing blank
-    ("CDSE-GLO-90", DemFormat.COPERNICUS_DGED_90),
-    ("https://copernicus-dem-30m.s3.eu-central-1.amazonaws.com/ ", DemFormat.COPERNICUS_AWS_30),
-    ("https://copernicus-dem-90m.s3.eu-central-1.amazonaws.com/", DemFormat.COPERNICUS_AWS_90),
-    ("http://srtm.csi.cgiar.org/wp-content/uploads/files/srtm_5x5/TIFF/", DemFormat.SRTM),
-])
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("CDSE-GLO-30 ", DemFormat.COPERNICUS_DGED_30),  # the manual's example has a trailing blank
+        ("CDSE-GLO-90", DemFormat.COPERNICUS_DGED_90),
+        ("https://copernicus-dem-30m.s3.eu-central-1.amazonaws.com/ ", DemFormat.COPERNICUS_AWS_30),
+        ("https://copernicus-dem-90m.s3.eu-central-1.amazonaws.com/", DemFormat.COPERNICUS_AWS_90),
+        ("http://srtm.csi.cgiar.org/wp-content/uploads/files/srtm_5x5/TIFF/", DemFormat.SRTM),
+    ],
+)
 def test_format_from_dem_reference(reference, expected):
     assert detect_format(reference) is expected
 
@@ -123,3 +142,23 @@ def test_dem_directory_none_relative_absolute_and_symlinked(tmp_path):
     (home / "dem" / "srtm").symlink_to(shared, target_is_directory=True)
     directory = resolve_dem_directory("dem/srtm", home)
     assert srtm_cell(38, 3).find(directory) == directory / "srtm_38_03.zip"
+
+
+def test_dem_type_codes_match_real_l2a_quality_reports():
+    """The DEM_TYPE values listed in real L2A_QUALITY.xml files are the codes our formats report."""
+    import re
+
+    from tests.conftest import shared_path
+
+    l2a = shared_path("data", "real", "l2a")
+    listed, used = set(), set()
+    for report in l2a.glob("*.SAFE/GRANULE/*/QI_DATA/L2A_QUALITY.xml"):
+        text = report.read_text(encoding="utf-8")
+        for comment in re.findall(r"<!-- DEM_TYPE: (.*?) -->", text):
+            listed |= {re.sub(r"\(.*?\)", "", code).strip() for code in comment.split("|")}
+        used |= set(re.findall(r'<value name="DEM_TYPE">([^<]+)</value>', text))
+    if not listed:
+        pytest.skip(f"no L2A_QUALITY.xml with a DEM_TYPE comment under {l2a}")
+    ours = {fmt.dem_type for fmt in DemFormat}
+    assert {"SRTM_90", "DTED_90", "COPERNICUS_90", "COPERNICUS_30"} <= listed & ours
+    assert used <= listed

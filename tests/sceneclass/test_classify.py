@@ -102,6 +102,18 @@ def test_strips_do_not_change_the_result(monkeypatch):
     np.testing.assert_array_equal(whole.cloud_probability, striped.cloud_probability)
 
 
+def test_strips_do_not_change_the_evolution_result(monkeypatch):
+    toa = _scene()
+    rng = np.random.default_rng(3)
+    for band in ("B07", "B08"):                  # texture so that the parallax index is defined
+        toa[band] = toa[band] * rng.uniform(0.9, 1.1, toa[band].shape).astype(np.float32)
+    whole = classify(toa, AUX)
+    monkeypatch.setattr(classify_module.strips, "__defaults__", (0, 5))
+    striped = classify(toa, AUX)
+    np.testing.assert_array_equal(whole.scl, striped.scl)
+    np.testing.assert_array_equal(whole.cloud_probability, striped.cloud_probability)
+
+
 def test_integer_inputs_are_reflectance_times_10000():
     toa = _scene()
     as_int = {b: np.rint(v * 10000).astype(np.uint16) for b, v in toa.items()}

@@ -5,6 +5,7 @@ import pytest
 
 from sen2cor.errors import ConfigError
 from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify
+from sen2cor.sceneclass.parallax import parallax_masks
 from sen2cor.sceneclass.evolution import apply_parallax, dilate_clouds_and_shadows, separate_topographic_shadow
 from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, CloudThresholds
 from tests.sceneclass.synthetic import fill, paint
@@ -30,7 +31,7 @@ def test_parallax_rejects_static_bright_blob_and_turns_moving_snow_into_cloud():
     s[1:4, 8:11] = 0.5
     cdi = np.full(cm.shape, 0.3, np.float32)
     cdi[1:4, 8:11] = -0.9
-    n_cloud, n_snow = apply_parallax(cm, p, s, cdi, TH, EvolutionOptions())
+    n_cloud, n_snow = apply_parallax(cm, p, s, *parallax_masks(cdi), TH, EvolutionOptions())
     assert (n_cloud, n_snow) == (9, 9)
     assert (cm[1:4, 1:4] == SCL.NOT_VEGETATED).all() and (p[1:4, 1:4] == 0).all()
     # snow probability 0.5 becomes the cloud probability: 0.2 <= 0.5 < 0.8 -> MEDIUM
@@ -47,7 +48,7 @@ def test_parallax_keeps_clouds_with_parallax_and_untextured_blobs():
     cdi = np.full(cm.shape, np.nan, np.float32)
     cdi[1, 1:4] = -0.8                           # 3 of 9 pixels with parallax
     before = cm.copy()
-    assert apply_parallax(cm, p, s, cdi, TH, EvolutionOptions()) == (0, 0)
+    assert apply_parallax(cm, p, s, *parallax_masks(cdi), TH, EvolutionOptions()) == (0, 0)
     np.testing.assert_array_equal(cm, before)
 
 

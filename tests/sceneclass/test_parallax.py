@@ -36,9 +36,11 @@ def test_blob_fractions_static_moving_and_untextured():
     cdi = np.zeros(mask.shape, np.float32)
     cdi[1, 6:9] = -0.9
     cdi[1:3, 11:13] = np.nan
-    labels, fraction = parallax.blob_parallax_fraction(mask, cdi)
+    textured, moving = parallax.parallax_masks(cdi)
+    assert textured.sum() == mask.size - 4 and moving.sum() == 3
+    labels, fraction = parallax.blob_parallax_fraction(mask, textured, moving)
     assert fraction[labels[1, 1]] == 0.0 and fraction[labels[2, 7]] == 0.25 and np.isnan(fraction[labels[1, 11]])
-    static = parallax.static_blobs(mask, cdi, 0.05)
+    static = parallax.static_blobs(mask, textured, moving, 0.05)
     assert static[1:3, 1:3].all() and static.sum() == 4          # blob C is not declared static
-    assert parallax.moving_blobs(mask, cdi, 0.25).sum() == 12
-    assert parallax.moving_blobs(mask, cdi, 0.3).sum() == 0
+    assert parallax.moving_blobs(mask, textured, moving, 0.25).sum() == 12
+    assert parallax.moving_blobs(mask, textured, moving, 0.3).sum() == 0

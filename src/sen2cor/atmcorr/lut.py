@@ -218,8 +218,12 @@ def _segment(nodes: np.ndarray, x: np.ndarray, extrapolate_to: float | None = No
         return np.zeros(np.shape(x), dtype=np.intp), np.zeros(np.shape(x))
     upper = nodes[-1] if extrapolate_to is None else max(extrapolate_to, nodes[-1])
     xc = np.clip(x, nodes[0], upper)
-    i0 = np.clip(np.searchsorted(nodes, xc, side="right") - 1, 0, nodes.size - 2)
-    frac = (xc - nodes[i0]) / (nodes[i0 + 1] - nodes[i0])
+    position = np.interp(xc, nodes, np.arange(nodes.size, dtype=np.float64))    # fractional node index
+    if upper > nodes[-1]:
+        beyond = (xc - nodes[-1]) / (nodes[-1] - nodes[-2])
+        position = np.where(beyond > 0, nodes.size - 1 + beyond, position)
+    i0 = np.minimum(position.astype(np.intp), nodes.size - 2)
+    frac = position - i0
     return i0, frac
 
 

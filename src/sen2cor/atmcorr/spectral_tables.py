@@ -64,12 +64,22 @@ def azimuth_fourier(rho_0: np.ndarray, rho_90: np.ndarray, rho_180: np.ndarray, 
 
 
 FOURIER_AZIMUTHS_DEG = (0.0, 90.0, 180.0)
+#: Below this sun zenith the 10 deg view passes near the hot spot (scattering angle ~180 deg) and the
+#: 3-term series is off by 1-4 %: all seven azimuths are run there.
+FOURIER_MIN_SZA_DEG = 25.0
+
+
+def run_azimuths_deg(sza_deg: float, vza_deg: float) -> tuple[float, ...]:
+    """Relative azimuths that get an aerosol scattering run at this sun / view zenith."""
+    if sza_deg == 0 or vza_deg == 0:
+        return (0.0,)
+    return FOURIER_AZIMUTHS_DEG if sza_deg >= FOURIER_MIN_SZA_DEG else tuple(float(a) for a in grid.RAA_DEG)
 
 
 def _scattering_run(cache: Path, prefix: str, geometry: tuple[float, float, float]) -> np.ndarray:
     """One scattering spectrum; azimuths other than 0/90/180 deg from the Fourier fit."""
     s, v, p = geometry
-    if s == 0 or v == 0 or p in FOURIER_AZIMUTHS_DEG:
+    if p in run_azimuths_deg(s, v):
         return _load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{p:.0f}")
     r0, r90, r180 = (_load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{a:.0f}") for a in FOURIER_AZIMUTHS_DEG)
     return azimuth_fourier(r0, r90, r180, p).astype(np.float32)
@@ -112,8 +122,7 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
             ozone_transmittance=np.clip(ozone_ratio[..., mask], 0, 1).astype(np.float32),
             tau_rayleigh=np.array([_loglog_nodes(nodes, t, wl) for t in tau_r], np.float32))
     for aer in grid.AEROSOLS:
-        run_keys = [f"{s:.0f}_{v:.0f}_{p:.0f}" for s, v, p in geometries
-                    if s == 0 or v == 0 or p in FOURIER_AZIMUTHS_DEG]
+        run_keys = [f"{s:.0f}_{v:.0f}_{p:.0f}" for s, v, p in geometries if p in run_azimuths_deg(s, v)]
         levels = _complete_levels(cache, {z: [f"scat/{aer}/z{z:.1f}/v{v:.0f}/{g}" for v in grid.VISIBILITY_KM
                                               for g in run_keys] for z in z_all})
         levels = [z for z in levels if z in gas_levels]

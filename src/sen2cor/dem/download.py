@@ -7,6 +7,7 @@ processes sharing the directory that the file is on its way; they wait (bounded)
 instead of downloading it again. Every network call has a timeout and the whole transfer a
 deadline.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -45,8 +46,14 @@ def join_url(base: str, relative: str) -> str:
     return base + relative if base.endswith("/") else f"{base}/{relative}"
 
 
-def fetch(url: str, destination: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-          deadline_s: float = DEFAULT_DEADLINE_S, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> Path:
+def fetch(
+    url: str,
+    destination: Path,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+) -> Path:
     """Download ``url`` to ``destination`` unless it is already there; return the path.
 
     Raises
@@ -68,7 +75,9 @@ def fetch(url: str, destination: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
                 lock.unlink(missing_ok=True)
             break
         if time.monotonic() > waited_until:
-            log.warning("waited %.0f s for %s held by another process; downloading it myself", lock_wait_s, lock)
+            log.warning(
+                "waited %.0f s for %s held by another process; downloading it myself", lock_wait_s, lock
+            )
             _download(url, destination, timeout_s, deadline_s)
             break
         time.sleep(_POLL_S)
@@ -89,7 +98,9 @@ def _open(url: str, timeout_s: float):
     host = urllib.parse.urlsplit(url).hostname or ""
     handlers = [urllib.request.ProxyHandler({})] if host in _LOOPBACK else []
     opener = urllib.request.build_opener(*handlers)
-    return opener.open(urllib.request.Request(url, headers={"User-Agent": "sen2cor-python"}), timeout=timeout_s)
+    return opener.open(
+        urllib.request.Request(url, headers={"User-Agent": "sen2cor-python"}), timeout=timeout_s
+    )
 
 
 def _download(url: str, destination: Path, timeout_s: float, deadline_s: float) -> None:
@@ -108,8 +119,12 @@ def _download(url: str, destination: Path, timeout_s: float, deadline_s: float) 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    log.info("DEM file %s retrieved (%d bytes, %.1f s)", destination.name, destination.stat().st_size,
-             time.monotonic() - start)
+    log.info(
+        "DEM file %s retrieved (%d bytes, %.1f s)",
+        destination.name,
+        destination.stat().st_size,
+        time.monotonic() - start,
+    )
 
 
 def _copy_body(url: str, out, timeout_s: float, deadline: float) -> tuple[int, int | None]:
@@ -131,8 +146,10 @@ def _copy_body(url: str, out, timeout_s: float, deadline: float) -> tuple[int, i
     except urllib.error.URLError as exc:
         raise DemError(f"DEM download {url}: {exc.reason}") from exc
     except http.client.IncompleteRead as exc:
-        raise DemError(f"DEM download {url}: truncated, connection closed after {len(exc.partial)} bytes "
-                       "of the last block") from exc
+        raise DemError(
+            f"DEM download {url}: truncated, connection closed after {len(exc.partial)} bytes "
+            "of the last block"
+        ) from exc
     except (TimeoutError, http.client.HTTPException, OSError) as exc:
         raise DemError(f"DEM download {url}: {type(exc).__name__}: {exc or 'timed out'}") from exc
 

@@ -3,6 +3,7 @@
 The grid uses the MTD_TL ``Geoposition`` convention (ULX/ULY = outer corner of the
 upper-left pixel), which is also GDAL's geotransform convention.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,13 +34,21 @@ class TileGrid:
 
     def __post_init__(self) -> None:
         if self.pixel_size_m <= 0 or self.nrows <= 0 or self.ncols <= 0:
-            raise ValueError(f"invalid tile grid: pixel {self.pixel_size_m} m, shape {self.nrows}x{self.ncols}")
+            raise ValueError(
+                f"invalid tile grid: pixel {self.pixel_size_m} m, shape {self.nrows}x{self.ncols}"
+            )
 
     @classmethod
-    def from_geoposition(cls, epsg: int, geoposition: Any) -> "TileGrid":
+    def from_geoposition(cls, epsg: int, geoposition: Any) -> TileGrid:
         """From an object with ``ulx, uly, xdim, nrows, ncols`` (the L1C reader's GeoPosition)."""
-        return cls(int(epsg), float(geoposition.ulx), float(geoposition.uly), abs(float(geoposition.xdim)),
-                   int(geoposition.nrows), int(geoposition.ncols))
+        return cls(
+            int(epsg),
+            float(geoposition.ulx),
+            float(geoposition.uly),
+            abs(float(geoposition.xdim)),
+            int(geoposition.nrows),
+            int(geoposition.ncols),
+        )
 
     @property
     def geotransform(self) -> tuple[float, float, float, float, float, float]:
@@ -48,8 +57,12 @@ class TileGrid:
     @property
     def bounds_m(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) in the grid's CRS, metres."""
-        return (self.ulx_m, self.uly_m - self.nrows * self.pixel_size_m,
-                self.ulx_m + self.ncols * self.pixel_size_m, self.uly_m)
+        return (
+            self.ulx_m,
+            self.uly_m - self.nrows * self.pixel_size_m,
+            self.ulx_m + self.ncols * self.pixel_size_m,
+            self.uly_m,
+        )
 
     def spatial_reference(self) -> osr.SpatialReference:
         srs = osr.SpatialReference()
@@ -70,16 +83,25 @@ class TileGrid:
 
         The four edges are sampled densely, so a UTM tile whose edges are not parallel to
         meridians is fully enclosed (Sen2Cor <= 2.9 used only two corners and missed cells).
+        A grid crossing the antimeridian gets ``lon_max > 180`` (e.g. 179.2 .. 180.6).
         """
         xmin, ymin, xmax, ymax = self.bounds_m
         t = np.linspace(0.0, 1.0, FOOTPRINT_EDGE_POINTS)
-        xs = np.concatenate([xmin + t * (xmax - xmin), np.full_like(t, xmax),
-                             xmax - t * (xmax - xmin), np.full_like(t, xmin)])
-        ys = np.concatenate([np.full_like(t, ymax), ymax - t * (ymax - ymin),
-                             np.full_like(t, ymin), ymin + t * (ymax - ymin)])
+        xs = np.concatenate(
+            [xmin + t * (xmax - xmin), np.full_like(t, xmax), xmax - t * (xmax - xmin), np.full_like(t, xmin)]
+        )
+        ys = np.concatenate(
+            [np.full_like(t, ymax), ymax - t * (ymax - ymin), np.full_like(t, ymin), ymin + t * (ymax - ymin)]
+        )
         lon, lat = _to_lonlat(self.spatial_reference(), xs, ys)
-        return (float(lon.min()) - margin_deg, max(float(lat.min()) - margin_deg, -90.0),
-                float(lon.max()) + margin_deg, min(float(lat.max()) + margin_deg, 90.0))
+        if lon.max() - lon.min() > 180.0:  # crosses the antimeridian: express it as lon_max > 180
+            lon = np.where(lon < 0.0, lon + 360.0, lon)
+        return (
+            float(lon.min()) - margin_deg,
+            max(float(lat.min()) - margin_deg, -90.0),
+            float(lon.max()) + margin_deg,
+            min(float(lat.max()) + margin_deg, 90.0),
+        )
 
 
 def _to_lonlat(srs: osr.SpatialReference, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ terrain at the GIPP ``Altitude`` with a warning, or, with ``Force_Exit_On_DEM_Er
 :class:`~sen2cor.errors.DemError` (exit code 1 in the CLI). A tile leaving the SRTM coverage
 (60 N .. 56 S) is processed flat with a warning, as Sen2Cor does, also with Force_Exit TRUE.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,26 +35,28 @@ log = logging.getLogger(__name__)
 #: Margin added around the tile footprint when selecting geocells, degrees (~2 km; covers the
 #: cubic-spline kernel and the 3x3 slope window at any DEM resolution).
 FOOTPRINT_MARGIN_DEG = 0.02
-CDSE_HINT = ("fetch them with the CDSE Copernicus DEM downloader "
-             "(https://github.com/senbox-org/CDSE-Copernicus-DEM-downloader)")
+CDSE_HINT = (
+    "fetch them with the CDSE Copernicus DEM downloader "
+    "(https://github.com/senbox-org/CDSE-Copernicus-DEM-downloader)"
+)
 
 
 @dataclass(frozen=True)
 class DemSettings:
     """The DEM parameters of L2A_GIPP.xml (Common_Section, Atmospheric_Correction), resolved."""
 
-    directory: Path | None                 # DEM_Directory as an absolute path; None = NONE
-    reference: str = "NONE"                # DEM_Reference: URL, CDSE-GLO-30/90, or a label
-    force_exit_on_error: bool = False      # Force_Exit_On_DEM_Error
-    altitude_km: float = 0.100             # Calibration/Altitude, used for flat terrain
-    terrain_correction: bool = True        # DEM_Terrain_Correction
+    directory: Path | None  # DEM_Directory as an absolute path; None = NONE
+    reference: str = "NONE"  # DEM_Reference: URL, CDSE-GLO-30/90, or a label
+    force_exit_on_error: bool = False  # Force_Exit_On_DEM_Error
+    altitude_km: float = 0.100  # Calibration/Altitude, used for flat terrain
+    terrain_correction: bool = True  # DEM_Terrain_Correction
     timeout_s: float = download.DEFAULT_TIMEOUT_S
     deadline_s: float = download.DEFAULT_DEADLINE_S
     lock_wait_s: float = download.DEFAULT_LOCK_WAIT_S
     margin_deg: float = FOOTPRINT_MARGIN_DEG
     resampling: str = DEM_RESAMPLING
     dtype: str = DEM_DTYPE
-    missing_cells_ok: bool = False         # skip absent cells (open ocean in Copernicus) if some exist
+    missing_cells_ok: bool = False  # skip absent cells (open ocean in Copernicus) if some exist
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,11 @@ class DemCells:
 class DemProducts:
     """Elevation and terrain layers on one grid, with what produced them."""
 
-    elevation_m: np.ndarray               # int16 (or float32) metres; GIPP Altitude everywhere if flat
+    elevation_m: np.ndarray  # int16 (or float32) metres; GIPP Altitude everywhere if flat
     terrain: TerrainLayers
     is_flat: bool
     dem_type: str
-    terrain_correction: bool              # False when flat or DEM_Terrain_Correction FALSE
+    terrain_correction: bool  # False when flat or DEM_Terrain_Correction FALSE
     files: tuple[Path, ...] = field(default=())
 
 
@@ -116,6 +119,13 @@ def obtain_geocells(settings: DemSettings, footprint_deg: tuple[float, float, fl
     if settings.directory is None:
         log.info("DEM directory not specified, flat surface is used")
         return DemCells(None, (), "DEM_Directory is NONE")
+    if not settings.directory.is_dir() and not is_url(settings.reference):
+        return _failure(
+            settings,
+            None,
+            f"DEM_Directory {settings.directory} does not exist and DEM_Reference "
+            f"'{settings.reference.strip()}' is no download URL",
+        )
     try:
         fmt = detect_format(settings.reference, settings.directory)
     except DemError as exc:
@@ -131,8 +141,13 @@ def obtain_geocells(settings: DemSettings, footprint_deg: tuple[float, float, fl
     for cell in select_geocells(fmt, bbox):
         path = cell.find(settings.directory)
         (found if path is not None else missing).append((cell, path))
-    log.info("DEM %s: %d geocell(s) needed, %d in %s", fmt.name, len(found) + len(missing), len(found),
-             settings.directory)
+    log.info(
+        "DEM %s: %d geocell(s) needed, %d in %s",
+        fmt.name,
+        len(found) + len(missing),
+        len(found),
+        settings.directory,
+    )
     errors = []
     for cell, _ in missing:
         try:
@@ -140,7 +155,7 @@ def obtain_geocells(settings: DemSettings, footprint_deg: tuple[float, float, fl
         except DemError as exc:
             errors.append(str(exc))
             if not settings.missing_cells_ok:
-                break   # the tile is flat (or fatal) anyway: do not wait for every other cell
+                break  # the tile is flat (or fatal) anyway: do not wait for every other cell
     if errors and not (settings.missing_cells_ok and found):
         return _failure(settings, fmt, "; ".join(errors))
     for message in errors:
@@ -151,50 +166,96 @@ def obtain_geocells(settings: DemSettings, footprint_deg: tuple[float, float, fl
 def _fetch(settings: DemSettings, fmt: DemFormat, cell: Geocell) -> Path:
     where = f"DEM geocell {cell.name} not found in {settings.directory}"
     if not is_url(settings.reference):
-        hint = CDSE_HINT if fmt in (DemFormat.COPERNICUS_DGED_30, DemFormat.COPERNICUS_DGED_90) else (
-            "set DEM_Reference to a download URL or add the file")
+        hint = (
+            CDSE_HINT
+            if fmt in (DemFormat.COPERNICUS_DGED_30, DemFormat.COPERNICUS_DGED_90)
+            else ("set DEM_Reference to a download URL or add the file")
+        )
         raise DemError(f"{where}; {hint}")
     if not fmt.downloadable or cell.url_path is None:
         raise DemError(f"{where}; {fmt.name} geocells cannot be downloaded by Sen2Cor")
     url = download.join_url(settings.reference, cell.url_path)
-    return download.fetch(url, settings.directory / cell.relative_path, timeout_s=settings.timeout_s,
-                          deadline_s=settings.deadline_s, lock_wait_s=settings.lock_wait_s)
+    return download.fetch(
+        url,
+        settings.directory / cell.relative_path,
+        timeout_s=settings.timeout_s,
+        deadline_s=settings.deadline_s,
+        lock_wait_s=settings.lock_wait_s,
+    )
 
 
-def flat_products(settings: DemSettings, grid: TileGrid, sun_zenith_deg: float, *, with_aspect: bool = True,
-                  reason: str | None = None) -> DemProducts:
+def flat_products(
+    settings: DemSettings,
+    grid: TileGrid,
+    sun_zenith_deg: float,
+    *,
+    with_aspect: bool = True,
+    reason: str | None = None,
+) -> DemProducts:
     """Flat terrain at the GIPP altitude on ``grid``."""
     dtype = np.int16 if settings.dtype == "int16" else np.float32
     elevation = np.full((grid.nrows, grid.ncols), round(settings.altitude_km * 1000.0), dtype)
     if reason:
         log.debug("flat terrain on the %g m grid: %s", grid.pixel_size_m, reason)
-    return DemProducts(elevation, flat_terrain(elevation.shape, sun_zenith_deg, with_aspect=with_aspect),
-                       True, "NA", False)
+    return DemProducts(
+        elevation, flat_terrain(elevation.shape, sun_zenith_deg, with_aspect=with_aspect), True, "NA", False
+    )
 
 
-def prepare_dem(settings: DemSettings, cells: DemCells, grid: TileGrid, sun_zenith_deg: float,
-                sun_azimuth_deg: float, *, with_aspect: bool = True) -> DemProducts:
+def prepare_dem(
+    settings: DemSettings,
+    cells: DemCells,
+    grid: TileGrid,
+    sun_zenith_deg: float,
+    sun_azimuth_deg: float,
+    *,
+    with_aspect: bool = True,
+) -> DemProducts:
     """Elevation (m) and terrain layers on ``grid``; flat (or DemError) when the DEM fails.
 
     ``sun_zenith_deg``/``sun_azimuth_deg`` are the tile means (MTD_TL Mean_Sun_Angle).
     """
     if cells.is_flat:
-        return flat_products(settings, grid, sun_zenith_deg, with_aspect=with_aspect, reason=cells.flat_reason)
+        return flat_products(
+            settings, grid, sun_zenith_deg, with_aspect=with_aspect, reason=cells.flat_reason
+        )
     try:
-        elevation = mosaic_and_warp(list(cells.cells), grid, resampling=settings.resampling, dtype=settings.dtype)
+        elevation = mosaic_and_warp(
+            list(cells.cells), grid, resampling=settings.resampling, dtype=settings.dtype
+        )
     except DemError as exc:
         failed = _failure(settings, cells.fmt, str(exc))
-        return flat_products(settings, grid, sun_zenith_deg, with_aspect=with_aspect, reason=failed.flat_reason)
-    layers = terrain_layers(elevation, grid.pixel_size_m, sun_zenith_deg, sun_azimuth_deg, with_aspect=with_aspect)
-    log.info("DEM %s on the %g m grid: %.0f..%.0f m", cells.dem_type, grid.pixel_size_m,
-             float(elevation.min()), float(elevation.max()))
-    return DemProducts(elevation, layers, False, cells.dem_type,
-                       terrain_correction_enabled(True, settings.terrain_correction),
-                       tuple(path for _, path in cells.cells))
+        return flat_products(
+            settings, grid, sun_zenith_deg, with_aspect=with_aspect, reason=failed.flat_reason
+        )
+    layers = terrain_layers(
+        elevation, grid.pixel_size_m, sun_zenith_deg, sun_azimuth_deg, with_aspect=with_aspect
+    )
+    log.info(
+        "DEM %s on the %g m grid: %.0f..%.0f m",
+        cells.dem_type,
+        grid.pixel_size_m,
+        float(elevation.min()),
+        float(elevation.max()),
+    )
+    return DemProducts(
+        elevation,
+        layers,
+        False,
+        cells.dem_type,
+        terrain_correction_enabled(True, settings.terrain_correction),
+        tuple(path for _, path in cells.cells),
+    )
 
 
-def dem_for_tile(settings: DemSettings, grid: TileGrid, sun_zenith_deg: float, sun_azimuth_deg: float,
-                 *, with_aspect: bool = True) -> DemProducts:
+def dem_for_tile(
+    settings: DemSettings,
+    grid: TileGrid,
+    sun_zenith_deg: float,
+    sun_azimuth_deg: float,
+    *,
+    with_aspect: bool = True,
+) -> DemProducts:
     """Both steps for one grid (convenience; for several resolutions reuse :func:`obtain_geocells`)."""
     cells = obtain_geocells(settings, grid.footprint_lonlat())
     return prepare_dem(settings, cells, grid, sun_zenith_deg, sun_azimuth_deg, with_aspect=with_aspect)
@@ -205,10 +266,14 @@ def settings_from_config(config, **overrides) -> DemSettings:
     DEM_Terrain_Correction of Atmospheric_Correction, DEM_Directory resolved in SEN2COR_HOME."""
     common, atmcorr = config.common, config.atmcorr
     directory = resolve_dem_directory(common.dem_directory or "NONE", Path(config.home))
-    return DemSettings(directory=directory, reference=(common.dem_reference or "NONE"),
-                       force_exit_on_error=bool(common.force_exit_on_dem_error),
-                       altitude_km=float(atmcorr.altitude_km),
-                       terrain_correction=bool(atmcorr.dem_terrain_correction), **overrides)
+    return DemSettings(
+        directory=directory,
+        reference=(common.dem_reference or "NONE"),
+        force_exit_on_error=bool(common.force_exit_on_dem_error),
+        altitude_km=float(atmcorr.altitude_km),
+        terrain_correction=bool(atmcorr.dem_terrain_correction),
+        **overrides,
+    )
 
 
 def grid_from_product(product, resolution_m: int) -> TileGrid:
@@ -216,15 +281,43 @@ def grid_from_product(product, resolution_m: int) -> TileGrid:
     return TileGrid.from_geoposition(product.tile.epsg, product.tile.geoposition[resolution_m])
 
 
-#: Offset added to the DEM written to the product (SIIMPC-551): 8848 m -> 18848, -418 m -> 9582.
-DEM_OUTPUT_OFFSET_M = 10000
+#: GROUND_ELEVATION_ABOVE_3_KM is TRUE when the DEM maximum exceeds this (algorithm facts C.3).
+HIGH_GROUND_M = 3000.0
 
 
-def encode_dem_output(elevation_m: np.ndarray) -> np.ndarray:
-    """Elevation (m) -> uint16 DN of the L2A DEM file (Generate_DEM_Output): rounded metres + 10000."""
-    return np.clip(np.round(elevation_m.astype(np.float64)) + DEM_OUTPUT_OFFSET_M, 0, 65535).astype(np.uint16)
+def dem_quality_indicators(products: DemProducts) -> dict[str, object]:
+    """L2A_QUALITY AUX_DATA_QUALITY values of one grid: DEM_TYPE, DEM_MEAN_ALTITUDE_KM,
+    DEM_MEAN_SLOPE (deg), GROUND_ELEVATION_ABOVE_3_KM; means over the whole grid (flat: GIPP altitude)."""
+    elevation = products.elevation_m
+    return {
+        "DEM_TYPE": products.dem_type,
+        "DEM_MEAN_ALTITUDE_KM": float(np.mean(elevation, dtype=np.float64)) / 1000.0,
+        "DEM_MEAN_SLOPE": float(np.mean(products.terrain.slope_deg, dtype=np.float64)),
+        "GROUND_ELEVATION_ABOVE_3_KM": bool(elevation.max() > HIGH_GROUND_M),
+    }
 
 
-def decode_dem_output(dn: np.ndarray) -> np.ndarray:
-    """uint16 DN of the L2A DEM file -> elevation in metres (int32)."""
-    return dn.astype(np.int32) - DEM_OUTPUT_OFFSET_M
+#: Names of the DEM layers in the temporary database (Sen2Cor's L2A_Tables channel names).
+TABLE_NAMES = {"elevation": "DEM", "slope": "SLP", "aspect": "ASP", "hillshade": "SDW"}
+
+
+def store_terrain(database, resolution_m: int, products: DemProducts) -> list[str]:
+    """Put DEM, SLP, ASP (if computed) and SDW into a Tables database (``put(name, res_m, array)``).
+
+    Nothing is stored for flat terrain: consumers test ``has("DEM", res)`` and fall back to the
+    GIPP altitude. Returns the names stored.
+    """
+    if products.is_flat:
+        return []
+    layers = {
+        TABLE_NAMES["elevation"]: products.elevation_m,
+        TABLE_NAMES["slope"]: products.terrain.slope_deg,
+        TABLE_NAMES["aspect"]: products.terrain.aspect_deg,
+        TABLE_NAMES["hillshade"]: products.terrain.hillshade,
+    }
+    stored = []
+    for name, array in layers.items():
+        if array is not None:
+            database.put(name, resolution_m, array)
+            stored.append(name)
+    return stored

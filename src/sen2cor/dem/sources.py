@@ -15,6 +15,7 @@ SRTM cells: ``XX = floor((lon + 180) / 5) + 1`` (1..72), ``YY = floor((60 - lat)
 (1..24); coverage 60 N .. 60 S in the grid, data to 56 S. All other cells are 1 x 1 degree
 named after their south-west corner.
 """
+
 from __future__ import annotations
 
 import enum
@@ -79,8 +80,11 @@ class Geocell:
             return [directory / self.name / f"{self.name}.tif", directory / f"{self.name}.tif"]
         if self.fmt is DemFormat.DTED:  # PDGS static auxiliaries spell it w009_s73.dt1
             stem = self.name[:-4]
-            return [directory / self.name, directory / self.name.upper(),
-                    directory / f"{stem[:4]}_{stem[4:]}.dt1"]
+            return [
+                directory / self.name,
+                directory / self.name.upper(),
+                directory / f"{stem[:4]}_{stem[4:]}.dt1",
+            ]
         return [directory / self.relative_path]
 
     def find(self, directory: Path) -> Path | None:
@@ -104,8 +108,10 @@ def detect_format(dem_reference: str, directory: Path | None = None) -> DemForma
     if upper in ("CDSE-GLO-30", "CDSE-GLO-90"):
         return DemFormat.COPERNICUS_DGED_30 if upper.endswith("30") else DemFormat.COPERNICUS_DGED_90
     if upper.startswith("CDSE"):
-        raise DemError(f"DEM_Reference '{ref}': the CDSE resolution is mandatory, expected 'CDSE-GLO-30' or "
-                       "'CDSE-GLO-90'")
+        raise DemError(
+            f"DEM_Reference '{ref}': the CDSE resolution is mandatory, expected 'CDSE-GLO-30' or "
+            "'CDSE-GLO-90'"
+        )
     lower = ref.lower()
     if "copernicus-dem-30m" in lower:
         return DemFormat.COPERNICUS_AWS_30
@@ -118,8 +124,10 @@ def detect_format(dem_reference: str, directory: Path | None = None) -> DemForma
         return found
     if is_url(ref):
         return DemFormat.SRTM
-    raise DemError(f"cannot tell the DEM format: DEM_Reference '{ref}' is neither CDSE-GLO-30/90 nor an URL and "
-                   f"DEM_Directory {directory} holds no srtm_XX_YY, Copernicus_DSM_* or *.dt1 files")
+    raise DemError(
+        f"cannot tell the DEM format: DEM_Reference '{ref}' is neither CDSE-GLO-30/90 nor an URL and "
+        f"DEM_Directory {directory} holds no srtm_XX_YY, Copernicus_DSM_* or *.dt1 files"
+    )
 
 
 def is_url(reference: str) -> bool:
@@ -140,8 +148,12 @@ def _format_from_content(directory: Path) -> DemFormat | None:
     )
     present = [fmt for fmt, test in checks if any(test(n) for n in names)]
     if len(present) > 1:
-        log.warning("DEM_Directory %s mixes DEM formats %s; using %s", directory,
-                    [f.name for f in present], present[0].name)
+        log.warning(
+            "DEM_Directory %s mixes DEM formats %s; using %s",
+            directory,
+            [f.name for f in present],
+            present[0].name,
+        )
     return present[0] if present else None
 
 
@@ -149,8 +161,10 @@ def coverage_problem(fmt: DemFormat, bbox_deg: tuple[float, float, float, float]
     """Why ``fmt`` cannot cover the lon/lat box, or None. Only SRTM has a latitude limit."""
     _, lat_min, _, lat_max = bbox_deg
     if fmt is DemFormat.SRTM and (lat_max > SRTM_LAT_MAX_DEG or lat_min < SRTM_LAT_MIN_DEG):
-        return (f"tile latitudes {lat_min:.2f}..{lat_max:.2f} deg leave the SRTM coverage "
-                f"({SRTM_LAT_MIN_DEG:g}..{SRTM_LAT_MAX_DEG:g} deg)")
+        return (
+            f"tile latitudes {lat_min:.2f}..{lat_max:.2f} deg leave the SRTM coverage "
+            f"({SRTM_LAT_MIN_DEG:g}..{SRTM_LAT_MAX_DEG:g} deg)"
+        )
     return None
 
 
@@ -187,8 +201,16 @@ def srtm_cell(col: int, row: int) -> Geocell:
     name = f"srtm_{col:02d}_{row:02d}"
     lon0 = -180.0 + (col - 1) * SRTM_CELL_DEG
     lat_top = SRTM_GRID_TOP_DEG - (row - 1) * SRTM_CELL_DEG
-    return Geocell(DemFormat.SRTM, name, lon0, lat_top - SRTM_CELL_DEG, lon0 + SRTM_CELL_DEG, lat_top,
-                   f"{name}.zip", f"{name}.zip")
+    return Geocell(
+        DemFormat.SRTM,
+        name,
+        lon0,
+        lat_top - SRTM_CELL_DEG,
+        lon0 + SRTM_CELL_DEG,
+        lat_top,
+        f"{name}.zip",
+        f"{name}.zip",
+    )
 
 
 def _wrap_lon(lon: int) -> int:

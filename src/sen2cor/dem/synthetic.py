@@ -7,6 +7,7 @@ north-west (SRTM, Copernicus) or south-west (DTED) corner, GDAL origin half a pi
 ``serve_directory`` publishes a folder on a local HTTP server (127.0.0.1, ephemeral port) so
 the download path can be exercised without the internet.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from osgeo import gdal, osr
+from scipy import ndimage
 
 from sen2cor.dem.grid import TileGrid
 from sen2cor.dem.sources import DemFormat, Geocell, select_geocells
@@ -33,17 +35,26 @@ ElevationFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 #: Samples per degree of the real products (DTED-1 and SRTM 3", GLO-30 1", GLO-90 3").
 REAL_SAMPLES_PER_DEGREE = {
-    DemFormat.SRTM: 1200, DemFormat.DTED: 1200,
-    DemFormat.COPERNICUS_AWS_30: 3600, DemFormat.COPERNICUS_DGED_30: 3600,
-    DemFormat.COPERNICUS_AWS_90: 1200, DemFormat.COPERNICUS_DGED_90: 1200,
+    DemFormat.SRTM: 1200,
+    DemFormat.DTED: 1200,
+    DemFormat.COPERNICUS_AWS_30: 3600,
+    DemFormat.COPERNICUS_DGED_30: 3600,
+    DemFormat.COPERNICUS_AWS_90: 1200,
+    DemFormat.COPERNICUS_DGED_90: 1200,
 }
 SRTM_NODATA = -32768
 DTED_NODATA = -32767
 
 
-def write_geocells(fmt: DemFormat, directory: Path, bbox_deg: tuple[float, float, float, float],
-                   elevation: ElevationFunction, *, samples_per_degree: int | None = None,
-                   srtm_corner_origin: bool = False) -> list[Path]:
+def write_geocells(
+    fmt: DemFormat,
+    directory: Path,
+    bbox_deg: tuple[float, float, float, float],
+    elevation: ElevationFunction,
+    *,
+    samples_per_degree: int | None = None,
+    srtm_corner_origin: bool = False,
+) -> list[Path]:
     """Write every geocell of ``fmt`` intersecting the lon/lat box; returns the files written.
 
     ``samples_per_degree`` defaults to the real product's (slow for tests: use e.g. 40-120);
@@ -52,18 +63,28 @@ def write_geocells(fmt: DemFormat, directory: Path, bbox_deg: tuple[float, float
     """
     spd = samples_per_degree or REAL_SAMPLES_PER_DEGREE[fmt]
     directory.mkdir(parents=True, exist_ok=True)
-    return [_write_cell(fmt, cell, directory, elevation, spd, srtm_corner_origin)
-            for cell in select_geocells(fmt, bbox_deg)]
+    return [
+        _write_cell(fmt, cell, directory, elevation, spd, srtm_corner_origin)
+        for cell in select_geocells(fmt, bbox_deg)
+    ]
 
 
-def write_geocells_for_grid(fmt: DemFormat, directory: Path, grid: TileGrid, elevation: ElevationFunction,
-                            *, margin_deg: float = 0.05, **kwargs) -> list[Path]:
+def write_geocells_for_grid(
+    fmt: DemFormat,
+    directory: Path,
+    grid: TileGrid,
+    elevation: ElevationFunction,
+    *,
+    margin_deg: float = 0.05,
+    **kwargs,
+) -> list[Path]:
     """:func:`write_geocells` for the footprint of a tile grid (with a margin)."""
     return write_geocells(fmt, directory, grid.footprint_lonlat(margin_deg), elevation, **kwargs)
 
 
-def elevation_from_projected(epsg: int, function_xy: Callable[[np.ndarray, np.ndarray], np.ndarray]
-                             ) -> ElevationFunction:
+def elevation_from_projected(
+    epsg: int, function_xy: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> ElevationFunction:
     """Turn f(x_m, y_m) defined in a projected CRS (a tile's UTM zone) into f(lon, lat)."""
     wgs84, target = osr.SpatialReference(), osr.SpatialReference()
     wgs84.ImportFromEPSG(4326)
@@ -97,8 +118,36 @@ def lon_spacing_factor(fmt: DemFormat, lat_min: float, lat_max: float) -> float:
     return next((factor for lower, factor in LON_SPACING_FACTORS[key] if band >= lower), 1.0)
 
 
-def _write_cell(fmt: DemFormat, cell: Geocell, directory: Path, elevation: ElevationFunction, spd: int,
-                corner_origin: bool) -> Path:
+def elevation_from_array(
+    grid: TileGrid, elevation_m: np.ndarray, *, extrapolate_m: float = 10000.0
+) -> ElevationFunction:
+    """f(lon, lat) interpolating (bilinear) a terrain array given on ``grid``, e.g. the test-product
+    generator's truth DEM. Up to ``extrapolate_m`` outside the grid the terrain continues linearly
+    (odd reflection), so geocells around a tile carry no artificial kink at its edge; beyond, the
+    border values continue."""
+    values = np.asarray(elevation_m, dtype=np.float32)
+    if values.shape != (grid.nrows, grid.ncols):
+        raise ValueError(f"elevation array {values.shape} does not match the grid {(grid.nrows, grid.ncols)}")
+    pad = int(min(grid.nrows - 1, grid.ncols - 1, np.ceil(extrapolate_m / grid.pixel_size_m)))
+    padded = np.pad(values, pad, mode="reflect", reflect_type="odd") if pad > 0 else values
+
+    def function_xy(x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        cols = (x_m - grid.ulx_m) / grid.pixel_size_m - 0.5 + pad
+        rows = (grid.uly_m - y_m) / grid.pixel_size_m - 0.5 + pad
+        flat = ndimage.map_coordinates(padded, [rows.ravel(), cols.ravel()], order=1, mode="nearest")
+        return flat.reshape(x_m.shape)
+
+    return elevation_from_projected(grid.epsg, function_xy)
+
+
+def _write_cell(
+    fmt: DemFormat,
+    cell: Geocell,
+    directory: Path,
+    elevation: ElevationFunction,
+    spd: int,
+    corner_origin: bool,
+) -> Path:
     step = 1.0 / spd
     lon_step = step * lon_spacing_factor(fmt, cell.lat_min, cell.lat_max)
     width_deg, height_deg = cell.lon_max - cell.lon_min, cell.lat_max - cell.lat_min
@@ -115,8 +164,11 @@ def _write_cell(fmt: DemFormat, cell: Geocell, directory: Path, elevation: Eleva
     if fmt is DemFormat.SRTM:
         return _write_srtm(cell, directory, values, geotransform)
     if fmt is DemFormat.DTED:
-        dataset = _mem_dataset(np.where(np.isnan(values), DTED_NODATA, np.round(values)).astype(np.int16),
-                               geotransform, DTED_NODATA)
+        dataset = _mem_dataset(
+            np.where(np.isnan(values), DTED_NODATA, np.round(values)).astype(np.int16),
+            geotransform,
+            DTED_NODATA,
+        )
         target = directory / cell.name
         gdal.GetDriverByName("DTED").CreateCopy(str(target), dataset)
         return target
@@ -142,7 +194,9 @@ def _write_srtm(cell: Geocell, directory: Path, values: np.ndarray, geotransform
     target = directory / f"{cell.name}.zip"
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{cell.name}.tif", content)
-        archive.writestr("readme.txt", "synthetic CGIAR-like SRTM 5x5 cell written by sen2cor.dem.synthetic\n")
+        archive.writestr(
+            "readme.txt", "synthetic CGIAR-like SRTM 5x5 cell written by sen2cor.dem.synthetic\n"
+        )
     return target
 
 
@@ -161,7 +215,7 @@ def _mem_dataset(data: np.ndarray, geotransform: tuple[float, ...], nodata: floa
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args) -> None:
         log.debug("local DEM server: " + format, *args)
 
 

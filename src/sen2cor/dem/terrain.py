@@ -11,6 +11,7 @@ degrees clockwise from grid north (0..360), ``ASPECT_FLAT`` (-9999, gdaldem's va
 slope is zero; hillshade = 1 + 254 * max(cos i, 0) as uint8 (1 = self-shadowed), with
 cos i = cos(SZA) cos(slope) + sin(SZA) sin(slope) cos(SAA - aspect).
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,30 +32,41 @@ ASPECT_FLAT = -9999.0
 class TerrainLayers:
     """DEM-derived layers on one tile grid (the Tables layer stores them as SLP, ASP, SDW)."""
 
-    slope_deg: np.ndarray          # float32 (rows, cols)
+    slope_deg: np.ndarray  # float32 (rows, cols)
     aspect_deg: np.ndarray | None  # float32, None when not requested (Sen2Cor skips it at 10 m)
-    hillshade: np.ndarray          # uint8, 1..255
+    hillshade: np.ndarray  # uint8, 1..255
 
 
-def terrain_layers(elevation_m: np.ndarray, pixel_size_m: float, sun_zenith_deg: float,
-                   sun_azimuth_deg: float, *, with_aspect: bool = True) -> TerrainLayers:
+def terrain_layers(
+    elevation_m: np.ndarray,
+    pixel_size_m: float,
+    sun_zenith_deg: float,
+    sun_azimuth_deg: float,
+    *,
+    with_aspect: bool = True,
+) -> TerrainLayers:
     """Slope, aspect and hillshade with ``gdal.DEMProcessing`` (edges computed, scale 1 m/m)."""
     source = _mem_dem(elevation_m, pixel_size_m)
     slope = _process(source, "slope")
     aspect = _process(source, "aspect") if with_aspect else None
-    shade = _process(source, "hillshade", azimuth=float(sun_azimuth_deg),
-                     altitude=90.0 - float(sun_zenith_deg))
-    return TerrainLayers(slope.astype(np.float32, copy=False),
-                         None if aspect is None else aspect.astype(np.float32, copy=False),
-                         shade.astype(np.uint8, copy=False))
+    shade = _process(
+        source, "hillshade", azimuth=float(sun_azimuth_deg), altitude=90.0 - float(sun_zenith_deg)
+    )
+    return TerrainLayers(
+        slope.astype(np.float32, copy=False),
+        None if aspect is None else aspect.astype(np.float32, copy=False),
+        shade.astype(np.uint8, copy=False),
+    )
 
 
 def flat_terrain(shape: tuple[int, int], sun_zenith_deg: float, *, with_aspect: bool = True) -> TerrainLayers:
     """Layers of a flat surface: slope 0, aspect flat, hillshade of a horizontal plane."""
     shade = hillshade(np.zeros(1), np.zeros(1), sun_zenith_deg, 0.0)[0]
-    return TerrainLayers(np.zeros(shape, np.float32),
-                         np.full(shape, ASPECT_FLAT, np.float32) if with_aspect else None,
-                         np.full(shape, shade, np.uint8))
+    return TerrainLayers(
+        np.zeros(shape, np.float32),
+        np.full(shape, ASPECT_FLAT, np.float32) if with_aspect else None,
+        np.full(shape, shade, np.uint8),
+    )
 
 
 def _mem_dem(elevation_m: np.ndarray, pixel_size_m: float) -> gdal.Dataset:
@@ -69,7 +81,7 @@ def _mem_dem(elevation_m: np.ndarray, pixel_size_m: float) -> gdal.Dataset:
 def _process(source: gdal.Dataset, mode: str, **options) -> np.ndarray:
     result = gdal.DEMProcessing("", source, mode, format="MEM", computeEdges=True, **options)
     array = result.GetRasterBand(1).ReadAsArray()
-    result = None   # free the MEM copy before the next layer
+    result = None  # free the MEM copy before the next layer
     return array
 
 
@@ -93,8 +105,12 @@ def slope_aspect(elevation_m: np.ndarray, pixel_size_m: float) -> tuple[np.ndarr
     return slope.astype(np.float32), aspect.astype(np.float32)
 
 
-def illumination_cos(slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_zenith_deg: np.ndarray | float,
-                     sun_azimuth_deg: np.ndarray | float) -> np.ndarray:
+def illumination_cos(
+    slope_deg: np.ndarray,
+    aspect_deg: np.ndarray,
+    sun_zenith_deg: np.ndarray | float,
+    sun_azimuth_deg: np.ndarray | float,
+) -> np.ndarray:
     """cos of the local solar incidence angle on the slope (may be < 0: self-shadow), float32.
 
     Flat pixels (aspect = ASPECT_FLAT) give cos(SZA).
@@ -105,8 +121,9 @@ def illumination_cos(slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_zenith_d
     return cos_i.astype(np.float32)
 
 
-def hillshade(slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_zenith_deg: float,
-              sun_azimuth_deg: float) -> np.ndarray:
+def hillshade(
+    slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_zenith_deg: float, sun_azimuth_deg: float
+) -> np.ndarray:
     """gdaldem's hillshade value 1 + 254 * max(cos i, 0), rounded, uint8."""
     cos_i = illumination_cos(slope_deg, aspect_deg, sun_zenith_deg, sun_azimuth_deg)
     return np.round(np.where(cos_i <= 0, 1.0, 1.0 + 254.0 * cos_i)).astype(np.uint8)

@@ -20,14 +20,14 @@ from sen2cor.sceneclass.grids import probability_percent
 from sen2cor.sceneclass.masks import nodata_from_reflectance, saturated_defective
 from sen2cor.sceneclass.percentages import class_percentages
 from sen2cor.sceneclass.ramps import scale_inside_ramp
-from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, SCL, CloudThresholds
+from sen2cor.sceneclass.thresholds import in_classes, NOT_CLASSIFIED, SCL, CloudThresholds
 
 log = logging.getLogger(__name__)
 
 #: Bands the classic tests read (TOA reflectance on the SC grid).
 CLASSIC_BANDS = ("B02", "B03", "B04", "B05", "B8A", "B09", "B10", "B11", "B12")
 #: Rows per strip of the per-pixel stages.
-STRIP_ROWS = 512
+STRIP_ROWS = 256
 #: Integer inputs are reflectance times this (Sen2Cor's internal uint16 encoding).
 INTEGER_REFLECTANCE_SCALE = 10000.0
 
@@ -227,16 +227,18 @@ def _rows(a: np.ndarray | None, rows: slice) -> np.ndarray | None:
 
 def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.ndarray, th: CloudThresholds,
                      aux: SceneAux, sun_azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """Step 11 score parts ``(spectral, geometric)``; CLOUD_SHADOWS where their product > 0.05."""
-    dark = np.empty(bands.shape, np.float32)
-    mad = np.empty(bands.shape, np.float32)
-    wet = np.empty(bands.shape, bool)
-    for read, _, _ in strips(bands.shape[0]):
+    """Step 11 score parts ``(spectral, geometric)``; CLOUD_SHADOWS where their product > 0.05.
+
+    The spectral part runs over row strips with a 1-row halo for its 3x3 medians (the image's own
+    border rows and columns stay untouched, as in Sen2Cor).
+    """
+    spectral = np.empty(bands.shape, np.float32)
+    for read, inner, core in strips(bands.shape[0], halo=1):
         block = bands.block(shadow.SHADOW_BANDS, read)
-        dark[read], mad[read] = shadow.spectral_distance(block)
-        wet[read] = shadow.shadow_water(block["B02"], block["B11"])
-    spectral = shadow.spectral_shadow_score(dark, mad, wet, cm == SCL.THIN_CIRRUS, th)
-    del dark, mad, wet
+        dark, mad = shadow.spectral_distance(block)
+        wet = shadow.shadow_water(block["B02"], block["B11"])
+        score = shadow.spectral_shadow_score(dark, mad, wet, cm[read] == SCL.THIN_CIRRUS, th)
+        spectral[core] = score[inner]
     clouds = shadow.shadow_casting_clouds(p)
     geometric = shadow.geometric_shadow_probability(clouds, nodata, aux.sun_zenith_deg, sun_azimuth_deg,
                                                     aux.resolution_m)
@@ -252,7 +254,7 @@ def run_pixel_recoveries(bands: Bands, cm: np.ndarray, aux: SceneAux, th: CloudT
         c = cm[read].copy()
         nv = vegetation.ndvi(b["B8A"], b["B04"])
         sel = vegetation.dark_vegetation_recovery(nv, b["B8A"], b["B03"], th)
-        c[sel & np.isin(c, (SCL.DARK_FEATURES, NOT_CLASSIFIED))] = SCL.VEGETATION             # step 12
+        c[sel & in_classes(c, (SCL.DARK_FEATURES, NOT_CLASSIFIED))] = SCL.VEGETATION             # step 12
         from_dark, from_free = water.water_recovery(b["B02"], b["B04"], b["B8A"], b["B11"], th)
         c[from_dark & (c == SCL.DARK_FEATURES)] = SCL.WATER                                      # step 13
         c[from_free & (c == NOT_CLASSIFIED)] = SCL.WATER
@@ -286,7 +288,7 @@ def run_land_cover_recoveries(bands: Bands, cm: np.ndarray, aux: SceneAux) -> No
         log.debug("land recovery: T_B10=%.5f T_ratio=%.4f, %d px", t_b10, t_ratio, int(sel.sum()))
     t_land, t_water = cirrus.cirrus_recovery_thresholds(b10[cm == SCL.NOT_VEGETATED], b10[cm == SCL.WATER])
     low = np.ones(cm.shape, bool) if aux.dem_m is None else aux.dem_m < cirrus.CIRRUS_DEM_MAX_M
-    land = np.isin(cm, (SCL.VEGETATION, SCL.NOT_VEGETATED)) & (b10 > t_land) & low               # step 19
+    land = in_classes(cm, (SCL.VEGETATION, SCL.NOT_VEGETATED)) & (b10 > t_land) & low               # step 19
     wet = (cm == SCL.WATER) & (b10 > t_water) & low
     cm[land | wet] = SCL.THIN_CIRRUS
     cm[recovery.urban_bare_recovery(cm, lcm)] = SCL.NOT_VEGETATED                                 # step 20

@@ -23,11 +23,11 @@ import numpy as np
 from sen2cor.errors import ConfigError
 from sen2cor.sceneclass import cloud, dilation, parallax, shadow, snow, topography
 from sen2cor.sceneclass.classify import (
-    CLASSIC_BANDS, SceneAux, SceneClassification, finish, prepare, run_land_cover_recoveries,
-    run_pixel_recoveries, run_shadow_stage, run_spectral_stage,
+    CLASSIC_BANDS, Bands, SceneAux, SceneClassification, finish, prepare, run_land_cover_recoveries,
+    run_pixel_recoveries, run_shadow_stage, run_spectral_stage, strips,
 )
 from sen2cor.sceneclass.parallax import CDI_PARALLAX_MAX, CDI_WINDOW_PX
-from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, SCL, CloudThresholds
+from sen2cor.sceneclass.thresholds import in_classes, NOT_CLASSIFIED, SCL, CloudThresholds
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +95,20 @@ class EvolutionOptions:
                    shadow_dilation_m=0.0, remove_isolated_clouds=False, exact_sun_azimuth=False)
 
 
-def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, cdi: np.ndarray, th: CloudThresholds,
-                   opt: EvolutionOptions) -> tuple[int, int]:
+def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, textured: np.ndarray, moving: np.ndarray,
+                   th: CloudThresholds, opt: EvolutionOptions) -> tuple[int, int]:
     """Reject false clouds and false snow in place; returns the pixel counts ``(false_cloud, false_snow)``.
 
-    Blobs without texture (CDI undefined everywhere) are left alone. False clouds (MEDIUM/HIGH blobs
+    ``textured`` / ``moving`` come from :func:`sen2cor.sceneclass.parallax.parallax_masks`. Blobs
+    without texture are left alone. False clouds (MEDIUM/HIGH blobs
     without parallax) become NOT_VEGETATED with P = 0. False snow
     (snow blobs with parallax) takes the cloud class of its snow probability, which becomes P; S = 0.
     """
-    clouds = np.isin(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
-    false_cloud = parallax.static_blobs(clouds, cdi, opt.false_cloud_max_fraction, opt.parallax_cdi_max)
+    clouds = in_classes(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    false_cloud = parallax.static_blobs(clouds, textured, moving, opt.false_cloud_max_fraction)
     cm[false_cloud] = SCL.NOT_VEGETATED
     p[false_cloud] = 0
-    false_snow = parallax.moving_blobs(cm == SCL.SNOW_ICE, cdi, opt.false_snow_min_fraction, opt.parallax_cdi_max)
+    false_snow = parallax.moving_blobs(cm == SCL.SNOW_ICE, textured, moving, opt.false_snow_min_fraction)
     p[false_snow] = s[false_snow]
     classes = cloud.cloud_classes(p[false_snow], th)
     classes[classes == NOT_CLASSIFIED] = SCL.UNCLASSIFIED
@@ -121,7 +122,7 @@ def separate_topographic_shadow(cm: np.ndarray, spectral: np.ndarray, geometric:
     """In place: cloud shadows in terrain shadow without projection support, and spectrally dark
     unclassified pixels in terrain shadow, become DARK_FEATURES (cast shadow). Returns the count."""
     weak = (cm == SCL.CLOUD_SHADOWS) & terrain_shadow & (geometric < opt.topographic_geometric_max)
-    dark = np.isin(cm, (NOT_CLASSIFIED, SCL.UNCLASSIFIED)) & terrain_shadow & (spectral >= 1)
+    dark = in_classes(cm, (NOT_CLASSIFIED, SCL.UNCLASSIFIED)) & terrain_shadow & (spectral >= 1)
     sel = weak | dark
     cm[sel] = SCL.DARK_FEATURES
     return int(sel.sum())
@@ -135,22 +136,34 @@ def dilate_clouds_and_shadows(cm: np.ndarray, p: np.ndarray, th: CloudThresholds
     no-data, clouds and thin cirrus. New shadow pixels replace only DARK_FEATURES, VEGETATION,
     NOT_VEGETATED, WATER and UNCLASSIFIED. Returns the counts of new cloud and new shadow pixels.
     """
-    clouds = np.isin(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    clouds = in_classes(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
     if opt.remove_isolated_clouds:
         lonely = dilation.isolated_pixels(clouds)
         cm[lonely] = SCL.UNCLASSIFIED
         clouds &= ~lonely
     grown = dilation.dilate_square(clouds, dilation.radius_px(opt.cloud_dilation_m, resolution_m))
-    new_cloud = grown & ~np.isin(cm, (SCL.NO_DATA, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS,
+    new_cloud = grown & ~in_classes(cm, (SCL.NO_DATA, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS,
                                       SCL.THIN_CIRRUS))
     cm[new_cloud] = SCL.MEDIUM_PROBA_CLOUDS
     p[new_cloud] = np.maximum(p[new_cloud], np.float32(th.t_cloud_mp))
     shadows = cm == SCL.CLOUD_SHADOWS
     grown = dilation.dilate_square(shadows, dilation.radius_px(opt.shadow_dilation_m, resolution_m))
-    new_shadow = grown & np.isin(cm, (SCL.DARK_FEATURES, SCL.VEGETATION, SCL.NOT_VEGETATED, SCL.WATER,
+    new_shadow = grown & in_classes(cm, (SCL.DARK_FEATURES, SCL.VEGETATION, SCL.NOT_VEGETATED, SCL.WATER,
                                       SCL.UNCLASSIFIED, NOT_CLASSIFIED))
     cm[new_shadow] = SCL.CLOUD_SHADOWS
     return int(new_cloud.sum()), int(new_shadow.sum())
+
+
+def _parallax_strips(bands: Bands, opt: EvolutionOptions) -> tuple[np.ndarray, np.ndarray]:
+    """``(textured, moving)`` masks of the cloud displacement index over row strips (halo = half window)."""
+    textured = np.empty(bands.shape, bool)
+    moving = np.empty(bands.shape, bool)
+    for read, inner, core in strips(bands.shape[0], halo=opt.parallax_window_px // 2 + 1):
+        block = bands.block(PARALLAX_BANDS, read)
+        cdi = parallax.cloud_displacement_index(*(block[b] for b in PARALLAX_BANDS), window_px=opt.parallax_window_px)
+        tex, mov = parallax.parallax_masks(cdi[inner], opt.parallax_cdi_max)
+        textured[core], moving[core] = tex, mov
+    return textured, moving
 
 
 def _terrain_shadow(aux: SceneAux) -> np.ndarray:
@@ -174,10 +187,9 @@ def classify_evolution(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds:
     cm, p, s = run_spectral_stage(bands, nodata, th, aux, snow_excluded=excluded)
     if opt.parallax:
         if all(b in bands for b in PARALLAX_BANDS):
-            cdi = parallax.cloud_displacement_index(*(bands.get(b) for b in PARALLAX_BANDS),
-                                                    window_px=opt.parallax_window_px)
-            counts["false_cloud"], counts["false_snow"] = apply_parallax(cm, p, s, cdi, th, opt)
-            del cdi
+            textured, moving = _parallax_strips(bands, opt)
+            counts["false_cloud"], counts["false_snow"] = apply_parallax(cm, p, s, textured, moving, th, opt)
+            del textured, moving
         else:
             log.warning("parallax test skipped: needs bands %s", ", ".join(PARALLAX_BANDS))
     azimuth = aux.sun_azimuth_deg if opt.exact_sun_azimuth else int(aux.sun_azimuth_deg) + 0.5

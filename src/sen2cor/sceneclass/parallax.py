@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CDI_PARALLAX_MAX = -0.5
 #: Window of the local variance, pixels.
 CDI_WINDOW_PX = 7
+#: Rows per strip when counting and looking up blob labels (bounds int64 temporaries).
+STRIP_ROWS = 1024
 #: Below this summed ratio variance a window carries no texture and the CDI is undefined (NaN).
 CDI_MIN_VARIANCE = 1e-6
 
@@ -44,40 +46,52 @@ def cloud_displacement_index(b07: np.ndarray, b08: np.ndarray, b8a: np.ndarray,
     return out
 
 
-def blob_parallax_fraction(mask: np.ndarray, cdi: np.ndarray,
-                           cdi_max: float = CDI_PARALLAX_MAX) -> tuple[np.ndarray, np.ndarray]:
+def parallax_masks(cdi: np.ndarray, cdi_max: float = CDI_PARALLAX_MAX) -> tuple[np.ndarray, np.ndarray]:
+    """``(textured, moving)``: finite CDI, and CDI below ``cdi_max`` (parallax)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(cdi), cdi < cdi_max
+
+
+def blob_parallax_fraction(mask: np.ndarray, textured: np.ndarray,
+                           moving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Label 8-connected blobs of ``mask``; return ``(labels, fraction)``.
 
-    ``fraction[k]`` is the share of blob ``k``'s textured pixels (finite CDI) whose CDI is below
-    ``cdi_max``; NaN for a blob without texture (no evidence either way); ``fraction[0]`` is the background.
+    ``fraction[k]`` is the share of blob ``k``'s textured pixels that are ``moving``; NaN for a blob
+    without texture (no evidence either way); ``fraction[0]`` is the background.
     """
     labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    flat = labels.ravel()
-    textured = np.isfinite(cdi).ravel()
-    with np.errstate(invalid="ignore"):
-        moving = (cdi < cdi_max).ravel()
-    n_textured = np.bincount(flat, weights=textured, minlength=n + 1)
-    hits = np.bincount(flat, weights=moving & textured, minlength=n + 1)
+    n_textured = np.zeros(n + 1)
+    hits = np.zeros(n + 1)
+    for r in range(0, labels.shape[0], STRIP_ROWS):       # strips: bincount copies its input to int64
+        lab, tex = labels[r:r + STRIP_ROWS], textured[r:r + STRIP_ROWS]
+        n_textured += np.bincount(lab[tex], minlength=n + 1)
+        hits += np.bincount(lab[tex & moving[r:r + STRIP_ROWS]], minlength=n + 1)
     fraction = np.full(n + 1, np.nan)
     np.divide(hits, n_textured, out=fraction, where=n_textured > 0)
     return labels, fraction
 
 
-def static_blobs(mask: np.ndarray, cdi: np.ndarray, max_fraction: float,
-                 cdi_max: float = CDI_PARALLAX_MAX) -> np.ndarray:
+def label_lookup(table: np.ndarray, labels: np.ndarray, rows: int = 1024) -> np.ndarray:
+    """``table[labels]`` computed over row strips (fancy indexing makes int64 copies of the index)."""
+    out = np.empty(labels.shape, table.dtype)
+    for r in range(0, labels.shape[0], rows):
+        out[r:r + rows] = table[labels[r:r + rows]]
+    return out
+
+
+def static_blobs(mask: np.ndarray, textured: np.ndarray, moving: np.ndarray, max_fraction: float) -> np.ndarray:
     """Pixels of textured blobs of ``mask`` with fewer than ``max_fraction`` parallax pixels."""
-    labels, fraction = blob_parallax_fraction(mask, cdi, cdi_max)
+    labels, fraction = blob_parallax_fraction(mask, textured, moving)
     with np.errstate(invalid="ignore"):
         static = fraction < max_fraction
     static[0] = False
-    return static[labels]
+    return label_lookup(static, labels)
 
 
-def moving_blobs(mask: np.ndarray, cdi: np.ndarray, min_fraction: float,
-                 cdi_max: float = CDI_PARALLAX_MAX) -> np.ndarray:
+def moving_blobs(mask: np.ndarray, textured: np.ndarray, moving: np.ndarray, min_fraction: float) -> np.ndarray:
     """Pixels of textured blobs of ``mask`` with at least ``min_fraction`` parallax pixels."""
-    labels, fraction = blob_parallax_fraction(mask, cdi, cdi_max)
+    labels, fraction = blob_parallax_fraction(mask, textured, moving)
     with np.errstate(invalid="ignore"):
         moving = fraction >= min_fraction
     moving[0] = False
-    return moving[labels]
+    return label_lookup(moving, labels)

@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from sen2cor.sceneclass.thresholds import SCL
+from sen2cor.sceneclass.thresholds import in_classes, SCL
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def class_percentages(scl: np.ndarray, n_full: int | None = None, land: np.ndarr
     if land is None:
         land = scl != SCL.WATER
     land = land & (scl > SCL.SATURATED_DEFECTIVE)
-    cloudy_land = np.isin(scl, CLOUD_CLASSES) & land
+    cloudy_land = in_classes(scl, CLOUD_CLASSES) & land
     out["CLOUDY_PIXEL_OVER_LAND_PERCENTAGE"] = _percent(int(cloudy_land.sum()), int(land.sum()))
     out.update(N_FULL=n_full, N_NODATA=int(n_nodata), N_VALID=int(n_valid))
     return out

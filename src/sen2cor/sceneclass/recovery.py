@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from sen2cor.sceneclass.ramps import ratio
-from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, SCL
+from sen2cor.sceneclass.thresholds import in_classes, NOT_CLASSIFIED, SCL
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ _CLOUDY_RING_CLASSES = (SCL.CLOUD_SHADOWS, SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CL
 
 def cci_water_recovery(scl: np.ndarray, water_bodies: np.ndarray) -> np.ndarray:
     """Step 14: pixels on CCI water (WBI == 2) classed dark, shadow, unclassified or not classified."""
-    candidates = np.isin(scl, (SCL.DARK_FEATURES, SCL.CLOUD_SHADOWS, SCL.UNCLASSIFIED, NOT_CLASSIFIED))
+    candidates = in_classes(scl, (SCL.DARK_FEATURES, SCL.CLOUD_SHADOWS, SCL.UNCLASSIFIED, NOT_CLASSIFIED))
     return candidates & (water_bodies == 2)
 
 
@@ -57,7 +57,7 @@ def topographic_dark(scl: np.ndarray, sdw: np.ndarray, water_bodies: np.ndarray,
                      b04: np.ndarray, b8a: np.ndarray) -> np.ndarray:
     """Step 15c: bright, blue, self-shadowed non-water pixels (snow in shadow) that become DARK_FEATURES."""
     spectral = ((b02 - b04) > TOPO_B02_MINUS_B04_MIN) & (b8a < b04) & (b02 > TOPO_B02_MIN)
-    classes = np.isin(scl, (NOT_CLASSIFIED, SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CLOUDS))
+    classes = in_classes(scl, (NOT_CLASSIFIED, SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CLOUDS))
     return (sdw < SDW_SELF_SHADOW) & (water_bodies != 2) & spectral & classes
 
 
@@ -77,7 +77,7 @@ def land_b10_threshold(scl: np.ndarray, b10: np.ndarray, resolution_m: float) ->
     """
     valid = scl != SCL.NO_DATA
     n_valid = int(valid.sum())
-    land = np.isin(scl, (SCL.VEGETATION, SCL.NOT_VEGETATED))
+    land = in_classes(scl, (SCL.VEGETATION, SCL.NOT_VEGETATED))
     n_land = int(land.sum())
     if n_valid == 0 or n_land < LAND_MIN_FRACTION * n_valid or n_land * resolution_m ** 2 / 1e6 < LAND_MIN_AREA_KM2:
         return None
@@ -103,7 +103,7 @@ def land_b10_threshold(scl: np.ndarray, b10: np.ndarray, resolution_m: float) ->
 
 def land_ratio_threshold(scl: np.ndarray, b09: np.ndarray, b8a: np.ndarray) -> float:
     """Step 18: ``mean + std`` of B09/B8A over land."""
-    land = np.isin(scl, (SCL.VEGETATION, SCL.NOT_VEGETATED))
+    land = in_classes(scl, (SCL.VEGETATION, SCL.NOT_VEGETATED))
     r = ratio(b09[land], b8a[land])
     return float(r.mean(dtype=np.float64) + r.std(dtype=np.float64)) if r.size else 0.0
 
@@ -111,7 +111,7 @@ def land_ratio_threshold(scl: np.ndarray, b09: np.ndarray, b8a: np.ndarray) -> f
 def land_recovery(scl: np.ndarray, land_cover: np.ndarray, b09: np.ndarray, b8a: np.ndarray, b10: np.ndarray,
                   t_b10: float, t_ratio: float) -> np.ndarray:
     """Step 18: MEDIUM/HIGH clouds off CCI water with ``B10 < t_b10`` and ``B09/B8A < t_ratio``."""
-    clouds = np.isin(scl, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    clouds = in_classes(scl, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
     return clouds & (land_cover != LCM_WATER) & (b10 < t_b10) & (ratio(b09, b8a) < t_ratio)
 
 
@@ -128,7 +128,7 @@ def clear_ring_blobs(candidates: np.ndarray, scl: np.ndarray) -> np.ndarray:
     ring = (labels == 0) & (grown > 0)
     ring_labels = grown[ring]
     total = np.bincount(ring_labels, minlength=n + 1)
-    cloudy = np.bincount(ring_labels, weights=np.isin(scl[ring], _CLOUDY_RING_CLASSES), minlength=n + 1)
+    cloudy = np.bincount(ring_labels, weights=in_classes(scl[ring], _CLOUDY_RING_CLASSES), minlength=n + 1)
     accept = cloudy <= URBAN_RING_CLOUD_MAX * total
     accept[0] = False
     return accept[labels]
@@ -141,8 +141,8 @@ def urban_bare_recovery(scl: np.ndarray, land_cover: np.ndarray) -> np.ndarray:
     their ring is clear enough (:func:`clear_ring_blobs`).
     """
     out = np.zeros(scl.shape, bool)
-    cloudish = np.isin(scl, (SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CLOUDS))
-    for cover in (land_cover == LCM_URBAN, np.isin(land_cover, LCM_BARE)):
+    cloudish = in_classes(scl, (SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CLOUDS))
+    for cover in (land_cover == LCM_URBAN, (land_cover >= min(LCM_BARE)) & (land_cover <= max(LCM_BARE))):
         out |= cover & (scl == NOT_CLASSIFIED)
         out |= clear_ring_blobs(cover & cloudish, scl)
     return out

@@ -112,24 +112,25 @@ def project(mask: np.ndarray, kernel: np.ndarray, origin: tuple[int, int],
             strip_rows: int = PROJECTION_STRIP_ROWS) -> np.ndarray:
     """Sum of ``kernel`` placed at every ``mask`` pixel (offsets from ``origin``), cropped to the image.
 
-    FFT overlap-add over row strips, float32 throughout.
+    FFT overlap-add over row strips, float32 throughout; only the image-sized result is kept.
     """
     n_rows, n_cols = mask.shape
     kh, kw = kernel.shape
     row0, col0 = origin
-    out = np.zeros((n_rows + kh - 1, n_cols + kw - 1), np.float32)
+    out = np.zeros((n_rows, n_cols), np.float32)
+    # a full-convolution index (i, j) of a strip starting at row r is the target (r + i + row0, j + col0)
+    c_lo, c_hi = max(-col0, 0), min(n_cols + kw - 1, n_cols - col0)
+    if c_hi <= c_lo:
+        return out
     for r in range(0, n_rows, strip_rows):
-        strip = mask[r:r + strip_rows].astype(np.float32)
+        strip = mask[r:r + strip_rows]
         if not strip.any():
             continue
-        out[r:r + strip.shape[0] + kh - 1] += signal.fftconvolve(strip, kernel, mode="full")
-    # out[i, j] is the target (i + row0, j + col0); keep targets inside the image
-    full = np.zeros((n_rows, n_cols), np.float32)
-    t_r0, t_c0 = max(row0, 0), max(col0, 0)
-    t_r1, t_c1 = min(n_rows, out.shape[0] + row0), min(n_cols, out.shape[1] + col0)
-    if t_r1 > t_r0 and t_c1 > t_c0:
-        full[t_r0:t_r1, t_c0:t_c1] = out[t_r0 - row0:t_r1 - row0, t_c0 - col0:t_c1 - col0]
-    return full
+        conv = signal.fftconvolve(strip.astype(np.float32), kernel, mode="full")
+        t_lo, t_hi = max(r + row0, 0), min(r + row0 + conv.shape[0], n_rows)
+        if t_hi > t_lo:
+            out[t_lo:t_hi, c_lo + col0:c_hi + col0] += conv[t_lo - r - row0:t_hi - r - row0, c_lo:c_hi]
+    return out
 
 
 def shadow_casting_clouds(probability: np.ndarray) -> np.ndarray:
@@ -147,9 +148,9 @@ def geometric_shadow_probability(clouds: np.ndarray, nodata: np.ndarray, sun_zen
     np.clip(projected, 0, 1, out=projected)
     projected -= clouds
     np.maximum(projected, 0, out=projected)
-    csd2 = ndimage.gaussian_filter(projected, SHADOW_GAUSSIAN_SIGMA_PX)
-    csd2[nodata] = 0
-    return csd2
+    ndimage.gaussian_filter(projected, SHADOW_GAUSSIAN_SIGMA_PX, output=projected)   # in place (line buffers)
+    projected[nodata] = 0
+    return projected
 
 
 def cloud_shadow(spectral: np.ndarray, geometric: np.ndarray) -> np.ndarray:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import enum
 import logging
+from typing import Iterable
+
+import numpy as np
 
 from sen2cor.config import CloudThresholds
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SCL", "CloudThresholds", "NOT_CLASSIFIED", "NOT_SNOW"]
+__all__ = ["SCL", "CloudThresholds", "NOT_CLASSIFIED", "NOT_SNOW", "in_classes"]
 
 
 class SCL(enum.IntEnum):
@@ -37,3 +40,13 @@ class SCL(enum.IntEnum):
 NOT_CLASSIFIED = 100
 #: Internal "not snow" lock of Sen2Cor's snow branch (facts A.3 step 2); see :mod:`snow` for why it is unused.
 NOT_SNOW = 50
+
+
+def in_classes(class_map: np.ndarray, codes: Iterable[int]) -> np.ndarray:
+    """Boolean mask of the pixels of a uint8 class map whose code is in ``codes``.
+
+    A 256-entry lookup table: one byte per pixel, unlike ``np.isin`` which may build int64 temporaries.
+    """
+    table = np.zeros(256, bool)
+    table[list(codes)] = True
+    return table[class_map]

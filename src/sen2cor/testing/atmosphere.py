@@ -47,12 +47,13 @@ class Atmosphere(Protocol):
                aot550, wv_cm) -> AtmosphericOptics: ...
 
 
-# Band gas-absorption coefficients: water vapour a_w (applied to (wv*m)**0.6), ozone a_o
+# Band gas-absorption coefficients (fitted to 6S numbers in rtm_6s_facts.md; B05, B08 to Sen2Cor 2.8 LUTs):
+# water vapour a_w (applied to (wv*m)**0.6), ozone a_o
 # (per cm-atm * m), well-mixed gases a_m (per airmass, scaled by pressure).
 _GAS = {
     "B01": (0.000, 0.003, 0.000), "B02": (0.000, 0.020, 0.000), "B03": (0.002, 0.100, 0.000),
-    "B04": (0.0045, 0.050, 0.000), "B05": (0.010, 0.020, 0.002), "B06": (0.005, 0.008, 0.003),
-    "B07": (0.003, 0.005, 0.002), "B08": (0.012, 0.003, 0.000), "B8A": (0.008, 0.002, 0.000),
+    "B04": (0.0045, 0.050, 0.000), "B05": (0.035, 0.020, 0.002), "B06": (0.005, 0.008, 0.003),
+    "B07": (0.003, 0.005, 0.002), "B08": (0.039, 0.003, 0.000), "B8A": (0.008, 0.002, 0.000),
     "B09": (0.571, 0.000, 0.000), "B10": (3.000, 0.000, 0.010), "B11": (0.006, 0.000, 0.012),
     "B12": (0.0125, 0.000, 0.0274),
 }
@@ -118,12 +119,15 @@ class AnalyticAtmosphere:
 
 
 def default_atmosphere(band_centres_nm: dict[str, float], spacecraft: str, source: str = "auto",
-                       aerosol: str = "rural", ozone_cm_atm: float = 0.33) -> Atmosphere:
-    """The atmosphere used by the generator: packaged LUTs when usable (``source="auto"``/``"lut"``), else analytic."""
+                       aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
+                       atm_dir=None) -> Atmosphere:
+    """The generator's atmosphere: ``"auto"`` packaged 6S LUTs when usable else analytic; ``"lut"`` LUTs or
+    error (Sen2Cor's own .atm files when ``atm_dir`` is given); ``"analytic"`` the fallback."""
     if source in ("auto", "lut"):
         try:
             from sen2cor.testing.lut_adapter import LutAtmosphere  # noqa: PLC0415 (optional backend)
-            return LutAtmosphere.load(spacecraft, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm)
+            return LutAtmosphere.load(spacecraft, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm, season=season,
+                                      source="atm" if atm_dir else "6s", atm_dir=atm_dir)
         except (ImportError, OSError, ValueError, KeyError) as exc:
             if source == "lut":
                 raise

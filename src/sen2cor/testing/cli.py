@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--wv", type=float, default=None, help="sea-level water-vapour column, cm (scene preset)")
     p.add_argument("--atmosphere", choices=("auto", "lut", "analytic"), default="auto",
                    help="radiative-transfer source: packaged LUTs when usable, else analytic (auto)")
+    p.add_argument("--atm-dir", default=None,
+                   help="with --atmosphere lut: folder holding Sen2Cor's lib_S2A/lib_S2B .atm LUTs")
     p.add_argument("--no-truth", action="store_true", help="do not write the truth HDF5 file")
     p.add_argument("--threads", type=int, default=1, help="OpenJPEG encoder threads (1)")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         path = make_l1c(args.output_dir, size_px=args.size, seed=args.seed, spacecraft=args.spacecraft,
                         acquisition_date=args.date, scene=scene, tile_id=args.tile, offset_px=tuple(args.offset),
                         baseline=args.baseline, nodata_fraction=args.nodata_fraction, atmosphere=args.atmosphere,
+                        atm_dir=args.atm_dir,
                         write_truth=not args.no_truth, num_threads=args.threads, sensing_time_utc=args.time)
     except (ValueError, OSError) as exc:
         print(f"sen2cor-make-l1c: error: {exc}", file=sys.stderr)

@@ -37,6 +37,8 @@ _SPECTRA = np.array([SPECTRA[c] for c in COVERS], dtype=np.float32)     # (cover
 
 def surface_reflectance_20m(scene: Scene, band: str, rows: slice = slice(None)) -> np.ndarray:
     """Truth surface reflectance of ``band`` on the 20 m grid (rows ``rows``)."""
+    if scene.reflectance_60m is not None:
+        return upsample_nearest(scene.reflectance_60m[band], 3)[rows].astype(np.float32)
     b = BAND_IDS.index(band)
     return _SPECTRA[scene.cover[rows], b] * scene.brightness[rows]
 

@@ -55,15 +55,17 @@ class ProductIdentity:
     baseline: str = "05.10"
     absolute_orbit: int = 0
     relative_orbit: int = 0
+    datatake: datetime | None = None       # default: 3 min before the tile
+    datastrip: datetime | None = None      # default: 12 s before the tile
 
     @property
     def datatake_start(self) -> datetime:
-        """Start of the datatake (product name, image file prefix): 3 min before the tile."""
-        return self.tile_sensing - timedelta(seconds=180)
+        """Start of the datatake (product name, image file prefix)."""
+        return self.datatake or self.tile_sensing - timedelta(seconds=180)
 
     @property
     def datastrip_start(self) -> datetime:
-        return self.tile_sensing - timedelta(seconds=12)
+        return self.datastrip or self.tile_sensing - timedelta(seconds=12)
 
     @property
     def psd(self) -> str:

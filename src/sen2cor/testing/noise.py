@@ -41,7 +41,9 @@ def smooth_field(shape: tuple[int, int], rng: np.random.Generator, feature_px: f
 def block_mean(a: np.ndarray, factor: int) -> np.ndarray:
     """Mean over non-overlapping ``factor`` x ``factor`` blocks (shape divisible by ``factor``)."""
     ny, nx = a.shape
-    return a.reshape(ny // factor, factor, nx // factor, factor).mean(axis=(1, 3), dtype=np.float64).astype(a.dtype)
+    work = a if a.dtype.kind == "f" else a.astype(np.float32)
+    summed = work.reshape(ny // factor, factor, nx // factor, factor).sum(axis=3).sum(axis=1)
+    return (summed * (1.0 / (factor * factor))).astype(a.dtype if a.dtype.kind == "f" else np.float32)
 
 
 def upsample_nearest(a: np.ndarray, factor: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from sen2cor.testing.noise import _bilinear, block_mean, upsample_nearest
 from sen2cor.testing.scene import Scene, SceneOptions, synthesize_scene
 from sen2cor.testing.spectra import band_info
 from sen2cor.testing.tiles import TileGrid, tile_grid
-from sen2cor.testing.truth import write_truth
+from sen2cor.testing.truth import TruthWriter
 from sen2cor.testing.xmlutil import fmt
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class GeneratorOptions:
     nodata_fraction: float = 0.08          # part of the crop outside the swath (partial swath)
     track_offset_km: float = 60.0          # across-track position of the crop centre when nodata_fraction == 0
     atmosphere: str = "auto"               # "auto" | "lut" | "analytic"
+    atm_dir: str | None = None             # with atmosphere="lut": folder of Sen2Cor's lib_S2A/lib_S2B .atm LUTs
     aerosol: str = "rural"
     ozone_du: float = 330.0
     write_truth: bool = True
@@ -101,11 +102,16 @@ class _Context:
     sun_azimuth20: np.ndarray
     view_grids: dict            # band -> (zenith nodes, azimuth nodes)
     node_pos: tuple             # (fractional node row positions, col positions) of 20 m pixel centres
+    detector_maps: dict = field(default_factory=dict)
+    class_map: np.ndarray | None = None
 
 
 def _detectors(ctx: _Context, res: int) -> np.ndarray:
-    x, y = ctx.grid.pixel_centres(res)
-    return ctx.view.detector(x[None, :], y[:, None])
+    """Detector number per pixel at ``res`` (0 outside the swath), computed once per resolution."""
+    if res not in ctx.detector_maps:
+        x, y = ctx.grid.pixel_centres(res)
+        ctx.detector_maps[res] = ctx.view.detector(x[None, :], y[:, None])
+    return ctx.detector_maps[res]
 
 
 def _view20(ctx: _Context, band: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
@@ -144,13 +150,14 @@ def _toa60(ctx: _Context, band: str, rows: slice, rho20: np.ndarray, env20: np.n
     return toa, m(rho20)
 
 
-def simulate_band(ctx: _Context, band: str) -> tuple[np.ndarray, np.ndarray]:
-    """DN image and truth surface reflectance of ``band`` at its native resolution."""
+def simulate_band(ctx: _Context, band: str, truth_sink=None) -> np.ndarray:
+    """DN image of ``band`` at its native resolution; truth reflectance blocks go to ``truth_sink`` (array-like)."""
     res = NATIVE_RESOLUTION_M[band]
     factor = {10: 2, 20: 1, 60: 1}[res]
     n = ctx.n20 * factor if res != 60 else ctx.n20 // 3
-    toa_out = np.empty((n, n), dtype=np.float32)
-    rho_out = np.empty((n, n), dtype=np.float32)
+    dn = np.empty((n, n), dtype=np.uint16)
+    nodata = _detectors(ctx, res) == 0
+    sat20 = ctx.scene.saturated
     rho20_all = forward.surface_reflectance_20m(ctx.scene, band)
     env20_all = forward.environment_reflectance(rho20_all)
     tex_rng = np.random.default_rng(np.random.SeedSequence([ctx.opts.seed, BAND_IDS.index(band), 7]))
@@ -160,21 +167,19 @@ def simulate_band(ctx: _Context, band: str) -> tuple[np.ndarray, np.ndarray]:
         if res == 60:
             toa, rho = _toa60(ctx, band, rows, rho20, env20)
             out_rows = slice(rows.start // 3, rows.stop // 3)
+            sat = block_mean(sat20[rows].astype(np.float32), 3) > 0
         else:
             toa, gain = _toa20(ctx, band, rows, rho20, env20)
-            rho = rho20
+            rho, sat = rho20, sat20[rows]
             if res == 10:
-                rho = forward.texture_10m(rho20, tex_rng)
+                rho = forward.texture_10m(rho20, tex_rng, ctx.scene.texture_10m)
                 toa = upsample_nearest(toa, 2) + upsample_nearest(gain, 2) * (rho - upsample_nearest(rho20, 2))
+                sat = upsample_nearest(sat, 2)
             out_rows = slice(rows.start * factor, rows.stop * factor)
-        toa_out[out_rows] = toa
-        rho_out[out_rows] = rho
-    nodata = _detectors(ctx, res) == 0
-    sat = ctx.scene.saturated
-    sat = upsample_nearest(sat, 2) if res == 10 else (block_mean(sat.astype(np.float32), 3) > 0 if res == 60 else sat)
-    dn = forward.quantise(toa_out, nodata=nodata, saturated=sat)
-    rho_out[nodata] = np.nan
-    return dn, rho_out
+        dn[out_rows] = forward.quantise(toa, nodata=nodata[out_rows], saturated=sat)
+        if truth_sink is not None:
+            truth_sink[out_rows] = np.where(nodata[out_rows], np.nan, rho)
+    return dn
 
 
 def _resample_mask(mask20: np.ndarray, res: int) -> np.ndarray:
@@ -222,6 +227,80 @@ def _write_aux(ctx: _Context, aux_dir: Path) -> None:
     ecm = grib.ecmwft_values(wv_surface, ctx.opts.ozone_du, np.random.default_rng([ctx.opts.seed, 11]))
     grib.write_grib(aux_dir / "AUX_CAMSFO", grib.CAMSFO_PARAMS, cams, gg, ref, step)
     grib.write_grib(aux_dir / "AUX_ECMWFT", grib.ECMWFT_PARAMS, ecm, gg, ref, step)
+
+
+def class_map_of(ctx: _Context) -> np.ndarray:
+    """Truth class map (computed once)."""
+    if ctx.class_map is None:
+        ctx.class_map = ctx.scene.class_map()
+    return ctx.class_map
+
+
+def _write_product(ctx: _Context, work: Path, final: Path, truth, angles, bands) -> None:
+    """Write every file of the product into ``work``, then rename it to ``final``."""
+    opts, grid, identity, sc = ctx.opts, ctx.grid, ctx.identity, ctx.scene
+    gdir = work / "GRANULE" / identity.granule_name
+    img, qi, aux = gdir / "IMG_DATA", gdir / "QI_DATA", gdir / "AUX_DATA"
+    dsdir = work / "DATASTRIP" / identity.datastrip_name
+    for d in (img, qi, aux, dsdir / "QI_DATA"):
+        d.mkdir(parents=True)
+    class_map = class_map_of(ctx)
+    tci = np.zeros((opts.size_px, opts.size_px, 3), dtype=np.uint8)
+    nt = opts.num_threads
+    for band in BAND_IDS:
+        res = NATIVE_RESOLUTION_M[band]
+        n_band = opts.size_px * 10 // res
+        dn = simulate_band(ctx, band, truth.reflectance_array(band, n_band) if truth else None)
+        jp2.write_jp2(img / f"{identity.image_prefix}_{band}.jp2", dn, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
+        if band in ("B04", "B03", "B02"):
+            tci[..., ("B04", "B03", "B02").index(band)] = _tci(dn)
+        det = _detectors(ctx, res)
+        jp2.write_jp2(qi / f"MSK_DETFOO_{band}.jp2", det, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
+        quality = np.zeros(det.shape + (len(QUALIT_LAYERS),), dtype=np.uint8)
+        if band in sc.defective:
+            quality[..., 4] = _resample_mask(sc.defective[band], res)
+        quality[..., 5] = det == 0
+        quality[..., 7] = _resample_mask(sc.saturated, res) & (det != 0)
+        jp2.write_jp2(qi / f"MSK_QUALIT_{band}.jp2", quality, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
+        del dn, det, quality
+    jp2.write_jp2(img / f"{identity.image_prefix}_TCI.jp2", tci, 10, grid.ulx_m, grid.uly_m, grid.epsg, nt)
+    pvi_step = 32
+    pvi = tci[pvi_step // 2::pvi_step, pvi_step // 2::pvi_step]
+    jp2.write_jp2(qi / f"{identity.image_prefix}_PVI.jp2", np.ascontiguousarray(pvi), 320, grid.ulx_m, grid.uly_m,
+                  grid.epsg)
+    del tci
+    valid = class_map != 0
+    opaque = sc.cloud_fraction >= 0.95
+    classi = np.stack([block_mean(opaque.astype(np.float32), 3) >= 0.5,
+                       block_mean(((sc.cirrus_b10 >= 0.01) & ~opaque).astype(np.float32), 3) >= 0.5,
+                       block_mean((class_map == 11).astype(np.float32), 3) >= 0.5], axis=-1).astype(np.uint8)
+    jp2.write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, 60, grid.ulx_m, grid.uly_m, grid.epsg)
+
+    _write_aux(ctx, aux)
+    n_valid = max(int(valid.sum()), 1)
+    cloud_pct = 100.0 * float(np.isin(class_map, (8, 9, 10)).sum()) / n_valid
+    snow_pct = 100.0 * float((class_map == 11).sum()) / n_valid
+    u = earth_sun_factor(opts.acquisition_date)
+    extra = {"Solar_Angle_Zenith": {"EXPECTED": "70.0", "SOLAR_ZENITH_ANGLE": repr(angles.mean_sun[0])},
+             "Sensing_Time": {"SENSING_TIME": iso_us(identity.tile_sensing)},
+             "Tile_Position_Geoposition": {f"{k}({r})": v for r in (10, 20, 60) for k, v in (
+                 ("ULX", fmt(grid.ulx_m)), ("ULY", fmt(grid.uly_m)), ("XDIM", str(r)), ("YDIM", str(-r)))}}
+    for report in ("FORMAT_CORRECTNESS", "GENERAL_QUALITY", "GEOMETRIC_QUALITY", "SENSOR_QUALITY"):
+        safe.write_olqc_report(qi / f"{report}.xml", report, identity, identity.tile_long_id, extra)
+    for report in ("FORMAT_CORRECTNESS", "GENERAL_QUALITY", "GEOMETRIC_QUALITY", "RADIOMETRIC_QUALITY",
+                   "SENSOR_QUALITY"):
+        safe.write_olqc_report(dsdir / "QI_DATA" / f"{report}.xml", report, identity, identity.datastrip_long_id)
+    metadata.write_tile_metadata(gdir / "MTD_TL.xml", identity, grid, angles, cloud_pct)
+    metadata.write_datastrip_metadata(dsdir / "MTD_DS.xml", identity, bands, u)
+    metadata.write_product_metadata(work / "MTD_MSIL1C.xml", identity, grid, bands, u,
+                                    metadata.ProductQuality(cloud_pct, snow_pct))
+    footprint = grid.footprint_lonlat()
+    safe.write_inspire(work / "INSPIRE.xml", identity, footprint)
+    safe.write_html(work / "HTML", identity)
+    safe.write_rep_info(work / "rep_info", identity)
+    (work / "AUX_DATA").mkdir()
+    safe.write_manifest(work, identity, footprint)
+    work.rename(final)
 
 
 def make_l1c(out_dir: str | Path, size_px: int = 600, seed: int = 0, spacecraft: str = "S2A",
@@ -272,84 +351,38 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     nodata20 = view.detector(x20[None, :], y20[:, None]) == 0
     sc = synthesize_scene(n20, rng, opts.scene, angles.mean_sun[0], angles.mean_sun[1], mean_vz, mean_va,
                           nodata=nodata20)
+    season = "summer" if (clat >= 0) == (4 <= opts.acquisition_date.month <= 9) else "winter"
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
-                                    source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0)
+                                    source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
+                                    season=season, atm_dir=opts.atm_dir)
     ctx = _Context(opts, grid, identity, view, sc, atmosphere, n20, sz20, sa20, view_grids, node_pos)
 
+    return write_product(out_dir, ctx, angles, bands)
+
+
+def write_product(out_dir: Path, ctx: _Context, angles, bands) -> Path:
+    """Write the product of ``ctx`` (and its truth file) under ``out_dir``; returns the .SAFE path."""
+    opts, identity, sc, atmosphere = ctx.opts, ctx.identity, ctx.scene, ctx.atmosphere
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{identity.product_name}.SAFE"
     work = out_dir / f".{identity.product_name}.SAFE.part"
     for p in (final, work):
         if p.exists():
             shutil.rmtree(p)
-    gdir = work / "GRANULE" / identity.granule_name
-    img, qi, aux = gdir / "IMG_DATA", gdir / "QI_DATA", gdir / "AUX_DATA"
-    dsdir = work / "DATASTRIP" / identity.datastrip_name
-    for d in (img, qi, aux, dsdir / "QI_DATA"):
-        d.mkdir(parents=True)
-
-    class_map = sc.class_map()
-    truth_rho: dict[str, np.ndarray] = {}
-    tci = np.zeros((opts.size_px, opts.size_px, 3), dtype=np.uint8)
-    nt = opts.num_threads
-    for band in BAND_IDS:
-        res = NATIVE_RESOLUTION_M[band]
-        dn, rho = simulate_band(ctx, band)
-        jp2.write_jp2(img / f"{identity.image_prefix}_{band}.jp2", dn, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-        if band in ("B04", "B03", "B02"):
-            tci[..., ("B04", "B03", "B02").index(band)] = _tci(dn)
-        if opts.write_truth:
-            truth_rho[band] = rho
-        det = _detectors(ctx, res)
-        jp2.write_jp2(qi / f"MSK_DETFOO_{band}.jp2", det, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-        quality = np.zeros(det.shape + (len(QUALIT_LAYERS),), dtype=np.uint8)
-        if band in sc.defective:
-            quality[..., 4] = _resample_mask(sc.defective[band], res)
-        quality[..., 5] = det == 0
-        quality[..., 7] = _resample_mask(sc.saturated, res) & (det != 0)
-        jp2.write_jp2(qi / f"MSK_QUALIT_{band}.jp2", quality, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-        del dn, det, quality
-    jp2.write_jp2(img / f"{identity.image_prefix}_TCI.jp2", tci, 10, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-    pvi_step = 32
-    pvi = tci[pvi_step // 2::pvi_step, pvi_step // 2::pvi_step]
-    jp2.write_jp2(qi / f"{identity.image_prefix}_PVI.jp2", np.ascontiguousarray(pvi), 320, grid.ulx_m, grid.uly_m,
-                  grid.epsg)
-    del tci
-    valid = class_map != 0
-    opaque = sc.cloud_fraction >= 0.95
-    classi = np.stack([block_mean(opaque.astype(np.float32), 3) >= 0.5,
-                       block_mean(((sc.cirrus_b10 >= 0.01) & ~opaque).astype(np.float32), 3) >= 0.5,
-                       block_mean((class_map == 11).astype(np.float32), 3) >= 0.5], axis=-1).astype(np.uint8)
-    jp2.write_jp2(qi / "MSK_CLASSI_B00.jp2", classi, 60, grid.ulx_m, grid.uly_m, grid.epsg)
-
-    _write_aux(ctx, aux)
-    n_valid = max(int(valid.sum()), 1)
-    cloud_pct = 100.0 * float(np.isin(class_map, (8, 9, 10)).sum()) / n_valid
-    snow_pct = 100.0 * float((class_map == 11).sum()) / n_valid
-    u = earth_sun_factor(opts.acquisition_date)
-    extra = {"Solar_Angle_Zenith": {"EXPECTED": "70.0", "SOLAR_ZENITH_ANGLE": repr(angles.mean_sun[0])},
-             "Sensing_Time": {"SENSING_TIME": iso_us(sensing)},
-             "Tile_Position_Geoposition": {f"{k}({r})": v for r in (10, 20, 60) for k, v in (
-                 ("ULX", fmt(grid.ulx_m)), ("ULY", fmt(grid.uly_m)), ("XDIM", str(r)), ("YDIM", str(-r)))}}
-    for report in ("FORMAT_CORRECTNESS", "GENERAL_QUALITY", "GEOMETRIC_QUALITY", "SENSOR_QUALITY"):
-        safe.write_olqc_report(qi / f"{report}.xml", report, identity, identity.tile_long_id, extra)
-    for report in ("FORMAT_CORRECTNESS", "GENERAL_QUALITY", "GEOMETRIC_QUALITY", "RADIOMETRIC_QUALITY",
-                   "SENSOR_QUALITY"):
-        safe.write_olqc_report(dsdir / "QI_DATA" / f"{report}.xml", report, identity, identity.datastrip_long_id)
-    metadata.write_tile_metadata(gdir / "MTD_TL.xml", identity, grid, angles, cloud_pct)
-    metadata.write_datastrip_metadata(dsdir / "MTD_DS.xml", identity, bands, u)
-    metadata.write_product_metadata(work / "MTD_MSIL1C.xml", identity, grid, bands, u,
-                                    metadata.ProductQuality(cloud_pct, snow_pct))
-    footprint = grid.footprint_lonlat()
-    safe.write_inspire(work / "INSPIRE.xml", identity, footprint)
-    safe.write_html(work / "HTML", identity)
-    safe.write_rep_info(work / "rep_info", identity)
-    (work / "AUX_DATA").mkdir()
-    safe.write_manifest(work, identity, footprint)
-    work.rename(final)
-    if opts.write_truth:
-        write_truth(out_dir / f"{identity.product_name}_truth.h5", sc, class_map, truth_rho, opts, atmosphere.name,
-                    identity)
+    truth_path = out_dir / f"{identity.product_name}_truth.h5"
+    truth = TruthWriter(truth_path.with_name(truth_path.name + ".part")) if opts.write_truth else None
+    try:
+        _write_product(ctx, work, final, truth, angles, bands)
+    except BaseException:
+        if truth is not None:
+            truth.close()
+            truth.path.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if truth is not None:
+        truth.write_scene(sc, class_map_of(ctx), opts, atmosphere.name, identity)
+        truth.close()
+        truth.path.replace(truth_path)
     log.info("wrote %s", final)
     return final
 

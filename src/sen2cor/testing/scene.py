@@ -78,6 +78,8 @@ class Scene:
     saturated: np.ndarray             # bool
     defective: dict[str, np.ndarray] = field(default_factory=dict)   # band -> bool (20 m grid)
     nodata: np.ndarray | None = None  # bool
+    reflectance_60m: dict[str, np.ndarray] | None = None   # re-simulation: band -> 60 m surface reflectance
+    texture_10m: float = 0.06         # relative amplitude of the 10 m texture
 
     @property
     def wv_surface_cm(self) -> np.ndarray:

@@ -7,8 +7,11 @@ Layout of ``<product>_truth.h5``::
     /scene/aot550              float32, 20 m
     /scene/wv_cm               float32, 20 m, water-vapour column above the ground (cm = g cm-2)
     /scene/dem_m               float32, 20 m
-    /scene/cloud_fraction, cloud_top_m, cloud_shadow, cirrus_b10 (float32), cast_shadow (bool), 20 m
+    /scene/cloud_fraction, cloud_top_m, cloud_shadow, cirrus_b10, wv_sea_level_cm (float32), cast_shadow (bool),
+           cover (uint8 index into spectra.COVERS), 20 m
     root attributes: atmosphere_source, seed, product_name, generator_options (repr), ...
+
+Reflectance is written block by block while the bands are simulated (bounded memory).
 """
 from __future__ import annotations
 
@@ -20,14 +23,35 @@ import tables
 
 from sen2cor.testing.spectra import COVERS
 
-FILTERS = tables.Filters(complevel=1, complib="blosc2:zstd", shuffle=True)
+FILTERS = tables.Filters(complevel=1, complib="blosc2:lz4", shuffle=True)
 
 
-def write_truth(path: Path, scene, class_map: np.ndarray, reflectance: dict[str, np.ndarray], opts,
-                atmosphere_source: str, identity) -> Path:
-    """Write the truth HDF5 file (see module docstring)."""
-    with tables.open_file(str(path), mode="w", title="sen2cor.testing ground truth") as h5:
-        attrs = h5.root._v_attrs
+class TruthWriter:
+    """Open truth file; use as a context manager."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._h5 = tables.open_file(str(self.path), mode="w", title="sen2cor.testing ground truth")
+        self._rho = self._h5.create_group("/", "surface_reflectance")
+
+    def __enter__(self) -> "TruthWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._h5.isopen:
+            self._h5.close()
+
+    def reflectance_array(self, band: str, n: int):
+        """Chunked float32 array for the truth reflectance of ``band`` (n x n), filled by the caller."""
+        chunk = (min(n, 256), n)
+        return self._h5.create_carray(self._rho, band, atom=tables.Float32Atom(dflt=np.nan), shape=(n, n),
+                                      chunkshape=chunk, filters=FILTERS)
+
+    def write_scene(self, scene, class_map: np.ndarray, opts, atmosphere_source: str, identity) -> None:
+        attrs = self._h5.root._v_attrs
         attrs.atmosphere_source = atmosphere_source
         attrs.seed = int(opts.seed)
         attrs.product_name = identity.product_name
@@ -35,20 +59,15 @@ def write_truth(path: Path, scene, class_map: np.ndarray, reflectance: dict[str,
         attrs.tile_id = identity.tile_id
         attrs.scene_kind = opts.scene.kind
         attrs.generator_options = repr(asdict(opts))
-        attrs.reflectance_scale = "float32 reflectance (dimensionless)"
-        g = h5.create_group("/", "surface_reflectance")
-        for band, rho in reflectance.items():
-            h5.create_carray(g, band, obj=rho.astype(np.float32), filters=FILTERS)
-        s = h5.create_group("/", "scene")
+        s = self._h5.create_group("/", "scene")
         for name, arr in (("class_map", class_map), ("aot550", scene.aot550), ("wv_cm", scene.wv_surface_cm),
                           ("dem_m", scene.dem_m), ("cloud_fraction", scene.cloud_fraction),
                           ("cloud_top_m", scene.cloud_top_m), ("cloud_shadow", scene.cloud_shadow),
                           ("cirrus_b10", scene.cirrus_b10), ("cast_shadow", scene.cast_shadow),
                           ("wv_sea_level_cm", scene.wv_sea_level_cm), ("cover", scene.cover)):
-            h5.create_carray(s, name, obj=np.ascontiguousarray(arr), filters=FILTERS)
+            self._h5.create_carray(s, name, obj=np.ascontiguousarray(arr), filters=FILTERS)
         s._v_attrs.resolution_m = 20
         s._v_attrs.cover_names = ",".join(COVERS)
-    return Path(path)
 
 
 def read_truth(path: Path) -> dict:

@@ -1,0 +1,237 @@
+"""Aerosol optical thickness by dark dense vegetation (DDV), with the CAMS and start-visibility
+fall-backs (manual §2.2.4, algorithm facts B.7).
+
+The steps are pure functions over arrays; the LUT-dependent quantities (path radiance,
+E0t, Edift, q at the eight LUT visibilities) are arguments.  ``driver.retrieve_aot`` chains them.
+SCL codes: 0 no data, 3 cloud shadow, 4 vegetation, 5 not vegetated, 6 water, 7 unclassified,
+8/9 cloud medium/high probability, 10 thin cirrus, 11 snow.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from sen2cor.atmcorr import grid, visibility
+from sen2cor.atmcorr.adjacency import box_mean
+
+log = logging.getLogger(__name__)
+
+CLOUD_CLASSES = (7, 8, 9, 10)
+#: Maximum number of visibility increases of the negative-reflectance check, and of the green/red check.
+MAX_NEGATIVE_ITERATIONS = 12
+MAX_GREEN_RED_ITERATIONS = 6
+#: Fraction of negative land pixels above which the visibility is increased (1 %).
+NEGATIVE_FRACTION_LIMIT = 0.01
+#: Mean DDV green must reach this multiple of the mean DDV red.
+GREEN_RED_RATIO = 1.08
+#: Fraction of DDV pixels (%) below which the last SWIR threshold is rejected (manual §2.2.4: "< 1 %").
+MIN_LAST_DDV_PERCENT = 1.0
+
+
+@dataclass(frozen=True)
+class DdvThresholds:
+    """L2A_CAL_AC_GIPP parameters of the DDV search (AclPrio1/AclPrio2 field names)."""
+
+    min_ddv_area_percent: float = 2.0
+    swir_refl_lower_th: float = 0.01
+    swir_refl_ndvi_th: float = 0.10
+    ddv_swir_refl_th: tuple[float, float, float] = (0.05, 0.10, 0.12)
+    ddv_16um_refl_th: tuple[float, float, float] = (0.10, 0.15, 0.18)
+    max_nir: float = 0.38
+    swir_22um_red_refl_ratio: float = 0.5
+
+    @classmethod
+    def from_calibration(cls, cal_ac) -> "DdvThresholds":
+        """From ``config.cal_ac`` (sen2cor.config.AcCalibration)."""
+        p1, p2 = cal_ac.prio_1, cal_ac.prio_2
+        return cls(p1.min_ddv_area_percent, p1.swir_refl_lower_th, p2.swir_refl_ndvi_th,
+                   (p2.ddv_swir_refl_th1, p2.ddv_swir_refl_th2, p2.ddv_swir_refl_th3),
+                   (p2.ddv_16um_refl_th1, p2.ddv_16um_refl_th2, p2.ddv_16um_refl_th3),
+                   swir_22um_red_refl_ratio=p1.swir_22um_red_refl_ratio)
+
+
+@dataclass(frozen=True)
+class DdvSelection:
+    """DDV pixels found: mask, the B12 upper threshold that succeeded, their percentage."""
+
+    mask: np.ndarray
+    swir_upper: float
+    percent: float
+
+    @property
+    def found(self) -> bool:
+        return bool(self.mask.any())
+
+
+def cloud_proximity(scl: np.ndarray, pixel_m: float) -> np.ndarray:
+    """Pixels near clouds: box mean (size min(int(1000/pixel), 500), odd) of 255 * cloud > 5."""
+    cloud = np.isin(scl, CLOUD_CLASSES).astype(np.float32) * 255.0
+    size = visibility.odd(min(int(1000.0 / pixel_m), 500))
+    return box_mean(cloud, size // 2) > 5.0
+
+
+def ndvi(nir: np.ndarray, red: np.ndarray) -> np.ndarray:
+    """(NIR - red) / (NIR + red), 0 where the sum is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (nir - red) / (nir + red)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+
+
+def select_ddv(rho_swir: np.ndarray, rho_nir: np.ndarray, rho_red_toa: np.ndarray, rho_nir_toa: np.ndarray,
+               scl: np.ndarray, excluded: np.ndarray, th: DdvThresholds = DdvThresholds()) -> DdvSelection:
+    """DDV pixels with the threshold iteration of facts B.7 step 3.
+
+    Candidates: SCL 4, not ``excluded``, lower < rho_B12 < upper, rho_TOA(B04) <= the 1.6 um
+    threshold of the same iteration (Sen2Cor quirk), NDVI_TOA(B8A, B04) > AC_Swir_Refl_Ndvi_Th,
+    rho_B8A < 0.38.  Upper = Th1, accepted if DDV % of (non-background - water) >= AC_Min_Ddv_Area;
+    else Th2, then Th3 with the percentage over all non-background pixels.  The last one is kept
+    if >= 1 % (manual).  More than 99 % water -> none.
+    """
+    valid = scl > 0
+    n_valid = int(valid.sum())
+    n_water = int((scl == 6).sum())
+    empty = DdvSelection(np.zeros(scl.shape, bool), th.ddv_swir_refl_th[0], 0.0)
+    if n_valid == 0 or n_water > 0.99 * n_valid:
+        return empty
+    base = (scl == 4) & ~excluded & (ndvi(rho_nir_toa, rho_red_toa) > th.swir_refl_ndvi_th) & (rho_nir < th.max_nir)
+    base &= rho_swir > th.swir_refl_lower_th
+    for k, (upper, red_max) in enumerate(zip(th.ddv_swir_refl_th, th.ddv_16um_refl_th)):
+        mask = base & (rho_swir < upper) & (rho_red_toa <= red_max)
+        denominator = n_valid - n_water if k == 0 else n_valid
+        percent = 100.0 * int(mask.sum()) / max(denominator, 1)
+        log.debug("DDV search: B12 < %.2f -> %.3f %%", upper, percent)
+        if percent >= th.min_ddv_area_percent:
+            return DdvSelection(mask, upper, percent)
+    if percent >= MIN_LAST_DDV_PERCENT:
+        return DdvSelection(mask, upper, percent)
+    return empty
+
+
+def red_reference(rho_swir: np.ndarray, swir_22um_red_refl_ratio: float = 0.5) -> np.ndarray:
+    """DDV red surface reflectance = AC_Swir_22um_Red_Refl_Ratio * rho_B12."""
+    return swir_22um_red_refl_ratio * rho_swir
+
+
+def ddv_red_reflectance(l_red: np.ndarray, l_clear_mean: float, lp: np.ndarray, e0t: np.ndarray,
+                        edift: np.ndarray, q: np.ndarray, cos_sza: float) -> np.ndarray:
+    """Red surface reflectance of DDV pixels at each LUT visibility (facts B.7 step 5), shape (nvis, n).
+
+    ``lp``, ``e0t``, ``edift``, ``q``: (nvis, 1) or (nvis, n) at the eight LUT visibilities.
+    Half-weight adjacency: L* = L + 0.5 q (L - mean clear red radiance).
+    """
+    l_star = l_red[None, :] + 0.5 * q * (l_red[None, :] - l_clear_mean)
+    return np.pi * (l_star - lp) / (e0t * cos_sza + edift)
+
+
+def ddv_visibility_index(rho_by_vis: np.ndarray, rho_ref: np.ndarray) -> np.ndarray:
+    """Fractional visibility index per DDV pixel from rho(V) = rho_ref (facts B.7 step 5).
+
+    ``rho_by_vis`` (8, n) ordered like ``grid.VISIBILITY_KM`` (5 ... 120 km).  Linear in total
+    optical depth between the bracketing LUT visibilities; darker than at 5 km -> 182; brighter
+    than at 120 km -> extrapolated with (rho_ref - rho[80 km]) as Sen2Cor (quirk), >= 0.
+    Pixels without a solution (non-monotonic rho) -> NaN.
+    """
+    depths = visibility.LUT_DEPTHS
+    n = rho_ref.size
+    out = np.full(n, np.nan)
+    for k in range(depths.size - 1):          # segment between vis k (hazier) and k + 1 (clearer)
+        lo, hi = rho_by_vis[k], rho_by_vis[k + 1]
+        inside = np.isnan(out) & (np.minimum(lo, hi) <= rho_ref) & (rho_ref <= np.maximum(lo, hi)) & (hi != lo)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (rho_ref - lo) / (hi - lo)
+        depth = depths[k] + t * (depths[k + 1] - depths[k])
+        out = np.where(inside, visibility.depth_to_index(depth), out)
+    r5, r80, r120 = rho_by_vis[0], rho_by_vis[-2], rho_by_vis[-1]
+    darker = np.isnan(out) & (rho_ref < np.minimum(r5, r120))
+    out[darker] = visibility.N_VIS_INDEX - 1
+    brighter = np.isnan(out) & (rho_ref > r120) & (r120 > r80)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        depth = depths[-1] + (rho_ref - r80) / (r120 - r80) * (depths[-1] - depths[-2])
+    out = np.where(brighter, np.maximum(visibility.depth_to_index(depth), 0.0), out)
+    return np.clip(out, 0, visibility.N_VIS_INDEX - 1)
+
+
+def step_up_visibility(visibility_km: float) -> float:
+    """Next visibility of the negative-reflectance iteration (facts B.7 step 7).
+
+    < 23 -> 23; < 26: +3; < 30: +4; < 40: +5; < 100: +10; else 120.  A result ending in 9
+    (29, 39, ...) goes to the next decade.
+    """
+    v = float(visibility_km)
+    if v < 23:
+        v = 23.0
+    elif v < 26:
+        v += 3
+    elif v < 30:
+        v += 4
+    elif v < 40:
+        v += 5
+    elif v < 100:
+        v += 10
+    else:
+        v = 120.0
+    if int(round(v)) % 10 == 9:
+        v = float(int(round(v)) + 1)
+    return min(v, 120.0)
+
+
+def negative_fraction(rho: np.ndarray, scl: np.ndarray, q: float | np.ndarray, threshold: float,
+                      pixel_m: float) -> float:
+    """Fraction of SCL 4/5 pixels whose reflectance incl. adjacency is below ``threshold``.
+
+    rho_adj = rho + q (rho - Gauss_sigma(min(rho, 0.4))), sigma = odd(clamp(1000 / pixel, 3, 51));
+    counted over all non-background pixels (facts B.7 step 7).
+    """
+    valid = scl > 0
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        return 0.0
+    sigma = visibility.odd(min(max(1000.0 / pixel_m, 3), 51))
+    background = visibility.gaussian_smooth(np.minimum(np.where(valid, rho, 0.0), 0.4), sigma)
+    rho_adj = rho + q * (rho - background)
+    land = (scl == 4) | (scl == 5)
+    return float(np.count_nonzero(land & (rho_adj < threshold))) / n_valid
+
+
+def iterate_visibility(start_km: float, too_dark: Callable[[float], bool],
+                       max_iterations: int = MAX_NEGATIVE_ITERATIONS) -> float:
+    """Increase the visibility with :func:`step_up_visibility` while ``too_dark(V)`` and V < 120 km."""
+    v = float(start_km)
+    for _ in range(max_iterations):
+        if v >= 120.0 or not too_dark(v):
+            break
+        v = step_up_visibility(v)
+    return v
+
+
+def shift_indices(ddv_index: np.ndarray, new_mean_index: float) -> np.ndarray:
+    """After the check asked for a clearer scene, move DDV indices above the new mean down by
+    (old mean - new mean) >= 0 (facts B.7 step 8)."""
+    old_mean = float(np.mean(ddv_index)) if ddv_index.size else new_mean_index
+    shift = max(old_mean - new_mean_index, 0.0)
+    return np.where(ddv_index > new_mean_index, np.maximum(ddv_index - shift, new_mean_index), ddv_index)
+
+
+def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None = None) -> np.ndarray:
+    """Visibility (km) of CAMS aod550 at the CAMS surface height (geopotential / g0), inverse of facts B.3.
+
+    How Sen2Cor builds its CAMS visibility map is a gap (facts E.2); this is the inverse of
+    Sen2Cor's own AOT(z, V) relation, clipped to the LUT range 5..120 km.
+    """
+    height_km = 0.0 if geopotential_m2_s2 is None else np.clip(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0,
+                                                                0.0, 3.5)
+    aot = np.maximum(np.asarray(aod550, dtype=np.float64), 1e-3)
+    return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
+
+
+def coarse_to_pixels(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear stretch of a coarse grid (e.g. CAMS 9x9, corners on the tile corners) to ``shape``."""
+    coarse = np.asarray(coarse, dtype=np.float64)
+    r = np.linspace(0, coarse.shape[0] - 1, shape[0])
+    c = np.linspace(0, coarse.shape[1] - 1, shape[1])
+    rr, cc = np.meshgrid(r, c, indexing="ij")
+    return ndimage.map_coordinates(coarse, [rr, cc], order=1, mode="nearest").astype(np.float32)

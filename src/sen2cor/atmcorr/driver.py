@@ -1,0 +1,270 @@
+"""Atmospheric correction of one resolution: arrays in, arrays out (manual §2.4.3-§2.4.5).
+
+20 m (and native 60 m with --resolution 60): AOT (visibility) and water vapour are retrieved,
+optional cirrus correction, then the surface reflectance of every band except B10.
+10 m: the 20 m visibility-index map is up-sampled (nearest) and the scene-average water vapour
+used (``prior=result_20m.for_10m()``); no DDV search, no cirrus correction.
+
+The LUT is any :class:`sen2cor.atmcorr.rtables.AtmosphereTable` (``lut.load_lut(...)``); it is
+evaluated per processing cell (``radiance.cells``) on the visibility-index grid.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sen2cor.atmcorr import adjacency, brdf, cirrus, grid, radiance, terrain, visibility, wvp
+from sen2cor.atmcorr.retrieval import SceneRadiance, retrieve_aot, retrieve_wv
+from sen2cor.atmcorr.rtables import AtmosphereTable, elevation_nodes, lookup, tabulate
+from sen2cor.atmcorr.scaling import band_scaling_factors
+from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.surface import (
+    ATM_REFERENCE_ALBEDO, pixel_irradiance, spherical_albedo_correction, step1_reflectance, sun_transmittance,
+    terrain_start_irradiance)
+
+log = logging.getLogger(__name__)
+
+#: Bands whose RT functions follow the per-pixel water vapour at 20/60 m (facts B.9).
+WV_BANDS = ("B05", "B06", "B07", "B09", "B10", "B11", "B12")
+CLOUDS = (8, 9, 10)
+CLEAR = (4, 5, 6)
+#: Cloud fraction above which the adjacency step is skipped (2.10.2, facts B.10).
+HIGH_CLOUD_FRACTION = 0.95
+
+
+@dataclass(frozen=True)
+class SceneInputs:
+    """One resolution of one tile, as the Tables layer stages it."""
+
+    resolution_m: int
+    toa: Mapping[str, np.ndarray]          # TOA reflectance (float32) per band
+    scl: np.ndarray                        # uint8 scene classification (0 = no data)
+    e0_w_m2_um: Mapping[str, float]        # SOLAR_IRRADIANCE per band
+    sza_deg: float                         # tile-mean sun zenith / azimuth
+    saa_deg: float
+    vza_deg: float = 0.0                   # tile-mean view zenith / azimuth
+    vaa_deg: float = 0.0
+    season: str = "summer"
+    sza_map_deg: np.ndarray | None = None  # per-pixel sun zenith (radiance.angle_grid_to_pixels)
+    elevation_m: np.ndarray | None = None  # DEM; None = flat at Altitude
+    slope_deg: np.ndarray | None = None
+    aspect_deg: np.ndarray | None = None
+    cams_aod550: np.ndarray | None = None  # AUX_CAMSFO grids (coarse)
+    cams_geopotential: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What the 10 m correction reuses from 20 m."""
+
+    vis_index: np.ndarray                  # 20 m visibility-index map
+    wv_label_mean_cm: float                # scene-average water vapour (LUT label)
+    blue_scaling: float
+    info: dict
+
+
+@dataclass
+class AcResult:
+    """Outputs of one resolution (float32 maps; 0 outside the valid area)."""
+
+    surface_reflectance: dict[str, np.ndarray]
+    aot550: np.ndarray
+    wv_cm: np.ndarray                      # column above ground (WVP)
+    vis_index: np.ndarray                  # uint8
+    wv_label_mean_cm: float
+    blue_scaling: float
+    ddv_mask: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def for_10m(self) -> Prior:
+        return Prior(self.vis_index, self.wv_label_mean_cm, self.blue_scaling, dict(self.info))
+
+
+def reference_albedo(lut: AtmosphereTable) -> float:
+    """Background albedo inside the LUT: 0.15 for Sen2Cor's .atm tables, 0 for 6S tables."""
+    return ATM_REFERENCE_ALBEDO if getattr(lut, "kind", "atm") == "atm" else 0.0
+
+
+def _elevation_km(scene: SceneInputs, settings: AcSettings):
+    if scene.elevation_m is None:
+        return float(settings.altitude_km)
+    return np.clip(np.asarray(scene.elevation_m, dtype=np.float32) / 1000.0, 0.0, 3.5)
+
+
+def _rugged(scene: SceneInputs, settings: AcSettings) -> bool:
+    if scene.elevation_m is None or scene.slope_deg is None or scene.aspect_deg is None:
+        return False
+    if not settings.dem_terrain_correction:
+        return False
+    flat = terrain.is_quasi_flat(scene.elevation_m, np.deg2rad(scene.slope_deg), settings.dem_p2p_val_m,
+                                 settings.slope_th, settings.topo_corr_th)
+    return not flat
+
+
+def _upsample(index_20m: np.ndarray, shape: tuple[int, int], factor: int) -> np.ndarray:
+    up = np.repeat(np.repeat(index_20m, factor, axis=0), factor, axis=1)
+    out = np.zeros(shape, dtype=up.dtype)
+    r, c = min(shape[0], up.shape[0]), min(shape[1], up.shape[1])
+    out[:r, :c] = up[:r, :c]
+    return out
+
+
+def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSettings = AcSettings(),
+                       prior: Prior | None = None) -> AcResult:
+    """Surface reflectance, AOT550, water vapour and visibility index of one resolution."""
+    pixel = float(scene.resolution_m)
+    scl = np.asarray(scene.scl)
+    valid = scl > 0
+    z = _elevation_km(scene, settings)
+    nodes = elevation_nodes(lut.elevation_km, z)
+    levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
+    main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
+    r_ref = reference_albedo(lut)
+    bands = tuple(b for b in scene.toa if b in lut.bands)
+    e0 = np.array([scene.e0_w_m2_um[b] for b in bands])
+    raa = radiance.relative_azimuth_deg(scene.saa_deg, scene.vaa_deg)
+    info: dict = {}
+
+    if prior is None:
+        nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, nodes, levels)
+        rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg)
+               for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa}
+        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, main_wv)
+        ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
+        vis_map, blue_sc = ret.vis_index, ret.blue_scaling
+        mean_index = int(visibility.visibility_to_index(ret.final_visibility_km))
+        info.update(AOT_RETRIEVAL_METHOD=ret.method, START_VISIBILITY=ret.start_visibility_km,
+                    VISIBILITY_FROM_DDV=ret.ddv_visibility_km, FINAL_VISIBILITY=ret.final_visibility_km,
+                    DDV_PIXEL_PERCENTAGE=ret.ddv.percent if ret.ddv else 0.0,
+                    DDV_REFLECTANCE_RANGE=ret.ddv.swir_upper if ret.ddv else None,
+                    AEROSOL_DOUBLE_RATIO=ret.double_ratio)
+        ddv_mask = ret.ddv.mask if ret.ddv else None
+        if settings.wv_correction == 1 and "B8A" in rad and "B09" in rad:
+            start = settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
+            wv_label, wv_mean = retrieve_wv(rad["B8A"], rad["B09"], scl, z, nadir, mean_index, start, r_ref,
+                                            settings.wv_watermask, settings.smooth_wv_map_m, pixel)
+            info["WV_RETRIEVAL_METHOD"] = "SEN2COR_APDA"
+        else:
+            wv_label, wv_mean = np.where(valid, main_wv, 0.0).astype(np.float32), main_wv
+            info["WV_RETRIEVAL_METHOD"] = "DEFAULT"
+        del rad, sr
+    else:
+        factor = max(int(round(20.0 / pixel)), 1)
+        vis_map = np.where(valid, _upsample(prior.vis_index, scl.shape, factor), 0).astype(np.uint8)
+        land = valid & np.isin(scl, (4, 5))
+        inside = land if land.any() else valid
+        mean_index = int(round(float(vis_map[inside].mean()))) if inside.any() else 0
+        wv_mean, blue_sc, ddv_mask = prior.wv_label_mean_cm, prior.blue_scaling, None
+        wv_label = wv_mean
+        info.update({k: v for k, v in prior.info.items()})
+        info["FINAL_VISIBILITY"] = visibility.scene_visibility_km(mean_index)
+
+    wv_cm = wvp.column_above_ground(np.where(valid, wv_label, 0.0), z)
+    aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
+    toa = dict(scene.toa)
+    if prior is None and "B10" in toa and cirrus.cirrus_enabled(
+            settings.cirrus_correction, scene.resolution_m, float(wvp.column_above_ground(wv_mean, np.mean(z))),
+            settings.wv_threshold_cirrus_cm):
+        toa = _cirrus(toa, valid, info)
+    rho = _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_map, mean_index, wv_label,
+                   wv_mean, blue_sc, r_ref, valid)
+    info.update(GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
+                GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
+                BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc)
+    return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
+
+
+def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
+    rho_cir = cirrus.cirrus_reflectance(toa["B10"])
+    cir = cirrus.cirrus_pixels(rho_cir, valid)
+    clear = valid & (rho_cir < cirrus.CLEAR_THRESHOLD)
+    gamma = cirrus.estimate_gamma([toa[b] for b in ("B01", "B02", "B03") if b in toa], rho_cir, cir, clear)
+    if gamma is None:
+        log.info("cirrus correction skipped: too few cirrus / cirrus-free pixels")
+        return toa
+    info["CIRRUS_GAMMA"] = gamma
+    return {b: (cirrus.correct_cirrus(v, rho_cir, gamma, WAVELENGTH_UM[b]) if b != "B10" else v)
+            for b, v in toa.items()}
+
+
+def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_map, mean_index, wv_label, wv_mean,
+             blue_sc, r_ref, valid) -> dict[str, np.ndarray]:
+    """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12)."""
+    pixel = float(scene.resolution_m)
+    out_bands = [b for b in bands if b != "B10"]
+    per_pixel_wv = np.ndim(wv_label) > 0
+    scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, blue_sc)
+    rugged = _rugged(scene, settings)
+    if rugged:
+        from sen2cor.dem import illumination_cos
+        sza_pix = scene.sza_map_deg if scene.sza_map_deg is not None else scene.sza_deg
+        cbeta = terrain.illumination(illumination_cos(scene.slope_deg, scene.aspect_deg, sza_pix, scene.saa_deg))
+        vsky = terrain.sky_view_factor(scene.slope_deg)
+    rho1 = {b: np.zeros(scene.scl.shape, np.float32) for b in out_bands}
+    for rows, cols in radiance.cells(scene.scl.shape):
+        sza_c = float(np.mean(scene.sza_map_deg[rows, cols])) if scene.sza_map_deg is not None else scene.sza_deg
+        table = tabulate(lut, tuple(out_bands), sza_c, scene.vza_deg, raa, e0[[bands.index(b) for b in out_bands]],
+                         nodes, levels)
+        zc = z if np.ndim(z) == 0 else z[rows, cols]
+        for b in out_bands:
+            if per_pixel_wv and b in WV_BANDS:
+                vis, wv = mean_index, wv_label[rows, cols]
+            else:
+                vis, wv = vis_map[rows, cols], wv_mean
+            get = lambda name: lookup(table, name, b, zc, vis, wv)  # noqa: E731
+            lrad = radiance.toa_radiance(toa[b][rows, cols], scene.e0_w_m2_um[b], sza_c)
+            lp, e0t, edift = get("lp") * scale[b], get("e0t"), get("edift")
+            if rugged:
+                tsun = sun_transmittance(get("t_dir"), table.cos_sza)
+                e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
+                e_ter = terrain_start_irradiance(e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start)
+            else:
+                e_pix, e_ter = e0t * table.cos_sza + edift, 0.0
+            rho1[b][rows, cols] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+    centre = tabulate(lut, tuple(out_bands), scene.sza_deg, scene.vza_deg, raa,
+                      e0[[bands.index(b) for b in out_bands]], nodes, levels)
+    clouds = np.isin(scene.scl, CLOUDS)
+    n_cloud, n_clear = int(clouds.sum()), int(np.isin(scene.scl, CLEAR).sum())
+    adjacency_on = settings.adj_km > 0 and n_cloud <= HIGH_CLOUD_FRACTION * max(n_cloud + n_clear, 1)
+    n_adj = adjacency.adjacency_radius_px(settings.adj_km, pixel)
+    border = adjacency.border_zone(valid, n_adj) if adjacency_on else None
+    replace = clouds | ~valid
+    veg = None
+    if rugged and settings.brdf_correction > 10 and "B8A" in rho1 and "B04" in rho1:
+        veg = brdf.vegetation_mask(rho1["B8A"], rho1["B04"], settings.vegetation_index_th)
+    out = {}
+    for b in out_bands:
+        r = rho1.pop(b)
+        if settings.rho_retrieval_step2:
+            q = lookup(centre, "q", b, z, mean_index, wv_mean)
+            s = lookup(centre, "s", b, z, mean_index, wv_mean)
+            if rugged:
+                r = _terrain_step2(r, b, centre, z, mean_index, wv_mean, cbeta, vsky, settings, pixel)
+            if adjacency_on and adjacency.band_has_adjacency(WAVELENGTH_UM[b]):
+                bg = adjacency.background_reflectance(r, n_adj, replace)
+                r = adjacency.adjacency_correction(r, bg, q, border)
+                r = spherical_albedo_correction(r, bg, s, r_ref)
+            else:
+                r = spherical_albedo_correction(r, r, s, r_ref)
+        if rugged and settings.brdf_correction:
+            r = brdf.brdf_correct(r, cbeta, scene.sza_deg, settings.brdf_correction, WAVELENGTH_UM[b],
+                                  settings.brdf_lower_bound, veg)
+        r = np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
+        r[~valid] = 0.0
+        out[b] = r.astype(np.float32)
+    return out
+
+
+def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, pixel):
+    """Replace the start terrain irradiance by the one from the neighbourhood reflectance (facts B.11)."""
+    get = lambda name: lookup(table, name, band, z, vis_index, wv)  # noqa: E731
+    e0t, edift, cos_sza = get("e0t"), get("edift"), table.cos_sza
+    tsun = sun_transmittance(get("t_dir"), cos_sza)
+    e_pix = pixel_irradiance(e0t, edift, cbeta, cos_sza, vsky, tsun)
+    e_old = terrain_start_irradiance(e0t, edift, cos_sza, vsky, settings.terrain_refl_start)
+    radius = terrain.terrain_radius_px(settings.rng_nbhd_terrain_corr_km, pixel)
+    e_new = terrain.terrain_irradiance(rho1, vsky, e0t, edift, cos_sza, radius)
+    return np.minimum(rho1 * (e_pix + e_old) / (e_pix + e_new), settings.topo_corr_cutoff).astype(np.float32)

@@ -1,0 +1,127 @@
+"""Sen2Cor's extended visibility grid (183 indices) and the visibility-index / AOT550 maps.
+
+Algorithm facts B.2, B.3, B.7 (steps 10-11).  Index ``i`` (0 = clearest) stands for the total
+optical depth ``0.182 + step i``, step = (1.3116 - 0.182) / 182 = 0.0062 (the facts quote the
+step as 0.006 and the end points 0.182 ≙ 187.81 km and 1.3116 ≙ 5.0 km; only the exact step
+reproduces both end points); the eight LUT visibilities sit at the depths
+``LUT_DEPTHS``.  Those depths equal the sea-level AOT550 of Sen2Cor's visibility relation
+(``grid.visibility_to_aot550``) plus a constant 0.1283 (Rayleigh and gas part), so the grid is
+``visext[i] = V(AOT550 = 0.182 + 0.006 i - 0.1283)``: 187.8 km at i = 0, 5.0 km at i = 182.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from scipy import ndimage
+
+from sen2cor.atmcorr import grid
+
+log = logging.getLogger(__name__)
+
+N_VIS_INDEX = 183
+DEPTH_START = 0.182
+DEPTH_END = 1.3116
+DEPTH_STEP = (DEPTH_END - DEPTH_START) / 182
+#: Total optical depth of the LUT visibilities 5, 7, 10, 15, 23, 40, 80, 120 km (facts B.2).
+LUT_DEPTHS = np.array([1.3159, 1.0193, 0.7853, 0.5930, 0.4509, 0.3294, 0.2396, 0.2070])
+#: depth - AOT550(V, 0 km): the same for all eight nodes within 2e-4.
+DEPTH_OFFSET = float(np.mean(LUT_DEPTHS - grid.visibility_to_aot550(grid.VISIBILITY_KM, 0.0)))
+#: Largest visibility Sen2Cor reports as a scene visibility (km).
+MAX_SCENE_VISIBILITY_KM = 120.0
+
+
+def index_depth(index: np.ndarray | float) -> np.ndarray:
+    """Total optical depth of visibility index ``index`` (may be fractional)."""
+    return DEPTH_START + DEPTH_STEP * np.asarray(index, dtype=np.float64)
+
+
+def index_to_visibility(index: np.ndarray | float) -> np.ndarray:
+    """Visibility (km) of a visibility index (0 = 187.8 km ... 182 = 5.0 km)."""
+    aot = np.maximum(index_depth(index) - DEPTH_OFFSET, 1e-4)
+    return grid.aot550_to_visibility(aot, 0.0)
+
+
+#: The 183 visibilities of the extended grid (km), Sen2Cor's ``visext``.
+VISEXT_KM = index_to_visibility(np.arange(N_VIS_INDEX))
+
+
+def visibility_to_index(visibility_km: np.ndarray | float) -> np.ndarray:
+    """Nearest visibility index (int, clipped to 0..182) of a visibility in km."""
+    depth = grid.visibility_to_aot550(np.asarray(visibility_km, dtype=np.float64), 0.0) + DEPTH_OFFSET
+    index = np.rint((depth - DEPTH_START) / DEPTH_STEP)
+    return np.clip(index, 0, N_VIS_INDEX - 1).astype(np.int32)
+
+
+def depth_to_index(depth: np.ndarray) -> np.ndarray:
+    """Fractional visibility index of a total optical depth (not clipped)."""
+    return (np.asarray(depth, dtype=np.float64) - DEPTH_START) / DEPTH_STEP
+
+
+def scene_visibility_km(mean_index: float) -> float:
+    """Scene visibility from the mean index, capped at 120 km (``visibility_from_ddv``)."""
+    index = int(np.clip(np.rint(mean_index), 0, N_VIS_INDEX - 1))
+    return float(min(VISEXT_KM[index], MAX_SCENE_VISIBILITY_KM))
+
+
+def odd(n: float) -> int:
+    """``n`` rounded down to an integer and made odd (Sen2Cor's filter sizes)."""
+    n = int(n)
+    return n if n % 2 else n + 1
+
+
+def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter`` with sigma ``sigma_px`` (Sen2Cor passes the filter size as sigma).
+
+    For sigma > 8 px the image is block-averaged by ``k = sigma // 4`` first, filtered with
+    sigma / k and expanded back by linear interpolation: the result differs from the full-resolution
+    filter by far less than the map's quantisation (the maps are smooth by construction) and is
+    ~k^2 times cheaper on a full tile.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    if sigma_px <= 8 or min(image.shape) < 64:
+        return ndimage.gaussian_filter(image, sigma_px)
+    k = int(sigma_px // 4)
+    rows, cols = image.shape
+    pr, pc = (-rows) % k, (-cols) % k
+    padded = np.pad(image, ((0, pr), (0, pc)), mode="edge")
+    small = padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3))
+    small = ndimage.gaussian_filter(small, sigma_px / k)
+    # pixel centres of the full grid in units of the small grid
+    r = (np.arange(rows) + 0.5) / k - 0.5
+    c = (np.arange(cols) + 0.5) / k - 0.5
+    out = np.empty((rows, cols), dtype=np.float32)
+    for start in range(0, rows, 1024):
+        rr = r[start:start + 1024]
+        coords = np.meshgrid(rr, c, indexing="ij")
+        out[start:start + 1024] = ndimage.map_coordinates(small, coords, order=1, mode="nearest")
+    return out
+
+
+def visibility_index_map(ddv_index: np.ndarray, ddv_mask: np.ndarray, valid: np.ndarray, mean_index: float,
+                         pixel_m: float, smoothing_window_km: float = 1.0) -> np.ndarray:
+    """Smoothed visibility-index map (facts B.7 step 10), uint8 0..182, 0 outside ``valid``.
+
+    Non-DDV and no-data pixels take ``mean_index``; the map is Gaussian-filtered with
+    sigma = odd(max(AC_Ddv_Smooting_Window * 1000 / pixel, 3)) pixels and rounded.
+    """
+    index = np.where(ddv_mask, ddv_index, mean_index).astype(np.float32)
+    sigma = odd(max(smoothing_window_km * 1000.0 / pixel_m, 3))
+    smooth = gaussian_smooth(index, sigma) if smoothing_window_km > 0 else index
+    out = np.clip(np.rint(smooth), 0, N_VIS_INDEX - 1).astype(np.uint8)
+    out[~valid] = 0
+    return out
+
+
+def aot550_map(vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: np.ndarray,
+               pixel_m: float) -> np.ndarray:
+    """AOT550 per pixel (facts B.7 step 11): Gauss(exp(a(z) + b(z) ln V)), 0 outside ``valid``.
+
+    sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).
+    """
+    vis = VISEXT_KM[np.asarray(vis_index, dtype=np.intp)]
+    aot = grid.visibility_to_aot550(vis, np.clip(elevation_km, 0.0, 3.5)).astype(np.float32)
+    sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
+    aot = ndimage.gaussian_filter(aot, sigma)
+    aot[~valid] = 0.0
+    return aot

