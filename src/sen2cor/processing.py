@@ -15,6 +15,8 @@ from sen2cor.config import L2A_Config, RunOptions, load_config
 from sen2cor.errors import Sen2CorError
 from sen2cor.l1c import read_l1c_product
 from sen2cor.logging_setup import close_logging, configure_logging, report_path
+from sen2cor.product.layout import L2ALayout
+from sen2cor.tile_processing import process_tile
 from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalise_product, publish_product
 
 log = logging.getLogger(__name__)
@@ -44,15 +46,14 @@ def run_toolbox(config: L2A_Config) -> int:
     product = read_l1c_product(options.input_dir, check_band_files=not options.cr_only)
     log.info("Sen2Cor %s re-implementation, L1C product %s (PSD %s, baseline %s)", SEN2COR_VERSION,
              product.name, product.psd_version, product.processing_baseline)
-    if not options.cr_only:
-        raise NotAvailableError("scene classification and atmospheric correction are not available yet in "
-                                "this version; run with --cr_only to create the L2A product tree")
     temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                     processing_centre=options.processing_centre,
                                     archiving_centre=options.archiving_centre, tif=options.tif,
                                     doi=config.common.product_doi,
                                     dem_type=config.common.dem_reference or "None", publish=False)
     try:
+        if not options.cr_only:
+            process_tile(product, config, L2ALayout.from_root(temporary, tif=options.tif))
         log.info("L2A product: %s", _final_path(temporary))
         _finish(temporary, report, started)
         publish_product(temporary)

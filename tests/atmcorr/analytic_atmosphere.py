@@ -20,7 +20,8 @@ E0 = {"B01": 1884.7, "B02": 1959.7, "B03": 1823.2, "B04": 1512.8, "B05": 1425.6,
 WV_K = {"B09": 0.45, "B8A": 0.005, "B11": 0.01, "B12": 0.02, "B10": 3.0}
 
 
-def make_table(bands=BANDS_20, season: str = "summer") -> LutTable:
+def make_table(bands=BANDS_20, season: str = "summer", angstrom: float = 1.3) -> LutTable:
+    """The analytic table; ``angstrom`` sets the aerosol spectral slope (rural-like 1.3, maritime-like 0.3)."""
     sza = grid.SZA_DEG
     vza = grid.VZA_DEG
     raa = np.array([0.0, 180.0])
@@ -34,7 +35,7 @@ def make_table(bands=BANDS_20, season: str = "summer") -> LutTable:
     v = vis[None, None, None, None, None, :, None]
     u = wv[None, None, None, None, None, None, :]
     tau_ray = 0.0088 * lam ** -4.05 * np.exp(-z / 8.0)
-    tau_aer = grid.visibility_to_aot550(v, z) * (lam / 0.55) ** -1.3
+    tau_aer = grid.visibility_to_aot550(v, z) * (lam / 0.55) ** -angstrom
     tau = tau_ray + tau_aer
     frac_wv = np.exp(-z / 2.0)
     k = np.array([WV_K.get(b, 0.0) for b in bands])[:, None, None, None, None, None, None]

@@ -12,7 +12,7 @@ from sen2cor.config import load_config
 
 @pytest.fixture(scope="module")
 def generated_l1c(tmp_path_factory) -> Path:
-    """A 60 x 60 px compact L1C (baseline 05.10) from sen2cor.testing; its DS_* and L1C_T* folders are used."""
+    """A 60 x 60 px compact L1C (baseline 05.10) from sen2cor.testing (its DS_* and L1C_T* folders)."""
     from sen2cor.testing import make_l1c
 
     return make_l1c(tmp_path_factory.mktemp("generated"), size_px=60, seed=3, tile_id="29UNU")

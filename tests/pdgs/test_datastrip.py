@@ -38,8 +38,9 @@ def test_compact_datastrip_gets_the_pdgs_name_and_converted_metadata(compact_inp
     assert _text(root, "ARCHIVING_CENTRE") == "SGS_"
     assert _text(root, "PROCESSING_BASELINE") == "05.10"
     tile_ids = root.xpath("//*[local-name()='Tile']/@tileId")
-    assert tile_ids and all(t.startswith("S2A_OPER_MSI_L2A_TL_EDRS_20250304T050607_A") and t.endswith("_N05.10")
-                            for t in tile_ids)
+    assert tile_ids
+    assert all(t.startswith("S2A_OPER_MSI_L2A_TL_EDRS_20250304T050607_A") and t.endswith("_N05.10")
+               for t in tile_ids)
     assert root.xpath("//*[local-name()='Datatake_Info']/@datatakeIdentifier")[0].endswith("_N05.10")
     gipps = root.xpath("//*[local-name()='GIPP_FILENAME']/@type")
     assert {"GIP_L2ACSC", "GIP_L2ACAC", "GIP_PROBA2"} <= set(gipps)
@@ -103,7 +104,8 @@ def test_centres_are_required(compact_inputs, tmp_path, config, missing):
 def test_wrong_folder_name_is_rejected_with_the_masks(compact_inputs, tmp_path, config):
     l1c_ds, _ = compact_inputs
     wrong = l1c_ds.rename(l1c_ds.with_name("my_datastrip"))
-    with pytest.raises(ProductError, match=r"S2\?_OPER_MSI_L1C_DS\* \(standard SAFE\) or DS_\*.*'my_datastrip'"):
+    masks = r"S2\?_OPER_MSI_L1C_DS\* \(standard SAFE\) or DS_\*.*'my_datastrip'"
+    with pytest.raises(ProductError, match=masks):
         generate_datastrip(ds_options(tmp_path, wrong), config)
     assert not (tmp_path / "out_ds").exists()
 
@@ -113,7 +115,8 @@ def test_missing_and_malformed_metadata_name_file_and_expectation(compact_inputs
     mtd = l1c_ds / "MTD_DS.xml"
     content = mtd.read_bytes()
     mtd.unlink()
-    with pytest.raises(ProductReadError, match=r"metadata file missing; expected MTD_DS.xml or S2\?_OPER_MTD_L1C_DS"):
+    expected = r"metadata file missing; expected MTD_DS.xml or S2\?_OPER_MTD_L1C_DS"
+    with pytest.raises(ProductReadError, match=expected):
         generate_datastrip(ds_options(tmp_path, l1c_ds), config)
     mtd.write_bytes(content[: len(content) // 2])
     with pytest.raises(ProductReadError, match="cannot read L1C datastrip metadata .*MTD_DS.xml"):
@@ -132,7 +135,8 @@ def test_l2a_datastrip_is_not_accepted_as_l1c(compact_inputs, tmp_path, config):
     l2a = generate_datastrip(ds_options(tmp_path, l1c_ds), config, generation_time=GENERATED)
     renamed = tmp_path / "again" / STANDARD_DS
     shutil.copytree(l2a, renamed)
-    with pytest.raises(ProductError, match="root element is 'Level-2A_DataStrip_ID'; expected Level-1C_DataStrip_ID"):
+    expected = "root element is 'Level-2A_DataStrip_ID'; expected Level-1C_DataStrip_ID"
+    with pytest.raises(ProductError, match=expected):
         generate_datastrip(ds_options(tmp_path, renamed, output_dir=tmp_path / "out2"), config)
 
 
@@ -167,6 +171,6 @@ def _dead_pid() -> int:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
     return int(proc.stdout)

@@ -1,4 +1,4 @@
-"""--mode process_tile: tile names from the L2A datastrip, structure, already processed, processor hook, errors."""
+"""--mode process_tile: names from the L2A datastrip, structure, already processed, processor hook, errors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from sen2cor.errors import ConfigError, ProductError, ProductReadError
 from sen2cor.l1c import TileMetadata
 from sen2cor.pdgs import TileJob, generate_datastrip, plan_tile, process_tile
 from sen2cor.quality import compute_indicators, read_quality_values, write_quality
-from tests.pdgs.builders import GENERATED, ds_options, standard_datastrip, standard_tile, tile_options, tree_state
+from tests.pdgs.builders import (
+    GENERATED,
+    ds_options,
+    standard_datastrip,
+    standard_tile,
+    tile_options,
+    tree_state,
+)
 
 
 def _text(path: Path, name: str) -> str:
@@ -83,7 +90,8 @@ def test_processor_fills_the_temporary_tile_and_quality_goes_into_mtd(compact_pa
     assert not seen["folder"].exists()
     assert len(list((result.path / "IMG_DATA" / "R20m").glob("T29UNU_*_SCL_20m.jp2"))) == 1
     mtd = result.path / "MTD_TL.xml"
-    masks = etree.parse(str(mtd)).getroot().xpath("//*[local-name()='MASK_FILENAME'][@type='MSK_CLDPRB']/text()")
+    masks = etree.parse(str(mtd)).getroot().xpath(
+        "//*[local-name()='MASK_FILENAME'][@type='MSK_CLDPRB']/text()")
     assert len(masks) == 1 and masks[0].endswith("/QI_DATA/MSK_CLDPRB_20m.jp2")
     # SCL [0, 4, 4, 8]: 3 valid pixels, 2 vegetation, 1 medium cloud
     assert _text(mtd, "VEGETATION_PERCENTAGE") == "66.666667"
@@ -167,7 +175,8 @@ def test_l1c_datastrip_given_instead_of_l2a(compact_inputs, tmp_path, config):
 def test_wrong_tile_folder_and_missing_tile_metadata(compact_pair, tmp_path, config):
     l2a_ds, l1c_tile = compact_pair
     odd = shutil.copytree(l1c_tile, tmp_path / "tile_copy")
-    with pytest.raises(ProductError, match=r"--tile .*must match S2\?_OPER_MSI_L1C_TL\* \(standard SAFE\) or L1C_T\*"):
+    masks = r"--tile .*must match S2\?_OPER_MSI_L1C_TL\* \(standard SAFE\) or L1C_T\*"
+    with pytest.raises(ProductError, match=masks):
         process_tile(tile_options(tmp_path, l2a_ds, odd), config)
     (l1c_tile / "MTD_TL.xml").unlink()
     with pytest.raises(ProductReadError, match=r"L1C tile metadata file missing; expected MTD_TL.xml or "

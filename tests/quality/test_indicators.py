@@ -1,4 +1,4 @@
-"""Quality indicators from arrays: hand-computed percentages, means, ozone, flags (facts C.2/C.3, §6.1, §6.4)."""
+"""Quality indicators from arrays: hand-computed percentages, means, ozone, flags (facts C.2/C.3, §6.4)."""
 
 from __future__ import annotations
 
@@ -110,15 +110,19 @@ def test_negative_boa_from_dn_with_offset_and_from_reflectance():
 def test_atmosphere_values_flags_and_sc_only():
     retrieval = AerosolRetrieval(method="CAMS", start_visibility_km=40.0, ddv_visibility_km=4.5,
                                  ddv_pixel_percent=2.5, lut_files=("h99000_wv20_rura.atm",))
-    values, control = atmosphere_indicators(np.array([1500, 0, 900], np.uint16), np.array([5200, 5400], np.uint16),
+    aot, wvp = np.array([1500, 0, 900], np.uint16), np.array([5200, 5400], np.uint16)
+    values, control = atmosphere_indicators(aot, wvp,
                                             retrieval, ozone_du=321.7, mean_sun_zenith_deg=57.8)
-    assert values["GRANULE_MEAN_AOT"] == pytest.approx(1.2) and values["GRANULE_MEAN_WV"] == pytest.approx(5.3)
+    assert values["GRANULE_MEAN_AOT"] == pytest.approx(1.2)
+    assert values["GRANULE_MEAN_WV"] == pytest.approx(5.3)
     assert values["FINAL_VISIBILITY_KM"] == 4.5 and values["AVERAGE_SOLAR_ZENITH_ANGLE"] == 57.8
-    assert control == {"AC_ENABLED": True, "WV_RETRIEVAL_METHOD": "SEN2COR_APDA", "AOT_RETRIEVAL_METHOD": "CAMS",
+    assert control == {"AC_ENABLED": True, "WV_RETRIEVAL_METHOD": "SEN2COR_APDA",
+                       "AOT_RETRIEVAL_METHOD": "CAMS",
                        "VISIBILITY_LESS_THAN_5_KM": True, "AOT_ABOVE_1": True, "GRANULE_WV_ABOVE_5_CM": True}
     values, control = atmosphere_indicators(None, None, retrieval, ozone_du=331.0, mean_sun_zenith_deg=30.0,
                                             sc_only=True)
-    assert values["GRANULE_MEAN_AOT"] == NOT_COMPUTED == values["GRANULE_MEAN_WV"] == values["DDV_PIXEL_PERCENTAGE"]
+    for name in ("GRANULE_MEAN_AOT", "GRANULE_MEAN_WV", "DDV_PIXEL_PERCENTAGE", "FINAL_VISIBILITY_KM"):
+        assert values[name] == NOT_COMPUTED, name
     assert values["OZONE_VALUE"] == 331.0 and values["AOT_RETRIEVAL_ACCURACY"] == 0.0
     assert control["AC_ENABLED"] is False and control["WV_RETRIEVAL_METHOD"] == "NA"
     assert control["AOT_RETRIEVAL_METHOD"] == "DEFAULT"
@@ -141,18 +145,38 @@ def test_aux_dem_statistics_and_flags():
 
 def test_compute_indicators_and_metadata_values_use_metadata_names():
     boa = {"B04": np.array([[0, 500, 1500, 1500, 1500], [1500] * 5], np.uint16)}
-    qi = compute_indicators(SCL, aot_dn=np.full(SCL.shape, 120, np.uint16), wvp_dn=np.full(SCL.shape, 800, np.uint16),
+    qi = compute_indicators(SCL, aot_dn=np.full(SCL.shape, 120, np.uint16),
+                            wvp_dn=np.full(SCL.shape, 800, np.uint16),
                             mean_sun_zenith_deg=45.0, tco3_kg_m2=np.array([0.006428]), boa=boa,
                             boa_add_offset_dn=-1000)
     # negative BOA over SCL > 1 (8 pixels; DN 500 sits on SCL 1 and is excluded)
     assert qi.negative_boa["B04"] == 0.0
     values = qi.metadata_values()
-    assert set(values) <= set(TILE_QI) | set(PRODUCT_QI) | {"CAST_SHADOW_PERCENTAGE", "CLOUD_COVERAGE_ASSESSMENT"}
+    allowed = set(TILE_QI) | set(PRODUCT_QI) | {"CAST_SHADOW_PERCENTAGE", "CLOUD_COVERAGE_ASSESSMENT"}
+    assert set(values) <= allowed
     assert values["CLOUD_COVERAGE_ASSESSMENT"] == values["CLOUDY_PIXEL_PERCENTAGE"] == pytest.approx(37.5)
-    assert values["GRANULE_MEAN_AOT"] == pytest.approx(0.12) and values["GRANULE_MEAN_WV"] == pytest.approx(0.8)
+    assert values["GRANULE_MEAN_AOT"] == pytest.approx(0.12)
+    assert values["GRANULE_MEAN_WV"] == pytest.approx(0.8)
     assert values["OZONE_SOURCE"] == "AUX_ECMWFT" and values["OZONE_VALUE"] == pytest.approx(300.0)
     assert "DEGRADED_MSI_DATA_PERCENTAGE" not in values          # stays the L1C value in the metadata
     sc_only = compute_indicators(SCL, aot_dn=None, wvp_dn=None, mean_sun_zenith_deg=45.0, sc_only=True,
                                  retrieval=AerosolRetrieval(lut_files=("x.atm",)))
     assert sc_only.lut_files == () and set(sc_only.negative_boa.values()) == {NOT_COMPUTED}
     assert sc_only.metadata_values()["AOT_RETRIEVAL_METHOD"] == "DEFAULT"
+
+
+def test_official_scl_and_aot_reproduce_the_official_quality_report():
+    """Real 20 m SCL and AOT of an official N04.00 product give its L2A_QUALITY.xml values to 6 decimals."""
+    from sen2cor.io.jp2 import read_jp2
+    from sen2cor.quality import read_quality_values
+    from sen2cor.quality.report import format_value
+
+    granule = next(shared_path("data", "real", "l2a", "S2A_MSIL2A_20221005T115411_N0400_R023_T29UNU_"
+                               "20221005T164454.SAFE", "GRANULE").iterdir())
+    official = read_quality_values(granule / "QI_DATA" / "L2A_QUALITY.xml")
+    scene, _ = scene_indicators(read_jp2(next((granule / "IMG_DATA" / "R20m").glob("*_SCL_20m.jp2"))))
+    # CLOUDY_PIXEL_OVER_LAND needs the ESA-CCI land mask, DEGRADED_MSI comes from the L1C metadata
+    for name in set(scene) - {"CLOUDY_PIXEL_OVER_LAND_PERCENTAGE", "DEGRADED_MSI_DATA_PERCENTAGE"}:
+        assert format_value(name, scene[name]) == official[name], name
+    aot = read_jp2(next((granule / "IMG_DATA" / "R20m").glob("*_AOT_20m.jp2")))
+    assert format_value("GRANULE_MEAN_AOT", granule_mean(aot)) == official["GRANULE_MEAN_AOT"]

@@ -177,6 +177,29 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
 
 
+def auto_aerosol(scene: SceneInputs, luts: Mapping[str, AtmosphereTable], settings: AcSettings = AcSettings()
+                 ) -> tuple[str, dict[str, float | None]]:
+    """Aerosol_Type AUTO (manual §2.2.3.2.2): one DDV trial per LUT ("rural", "maritime"), then the type
+    whose blue/red path-radiance double ratio is closest to 1 (rural without DDV pixels)."""
+    from sen2cor.atmcorr.retrieval import double_ratio_trial
+    from sen2cor.atmcorr.selection import choose_aerosol
+
+    ratios: dict[str, float | None] = {}
+    z = _elevation_km(scene, settings)
+    valid = np.asarray(scene.scl) > 0
+    for name, lut in luts.items():
+        bands = tuple(b for b in ("B02", "B03", "B04", "B8A", "B12") if b in scene.toa and b in lut.bands)
+        levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
+        main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
+        e0 = np.array([scene.e0_w_m2_um[b] for b in bands])
+        nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, elevation_nodes(lut.elevation_km, z), levels)
+        rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg) for b in bands}
+        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, np.asarray(scene.scl), valid, z,
+                           float(scene.resolution_m), main_wv)
+        ratios[name] = double_ratio_trial(sr, nadir, settings)
+    return choose_aerosol("AUTO", ratios), ratios
+
+
 def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
     rho_cir = cirrus.cirrus_reflectance(toa["B10"])
     cir = cirrus.cirrus_pixels(rho_cir, valid)

@@ -2,7 +2,8 @@
 
     from sen2cor.pdgs import generate_datastrip, process_tile
     ds = generate_datastrip(options, config)                  # --mode generate_datastrip -> L2A DS folder
-    result = process_tile(options, config, tile_processor)    # --mode process_tile -> TileResult(path, already_processed)
+    result = process_tile(options, config, tile_processor)    # --mode process_tile
+    result.path, result.already_processed
 
 See docs/pdgs.md.
 """

@@ -1,7 +1,8 @@
-"""``--mode generate_datastrip``: L1C datastrip folder -> L2A datastrip folder (manual §3.3.1, facts §7.2, §6.3).
+"""``--mode generate_datastrip``: L1C datastrip -> L2A datastrip folder (manual §3.3.1, facts §7.2, §6.3).
 
 Output: ``<output_dir>/S2A_OPER_MSI_L2A_DS_<centre>_<generation UTC>_S<sensing start>_N<baseline>/`` holding
-MTD_DS.xml (converted by :func:`sen2cor.product.mtd_datastrip.build_datastrip_metadata`) and an empty QI_DATA/.
+MTD_DS.xml (converted by :func:`sen2cor.product.mtd_datastrip.build_datastrip_metadata`) and an empty
+QI_DATA/.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def select_baseline(options: RunOptions, config: Any, l1c_baseline: str | None) 
         raise ConfigError(f"L1C PROCESSING_BASELINE {l1c_baseline!r} is invalid; expected dd.dd") from None
 
 
-def plan_datastrip(options: RunOptions, config: Any, *, generation_time: datetime | None = None) -> DatastripPlan:
+def plan_datastrip(options: RunOptions, config: Any, *,
+                   generation_time: datetime | None = None) -> DatastripPlan:
     """Check the options and the L1C datastrip and decide the output (nothing is written).
 
     Raises
@@ -82,7 +84,8 @@ def plan_datastrip(options: RunOptions, config: Any, *, generation_time: datetim
     """
     for option in ("processing_centre", "archiving_centre"):
         if getattr(options, option) is None:
-            raise ConfigError(f"--{option} is required with --mode generate_datastrip (4 characters, e.g. SGS_)")
+            raise ConfigError(f"--{option} is required with --mode generate_datastrip "
+                              "(4 characters, e.g. SGS_)")
     if options.output_dir is None:
         raise ConfigError("--output_dir is required with --mode generate_datastrip")
     l1c_dir = folders.check_folder(options.datastrip, L1C_DATASTRIP, "--datastrip")
@@ -94,7 +97,8 @@ def plan_datastrip(options: RunOptions, config: Any, *, generation_time: datetim
     generated = utc_milliseconds(generation_time or datetime.now(UTC))
     spacecraft = folders.spacecraft_of(root, l1c_dir.name, mtd)
     baseline = select_baseline(options, config, l1c_baseline)
-    name = naming.datastrip_identifier(spacecraft, options.processing_centre, generated, sensing_start, baseline)
+    name = naming.datastrip_identifier(spacecraft, options.processing_centre, generated, sensing_start,
+                                       baseline)
     return DatastripPlan(
         l1c_dir=l1c_dir, l1c_metadata=mtd, output_dir=Path(options.output_dir).absolute(), name=name,
         spacecraft=spacecraft, processing_centre=options.processing_centre,
@@ -140,7 +144,8 @@ def _context(plan: DatastripPlan, config: Any) -> MetadataContext:
     """Metadata identity of the L2A datastrip (a layout without granule: only datastrip fields are used)."""
     layout = L2ALayout(
         root=plan.path, name=plan.name, granule_name="", tile_id="",
-        datastrip_name=naming.datastrip_name(plan.processing_centre, plan.generation_time, plan.sensing_start),
+        datastrip_name=naming.datastrip_name(plan.processing_centre, plan.generation_time,
+                                             plan.sensing_start),
         datatake_start=plan.sensing_start, psd_major=plan.psd_major,
     )
     common = getattr(config, "common", None)

@@ -112,7 +112,8 @@ def spacecraft_of(root: etree._Element, folder_name: str, path: Path) -> str:
         if re.match(r"^S2[A-D]_", text):
             return text[:3]
     raise ProductReadError(f"{path}: spacecraft unknown; expected General_Info/SPACECRAFT_NAME "
-                           "(Sentinel-2A/B/C) or a DATASTRIP_ID / folder name starting with S2A_, S2B_ or S2C_")
+                           "(Sentinel-2A/B/C) or a DATASTRIP_ID / folder name starting with "
+                           "S2A_, S2B_ or S2C_")
 
 
 def psd_major(root: etree._Element) -> int:

@@ -144,7 +144,8 @@ def plan_tile(options: RunOptions, config: Any = None) -> TileJob:
     baseline = naming.check_baseline(folders.required_text(ds_root, ds_mtd, _GI, "Processing_Info",
                                                            "PROCESSING_BASELINE"))
     if options.processing_baseline and options.processing_baseline != baseline:
-        log.warning("--processing_baseline %s ignored: the tile takes the baseline %s of the L2A datastrip %s",
+        log.warning("--processing_baseline %s ignored: the tile takes the baseline %s of the L2A "
+                    "datastrip %s",
                     options.processing_baseline, baseline, ds_dir.name)
     tile_id, orbit = folders.tile_and_orbit(tile_dir.name, l1c_tile.tile_identifier, tile_mtd)
     tile_sc = l1c_tile.tile_identifier[:3] if l1c_tile.tile_identifier.startswith("S2") else fields["sc"]
@@ -164,7 +165,8 @@ def plan_tile(options: RunOptions, config: Any = None) -> TileJob:
         l2a_datastrip_dir=ds_dir, output_dir=output_dir, l2a_tile_dir=output_dir / name, name=name,
         granule_name=naming.granule_name(tile_id, orbit, ds_start), spacecraft=fields["sc"], tile_id=tile_id,
         absolute_orbit=orbit, processing_centre=fields["centre"], datastrip_creation=creation,
-        datastrip_start=ds_start, datatake_start=datatake, baseline=baseline, psd_major=folders.psd_major(ds_root),
+        datastrip_start=ds_start, datatake_start=datatake, baseline=baseline,
+        psd_major=folders.psd_major(ds_root),
         extension=".rawl" if options.raw else (".tif" if options.tif else ".jp2"), work_dir=work_dir,
         img_database_dir=Path(options.img_database_dir).absolute() if options.img_database_dir else work_dir,
         res_database_dir=Path(options.res_database_dir).absolute() if options.res_database_dir else work_dir,
@@ -186,7 +188,8 @@ def process_tile(options: RunOptions, config: Any = None, tile_processor: TilePr
     tile_processor : callable, optional
         ``tile_processor(l1c_tile: TileMetadata, l2a_tile_dir: Path, job: TileJob) -> None`` writes the
         images, masks and L2A_QUALITY.xml into the temporary ``l2a_tile_dir`` (paths from ``job.image_path``,
-        ``job.probability_mask``, ``job.pvi``; quality via ``sen2cor.quality.write_quality(l2a_tile_dir, qi)``).
+        ``job.probability_mask``, ``job.pvi``; quality via
+        ``sen2cor.quality.write_quality(l2a_tile_dir, qi)``).
         None: only the structure and metadata are created (like --cr_only).
 
     Any exception leaves nothing under the final name (the temporary folder is removed).
@@ -216,13 +219,14 @@ def process_tile(options: RunOptions, config: Any = None, tile_processor: TilePr
 
 
 def _datastrip_fields(ds_dir: Path, root: Any, mtd: Path) -> dict[str, str]:
-    """sc, centre, created, start (and baseline) of the L2A datastrip: from its name, else its DATASTRIP_ID."""
+    """sc, centre, created, start, baseline of the L2A datastrip: from its name, else its DATASTRIP_ID."""
     for text in (ds_dir.name, folders.text_of(root, _GI, "DATASTRIP_ID") or ""):
         fields = folders.parse_l2a_datastrip_name(text)
         if fields:
             return fields
-    raise ProductReadError(f"{mtd}: neither the folder name {ds_dir.name!r} nor General_Info/DATASTRIP_ID has "
-                           "the form S2x_OPER_MSI_L2A_DS_<centre>_<YYYYMMDDThhmmss>_S<YYYYMMDDThhmmss>_N<dd.dd>")
+    raise ProductReadError(f"{mtd}: neither the folder name {ds_dir.name!r} nor General_Info/DATASTRIP_ID "
+                           "has the form S2x_OPER_MSI_L2A_DS_<centre>_<YYYYMMDDThhmmss>"
+                           "_S<YYYYMMDDThhmmss>_N<dd.dd>")
 
 
 def _skeleton(job: TileJob) -> None:
@@ -240,7 +244,8 @@ def _skeleton(job: TileJob) -> None:
 def _context(job: TileJob) -> MetadataContext:
     layout = L2ALayout(
         root=job.l2a_tile_dir, name=job.name, granule_name=job.granule_name,
-        datastrip_name=naming.datastrip_name(job.processing_centre, job.datastrip_creation, job.datastrip_start),
+        datastrip_name=naming.datastrip_name(job.processing_centre, job.datastrip_creation,
+                                             job.datastrip_start),
         tile_id=job.tile_id, datatake_start=job.datatake_start,
         extension=job.extension if job.extension in (".jp2", ".tif") else ".jp2", psd_major=job.psd_major,
     )

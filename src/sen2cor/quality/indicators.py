@@ -1,4 +1,4 @@
-"""Tile quality indicators of one run, computed from arrays (algorithm facts C.2/C.3; config facts §6.1, §6.4).
+"""Tile quality indicators of one run, computed from arrays (algorithm facts C.2/C.3; config §6.1, §6.4).
 
 Pure functions; the orchestrator passes the run's SCL, AOT and WVP rasters, the DEM and a few scalars and
 gets a :class:`QualityIndicators` that :mod:`sen2cor.quality.report` writes to L2A_QUALITY.xml and into the
@@ -71,7 +71,8 @@ class AerosolRetrieval:
 
     def __post_init__(self) -> None:
         if self.method not in AOT_METHODS:
-            raise ValueError(f"AOT_RETRIEVAL_METHOD {self.method!r} is invalid; expected one of {AOT_METHODS}")
+            raise ValueError(f"AOT_RETRIEVAL_METHOD {self.method!r} is invalid; "
+                             f"expected one of {AOT_METHODS}")
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,33 @@ def scene_indicators(scl: np.ndarray, *, n_full: int | None = None, land: np.nda
         Write CAST_SHADOW_PERCENTAGE instead of DARK_FEATURES_PERCENTAGE.
     """
     pct = class_percentages(scl, n_full=n_full, land=land, psd15=psd15)
-    pct["DEGRADED_MSI_DATA_PERCENTAGE"] = float(degraded_msi_percent)
+    counts = {k: int(pct[k]) for k in ("N_FULL", "N_NODATA", "N_VALID")}
     names = [("CAST_SHADOW_PERCENTAGE" if (psd15 and n == "DARK_FEATURES_PERCENTAGE") else n)
              for n in SCENE_NAMES]
-    counts = {k: int(pct[k]) for k in ("N_FULL", "N_NODATA", "N_VALID")}
-    return {n: float(pct[n]) for n in names}, counts
+    totals = {"NODATA_PIXEL_PERCENTAGE": counts["N_FULL"],
+              "SATURATED_DEFECTIVE_PIXEL_PERCENTAGE": counts["N_FULL"] - counts["N_NODATA"],
+              "CLOUDY_PIXEL_OVER_LAND_PERCENTAGE": None, "DEGRADED_MSI_DATA_PERCENTAGE": None}
+    scene = {}
+    for name in names:
+        if name == "DEGRADED_MSI_DATA_PERCENTAGE":
+            scene[name] = float(degraded_msi_percent)
+            continue
+        total = totals.get(name, counts["N_VALID"])
+        scene[name] = float(pct[name]) if total is None else _float32_percent(pct[name], total)
+    return scene, counts
+
+
+def _float32_percent(percent: float, total: int) -> float:
+    """Redo a percentage as Sen2Cor computes it: float32 ratio, then x100 in double precision.
+
+    The count is recovered exactly from the double-precision percentage.  This reproduces all eleven
+    class percentages of the official T29UNU N04.00 L2A_QUALITY.xml to the printed 6 decimals (a pure
+    double-precision ratio matches 5 of 11).
+    """
+    if total <= 0:
+        return 0.0
+    count = round(percent * total / 100.0)
+    return float(np.float32(count) / np.float32(total)) * 100.0
 
 
 def granule_mean(dn: np.ndarray, quantification: float = 1000.0) -> float:
@@ -185,7 +208,8 @@ def negative_boa_percentages(boa: Mapping[str, np.ndarray], *, add_offset_dn: in
     return out
 
 
-def atmosphere_indicators(aot_dn: np.ndarray | None, wvp_dn: np.ndarray | None, retrieval: AerosolRetrieval, *,
+def atmosphere_indicators(aot_dn: np.ndarray | None, wvp_dn: np.ndarray | None, retrieval: AerosolRetrieval,
+                          *,
                           ozone_du: float, mean_sun_zenith_deg: float, sc_only: bool = False,
                           aot_quantification: float = 1000.0, wvp_quantification_cm: float = 1000.0,
                           ) -> tuple[dict[str, float], dict[str, object]]:

@@ -336,7 +336,8 @@ def classify_classic(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds: C
     cm, p, s = run_spectral_stage(bands, nodata, th, aux, snow_excluded=None)
     # Sen2Cor uses int(mean SAA) + 0.5 for the projection (facts A.4)
     spectral, geometric = run_shadow_stage(bands, cm, p, nodata, th, aux, int(aux.sun_azimuth_deg) + 0.5)
-    shadows = shadow.cloud_shadow(spectral, geometric) & ~nodata
+    shadows = shadow.cloud_shadow(spectral, geometric)
+    shadows &= ~nodata
     cm[shadows] = SCL.CLOUD_SHADOWS
     del spectral, geometric
     run_pixel_recoveries(bands, cm, aux, th)

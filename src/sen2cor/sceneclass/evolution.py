@@ -194,7 +194,8 @@ def classify_evolution(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds:
             log.warning("parallax test skipped: needs bands %s", ", ".join(PARALLAX_BANDS))
     azimuth = aux.sun_azimuth_deg if opt.exact_sun_azimuth else int(aux.sun_azimuth_deg) + 0.5
     spectral, geometric = run_shadow_stage(bands, cm, p, nodata, th, aux, azimuth)
-    shadows = shadow.cloud_shadow(spectral, geometric) & ~nodata
+    shadows = shadow.cloud_shadow(spectral, geometric)
+    shadows &= ~nodata
     cm[shadows] = SCL.CLOUD_SHADOWS
     counts["cloud_shadow"] = int(shadows.sum())
     if opt.topographic_shadow and aux.dem_m is not None:

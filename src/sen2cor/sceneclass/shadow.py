@@ -153,6 +153,9 @@ def geometric_shadow_probability(clouds: np.ndarray, nodata: np.ndarray, sun_zen
     return projected
 
 
-def cloud_shadow(spectral: np.ndarray, geometric: np.ndarray) -> np.ndarray:
-    """CLOUD_SHADOWS where ``spectral * geometric > 0.05``."""
-    return spectral * geometric > SHADOW_SCORE_MIN
+def cloud_shadow(spectral: np.ndarray, geometric: np.ndarray, rows: int = PROJECTION_STRIP_ROWS) -> np.ndarray:
+    """CLOUD_SHADOWS where ``spectral * geometric > 0.05`` (row strips: no full-size float temporary)."""
+    out = np.empty(spectral.shape, bool)
+    for r in range(0, spectral.shape[0], rows):
+        out[r:r + rows] = spectral[r:r + rows] * geometric[r:r + rows] > SHADOW_SCORE_MIN
+    return out

@@ -70,22 +70,40 @@ def header_boxes(nrows: int, ncols: int, ncomp: int, bits: int, gml: str) -> byt
     return sig + ftyp + jp2h + asoc
 
 
-def write_jp2(path: Path, data: np.ndarray, resolution_m: int, ulx_m: float, uly_m: float, epsg: int,
-              num_threads: int = 1) -> Path:
-    """Write ``data`` (2-D, or 3-D with components last; uint8/uint16) as a georeferenced lossless JP2."""
+def write_jp2(path: Path, data: np.ndarray | None, resolution_m: int, ulx_m: float, uly_m: float, epsg: int,
+              num_threads: int = 1, shape: tuple[int, ...] | None = None, dtype=np.uint8, tile_fn=None) -> Path:
+    """Write ``data`` (2-D, or 3-D with components last; uint8/uint16) as a georeferenced lossless JP2.
+
+    Instead of ``data``, ``shape``/``dtype`` and ``tile_fn(rows: slice, cols: slice) -> array`` may be given:
+    the image is then encoded tile by tile (bounded memory for large multi-layer masks).
+    """
     path = Path(path)
-    nrows, ncols = data.shape[:2]
+    if data is not None:
+        shape, dtype = data.shape, data.dtype
+    nrows, ncols = shape[:2]
     tile = TILE_SIZE_PX.get(resolution_m, 1024)
     kwargs = dict(numres=min(5, int(np.log2(max(min(nrows, ncols), 2))) + 1), prog="LRCP", cbsize=(64, 64))
-    if nrows > tile or ncols > tile:
+    tiled = nrows > tile or ncols > tile
+    if tiled:
         kwargs["tilesize"] = (tile, tile)
-    if data.ndim == 3 and data.shape[2] >= 3:
+    if len(shape) == 3 and shape[2] >= 3:
         kwargs["mct"] = False
     raw = path.with_name(path.name + ".j2k.tmp")
     glymur.set_option("lib.num_threads", max(1, num_threads))
-    glymur.Jp2k(str(raw), data=np.ascontiguousarray(data), **kwargs)
-    ncomp = 1 if data.ndim == 2 else data.shape[2]
-    bits = 8 if data.dtype == np.uint8 else 16
+    if data is None and not tiled:
+        data = tile_fn(slice(0, nrows), slice(0, ncols))
+    if data is not None:
+        glymur.Jp2k(str(raw), data=np.ascontiguousarray(data), **kwargs)
+    else:
+        j2k = glymur.Jp2k(str(raw), shape=shape, **kwargs)
+        ntx = -(-ncols // tile)
+        for k, writer in enumerate(j2k.get_tilewriters()):
+            r, c = divmod(k, ntx)
+            rows = slice(r * tile, min((r + 1) * tile, nrows))
+            cols = slice(c * tile, min((c + 1) * tile, ncols))
+            writer[:] = np.ascontiguousarray(tile_fn(rows, cols), dtype=dtype)
+    ncomp = 1 if len(shape) == 2 else shape[2]
+    bits = 8 if np.dtype(dtype) == np.uint8 else 16
     head = header_boxes(nrows, ncols, ncomp, bits, gml_xml(ulx_m, uly_m, resolution_m, nrows, ncols, epsg))
     size = raw.stat().st_size
     with open(path, "wb") as out, open(raw, "rb") as src:

@@ -256,13 +256,21 @@ def _write_product(ctx: _Context, work: Path, final: Path, truth, angles, bands)
             tci[..., ("B04", "B03", "B02").index(band)] = _tci(dn)
         det = _detectors(ctx, res)
         jp2.write_jp2(qi / f"MSK_DETFOO_{band}.jp2", det, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-        quality = np.zeros(det.shape + (len(QUALIT_LAYERS),), dtype=np.uint8)
-        if band in sc.defective:
-            quality[..., 4] = _resample_mask(sc.defective[band], res)
-        quality[..., 5] = det == 0
-        quality[..., 7] = _resample_mask(sc.saturated, res) & (det != 0)
-        jp2.write_jp2(qi / f"MSK_QUALIT_{band}.jp2", quality, res, grid.ulx_m, grid.uly_m, grid.epsg, nt)
-        del dn, det, quality
+        defective = _resample_mask(sc.defective[band], res) if band in sc.defective else None
+        saturated = _resample_mask(sc.saturated, res)
+
+        def quality_tile(rows: slice, cols: slice, det=det, defective=defective, saturated=saturated) -> np.ndarray:
+            d = det[rows, cols]
+            q = np.zeros(d.shape + (len(QUALIT_LAYERS),), dtype=np.uint8)
+            if defective is not None:
+                q[..., 4] = defective[rows, cols]
+            q[..., 5] = d == 0
+            q[..., 7] = saturated[rows, cols] & (d != 0)
+            return q
+
+        jp2.write_jp2(qi / f"MSK_QUALIT_{band}.jp2", None, res, grid.ulx_m, grid.uly_m, grid.epsg, nt,
+                      shape=det.shape + (len(QUALIT_LAYERS),), dtype=np.uint8, tile_fn=quality_tile)
+        del dn, det, defective, saturated
     jp2.write_jp2(img / f"{identity.image_prefix}_TCI.jp2", tci, 10, grid.ulx_m, grid.uly_m, grid.epsg, nt)
     pvi_step = 32
     pvi = tci[pvi_step // 2::pvi_step, pvi_step // 2::pvi_step]
