@@ -61,7 +61,8 @@ def task_list() -> list[tuple[str, sixs.SixsCase]]:
     tasks: list[tuple[str, sixs.SixsCase]] = []
     for aer in grid.AEROSOLS:     # aerosol optical depth spectrum (AOT550 = 1) at 6S's nodes
         for wl in sixs.SIXS_NODES_UM:
-            tasks.append((f"tau/{aer}/{wl:.4f}", sixs.SixsCase(0, 0, 0, 0.0, aer, 1.0, monochromatic_um=wl)))
+            tasks.append((f"tau/{sixs.aerosol_tag(aer)}/{wl:.4f}",
+                          sixs.SixsCase(0, 0, 0, 0.0, aer, 1.0, monochromatic_um=wl)))
     for z in grid.ELEVATION_KM:   # Rayleigh optical depth per elevation
         for wl in sixs.SIXS_NODES_UM:
             tasks.append((f"tau/rayl_z{z:.1f}/{wl:.4f}", sixs.SixsCase(0, 0, 0, float(z), monochromatic_um=wl)))
@@ -83,7 +84,7 @@ def task_list() -> list[tuple[str, sixs.SixsCase]]:
         for vis in grid.VISIBILITY_KM:
             aot = float(grid.visibility_to_aot550(vis, z))
             for s, v, p in scat_geoms:
-                tasks.append((f"scat/{aer}/z{z:.1f}/v{vis:.0f}/{s:.0f}_{v:.0f}_{p:.0f}",
+                tasks.append((f"scat/{sixs.aerosol_tag(aer)}/z{z:.1f}/v{vis:.0f}/{s:.0f}_{v:.0f}_{p:.0f}",
                               sixs.SixsCase(s, v, p, z, aer, aot)))
     return tasks
 
@@ -140,7 +141,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         c[1] += 1
         c[0] += (args.cache / f"{key}.npy").exists()
     for group, (have, want) in counts.items():
-        print(f"{group:22s} {have:5d}/{want}")
+        print(f"{group:44s} {have:5d}/{want}")
     return 0
 
 

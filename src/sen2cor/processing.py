@@ -14,6 +14,8 @@ from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
 from sen2cor.errors import Sen2CorError
 from sen2cor.l1c import read_l1c_product
+from sen2cor.pdgs import generate_datastrip
+from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.logging_setup import close_logging, configure_logging, report_path
 from sen2cor.product.layout import L2ALayout
 from sen2cor.tile_processing import process_tile
@@ -32,10 +34,26 @@ def run(options: RunOptions) -> int:
     """Process one run described by ``options``; returns the exit code (errors raise Sen2CorError)."""
     configure_logging(None, "INFO", options.debug)
     config = load_config(options=options)
-    if options.mode is not None:
-        raise NotAvailableError(f"--mode {options.mode} (PDGS) is not available yet in this version; "
-                                f"use the Toolbox mode with an L1C product as input_dir")
+    if options.mode == "generate_datastrip":
+        path = generate_datastrip(options, config)
+        log.info("L2A datastrip: %s", path)
+        return EXIT_SUCCESS
+    if options.mode == "process_tile":
+        return run_pdgs_tile(config)
     return run_toolbox(config)
+
+
+def run_pdgs_tile(config: L2A_Config) -> int:
+    """PDGS process_tile: L2A datastrip + L1C tile -> L2A tile folder (standard SAFE)."""
+    if not config.run.cr_only:
+        raise NotAvailableError("--mode process_tile creates the L2A tile structure and metadata only in this "
+                                "version (add --cr_only); its image processing is not available yet")
+    result = pdgs_process_tile(config.run, config)
+    if result.already_processed:
+        log.info("Product already processed.")
+    else:
+        log.info("L2A tile: %s", result.path)
+    return EXIT_SUCCESS
 
 
 def run_toolbox(config: L2A_Config) -> int:

@@ -17,7 +17,9 @@ import numpy as np
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
+from sen2cor.l1c import read_grib
 from sen2cor.product.layout import L2ALayout
+from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m, upsample_nearest
 from sen2cor.tables import radiometry
@@ -100,7 +102,9 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
             _downsample_to_60(product, config, layout, tmp_db)
-            clock.done("60 m downsampling", t)
+            t = clock.done("60 m downsampling", t)
+        _write_quality(product, config, layout, tmp_db, plan.native[0])
+        clock.done("quality indicators", t)
     return results
 
 
@@ -195,6 +199,21 @@ def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout
         else:
             layers[layer] = downsample_mean(array, 3)
     _write_layers(config, layout, 60, layers, product)
+
+
+def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
+                   resolution: int) -> None:
+    """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
+    ecmwf = product.aux_paths.get("AUX_ECMWFT")
+    tco3 = read_grib(ecmwf)["tco3"].values if ecmwf is not None else None
+    indicators = compute_indicators(
+        tmp_db.get("OUT_SCL", resolution), aot_dn=tmp_db.get("OUT_AOT", resolution),
+        wvp_dn=tmp_db.get("OUT_WVP", resolution), mean_sun_zenith_deg=product.tile.angles.mean_sun_zenith,
+        retrieval=AerosolRetrieval(start_visibility_km=config.atmcorr.visibility_km), tco3_kg_m2=tco3,
+        configured_ozone_du=config.atmcorr.ozone_content_du,
+        degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
+        sc_only=config.run.sc_only, psd15=layout.psd_major == 15)
+    write_quality(layout, indicators)
 
 
 def _prefix(layout: L2ALayout) -> str:

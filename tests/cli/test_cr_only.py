@@ -143,12 +143,6 @@ def test_output_directory_not_writable_fails_cleanly(tmp_path, capsys):
         out.chmod(0o700)
 
 
-def test_pdgs_modes_are_reported_as_unavailable(tmp_path, capsys):
-    out = tmp_path / "out"
-    _expect_failure(["--mode", "process_tile", "--datastrip", str(tmp_path), "--tile", str(tmp_path),
-                     "--output_dir", str(out)], out, capsys, "process_tile")
-
-
 def test_output_directory_that_cannot_be_created_fails_cleanly(tmp_path, capsys):
     l1c = assemble(tmp_path, "N0510", datastrip_mtd=True)
     blocker = tmp_path / "a_file"

@@ -93,9 +93,9 @@ def test_processor_fills_the_temporary_tile_and_quality_goes_into_mtd(compact_pa
     masks = etree.parse(str(mtd)).getroot().xpath(
         "//*[local-name()='MASK_FILENAME'][@type='MSK_CLDPRB']/text()")
     assert len(masks) == 1 and masks[0].endswith("/QI_DATA/MSK_CLDPRB_20m.jp2")
-    # SCL [0, 4, 4, 8]: 3 valid pixels, 2 vegetation, 1 medium cloud
-    assert _text(mtd, "VEGETATION_PERCENTAGE") == "66.666667"
-    assert _text(mtd, "CLOUDY_PIXEL_PERCENTAGE") == "33.333333"
+    # SCL [0, 4, 4, 8]: 3 valid pixels, 2 vegetation, 1 medium cloud (float32 ratios as Sen2Cor: 2/3, 1/3)
+    assert _text(mtd, "VEGETATION_PERCENTAGE") == "66.666669"
+    assert _text(mtd, "CLOUDY_PIXEL_PERCENTAGE") == "33.333334"
     assert _text(mtd, "GRANULE_MEAN_AOT") == "0.200000"
     values = read_quality_values(result.path / "QI_DATA" / "L2A_QUALITY.xml")
     assert values["GRANULE_MEAN_WV"] == "2.000000"
@@ -198,7 +198,31 @@ def test_missing_options(compact_pair, tmp_path, config):
     l2a_ds, l1c_tile = compact_pair
     with pytest.raises(ConfigError, match="--output_dir is required"):
         process_tile(tile_options(tmp_path, l2a_ds, l1c_tile, output_dir=None), config)
-    with pytest.raises(ProductError, match="--tile is required"):
+    with pytest.raises(ConfigError, match="--tile is required"):
         process_tile(tile_options(tmp_path, l2a_ds, None), config)
     with pytest.raises(ProductError, match="--datastrip .* does not exist"):
         process_tile(tile_options(tmp_path, tmp_path / "nowhere" / l2a_ds.name, l1c_tile), config)
+
+
+def test_psd15_inputs_give_psd15_tile_metadata(tmp_path, config):
+    from sen2cor.testing import make_l1c
+
+    safe = make_l1c(tmp_path / "gen", size_px=60, seed=1, baseline="05.11")
+    l1c_ds = next((safe / "DATASTRIP").iterdir())
+    l1c_tile = next((safe / "GRANULE").iterdir())
+    l2a_ds = generate_datastrip(ds_options(tmp_path, l1c_ds), config, generation_time=GENERATED)
+    assert l2a_ds.name.endswith("_N05.11")
+
+    def processor(l1c, folder, job):
+        assert job.psd_major == 15
+        qi = compute_indicators(np.array([[2, 2, 4, 0]], np.uint8), aot_dn=None, wvp_dn=None,
+                                mean_sun_zenith_deg=40.0, sc_only=True, psd15=True)
+        write_quality(folder, qi)
+
+    result = process_tile(tile_options(tmp_path, l2a_ds, l1c_tile), config, processor)
+    mtd = result.path / "MTD_TL.xml"
+    assert "psd-15.sentinel2" in etree.parse(str(mtd)).getroot().nsmap["n1"]
+    assert _text(mtd, "CAST_SHADOW_PERCENTAGE") == "66.666669" and not _text(mtd, "DARK_FEATURES_PERCENTAGE")
+    assert _text(mtd, "AOT_RETRIEVAL_METHOD") == "DEFAULT"
+    values = read_quality_values(result.path / "QI_DATA" / "L2A_QUALITY.xml")
+    assert values["GRANULE_MEAN_AOT"] == "-999.000000" and values["AC_ENABLED"] == "False"

@@ -23,7 +23,7 @@ def test_options_are_validated():
 
 def test_parallax_rejects_static_bright_blob_and_turns_moving_snow_into_cloud():
     cm = np.full((6, 12), SCL.VEGETATION, np.uint8)
-    cm[1:4, 1:4] = SCL.HIGH_PROBA_CLOUDS        # static: CDI 0.3 everywhere
+    cm[1:4, 1:4] = SCL.MEDIUM_PROBA_CLOUDS      # static: CDI 0.3 everywhere
     cm[1:4, 8:11] = SCL.SNOW_ICE                # moving: CDI -0.9 everywhere
     p = np.zeros(cm.shape, np.float32)
     p[1:4, 1:4] = 0.9
@@ -39,11 +39,21 @@ def test_parallax_rejects_static_bright_blob_and_turns_moving_snow_into_cloud():
     assert (p[1:4, 8:11] == 0.5).all() and (s[1:4, 8:11] == 0).all()
 
 
+def test_high_probability_clouds_are_tested_only_on_request():
+    cm = np.full((5, 5), SCL.VEGETATION, np.uint8)
+    cm[1:4, 1:4] = SCL.HIGH_PROBA_CLOUDS
+    p = np.full(cm.shape, 0.9, np.float32)
+    s = np.zeros(cm.shape, np.float32)
+    static = parallax_masks(np.full(cm.shape, 0.3, np.float32))
+    assert apply_parallax(cm.copy(), p.copy(), s, *static, TH, EvolutionOptions()) == (0, 0)
+    assert apply_parallax(cm, p, s, *static, TH, EvolutionOptions(reject_high_proba_clouds=True)) == (9, 0)
+
+
 def test_parallax_keeps_clouds_with_parallax_and_untextured_blobs():
     cm = np.full((5, 10), SCL.VEGETATION, np.uint8)
-    cm[1:4, 1:4] = SCL.HIGH_PROBA_CLOUDS
+    cm[1:4, 1:4] = SCL.MEDIUM_PROBA_CLOUDS
     cm[1:4, 6:9] = SCL.MEDIUM_PROBA_CLOUDS
-    p = np.full(cm.shape, 0.9, np.float32)
+    p = np.full(cm.shape, 0.5, np.float32)
     s = np.zeros(cm.shape, np.float32)
     cdi = np.full(cm.shape, np.nan, np.float32)
     cdi[1, 1:4] = -0.8                           # 3 of 9 pixels with parallax
@@ -131,3 +141,20 @@ def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):
 def test_step_counts_report_each_evolution_step():
     res = classify(fill((8, 8)), SceneAux())
     assert {"false_cloud", "false_snow", "cloud_shadow", "cloud_dilation", "shadow_dilation"} <= set(res.step_counts)
+
+
+def test_relative_darkness_finds_shadow_the_reference_spectrum_misses():
+    # a vegetation area darkened to 45 % in every band north of a cloud: B8A 0.1575 is far above the
+    # reference spectrum (classic spectral score 0). With a window covering the scene the clear-sky B8A mean is
+    # about (1220 * 0.35 + 380 * 0.1575) / 1600 = 0.304 -> ratio 0.52 -> darkness 1 - 0.12/0.25 = 0.53
+    toa = fill((60, 30))
+    paint(toa, slice(40, 50), slice(5, 25), "cloud")
+    for band in toa:
+        toa[band][20:39, 5:25] *= 0.45
+    aux = SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0)
+    base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0, remove_isolated_clouds=False)
+    with_dark = classify(toa, aux, options=EvolutionOptions(shadow_darkness_window_m=30000.0, **base))
+    without = classify(toa, aux, options=EvolutionOptions(shadow_darkness_window_m=0, **base))
+    assert with_dark.scl[33, 15] == SCL.CLOUD_SHADOWS
+    assert without.scl[33, 15] != SCL.CLOUD_SHADOWS
+    assert with_dark.scl[55, 15] == SCL.VEGETATION              # sun side: no projection, no shadow

@@ -106,3 +106,18 @@ def test_shadow_casting_clouds_smooths_then_grows_by_a_cross():
     assert not clouds[6, 6]
     assert clouds[0, 8]
     assert clouds[3, 3] and clouds[1, 3] and clouds[3, 1] and not clouds[1, 1]
+
+
+def test_relative_darkness_ramp_against_the_local_mean():
+    b8a = np.array([0.08, 0.105, 0.2, 0.05], np.float32)
+    local = np.array([0.2, 0.2, 0.2, 0.0], np.float32)
+    # ratios 0.4 -> 1 ; 0.525 -> 1 - (0.525 - 0.4)/0.25 = 0.5 ; 1.0 -> 0 ; unknown local mean -> 0
+    np.testing.assert_allclose(shadow.relative_darkness(b8a, local, (0.4, 0.65)), [1.0, 0.5, 0.0, 0.0], atol=1e-5)
+
+
+def test_coarse_local_mean_is_a_weighted_moving_mean():
+    sums = np.array([[0.0, 0.6, 0.0]], np.float32)         # one clear pixel of 0.3 in a 2-pixel block
+    weights = np.array([[0.0, 2.0, 0.0]], np.float32)
+    out = shadow.coarse_local_mean(sums, weights, 3)
+    np.testing.assert_allclose(out, [[0.3, 0.3, 0.3]], rtol=1e-5)
+    assert shadow.coarse_local_mean(np.zeros((2, 2)), np.zeros((2, 2)), 3).max() == 0

@@ -122,7 +122,7 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
     nodes = elevation_nodes(lut.elevation_km, z)
     levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
     main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
-    r_ref = reference_albedo(lut)
+    r_ref = reference_albedo(lut) if settings.reference_albedo is None else settings.reference_albedo
     bands = tuple(b for b in scene.toa if b in lut.bands)
     e0 = np.array([scene.e0_w_m2_um[b] for b in bands])
     raa = radiance.relative_azimuth_deg(scene.saa_deg, scene.vaa_deg)
@@ -132,7 +132,10 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
         nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, nodes, levels)
         rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg)
                for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa}
-        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, main_wv)
+        apda = settings.wv_correction == 1 and "B8A" in rad and "B09" in rad
+        start = settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
+        aot_wv = _preliminary_wv(rad, scl, z, nadir, settings, start, r_ref) if apda else main_wv
+        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv)
         ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
         vis_map, blue_sc = ret.vis_index, ret.blue_scaling
         mean_index = int(visibility.visibility_to_index(ret.final_visibility_km))
@@ -142,8 +145,7 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
                     DDV_REFLECTANCE_RANGE=ret.ddv.swir_upper if ret.ddv else None,
                     AEROSOL_DOUBLE_RATIO=ret.double_ratio)
         ddv_mask = ret.ddv.mask if ret.ddv else None
-        if settings.wv_correction == 1 and "B8A" in rad and "B09" in rad:
-            start = settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
+        if apda:
             wv_label, wv_mean = retrieve_wv(rad["B8A"], rad["B09"], scl, z, nadir, mean_index, start, r_ref,
                                             settings.wv_watermask, settings.smooth_wv_map_m, pixel)
             info["WV_RETRIEVAL_METHOD"] = "SEN2COR_APDA"
@@ -175,6 +177,20 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
                 GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
                 BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc)
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
+
+
+def _preliminary_wv(rad, scl, z, nadir, settings: AcSettings, start_cm: float, r_ref: float) -> float:
+    """Scene-mean water vapour (LUT label) from every 4th pixel at the start visibility.
+
+    The DDV search evaluates B12 / B8A, which absorb a little water vapour, with this value
+    instead of the LUT's main level (our choice; the order in Sen2Cor is a gap).
+    """
+    sub = (slice(None, None, 4), slice(None, None, 4))
+    zs = z if np.ndim(z) == 0 else z[sub]
+    iv = int(visibility.visibility_to_index(settings.visibility_km))
+    _, mean = retrieve_wv(rad["B8A"][sub], rad["B09"][sub], scl[sub], zs, nadir, iv, start_cm, r_ref, 1, 0.0,
+                          1.0)
+    return float(mean)
 
 
 def auto_aerosol(scene: SceneInputs, luts: Mapping[str, AtmosphereTable], settings: AcSettings = AcSettings()

@@ -57,6 +57,8 @@ class AcSettings:
     terrain_refl_start: float = 0.1             # AC_Terrain_Refl_Start
     spr_refl_percentage: float = 0.25           # AC_Spr_Refl_Percentage
     spr_refl_promille: float = 0.3              # AC_Spr_Refl_Promille
+    #: Background albedo contained in the LUT (not a GIPP value): None = by LUT kind (.atm 0.15, 6S 0).
+    reference_albedo: float | None = None
 
     @classmethod
     def from_config(cls, atmcorr, cal_ac=None) -> "AcSettings":

@@ -29,8 +29,14 @@ log = logging.getLogger(__name__)
 SIXS_STEP_UM = 0.0025
 SIXS_ORIGIN_UM = 0.25
 
-#: 6S aerosol model codes (iaer) for Sen2Cor's aerosol types.
-AEROSOL_CODES = {"rura": 1, "mari": 2}   # 1 = continental (rural), 2 = maritime
+#: 6S aerosol model input lines (iaer [+ volume fractions dust-like, water-soluble, oceanic, soot])
+#: for Sen2Cor's aerosol types; see docs/luts.md for the choice.
+AEROSOL_MODELS = {"rura": ("4", "0.400 0.595 0.000 0.005"), "mari": ("2",)}
+
+
+def aerosol_tag(aerosol: str) -> str:
+    """Cache folder name of an aerosol model, e.g. 'rura-4-0.500-0.495-0.000-0.005'."""
+    return "-".join([aerosol, *" ".join(AEROSOL_MODELS[aerosol]).split()])
 
 #: Reference wavelengths at which 6S solves the scattering problem and between which it
 #: interpolates (subroutine discom); used for the optical depth runs.
@@ -72,7 +78,7 @@ def input_deck(case: SixsCase) -> str:
         lines += ["8", f"{case.water_vapour_g_cm2:.5f} {case.ozone_cm_atm:.5f}"]
     else:
         lines.append("0")
-    lines.append(str(AEROSOL_CODES[case.aerosol]) if case.aerosol else "0")
+    lines += list(AEROSOL_MODELS[case.aerosol]) if case.aerosol else ["0"]
     lines += ["0", f"{case.aot550 if case.aerosol else 0.0:.6f}"]   # visibility 0 -> AOT550 follows
     lines += [f"{-case.elevation_km:.4f}", "-1000"]                 # target altitude (km, negative), satellite
     if case.monochromatic_um is not None:

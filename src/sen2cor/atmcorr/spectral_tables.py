@@ -123,18 +123,19 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
             tau_rayleigh=np.array([_loglog_nodes(nodes, t, wl) for t in tau_r], np.float32))
     for aer in grid.AEROSOLS:
         run_keys = [f"{s:.0f}_{v:.0f}_{p:.0f}" for s, v, p in geometries if p in run_azimuths_deg(s, v)]
-        levels = _complete_levels(cache, {z: [f"scat/{aer}/z{z:.1f}/v{v:.0f}/{g}" for v in grid.VISIBILITY_KM
+        tag = sixs.aerosol_tag(aer)
+        levels = _complete_levels(cache, {z: [f"scat/{tag}/z{z:.1f}/v{v:.0f}/{g}" for v in grid.VISIBILITY_KM
                                               for g in run_keys] for z in z_all})
         levels = [z for z in levels if z in gas_levels]
         coverage[f"scat_{aer}_elevation_km"] = levels
         if not levels:
             continue
-        runs = np.array([[[_scattering_run(cache, f"scat/{aer}/z{z:.1f}/v{v:.0f}", g)[..., mask]
+        runs = np.array([[[_scattering_run(cache, f"scat/{tag}/z{z:.1f}/v{v:.0f}", g)[..., mask]
                            for g in geometries] for v in grid.VISIBILITY_KM] for z in levels])  # z, vis, geom, 6, wl
         g_index = {g: i for i, g in enumerate(geometries)}
         down = [g_index[(float(s), 0.0, 0.0)] for s in grid.SZA_DEG]
         up = [g_index[(0.0, float(v), 0.0)] for v in grid.VZA_DEG]
-        tau_a = np.array([_load(cache, f"tau/{aer}/{w:.4f}")[1] for w in nodes])
+        tau_a = np.array([_load(cache, f"tau/{tag}/{w:.4f}")[1] for w in nodes])
         np.savez_compressed(
             out / SCAT_FILE.format(aerosol=aer), wavelength_um=wl.astype(np.float32),
             elevation_km=np.array(levels, np.float32), visibility_km=grid.VISIBILITY_KM.astype(np.float32),
@@ -164,7 +165,8 @@ def write_manifest(out: Path, coverage: dict, command: str) -> dict:
                  "raa_deg": grid.RAA_DEG.tolist(), "elevation_km": grid.ELEVATION_KM.tolist(),
                  "visibility_km": grid.VISIBILITY_KM.tolist(),
                  "water_vapour_cm": {s: v.tolist() for s, v in grid.WATER_VAPOUR_CM.items()},
-                 "ozone_du": grid.OZONE_DU, "aerosols": {"rura": "6S continental", "mari": "6S maritime"},
+                 "ozone_du": grid.OZONE_DU,
+                 "aerosols": {a: "6S input: " + " / ".join(sixs.AEROSOL_MODELS[a]) for a in grid.AEROSOLS},
                  "aot550": "Sen2Cor visibility relation (algorithm facts B.3) at each elevation",
                  "atmosphere": "US62 profile scaled to the water vapour / ozone columns (6S idatm=8)",
                  "spectral_step_um": sixs.SIXS_STEP_UM},

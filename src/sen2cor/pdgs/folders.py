@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from sen2cor.errors import OutputError, ProductError, ProductReadError
+from sen2cor.errors import ConfigError, OutputError, ProductError, ProductReadError
 from sen2cor.product.metadata import child, local, text_of
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ _L2A_DS_NAME = re.compile(
 def check_folder(folder: Path | None, kind: FolderKind, option: str) -> Path:
     """The existing input folder ``folder`` (given by ``option``), checked against the masks of ``kind``."""
     if folder is None:
-        raise ProductError(f"{option} is required: the {kind.what} folder")
+        raise ConfigError(f"{option} is required: the {kind.what} folder")
     folder = Path(folder).absolute()
     if not folder.is_dir():
         raise ProductError(f"{option} {folder}: the {kind.what} folder does not exist")

@@ -17,9 +17,10 @@ from sen2cor.sceneclass.percentages import class_percentages
 
 #: Value written for atmospheric-correction fields of --sc_only runs (facts C.3).
 NOT_COMPUTED = -999.0
-#: kg m-2 of total column ozone -> Dobson units as Sen2Cor converts ECMWF tco3 (300 DU = 6.428e-3 kg m-2);
-#: reproduces OZONE_VALUE of two official products to 1e-7 (the textbook factor is 1 / 2.1414e-5).
-DU_PER_KG_M2 = 300.0 / 6.428e-3
+#: kg m-2 of total column ozone -> Dobson units as Sen2Cor converts ECMWF tco3: 300 DU = 6.428e-3 kg m-2,
+#: written 300 * 155.5694 (algorithm facts B.4); reproduces OZONE_VALUE of two official products (the
+#: textbook factor 1 / 2.1414e-5 is 0.06 % larger).
+DU_PER_KG_M2 = 300.0 * 155.5694
 #: Ozone column Sen2Cor assumes when the L1C carries no usable ozone (DU).
 DEFAULT_OZONE_DU = 331.0
 AOT_METHODS = ("SEN2COR_DDV", "CAMS", "DEFAULT", "NA")
@@ -200,7 +201,7 @@ def negative_boa_percentages(boa: Mapping[str, np.ndarray], *, add_offset_dn: in
             negative = data < 0
         else:
             usable = data != 0
-            negative = data.astype(np.int64) + add_offset_dn < 0
+            negative = data < -add_offset_dn          # DN + offset < 0 without a widening copy
         if valid is not None:
             usable &= valid
         total = int(np.count_nonzero(usable))

@@ -225,19 +225,56 @@ def _rows(a: np.ndarray | None, rows: slice) -> np.ndarray | None:
     return None if a is None else a[rows]
 
 
+#: Classes left out of the clear-sky neighbourhood mean of the relative-darkness shadow test.
+_NOT_CLEAR = (SCL.NO_DATA, SCL.WATER, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS, SCL.THIN_CIRRUS, SCL.SNOW_ICE)
+
+
+def _clear_b8a_mean(bands: Bands, cm: np.ndarray, resolution_m: float, window_m: float) -> tuple[np.ndarray, int]:
+    """Clear-sky B8A mean over ``window_m`` on a ~60 m grid; returns ``(coarse mean, factor)``."""
+    factor = max(1, int(round(60.0 / resolution_m)))
+    n_rows, n_cols = bands.shape
+    c_rows, c_cols = -(-n_rows // factor), -(-n_cols // factor)
+    sums = np.zeros((c_rows, c_cols), np.float32)
+    weights = np.zeros((c_rows, c_cols), np.float32)
+    step = factor * max(1, STRIP_ROWS // factor)
+    cols = np.arange(n_cols) // factor
+    for r in range(0, n_rows, step):
+        rows = slice(r, min(r + step, n_rows))
+        w = ~in_classes(cm[rows], _NOT_CLEAR)
+        v = np.where(w, bands.get("B8A", rows), 0)
+        crow = (np.arange(rows.start, rows.stop) // factor)[:, None]
+        np.add.at(sums, (crow, cols[None, :]), v)
+        np.add.at(weights, (crow, cols[None, :]), w)
+    window = max(1, int(round(window_m / (resolution_m * factor))))
+    return shadow.coarse_local_mean(sums, weights, window), factor
+
+
 def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.ndarray, th: CloudThresholds,
-                     aux: SceneAux, sun_azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
+                     aux: SceneAux, sun_azimuth_deg: float, darkness_window_m: float = 0.0,
+                     darkness_ratio: tuple[float, float] = (0.5, 0.75)) -> tuple[np.ndarray, np.ndarray]:
     """Step 11 score parts ``(spectral, geometric)``; CLOUD_SHADOWS where their product > 0.05.
 
     The spectral part runs over row strips with a 1-row halo for its 3x3 medians (the image's own
-    border rows and columns stay untouched, as in Sen2Cor).
+    border rows and columns stay untouched, as in Sen2Cor). With ``darkness_window_m > 0`` (evolution)
+    it is the maximum of Sen2Cor's score and :func:`shadow.relative_darkness` of B8A against the clear-sky
+    mean within that window (water and cirrus still excluded).
     """
+    local = None
+    if darkness_window_m > 0:
+        local, factor = _clear_b8a_mean(bands, cm, aux.resolution_m, darkness_window_m)
     spectral = np.empty(bands.shape, np.float32)
     for read, inner, core in strips(bands.shape[0], halo=1):
         block = bands.block(shadow.SHADOW_BANDS, read)
         dark, mad = shadow.spectral_distance(block)
         wet = shadow.shadow_water(block["B02"], block["B11"])
-        score = shadow.spectral_shadow_score(dark, mad, wet, cm[read] == SCL.THIN_CIRRUS, th)
+        cirrus_px = cm[read] == SCL.THIN_CIRRUS
+        score = shadow.spectral_shadow_score(dark, mad, wet, cirrus_px, th)
+        if local is not None:
+            rows = np.arange(read.start, read.stop) // factor
+            cols = np.arange(bands.shape[1]) // factor
+            rel = shadow.relative_darkness(block["B8A"], local[np.ix_(rows, cols)], darkness_ratio)
+            rel[wet | cirrus_px] = 0
+            np.maximum(score, rel, out=score)
         spectral[core] = score[inner]
     clouds = shadow.shadow_casting_clouds(p)
     geometric = shadow.geometric_shadow_probability(clouds, nodata, aux.sun_zenith_deg, sun_azimuth_deg,

@@ -52,6 +52,9 @@ class EvolutionOptions:
         A MEDIUM/HIGH cloud blob with a smaller share of parallax pixels is a static bright surface.
     false_snow_min_fraction : float
         A snow blob with at least this share of parallax pixels is a cloud.
+    reject_high_proba_clouds : bool
+        Also test HIGH_PROBA_CLOUDS blobs for parallax (default: only MEDIUM_PROBA_CLOUDS, where bright
+        surfaces end up; low clouds have little parallax).
     topographic_shadow : bool
         Separate terrain shadow from cloud shadow (needs ``aux.dem_m``).
     topographic_geometric_max : float
@@ -61,6 +64,13 @@ class EvolutionOptions:
         Square dilation radii (0 = off) of MEDIUM/HIGH clouds and of cloud shadows.
     remove_isolated_clouds : bool
         Single-pixel cloud blobs become UNCLASSIFIED before dilation.
+    shadow_darkness_window_m : float
+        Evolution shadow test: besides Sen2Cor's reference-spectrum score, B8A darker than
+        ``shadow_darkness_ratio`` times the clear-sky B8A mean within this window counts as shadow-like
+        (0 = off, classic score only).
+    shadow_darkness_ratio : tuple of float
+        Ramp of B8A / local clear mean: fully shadow-like at or below the first value, not at all above the
+        second.
     exact_sun_azimuth : bool
         Project shadows along the tile-mean solar azimuth itself; False uses the classic
         ``int(azimuth) + 0.5``.
@@ -73,11 +83,14 @@ class EvolutionOptions:
     parallax_window_px: int = CDI_WINDOW_PX
     false_cloud_max_fraction: float = 0.05
     false_snow_min_fraction: float = 0.25
+    reject_high_proba_clouds: bool = False
     topographic_shadow: bool = True
     topographic_geometric_max: float = 0.5
-    cloud_dilation_m: float = 120.0
-    shadow_dilation_m: float = 60.0
+    cloud_dilation_m: float = 40.0
+    shadow_dilation_m: float = 40.0
     remove_isolated_clouds: bool = True
+    shadow_darkness_window_m: float = 1500.0
+    shadow_darkness_ratio: tuple[float, float] = (0.4, 0.65)
     exact_sun_azimuth: bool = True
 
     def __post_init__(self) -> None:
@@ -92,7 +105,8 @@ class EvolutionOptions:
     def classic(cls) -> "EvolutionOptions":
         """Every evolution step off (reproduces the classic algorithm)."""
         return cls(snow_climatology=False, parallax=False, topographic_shadow=False, cloud_dilation_m=0.0,
-                   shadow_dilation_m=0.0, remove_isolated_clouds=False, exact_sun_azimuth=False)
+                   shadow_dilation_m=0.0, remove_isolated_clouds=False, shadow_darkness_window_m=0.0,
+                   exact_sun_azimuth=False)
 
 
 def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, textured: np.ndarray, moving: np.ndarray,
@@ -100,11 +114,13 @@ def apply_parallax(cm: np.ndarray, p: np.ndarray, s: np.ndarray, textured: np.nd
     """Reject false clouds and false snow in place; returns the pixel counts ``(false_cloud, false_snow)``.
 
     ``textured`` / ``moving`` come from :func:`sen2cor.sceneclass.parallax.parallax_masks`. Blobs
-    without texture are left alone. False clouds (MEDIUM/HIGH blobs
-    without parallax) become NOT_VEGETATED with P = 0. False snow
+    without texture are left alone. False clouds (MEDIUM blobs, and HIGH
+    ones with ``reject_high_proba_clouds``, without parallax) become NOT_VEGETATED with P = 0. False snow
     (snow blobs with parallax) takes the cloud class of its snow probability, which becomes P; S = 0.
     """
-    clouds = in_classes(cm, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS))
+    codes = (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS) if opt.reject_high_proba_clouds else \
+        (SCL.MEDIUM_PROBA_CLOUDS,)
+    clouds = in_classes(cm, codes)
     false_cloud = parallax.static_blobs(clouds, textured, moving, opt.false_cloud_max_fraction)
     cm[false_cloud] = SCL.NOT_VEGETATED
     p[false_cloud] = 0
@@ -193,7 +209,8 @@ def classify_evolution(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds:
         else:
             log.warning("parallax test skipped: needs bands %s", ", ".join(PARALLAX_BANDS))
     azimuth = aux.sun_azimuth_deg if opt.exact_sun_azimuth else int(aux.sun_azimuth_deg) + 0.5
-    spectral, geometric = run_shadow_stage(bands, cm, p, nodata, th, aux, azimuth)
+    spectral, geometric = run_shadow_stage(bands, cm, p, nodata, th, aux, azimuth, opt.shadow_darkness_window_m,
+                                           opt.shadow_darkness_ratio)
     shadows = shadow.cloud_shadow(spectral, geometric)
     shadows &= ~nodata
     cm[shadows] = SCL.CLOUD_SHADOWS

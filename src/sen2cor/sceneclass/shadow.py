@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from sen2cor.sceneclass.dilation import dilate_cross, median3x3
-from sen2cor.sceneclass.ramps import ratio
+from sen2cor.sceneclass.ramps import ramp, ratio
 from sen2cor.sceneclass.thresholds import CloudThresholds
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ SHADOW_GAUSSIAN_SIGMA_PX = 3.0
 #: CLOUD_SHADOWS where spectral * geometric exceeds this.
 SHADOW_SCORE_MIN = 0.05
 #: Rows per FFT strip of the projection (bounds memory on full tiles).
-PROJECTION_STRIP_ROWS = 1024
+PROJECTION_STRIP_ROWS = 512
 
 
 def spectral_distance(bands: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +74,26 @@ def spectral_shadow_score(dark_fraction: np.ndarray, mean_abs_deviation: np.ndar
     m[water] = 0
     m[cirrus] = 0
     return m
+
+
+def relative_darkness(b8a: np.ndarray, local_mean: np.ndarray, ratio_range: tuple[float, float]) -> np.ndarray:
+    """Evolution: darkness of B8A relative to the clear-sky mean of its surroundings, in [0, 1].
+
+    ``1 - ramp(B8A / local_mean; lo, hi)``: 1 at or below ``lo`` times the local mean (a shadow receives
+    only diffuse light, a small share in the NIR), 0 at or above ``hi``; 0 where the local mean is unknown (0).
+    """
+    rel = 1 - ramp(ratio(b8a, local_mean), *ratio_range)
+    rel[local_mean <= 0] = 0
+    return rel
+
+
+def coarse_local_mean(sums: np.ndarray, weights: np.ndarray, window_px: int) -> np.ndarray:
+    """Weighted moving mean on a coarse grid: ``uniform(sums) / uniform(weights)``, 0 where no weight."""
+    num = ndimage.uniform_filter(sums.astype(np.float32), window_px, mode="nearest")
+    den = ndimage.uniform_filter(weights.astype(np.float32), window_px, mode="nearest")
+    out = np.zeros(sums.shape, np.float32)
+    np.divide(num, den, out=out, where=den > 1e-6)
+    return out
 
 
 def cloud_height_prior() -> np.ndarray:

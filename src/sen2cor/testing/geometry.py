@@ -122,8 +122,8 @@ def angle_grids(xs_m: np.ndarray, ys_m: np.ndarray, when: datetime, lonlat, view
     mean_view: dict[str, tuple[float, float]] = {}
     d = view.across_track_m(gx, gy)
     width = SWATH_WIDTH_M / N_DETECTORS
+    det_all = view.detector(gx, gy)
     for band in BAND_IDS:
-        det_all = view.detector(gx, gy)
         zen_b, az_b = [], []
         for det in range(1, N_DETECTORS + 1):
             # a detector's grid is defined a little beyond its footprint (overlap between detectors)

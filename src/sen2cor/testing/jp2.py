@@ -90,6 +90,10 @@ def write_jp2(path: Path, data: np.ndarray | None, resolution_m: int, ulx_m: flo
         kwargs["mct"] = False
     raw = path.with_name(path.name + ".j2k.tmp")
     glymur.set_option("lib.num_threads", max(1, num_threads))
+    if data is not None and tiled:          # tile by tile: OpenJPEG then holds one tile, not the image
+        full = data
+        tile_fn = lambda rows, cols: full[rows, cols]  # noqa: E731
+        data = None
     if data is None and not tiled:
         data = tile_fn(slice(0, nrows), slice(0, ncols))
     if data is not None:

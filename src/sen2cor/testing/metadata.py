@@ -43,8 +43,8 @@ class ProductQuality:
 
 
 def _gipp_name(identity: ProductIdentity, gtype: str, version: str) -> str:
-    return (f"{identity.spacecraft}_OPER_{gtype}_MPC__20230101T000000_V20230101T000000_21000101T000000_B00"
-            if version else gtype)
+    """A GIPP file name in the PDGS pattern (the validity dates are placeholders)."""
+    return f"{identity.spacecraft}_OPER_{gtype}_MPC__20230101T{int(version):06d}_V20230101T000000_21000101T000000_B00"
 
 
 def _reflectance_conversion(parent, u: float, bands: dict[str, BandInfo]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _bilinear(coarse: np.ndarray, pos_y: np.ndarray, pos_x: np.ndarray) -> np.ndarray:
+def bilinear(coarse: np.ndarray, pos_y: np.ndarray, pos_x: np.ndarray) -> np.ndarray:
     """Separable bilinear interpolation of ``coarse`` at fractional node positions (rows, cols)."""
     y0 = np.clip(np.floor(pos_y).astype(np.intp), 0, coarse.shape[0] - 2)
     x0 = np.clip(np.floor(pos_x).astype(np.intp), 0, coarse.shape[1] - 2)
@@ -30,9 +30,9 @@ def smooth_field(shape: tuple[int, int], rng: np.random.Generator, feature_px: f
         cell = max(feature_px / 2 ** k, 1.0)
         cy, cx = int(np.ceil(ny / cell)) + 2, int(np.ceil(nx / cell)) + 2
         coarse = rng.standard_normal((cy, cx)).astype(np.float32)
-        acc += amp * _bilinear(coarse, np.arange(gy) * finest / cell, np.arange(gx) * finest / cell)
+        acc += amp * bilinear(coarse, np.arange(gy) * finest / cell, np.arange(gx) * finest / cell)
         amp *= persistence
-    out = _bilinear(acc, (np.arange(ny) + 0.5) / finest, (np.arange(nx) + 0.5) / finest)
+    out = bilinear(acc, (np.arange(ny) + 0.5) / finest, (np.arange(nx) + 0.5) / finest)
     out -= out.mean(dtype=np.float64)
     std = out.std(dtype=np.float64)
     return out / np.float32(std) if std > 0 else out

@@ -14,7 +14,7 @@ from sen2cor.testing import forward, grib, jp2, metadata, safe
 from sen2cor.testing.atmosphere import Atmosphere, default_atmosphere
 from sen2cor.testing.geometry import SWATH_WIDTH_M, ViewModel, angle_grid_axes, angle_grids
 from sen2cor.testing.naming import ProductIdentity, iso_us, orbits
-from sen2cor.testing.noise import _bilinear, block_mean, upsample_nearest
+from sen2cor.testing.noise import bilinear, block_mean, upsample_nearest
 from sen2cor.testing.scene import Scene, SceneOptions, synthesize_scene
 from sen2cor.testing.spectra import band_info
 from sen2cor.testing.tiles import TileGrid, tile_grid
@@ -90,11 +90,13 @@ def _view_model(grid: TileGrid, opts: GeneratorOptions) -> ViewModel:
 
 
 @dataclass
-class _Context:
+class SimulationContext:
+    """Everything the band simulation and the writers need (built by :func:`generate` or the re-simulation)."""
+
     opts: GeneratorOptions
     grid: TileGrid
     identity: ProductIdentity
-    view: ViewModel
+    view: ViewModel | None      # None when detector_maps are given (re-simulation)
     scene: Scene
     atmosphere: Atmosphere
     n20: int
@@ -106,7 +108,7 @@ class _Context:
     class_map: np.ndarray | None = None
 
 
-def _detectors(ctx: _Context, res: int) -> np.ndarray:
+def _detectors(ctx: SimulationContext, res: int) -> np.ndarray:
     """Detector number per pixel at ``res`` (0 outside the swath), computed once per resolution."""
     if res not in ctx.detector_maps:
         x, y = ctx.grid.pixel_centres(res)
@@ -114,17 +116,17 @@ def _detectors(ctx: _Context, res: int) -> np.ndarray:
     return ctx.detector_maps[res]
 
 
-def _view20(ctx: _Context, band: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+def _view20(ctx: SimulationContext, band: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
     zen, az = ctx.view_grids[band]
     py, px = ctx.node_pos
-    z = _bilinear(zen.astype(np.float32), py[rows], px)
+    z = bilinear(zen.astype(np.float32), py[rows], px)
     # azimuth interpolated through its unit vector (no wrap-around artefact)
-    s = _bilinear(np.sin(np.deg2rad(az)).astype(np.float32), py[rows], px)
-    c = _bilinear(np.cos(np.deg2rad(az)).astype(np.float32), py[rows], px)
+    s = bilinear(np.sin(np.deg2rad(az)).astype(np.float32), py[rows], px)
+    c = bilinear(np.cos(np.deg2rad(az)).astype(np.float32), py[rows], px)
     return z, (np.rad2deg(np.arctan2(s, c)) % 360.0).astype(np.float32)
 
 
-def _toa20(ctx: _Context, band: str, rows: slice, rho: np.ndarray, env: np.ndarray):
+def _toa20(ctx: SimulationContext, band: str, rows: slice, rho: np.ndarray, env: np.ndarray):
     sc = ctx.scene
     vz, va = _view20(ctx, band, rows)
     geom = forward.Geometry(ctx.sun_zenith20[rows], ctx.sun_azimuth20[rows], vz, va)
@@ -135,7 +137,7 @@ def _toa20(ctx: _Context, band: str, rows: slice, rho: np.ndarray, env: np.ndarr
         sc.brightness[rows])
 
 
-def _toa60(ctx: _Context, band: str, rows: slice, rho20: np.ndarray, env20: np.ndarray):
+def _toa60(ctx: SimulationContext, band: str, rows: slice, rho20: np.ndarray, env20: np.ndarray):
     """60 m TOA from 3x3 means of the 20 m scene fields (``rows``: a 20 m row slice, multiple of 3)."""
     sc = ctx.scene
     m = lambda a: block_mean(np.asarray(a, dtype=np.float32), 3)   # noqa: E731
@@ -150,7 +152,7 @@ def _toa60(ctx: _Context, band: str, rows: slice, rho20: np.ndarray, env20: np.n
     return toa, m(rho20)
 
 
-def simulate_band(ctx: _Context, band: str, truth_sink=None) -> np.ndarray:
+def simulate_band(ctx: SimulationContext, band: str, truth_sink=None) -> np.ndarray:
     """DN image of ``band`` at its native resolution; truth reflectance blocks go to ``truth_sink`` (array-like)."""
     res = NATIVE_RESOLUTION_M[band]
     factor = {10: 2, 20: 1, 60: 1}[res]
@@ -203,7 +205,7 @@ def _lonlat_grid(grid: TileGrid) -> grib.LatLonGrid:
     return grib.LatLonGrid(round(max(lat), 3), round(min(lon), 3), round(min(lat), 3), round(max(lon), 3))
 
 
-def _write_aux(ctx: _Context, aux_dir: Path) -> None:
+def _write_aux(ctx: SimulationContext, aux_dir: Path) -> None:
     """AUX_CAMSFO and AUX_ECMWFT sampled from the scene's AOT, WV and terrain at the 9 x 9 nodes."""
     gg = _lonlat_grid(ctx.grid)
     lon, lat = gg.nodes()
@@ -229,14 +231,14 @@ def _write_aux(ctx: _Context, aux_dir: Path) -> None:
     grib.write_grib(aux_dir / "AUX_ECMWFT", grib.ECMWFT_PARAMS, ecm, gg, ref, step)
 
 
-def class_map_of(ctx: _Context) -> np.ndarray:
+def class_map_of(ctx: SimulationContext) -> np.ndarray:
     """Truth class map (computed once)."""
     if ctx.class_map is None:
         ctx.class_map = ctx.scene.class_map()
     return ctx.class_map
 
 
-def _write_product(ctx: _Context, work: Path, final: Path, truth, angles, bands) -> None:
+def _write_product(ctx: SimulationContext, work: Path, final: Path, truth, angles, bands) -> None:
     """Write every file of the product into ``work``, then rename it to ``final``."""
     opts, grid, identity, sc = ctx.opts, ctx.grid, ctx.identity, ctx.scene
     gdir = work / "GRANULE" / identity.granule_name
@@ -351,8 +353,8 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     n20 = opts.size_px // 2
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / 5000.0, (x20 - grid.ulx_m) / 5000.0)
-    sz20 = _bilinear(angles.sun_zenith.astype(np.float32), *node_pos)
-    sa20 = _bilinear(angles.sun_azimuth.astype(np.float32), *node_pos)
+    sz20 = bilinear(angles.sun_zenith.astype(np.float32), *node_pos)
+    sa20 = bilinear(angles.sun_azimuth.astype(np.float32), *node_pos)
     mean_vz, mean_va = angles.mean_view.get("B8A", (5.0, 100.0))
 
     rng = np.random.default_rng(np.random.SeedSequence([opts.seed, 20]))
@@ -363,12 +365,12 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
                                     source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
                                     season=season, atm_dir=opts.atm_dir)
-    ctx = _Context(opts, grid, identity, view, sc, atmosphere, n20, sz20, sa20, view_grids, node_pos)
+    ctx = SimulationContext(opts, grid, identity, view, sc, atmosphere, n20, sz20, sa20, view_grids, node_pos)
 
     return write_product(out_dir, ctx, angles, bands)
 
 
-def write_product(out_dir: Path, ctx: _Context, angles, bands) -> Path:
+def write_product(out_dir: Path, ctx: SimulationContext, angles, bands) -> Path:
     """Write the product of ``ctx`` (and its truth file) under ``out_dir``; returns the .SAFE path."""
     opts, identity, sc, atmosphere = ctx.opts, ctx.identity, ctx.scene, ctx.atmosphere
     out_dir.mkdir(parents=True, exist_ok=True)

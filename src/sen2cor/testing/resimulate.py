@@ -28,8 +28,8 @@ from sen2cor.bands import BAND_IDS
 from sen2cor.testing.atmosphere import default_atmosphere
 from sen2cor.testing.geometry import ANGLE_STEP_M, AngleGrids
 from sen2cor.testing.naming import ProductIdentity
-from sen2cor.testing.noise import _bilinear, upsample_nearest
-from sen2cor.testing.product import GeneratorOptions, _Context, write_product
+from sen2cor.testing.noise import bilinear, upsample_nearest
+from sen2cor.testing.product import GeneratorOptions, SimulationContext, write_product
 from sen2cor.testing.scene import WV_SCALE_HEIGHT_KM, Scene, SceneOptions
 from sen2cor.testing.spectra import band_info
 from sen2cor.testing.tiles import tile_grid
@@ -129,7 +129,7 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     finally:
         gdal.PopErrorHandler()
     pos = (np.arange(1830) + 0.5) / 1830 * (z_nodes.shape[0] - 1)
-    dem60 = np.maximum(_bilinear(z_nodes.astype(np.float32), pos, pos)[win60], 0.0)
+    dem60 = np.maximum(bilinear(z_nodes.astype(np.float32), pos, pos)[win60], 0.0)
 
     up = lambda a: upsample_nearest(a, 3)  # noqa: E731
     valid = scl != 0
@@ -168,11 +168,11 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
                                     else "summer", atm_dir=atm_dir)
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / ANGLE_STEP_M, (x20 - grid.ulx_m) / ANGLE_STEP_M)
-    sz20 = _bilinear(_fill(angles.sun_zenith).astype(np.float32), *node_pos)
-    sa20 = _bilinear(_fill(angles.sun_azimuth).astype(np.float32), *node_pos)
+    sz20 = bilinear(_fill(angles.sun_zenith).astype(np.float32), *node_pos)
+    sa20 = bilinear(_fill(angles.sun_azimuth).astype(np.float32), *node_pos)
     view_grids = {b: (_fill(z), _fill(a)) for b, (z, a) in merged.items()}
     scene.cos_incidence = np.cos(np.deg2rad(sz20)).astype(np.float32)        # flat terrain
-    ctx = _Context(opts, grid, identity, None, scene, atmosphere, n20, sz20, sa20, view_grids, node_pos)
+    ctx = SimulationContext(opts, grid, identity, None, scene, atmosphere, n20, sz20, sa20, view_grids, node_pos)
     ctx.class_map = up(scl).astype(np.uint8)             # the official SCL is the reference class map
     for res, band in ((10, "B02"), (20, "B8A"), (60, "B01")):
         f = granule / "QI_DATA" / f"MSK_DETFOO_{band}.jp2"

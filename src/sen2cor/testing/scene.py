@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sen2cor.testing.noise import block_mean, smooth_field, upsample_nearest
+from sen2cor.testing.noise import smooth_field
 from sen2cor.testing.spectra import COVER_SCL, COVERS, SCL_CODES
 
 #: Scene kinds offered by the generator (``--scene``).
@@ -252,5 +252,4 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
                  defective=defective, nodata=nodata)
 
 
-__all__ = ["SCENE_KINDS", "Scene", "SceneOptions", "synthesize_scene", "terrain_illumination", "cast_shadow",
-           "block_mean", "upsample_nearest"]
+__all__ = ["SCENE_KINDS", "Scene", "SceneOptions", "synthesize_scene", "terrain_illumination", "cast_shadow"]
