@@ -170,10 +170,14 @@ def cmd_srf(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
+    if args.partial and args.out.resolve() == (REPO / "luts").resolve():
+        print("--partial tables must not go to luts/: give --out", file=sys.stderr)
+        return 2
     from sen2cor.atmcorr.spectral_tables import pack_tables
 
-    command = "scripts/make_luts.py run && scripts/make_luts.py pack"
-    manifest = pack_tables(args.cache, args.out, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU, command)
+    command = "nice -n 19 .venv/bin/python scripts/make_luts.py run; .venv/bin/python scripts/make_luts.py pack"
+    manifest = pack_tables(args.cache, args.out, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU, command,
+                           partial=args.partial)
     print(json.dumps(manifest["coverage"], indent=1))
     return 0
 
@@ -189,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0 = no limit)")
         if name in ("pack", "srf"):
             p.add_argument("--out", type=Path, default=REPO / "luts")
+        if name == "pack":
+            p.add_argument("--partial", action="store_true",
+                           help="validation only: pack incomplete blocks with NaN (never into luts/)")
         if name == "srf":
             p.add_argument("--mtd", nargs=2, action="append", metavar=("SPACECRAFT", "MTD_MSIL1C"), required=True)
     args = parser.parse_args(argv)

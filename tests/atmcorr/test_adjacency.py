@@ -47,3 +47,15 @@ def test_border_zone_follows_the_no_data_edge():
     assert zone[:, 5:7].all() and not zone[:, 8:].any() and not zone[:, :5].any()
     q = adjacency.adjacency_correction(np.array([0.2]), np.array([0.1]), 0.5, np.array([True]))
     assert q[0] == pytest.approx(0.2 + 0.55 * 0.1)
+
+
+def test_fast_box_mean_agrees_with_the_full_filter():
+    from scipy import ndimage
+    rng = np.random.default_rng(0)
+    rho = (0.1 + 0.2 * rng.random((400, 400))).astype(np.float32)
+    rho[100:200, 150:300] += 0.3                                   # a bright field
+    full = ndimage.uniform_filter(rho, 2 * 51 + 1, mode="nearest")
+    fast = adjacency.box_mean(rho, 51)
+    assert np.abs(fast - full)[60:-60, 60:-60].max() < 0.005          # inside; edge pixels differ more
+    assert np.abs(fast - full).max() < 0.03
+    assert np.abs(fast - full).mean() < 0.002

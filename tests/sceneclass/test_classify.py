@@ -152,3 +152,38 @@ def test_real_toa_agrees_with_s2cloudless():
     ours = np.isin(res.scl, (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS, SCL.THIN_CIRRUS))
     theirs = data["cl_mask"][0].astype(bool)
     assert (ours == theirs).mean() > 0.85
+
+
+def test_cci_water_and_land_cover_recoveries_through_the_driver():
+    # 2 km pixels: 400 px of 4 km2 -> enough land for steps 18-20
+    toa = fill((20, 20))
+    paint(toa, slice(0, 2), slice(0, 2), "deep_shadow")     # not classified by any test (see test_evolution)
+    paint(toa, slice(5, 7), slice(5, 7), "dark")            # DARK_FEATURES
+    toa["B10"][10, 10] = 0.005                               # below the thin-cirrus window, above T_land 0.003
+    wbi = np.ones((20, 20), np.uint8)
+    wbi[5:7, 5:7] = 2
+    lcm = np.full((20, 20), 10, np.uint8)
+    lcm[0:2, 0:2] = 190
+    plain = classify(toa, SceneAux(resolution_m=2000.0), classic=True)
+    assert plain.scl[0, 0] == SCL.UNCLASSIFIED and plain.scl[5, 5] == SCL.DARK_FEATURES
+    assert plain.scl[10, 10] == SCL.VEGETATION
+    aux = SceneAux(resolution_m=2000.0, water_bodies=wbi, land_cover=lcm)
+    res = classify(toa, aux, classic=True)
+    assert res.scl[5, 5] == SCL.WATER                        # step 14: CCI water recovery of a dark feature
+    assert res.scl[10, 10] == SCL.THIN_CIRRUS                # step 19: B10 0.005 > max(floor 0.003, no soil)
+    assert res.scl[0, 0] == SCL.NOT_VEGETATED                # step 20: CCI urban, not classified
+    assert res.scl[15, 15] == SCL.VEGETATION
+
+
+def test_clear_sky_b8a_mean_on_the_60m_grid():
+    b8a = np.zeros((6, 7), np.float32)
+    b8a[:3, :3] = 0.3
+    b8a[:3, 3:6] = 0.1
+    b8a[0, 3] = 0.4                                  # cloud pixel: left out of the mean
+    cm = np.full((6, 7), SCL.VEGETATION, np.uint8)
+    cm[0, 3] = SCL.HIGH_PROBA_CLOUDS
+    bands = classify_module.Bands({"B8A": b8a}, ("B8A",))
+    local, factor = classify_module._clear_b8a_mean(bands, cm, 20.0, 60.0)       # window of one 60 m pixel
+    assert factor == 3 and local.shape == (2, 3)
+    np.testing.assert_allclose(local[0, :2], [0.3, 0.1], rtol=1e-6)          # 8 clear pixels of 0.1
+    assert local[1, 0] == 0.0 and local[0, 2] == 0.0                          # third column: 1 px wide block

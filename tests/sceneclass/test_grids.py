@@ -41,3 +41,15 @@ def test_block_mean_uint8_partial_edge_block():
 def test_upsample_nearest_repeats_pixels():
     up = grids.upsample_nearest(np.array([[1, 2], [3, 4]], np.uint8))
     assert up.tolist() == [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
+
+
+def test_output_maps_from_20m():
+    scl = np.full((6, 6), 4, np.uint8)
+    scl[:3, :3] = 9
+    cld = np.zeros((6, 6), np.uint8)
+    cld[:3, :3] = 100
+    out = grids.output_maps(scl, cld, np.zeros((6, 6), np.uint8), 20)
+    assert out[("SCL", 60)].tolist() == [[9, 4], [4, 4]]
+    assert out[("CLDPRB", 60)].tolist() == [[100, 0], [0, 0]]
+    assert out[("SCL", 10)].shape == (12, 12) and out[("SCL", 10)][5, 5] == 9
+    assert set(grids.output_maps(scl, cld, cld, 60)) == {("SCL", 60), ("CLDPRB", 60), ("SNWPRB", 60)}

@@ -86,3 +86,10 @@ def test_renew_keeps_only_what_the_next_resolution_needs(tmp_path):
         tmp.put("SCL", 10, np.zeros((60, 60), np.uint8))
         assert sorted(p.name for p in tmp_path.iterdir()) == ["T2_imgdb.h5", "T2_resdb.h5"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stale_database_is_truncated_not_reused(tmp_path):
+    with Database(tmp_path / "s.h5", remove_on_close=False) as db:
+        db.put("B02", 10, np.ones((4, 4), np.uint16))
+    with Database(tmp_path / "s.h5") as db:
+        assert db.names() == []

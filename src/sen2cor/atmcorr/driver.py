@@ -18,7 +18,7 @@ import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, cirrus, grid, radiance, terrain, visibility, wvp
 from sen2cor.atmcorr.retrieval import SceneRadiance, retrieve_aot, retrieve_wv
-from sen2cor.atmcorr.rtables import AtmosphereTable, elevation_nodes, lookup, tabulate
+from sen2cor.atmcorr.rtables import AtmosphereTable, elevation_class, elevation_nodes, lookup, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
 from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
 from sen2cor.atmcorr.surface import (
@@ -83,6 +83,22 @@ class AcResult:
         return Prior(self.vis_index, self.wv_label_mean_cm, self.blue_scaling, dict(self.info))
 
 
+class LazyRadiance(Mapping):
+    """band -> TOA radiance computed from the TOA reflectance on access (no stored copies)."""
+
+    def __init__(self, toa: Mapping[str, np.ndarray], e0_w_m2_um: Mapping[str, float], sza_deg: float):
+        self._toa, self._e0, self._sza = toa, e0_w_m2_um, sza_deg
+
+    def __getitem__(self, band: str) -> np.ndarray:
+        return radiance.toa_radiance(self._toa[band], self._e0[band], self._sza)
+
+    def __iter__(self):
+        return iter(self._toa)
+
+    def __len__(self) -> int:
+        return len(self._toa)
+
+
 def reference_albedo(lut: AtmosphereTable) -> float:
     """Background albedo inside the LUT: 0.15 for Sen2Cor's .atm tables, 0 for 6S tables."""
     return ATM_REFERENCE_ALBEDO if getattr(lut, "kind", "atm") == "atm" else 0.0
@@ -113,13 +129,18 @@ def _upsample(index_20m: np.ndarray, shape: tuple[int, int], factor: int) -> np.
 
 
 def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSettings = AcSettings(),
-                       prior: Prior | None = None) -> AcResult:
-    """Surface reflectance, AOT550, water vapour and visibility index of one resolution."""
+                       prior: Prior | None = None, *, in_place: bool = False) -> AcResult:
+    """Surface reflectance, AOT550, water vapour and visibility index of one resolution.
+
+    ``in_place=True`` writes each band's surface reflectance into its float32 TOA array of
+    ``scene.toa`` (saves one full copy of all bands: ~1.3 GB for a 20 m tile).
+    """
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
     valid = scl > 0
     z = _elevation_km(scene, settings)
     nodes = elevation_nodes(lut.elevation_km, z)
+    zi = elevation_class(nodes, z)
     levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
     main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
     r_ref = reference_albedo(lut) if settings.reference_albedo is None else settings.reference_albedo
@@ -130,12 +151,13 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
 
     if prior is None:
         nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, nodes, levels)
-        rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg)
-               for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa}
+        rad = LazyRadiance({b: scene.toa[b] for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa},
+                           scene.e0_w_m2_um, scene.sza_deg)
         apda = settings.wv_correction == 1 and "B8A" in rad and "B09" in rad
         start = settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
         aot_wv = _preliminary_wv(rad, scl, z, nadir, settings, start, r_ref) if apda else main_wv
-        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv)
+        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv,
+                           zi)
         ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
         vis_map, blue_sc = ret.vis_index, ret.blue_scaling
         mean_index = int(visibility.visibility_to_index(ret.final_visibility_km))
@@ -150,7 +172,7 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
                                             settings.wv_watermask, settings.smooth_wv_map_m, pixel)
             info["WV_RETRIEVAL_METHOD"] = "SEN2COR_APDA"
         else:
-            wv_label, wv_mean = np.where(valid, main_wv, 0.0).astype(np.float32), main_wv
+            wv_label, wv_mean = np.where(valid, np.float32(main_wv), np.float32(0.0)), main_wv
             info["WV_RETRIEVAL_METHOD"] = "DEFAULT"
         del rad, sr
     else:
@@ -164,15 +186,16 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
         info.update({k: v for k, v in prior.info.items()})
         info["FINAL_VISIBILITY"] = visibility.scene_visibility_km(mean_index)
 
-    wv_cm = wvp.column_above_ground(np.where(valid, wv_label, 0.0), z)
+    wv_cm = wvp.column_above_ground(np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label,
+                                             np.float32(0.0)), z)
     aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     toa = dict(scene.toa)
     if prior is None and "B10" in toa and cirrus.cirrus_enabled(
             settings.cirrus_correction, scene.resolution_m, float(wvp.column_above_ground(wv_mean, np.mean(z))),
             settings.wv_threshold_cirrus_cm):
         toa = _cirrus(toa, valid, info)
-    rho = _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_map, mean_index, wv_label,
-                   wv_mean, blue_sc, r_ref, valid)
+    rho = _surface(scene, toa, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
+                   wv_mean, blue_sc, r_ref, valid, in_place)
     info.update(GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
                 GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
                 BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc)
@@ -230,8 +253,11 @@ def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
 
 
 def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_map, mean_index, wv_label, wv_mean,
-             blue_sc, r_ref, valid) -> dict[str, np.ndarray]:
-    """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12)."""
+             blue_sc, r_ref, valid, in_place=False) -> dict[str, np.ndarray]:
+    """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12).
+
+    ``z`` is the elevation-class index (``rtables.elevation_class``) of every pixel, or a 0-d 0.
+    """
     pixel = float(scene.resolution_m)
     out_bands = [b for b in bands if b != "B10"]
     per_pixel_wv = np.ndim(wv_label) > 0
@@ -242,15 +268,21 @@ def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_ma
         sza_pix = scene.sza_map_deg if scene.sza_map_deg is not None else scene.sza_deg
         cbeta = terrain.illumination(illumination_cos(scene.slope_deg, scene.aspect_deg, sza_pix, scene.saa_deg))
         vsky = terrain.sky_view_factor(scene.slope_deg)
-    rho1 = {b: np.zeros(scene.scl.shape, np.float32) for b in out_bands}
+    def target(b):
+        a = toa[b]
+        if in_place and isinstance(a, np.ndarray) and a.dtype == np.float32 and a.flags.writeable:
+            return a                     # each cell is read before it is overwritten
+        return np.zeros(scene.scl.shape, np.float32)
+    rho1 = {b: target(b) for b in out_bands}
     for rows, cols in radiance.cells(scene.scl.shape):
         sza_c = float(np.mean(scene.sza_map_deg[rows, cols])) if scene.sza_map_deg is not None else scene.sza_deg
         table = tabulate(lut, tuple(out_bands), sza_c, scene.vza_deg, raa, e0[[bands.index(b) for b in out_bands]],
                          nodes, levels)
         zc = z if np.ndim(z) == 0 else z[rows, cols]
+        wvc = wv_class(wv_label[rows, cols]) if per_pixel_wv else None
         for b in out_bands:
             if per_pixel_wv and b in WV_BANDS:
-                vis, wv = mean_index, wv_label[rows, cols]
+                vis, wv = mean_index, wvc
             else:
                 vis, wv = vis_map[rows, cols], wv_mean
             get = lambda name: lookup(table, name, b, zc, vis, wv)  # noqa: E731
@@ -276,7 +308,8 @@ def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_ma
         veg = brdf.vegetation_mask(rho1["B8A"], rho1["B04"], settings.vegetation_index_th)
     out = {}
     for b in out_bands:
-        r = rho1.pop(b)
+        base = rho1.pop(b)
+        r = base
         if settings.rho_retrieval_step2:
             q = lookup(centre, "q", b, z, mean_index, wv_mean)
             s = lookup(centre, "s", b, z, mean_index, wv_mean)
@@ -291,9 +324,12 @@ def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_ma
         if rugged and settings.brdf_correction:
             r = brdf.brdf_correct(r, cbeta, scene.sza_deg, settings.brdf_correction, WAVELENGTH_UM[b],
                                   settings.brdf_lower_bound, veg)
-        r = np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
-        r[~valid] = 0.0
-        out[b] = r.astype(np.float32)
+        if r is not base:
+            base[...] = r                # back into the step-1 (or, in place, the TOA) array
+            del r
+        np.nan_to_num(base, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
+        base[~valid] = 0.0
+        out[b] = base
     return out
 
 

@@ -42,10 +42,16 @@ class SceneRadiance:
     elevation_km: np.ndarray | float
     pixel_m: float
     water_vapour_cm: float                # LUT label used for the nadir table
+    elevation_index: np.ndarray | None = None   # rtables.elevation_class of elevation_km (fast look-ups)
+
+    @property
+    def elevation(self):
+        """What :func:`rtables.lookup` gets: the class index when known, else km."""
+        return self.elevation_km if self.elevation_index is None else self.elevation_index
 
 
 def _flat(sr: SceneRadiance, table: RtTable, band: str, vis_index, where=None) -> np.ndarray:
-    z = sr.elevation_km if where is None or np.ndim(sr.elevation_km) == 0 else sr.elevation_km[where]
+    z = sr.elevation if where is None or np.ndim(sr.elevation) == 0 else sr.elevation[where]
     radiance = sr.radiance[band] if where is None else sr.radiance[band][where]
     get = lambda name: lookup(table, name, band, z, vis_index, sr.water_vapour_cm)  # noqa: E731
     return flat_reflectance(radiance, get("lp"), get("e0t"), get("edift"), table.cos_sza)
@@ -94,7 +100,8 @@ def _scaling(sr: SceneRadiance, table: RtTable, sel: aot.DdvSelection, rho_red_r
     lp_scene, lp_lut = {}, {}
     for band, rho in (("B02", rho_blue), ("B04", rho_red)):
         get = lambda name: _mean_scalar(table, name, band, z, scene_index, wv)  # noqa: E731
-        l_ddv, l_clear = float(sr.radiance[band][sel.mask].mean()), float(sr.radiance[band][clear].mean())
+        l_band = sr.radiance[band]
+        l_ddv, l_clear = float(l_band[sel.mask].mean()), float(l_band[clear].mean())
         lp_scene[band] = scaling.scene_path_radiance(l_ddv, l_clear, get("q"), rho, get("e0t"), get("edift"),
                                                      table.cos_sza)
         lp_lut[band] = get("lp")
@@ -108,6 +115,30 @@ def _scaling(sr: SceneRadiance, table: RtTable, sel: aot.DdvSelection, rho_red_r
                                      limiter=settings.scaling_limiter, min_sc_blu=settings.min_sc_blu,
                                      max_sc_blu=settings.max_sc_blu, aerosol_type_ratio_th=settings.aerosol_type_ratio_th)
     return ratio, sc
+
+
+#: DDV pixels inverted at once (bounds the (8, n) temporaries to ~100 MB).
+DDV_CHUNK = 500_000
+
+
+def _ddv_indices(sr: SceneRadiance, table: RtTable, where, rho_ref: np.ndarray, l_clear: float) -> np.ndarray:
+    """Fractional visibility index of every DDV pixel (facts B.7 step 5), in chunks."""
+    lut_iv = visibility.visibility_to_index(visibility.grid.VISIBILITY_KM)
+    out = np.empty(rho_ref.size, dtype=np.float64)
+    l_red = sr.radiance["B04"][where]
+    for start in range(0, rho_ref.size, DDV_CHUNK):
+        part = tuple(w[start:start + DDV_CHUNK] for w in where)
+        z = sr.elevation if np.ndim(sr.elevation) == 0 else sr.elevation[part]
+
+        def get(name):
+            rows = [np.asarray(lookup(table, name, "B04", z, int(k), sr.water_vapour_cm), dtype=np.float32)
+                    for k in lut_iv]
+            return np.stack([r.reshape(-1) if r.ndim else r.reshape(1) for r in rows])      # (8, n) or (8, 1)
+
+        rho_by_vis = aot.ddv_red_reflectance(l_red[start:start + DDV_CHUNK], l_clear, get("lp"), get("e0t"), get("edift"),
+                                             get("q"), table.cos_sza)
+        out[start:start + DDV_CHUNK] = aot.ddv_visibility_index(rho_by_vis, rho_ref[start:start + DDV_CHUNK])
+    return out
 
 
 def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, cams_geopotential=None,
@@ -125,15 +156,9 @@ def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, 
     if sel.found:
         where = np.nonzero(sel.mask)
         rho_ref = aot.red_reference(rho_swir[where], settings.ddv.swir_22um_red_refl_ratio)
-        z = sr.elevation_km if np.ndim(sr.elevation_km) == 0 else sr.elevation_km[where]
         clear = np.isin(sr.scl, (4, 5, 6))
         l_clear = float(sr.radiance["B04"][clear].mean())
-        lut_iv = visibility.visibility_to_index(visibility.grid.VISIBILITY_KM)
-        get = lambda name: np.stack([lookup(table, name, "B04", z, int(k), sr.water_vapour_cm)  # noqa: E731
-                                     * np.ones(rho_ref.size) for k in lut_iv])
-        rho_by_vis = aot.ddv_red_reflectance(sr.radiance["B04"][where], l_clear, get("lp"), get("e0t"),
-                                             get("edift"), get("q"), table.cos_sza)
-        index = aot.ddv_visibility_index(rho_by_vis, rho_ref)
+        index = _ddv_indices(sr, table, where, rho_ref, l_clear)
         index = np.where(np.isnan(index), np.nanmean(index), index)
         mean_index = float(index.mean())
         v_ddv = visibility.scene_visibility_km(mean_index)

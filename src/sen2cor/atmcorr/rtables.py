@@ -1,16 +1,16 @@
 """Atmospheric functions tabulated for one geometry on the visibility-index grid, and per-pixel look-up.
 
-Sen2Cor evaluates its LUTs per processing cell for the 183 visibility indices and the elevation
-classes, then indexes the result per pixel (facts B.2, B.6).  :func:`tabulate` does the same
-with any object following :class:`AtmosphereTable` (``sen2cor.atmcorr.lut.LutTable``): one
-interpolation per cell on (elevation node, visibility index, water-vapour level); because the
-LUT is linear between its nodes, linear interpolation between those nodes per pixel reproduces
-the LUT's multilinear interpolation.
+Sen2Cor evaluates its LUTs per processing cell for the 183 visibility indices and the 20 m
+elevation classes, then indexes the result per pixel (facts B.2, B.5, B.6).  :func:`tabulate`
+does the same with any object following :class:`AtmosphereTable` (``sen2cor.atmcorr.lut.LutTable``):
+one interpolation per cell on (elevation node, visibility index, water-vapour level); the LUT is
+linear between its nodes, so expanding linearly to 20 m classes (and 0.01 cm WV steps) and
+indexing per pixel reproduces the LUT's multilinear interpolation at the class centres.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +21,9 @@ from sen2cor.atmcorr.surface import adjacency_factor
 log = logging.getLogger(__name__)
 
 FIELDS = ("lp", "e0t", "edift", "s", "q", "t_dir")
+#: Elevation class width (km; Sen2Cor's 20 m classes) and water-vapour step (cm) of the per-pixel look-up.
+ELEVATION_CLASS_KM = 0.02
+WV_STEP_CM = 0.01
 #: LUT fields read (names of ``sen2cor.atmcorr.lut.AtmosphericFunctions``).
 LUT_FIELDS = ("path_radiance", "e0t", "edift", "spherical_albedo", "t_up_dir", "t_up_dif")
 
@@ -53,6 +56,7 @@ class RtTable:
     s: np.ndarray           # spherical albedo
     q: np.ndarray           # adjacency factor T_dif / T_dir (up)
     t_dir: np.ndarray       # direct ground-to-sensor transmittance
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def band(self, band: str) -> int:
         return self.bands.index(band)
@@ -98,33 +102,76 @@ def position(nodes: np.ndarray, values: np.ndarray | float) -> tuple[np.ndarray,
     return i0, (v - nodes[i0]) / (nodes[i0 + 1] - nodes[i0])
 
 
-def lookup(table: RtTable, field: str, band: str, elevation_km: np.ndarray | float,
-           vis_index: np.ndarray | int, water_vapour_cm: np.ndarray | float) -> np.ndarray:
-    """One field of one band per pixel.
+def n_classes(nodes_km: np.ndarray) -> int:
+    """Number of 20 m elevation classes between the first and last node."""
+    return int(round((nodes_km[-1] - nodes_km[0]) / ELEVATION_CLASS_KM)) + 1
 
-    Either ``vis_index`` is an array and ``water_vapour_cm`` a scalar (visibility-dependent
-    bands), or the other way round (water-vapour-dependent bands, scene-mean visibility); both may
-    be scalars.  Elevation is interpolated linearly between the table's nodes.
+
+def elevation_class(nodes_km: np.ndarray, elevation_km: np.ndarray | float) -> np.ndarray:
+    """Index of the 20 m elevation class (Sen2Cor's elevation grid, facts B.5) on a table's node range."""
+    if nodes_km.size == 1:
+        return np.zeros(np.shape(elevation_km), np.int16)
+    k = np.rint((np.asarray(elevation_km, dtype=np.float32) - np.float32(nodes_km[0])) / np.float32(ELEVATION_CLASS_KM))
+    return np.clip(k, 0, n_classes(nodes_km) - 1).astype(np.int16)
+
+
+def wv_class(water_vapour_cm: np.ndarray) -> np.ndarray:
+    """Index of the 0.01 cm water-vapour step (int16)."""
+    return np.clip(np.rint(np.asarray(water_vapour_cm, dtype=np.float32) / np.float32(WV_STEP_CM)), 0,
+                   32000).astype(np.int16)
+
+
+def _class_field(table: RtTable, field: str, band: str) -> np.ndarray:
+    """(n_classes, nv, nu) float32: the field linearly expanded from the nodes to 20 m classes."""
+    key = ("class", field, band)
+    if key not in table.cache:
+        t = getattr(table, field)[table.band(band)]
+        nodes = table.elevation_km
+        if nodes.size == 1:
+            table.cache[key] = t.astype(np.float32)
+        else:
+            z = nodes[0] + ELEVATION_CLASS_KM * np.arange(n_classes(nodes))
+            i0, w = position(nodes, z)
+            i1 = np.minimum(i0 + 1, nodes.size - 1)
+            table.cache[key] = (t[i0] * (1 - w)[:, None, None] + t[i1] * w[:, None, None]).astype(np.float32)
+    return table.cache[key]
+
+
+def _wv_field(table: RtTable, field: str, band: str, vis_index: int) -> np.ndarray:
+    """(n_classes, n_wv_steps) float32 at one visibility index, linear between the WV levels."""
+    key = ("wv", field, band, vis_index)
+    if key not in table.cache:
+        t = _class_field(table, field, band)[:, vis_index, :]
+        levels = table.water_vapour_cm
+        fine = WV_STEP_CM * np.arange(int(round(levels[-1] / WV_STEP_CM)) + 1)
+        i0, w = position(levels, fine)
+        i1 = np.minimum(i0 + 1, levels.size - 1)
+        table.cache[key] = (t[:, i0] * (1 - w) + t[:, i1] * w).astype(np.float32)
+    return table.cache[key]
+
+
+def lookup(table: RtTable, field: str, band: str, elevation, vis_index: np.ndarray | int,
+           water_vapour_cm: np.ndarray | float) -> np.ndarray:
+    """One field of one band per pixel (float32, or a float for scalar queries).
+
+    ``elevation``: km (float or float array) or the integer class index of :func:`elevation_class`
+    (fast path, computed once per image).  Either ``vis_index`` is an array and ``water_vapour_cm``
+    a scalar (visibility-dependent bands), or the other way round (water-vapour-dependent bands at
+    the scene-mean visibility); ``water_vapour_cm`` may be the integer index of :func:`wv_class`.
     """
-    t = getattr(table, field)[table.band(band)]                 # (ne, nv, nu)
-    iz, wz = position(table.elevation_km, elevation_km)
+    elevation = np.asarray(elevation)
+    eidx = elevation if elevation.dtype.kind in "iu" else elevation_class(table.elevation_km, elevation)
     if np.ndim(water_vapour_cm) == 0:
-        iu, wu = position(table.water_vapour_cm, float(water_vapour_cm))
-        iu1 = min(int(iu) + 1, t.shape[2] - 1)
-        t2 = t[:, :, int(iu)] * (1 - float(wu)) + t[:, :, iu1] * float(wu)       # (ne, nv)
-        vis = np.asarray(vis_index, dtype=np.intp)
-        if table.elevation_km.size == 1:
-            return t2[0][vis].astype(np.float32)
-        iz1 = np.minimum(iz + 1, t2.shape[0] - 1)
-        return (t2[iz, vis] * (1 - wz) + t2[iz1, vis] * wz).astype(np.float32)
+        key = ("vis", field, band, float(water_vapour_cm))
+        if key not in table.cache:
+            t = _class_field(table, field, band)
+            iu, wu = position(table.water_vapour_cm, float(water_vapour_cm))
+            iu1 = min(int(iu) + 1, t.shape[2] - 1)
+            table.cache[key] = t[:, :, int(iu)] * (1 - float(wu)) + t[:, :, iu1] * float(wu)      # (ncls, nv)
+        return table.cache[key][eidx, np.asarray(vis_index, dtype=np.intp)]
     if np.ndim(vis_index) != 0:
         raise ValueError("lookup: per-pixel visibility and per-pixel water vapour at once is not supported")
-    t2 = t[:, int(vis_index), :]                                  # (ne, nu)
-    iu, wu = position(table.water_vapour_cm, water_vapour_cm)
-    iu1 = np.minimum(iu + 1, t2.shape[1] - 1)
-    if table.elevation_km.size == 1:
-        return (t2[0][iu] * (1 - wu) + t2[0][iu1] * wu).astype(np.float32)
-    iz1 = np.minimum(iz + 1, t2.shape[0] - 1)
-    low = t2[iz, iu] * (1 - wu) + t2[iz, iu1] * wu
-    high = t2[iz1, iu] * (1 - wu) + t2[iz1, iu1] * wu
-    return (low * (1 - wz) + high * wz).astype(np.float32)
+    wv = np.asarray(water_vapour_cm)
+    widx = wv if wv.dtype.kind in "iu" else wv_class(wv)
+    t = _wv_field(table, field, band, int(vis_index))
+    return t[eidx, np.minimum(widx, t.shape[1] - 1)]

@@ -31,7 +31,7 @@ SIXS_ORIGIN_UM = 0.25
 
 #: 6S aerosol model input lines (iaer [+ volume fractions dust-like, water-soluble, oceanic, soot])
 #: for Sen2Cor's aerosol types; see docs/luts.md for the choice.
-AEROSOL_MODELS = {"rura": ("4", "0.400 0.595 0.000 0.005"), "mari": ("2",)}
+AEROSOL_MODELS = {"rura": ("4", "0.400 0.595 0.000 0.005"), "mari": ("4", "0.000 0.100 0.900 0.000")}
 
 
 def aerosol_tag(aerosol: str) -> str:
@@ -133,6 +133,20 @@ def parse_optical_depth(stdout: str) -> tuple[float, float]:
     if match is None:
         raise LutError("no 'optical depth total' line in 6S output")
     return float(match.group(1)), float(match.group(2))
+
+
+_APPARENT = re.compile(r"apparent reflectance\s+(\S+)")
+_SCATTERING = re.compile(r"total  sca\.\s+\"\s+:\s+(\S+)\s+(\S+)")
+_SPHERICAL = re.compile(r"spherical albedo\s+:\s+\S+\s+\S+\s+(\S+)")
+
+
+def parse_monochromatic(stdout: str) -> tuple[float, float, float]:
+    """(path reflectance, T_down * T_up scattering, spherical albedo) of a monochromatic run, rho=0."""
+    found = [p.search(stdout) for p in (_APPARENT, _SCATTERING, _SPHERICAL)]
+    if not all(found):
+        raise LutError("6S output lacks apparent reflectance / total sca. trans. / spherical albedo")
+    return (float(found[0].group(1)), float(found[1].group(1)) * float(found[1].group(2)),
+            float(found[2].group(1)))
 
 
 def grid_wavelengths_um(wl_min_um: float, wl_max_um: float) -> np.ndarray:

@@ -82,7 +82,14 @@ def _scattering_run(cache: Path, prefix: str, geometry: tuple[float, float, floa
     if p in run_azimuths_deg(s, v):
         return _load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{p:.0f}")
     r0, r90, r180 = (_load(cache, f"{prefix}/{s:.0f}_{v:.0f}_{a:.0f}") for a in FOURIER_AZIMUTHS_DEG)
+    if r0 is None or r90 is None or r180 is None:
+        return None
     return azimuth_fourier(r0, r90, r180, p).astype(np.float32)
+
+
+def _or_nan(run: np.ndarray | None) -> np.ndarray:
+    """A missing run (partial packing for validation only) becomes NaN."""
+    return np.full((len(sixs.LISTING_COLUMNS), FULL_GRID_UM.size), np.nan, np.float32) if run is None else run
 
 
 def _complete_levels(cache: Path, keys_per_level: dict[float, list[str]]) -> list[float]:
@@ -90,8 +97,13 @@ def _complete_levels(cache: Path, keys_per_level: dict[float, list[str]]) -> lis
 
 
 def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, float]],
-                wv_runs_cm: tuple[float, ...], ozone_runs_du: tuple[int, ...], command: str) -> dict:
-    """Write the spectral tables of every complete elevation level from ``cache`` to ``out``."""
+                wv_runs_cm: tuple[float, ...], ozone_runs_du: tuple[int, ...], command: str,
+                partial: bool = False) -> dict:
+    """Write the spectral tables of every complete elevation level from ``cache`` to ``out``.
+
+    ``partial=True`` (validation while generating, never for luts/) packs every elevation with at
+    least one scattering run and leaves missing nodes NaN.
+    """
     mask = band_windows_mask(out / "srf_msi.json")
     wl = FULL_GRID_UM[mask]
     nodes = np.array(sixs.SIXS_NODES_UM)
@@ -126,11 +138,13 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
         tag = sixs.aerosol_tag(aer)
         levels = _complete_levels(cache, {z: [f"scat/{tag}/z{z:.1f}/v{v:.0f}/{g}" for v in grid.VISIBILITY_KM
                                               for g in run_keys] for z in z_all})
+        if partial:
+            levels = [z for z in z_all if any((cache / f"scat/{tag}/z{z:.1f}").glob("*/*.npy"))]
         levels = [z for z in levels if z in gas_levels]
         coverage[f"scat_{aer}_elevation_km"] = levels
         if not levels:
             continue
-        runs = np.array([[[_scattering_run(cache, f"scat/{tag}/z{z:.1f}/v{v:.0f}", g)[..., mask]
+        runs = np.array([[[_or_nan(_scattering_run(cache, f"scat/{tag}/z{z:.1f}/v{v:.0f}", g))[..., mask]
                            for g in geometries] for v in grid.VISIBILITY_KM] for z in levels])  # z, vis, geom, 6, wl
         g_index = {g: i for i, g in enumerate(geometries)}
         down = [g_index[(float(s), 0.0, 0.0)] for s in grid.SZA_DEG]

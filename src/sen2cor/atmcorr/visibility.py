@@ -70,6 +70,30 @@ def odd(n: float) -> int:
     return n if n % 2 else n + 1
 
 
+def block_mean(image: np.ndarray, k: int) -> np.ndarray:
+    """Mean over k x k blocks (edge-padded to a multiple of k), float32."""
+    rows, cols = image.shape
+    padded = np.pad(np.asarray(image, dtype=np.float32), ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
+    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3), dtype=np.float32)
+
+
+def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
+    """Separable linear interpolation of a k-times block-averaged grid back to ``shape`` (float32)."""
+    def weights(n: int, m: int):
+        x = np.clip((np.arange(n) + 0.5) / k - 0.5, 0, m - 1)
+        i0 = np.minimum(np.floor(x).astype(np.intp), m - 1)
+        return i0, np.minimum(i0 + 1, m - 1), (x - i0).astype(np.float32)
+    r0, r1, wr = weights(shape[0], small.shape[0])
+    c0, c1, wc = weights(shape[1], small.shape[1])
+    cols = small[:, c0] * (1 - wc) + small[:, c1] * wc                     # (m_rows, cols)
+    out = np.empty(shape, dtype=np.float32)
+    for start in range(0, shape[0], 1024):
+        sl = slice(start, min(start + 1024, shape[0]))
+        w = wr[sl, None]
+        out[sl] = cols[r0[sl]] * (1 - w) + cols[r1[sl]] * w
+    return out
+
+
 def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     """``scipy.ndimage.gaussian_filter`` with sigma ``sigma_px`` (Sen2Cor passes the filter size as sigma).
 
@@ -82,20 +106,7 @@ def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     if sigma_px <= 8 or min(image.shape) < 64:
         return ndimage.gaussian_filter(image, sigma_px)
     k = int(sigma_px // 4)
-    rows, cols = image.shape
-    pr, pc = (-rows) % k, (-cols) % k
-    padded = np.pad(image, ((0, pr), (0, pc)), mode="edge")
-    small = padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3))
-    small = ndimage.gaussian_filter(small, sigma_px / k)
-    # pixel centres of the full grid in units of the small grid
-    r = (np.arange(rows) + 0.5) / k - 0.5
-    c = (np.arange(cols) + 0.5) / k - 0.5
-    out = np.empty((rows, cols), dtype=np.float32)
-    for start in range(0, rows, 1024):
-        rr = r[start:start + 1024]
-        coords = np.meshgrid(rr, c, indexing="ij")
-        out[start:start + 1024] = ndimage.map_coordinates(small, coords, order=1, mode="nearest")
-    return out
+    return expand(ndimage.gaussian_filter(block_mean(image, k), sigma_px / k), k, image.shape)
 
 
 def visibility_index_map(ddv_index: np.ndarray, ddv_mask: np.ndarray, valid: np.ndarray, mean_index: float,
@@ -117,11 +128,17 @@ def aot550_map(vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: n
                pixel_m: float) -> np.ndarray:
     """AOT550 per pixel (facts B.7 step 11): Gauss(exp(a(z) + b(z) ln V)), 0 outside ``valid``.
 
-    sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).
+    sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).  The AOT of
+    each (20 m elevation class, visibility index) pair is tabulated once and gathered per pixel.
     """
-    vis = VISEXT_KM[np.asarray(vis_index, dtype=np.intp)]
-    aot = grid.visibility_to_aot550(vis, np.clip(elevation_km, 0.0, 3.5)).astype(np.float32)
+    index = np.asarray(vis_index, dtype=np.intp)
+    if np.ndim(elevation_km) == 0:
+        aot = grid.visibility_to_aot550(VISEXT_KM, float(np.clip(elevation_km, 0.0, 3.5))).astype(np.float32)[index]
+    else:
+        z_class = np.clip(np.rint(np.asarray(elevation_km, dtype=np.float32) / np.float32(0.02)), 0, 175).astype(np.intp)
+        table = grid.visibility_to_aot550(VISEXT_KM[None, :], 0.02 * np.arange(176)[:, None]).astype(np.float32)
+        aot = table[z_class, index]
     sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
-    aot = ndimage.gaussian_filter(aot, sigma)
+    aot = gaussian_smooth(aot, sigma)
     aot[~valid] = 0.0
     return aot

@@ -76,12 +76,12 @@ def fit_ratio(water_vapour_cm: np.ndarray, ratio: np.ndarray) -> tuple[float, fl
 def invert_ratio(ratio: np.ndarray, a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray | float
                  ) -> np.ndarray:
     """u (cm) from R = a exp(-b u^c); 0 where R is outside (0, 1] or R > a."""
-    ratio = np.asarray(ratio, dtype=np.float64)
+    ratio = np.asarray(ratio, dtype=np.float32)
     ok = (ratio > 0) & (ratio <= 1.0) & (ratio <= a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        base = (np.log(np.where(ok, ratio, 1.0)) - np.log(a)) / (-b)
-        u = np.power(np.maximum(base, 0.0), 1.0 / c) / 1000.0
-    return np.where(ok, u, 0.0).astype(np.float32)
+        base = (np.log(np.where(ok, ratio, np.float32(1.0))) - np.log(a)) / (-b)
+        u = np.power(np.maximum(base, 0.0), 1.0 / c) / np.float32(1000.0)
+    return np.where(ok, u, np.float32(0.0)).astype(np.float32, copy=False)
 
 
 def _elevation_weights(nodes: np.ndarray, elevation_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,34 +104,44 @@ def _bilinear(table: np.ndarray, ie, we, iu, wu) -> np.ndarray:
 
 def retrieve_water_vapour(l_ref: np.ndarray, l_abs: np.ndarray, elevation_km: np.ndarray | float,
                           curves: ApdaCurves, start_cm: float, passes: int = 3) -> np.ndarray:
-    """APDA water vapour (LUT label, cm) per pixel; 0 where the ratio is not usable."""
+    """APDA water vapour (LUT label, cm) per pixel, float32; 0 where the ratio is not usable."""
     shape = np.shape(l_ref)
-    z = np.broadcast_to(np.asarray(elevation_km, dtype=np.float64), shape)
-    ie, we = _elevation_weights(curves.elevation_km, z)
     coef = curves.coefficients()
-    a = coef[ie, 0] * (1 - we) + coef[np.minimum(ie + 1, coef.shape[0] - 1), 0] * we
-    b = coef[ie, 1] * (1 - we) + coef[np.minimum(ie + 1, coef.shape[0] - 1), 1] * we
-    c = coef[ie, 2] * (1 - we) + coef[np.minimum(ie + 1, coef.shape[0] - 1), 2] * we
+    if curves.elevation_km.size == 1:
+        ie, we = 0, 0.0
+        a, b, c = (float(v) for v in coef[0])
+    else:
+        ie, we = _elevation_weights(curves.elevation_km, np.asarray(elevation_km, dtype=np.float32))
+        we = we.astype(np.float32)
+        ie1 = np.minimum(ie + 1, coef.shape[0] - 1)
+        a, b, c = (coef[ie, k].astype(np.float32) * (1 - we) + coef[ie1, k].astype(np.float32) * we for k in range(3))
     levels = curves.water_vapour_cm
-    u = np.full(shape, start_cm, dtype=np.float64)
+    u = np.full(shape, start_cm, dtype=np.float32)
     for k in range(passes):
         if k and shape[0] > 100:
             u = ndimage.uniform_filter(u, POSITION_SMOOTHING_PX, mode="nearest")
         iu, wu = _elevation_weights(levels, u)
-        lp_ref = _bilinear(curves.lp_ref, ie, we, iu, wu)
-        lp_abs = _bilinear(curves.lp_abs, ie, we, iu, wu)
+        wu = wu.astype(np.float32)
+        lp_ref = _bilinear(curves.lp_ref.astype(np.float32), ie, we, iu, wu)
+        lp_abs = _bilinear(curves.lp_abs.astype(np.float32), ie, we, iu, wu)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = (l_abs - lp_abs) / (l_ref - lp_ref)
-        u_new = invert_ratio(np.nan_to_num(ratio, nan=-1.0), a, b, c)
+        del lp_ref, lp_abs
+        u_new = invert_ratio(np.nan_to_num(ratio, nan=-1.0, copy=False), a, b, c)
         u = np.where(u_new > 0, u_new, u)
         result = u_new
-    return result.astype(np.float32)
+    return result.astype(np.float32, copy=False)
 
 
 def column_above_ground(label_cm: np.ndarray, elevation_km: np.ndarray | float) -> np.ndarray:
     """Sea-level-labelled column -> column above the ground elevation (cm), US62 profile fractions."""
-    z = np.clip(np.asarray(elevation_km, dtype=np.float64), 0.0, 3.5)
-    frac = np.interp(z, COLUMN_FRACTION_Z_KM, COLUMN_FRACTION)
+    if np.ndim(elevation_km) == 0:
+        frac = float(np.interp(np.clip(elevation_km, 0.0, 3.5), COLUMN_FRACTION_Z_KM, COLUMN_FRACTION))
+        if elevation_km > COLUMN_FRACTION_Z_KM[-1]:
+            frac = COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** ((min(elevation_km, 3.5) - 2.5) / 0.5)
+        return (np.asarray(label_cm, dtype=np.float32) * np.float32(frac)).astype(np.float32, copy=False)
+    z = np.clip(np.asarray(elevation_km, dtype=np.float32), 0.0, 3.5)
+    frac = np.interp(z, COLUMN_FRACTION_Z_KM, COLUMN_FRACTION).astype(np.float32)
     high = z > COLUMN_FRACTION_Z_KM[-1]
     frac = np.where(high, COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** ((z - 2.5) / 0.5), frac)
     return (np.asarray(label_cm) * frac).astype(np.float32)

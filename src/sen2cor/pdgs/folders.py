@@ -19,6 +19,7 @@ from lxml import etree
 
 from sen2cor.errors import ConfigError, OutputError, ProductError, ProductReadError
 from sen2cor.product.metadata import child, local, text_of
+from sen2cor.product.writer import discard_product, pid_alive, rename_into_place
 
 log = logging.getLogger(__name__)
 
@@ -161,25 +162,19 @@ def remove_stale(folder: Path, name_mask: str) -> None:
     """Remove temporaries ``.<name_mask>.tmp-<pid>`` in ``folder`` left by runs that died (e.g. SIGKILL)."""
     for candidate in Path(folder).glob(f".{name_mask}.tmp-*"):
         pid = candidate.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             log.warning("removing %s left by an interrupted run", candidate)
             shutil.rmtree(candidate, ignore_errors=True)
 
 
 def publish(temporary: Path, final: Path) -> Path:
     """Rename the finished temporary folder to its final name."""
-    if final.exists():
-        raise OutputError(f"output {final} already exists; not overwriting it")
-    try:
-        os.rename(temporary, final)
-    except OSError as exc:
-        raise OutputError(f"cannot rename {temporary} to {final}: {exc}") from exc
-    return final
+    return rename_into_place(temporary, final)
 
 
 def discard(temporary: Path) -> None:
     """Remove a temporary folder after a failure (never raises)."""
-    shutil.rmtree(temporary, ignore_errors=True)
+    discard_product(temporary)
 
 
 def copy_files(source: Path, target: Path) -> None:
@@ -193,13 +188,3 @@ def copy_files(source: Path, target: Path) -> None:
         elif path.is_file():
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

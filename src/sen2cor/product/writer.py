@@ -149,9 +149,13 @@ def publish_product(temporary: Path) -> Path:
     match = _TMP_RE.match(temporary.name)
     if not match:
         raise OutputError(f"{temporary} is not a temporary L2A product folder (.<name>.SAFE.tmp-<pid>)")
-    final = temporary.with_name(match["name"])
+    return rename_into_place(temporary, temporary.with_name(match["name"]))
+
+
+def rename_into_place(temporary: Path, final: Path) -> Path:
+    """Atomically rename a finished temporary folder to ``final``; never overwrites an existing output."""
     if final.exists():
-        raise OutputError(f"output product {final} already exists; not overwriting it")
+        raise OutputError(f"output {final} already exists; not overwriting it")
     try:
         os.rename(temporary, final)
     except OSError as exc:
@@ -267,12 +271,13 @@ def stale_temporaries(output_dir: Path) -> list[Path]:
     stale = []
     for candidate in Path(output_dir).glob(".S2*_MSIL2A_*.SAFE.tmp-*"):
         match = _TMP_RE.match(candidate.name)
-        if match and not _pid_alive(int(match["pid"])):
+        if match and not pid_alive(int(match["pid"])):
             stale.append(candidate)
     return sorted(stale)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (this process counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -8,12 +8,12 @@ Public entry points::
 """
 from sen2cor.sceneclass.classify import SceneAux, SceneClassification, classify, classify_classic
 from sen2cor.sceneclass.evolution import EvolutionOptions, classify_evolution
-from sen2cor.sceneclass.grids import block_mean_uint8, probability_percent, scl_to_60m, upsample_nearest
+from sen2cor.sceneclass.grids import block_mean_uint8, output_maps, probability_percent, scl_to_60m, upsample_nearest
 from sen2cor.sceneclass.percentages import class_percentages
 from sen2cor.sceneclass.thresholds import SCL, CloudThresholds
 
 __all__ = [
     "SCL", "EvolutionOptions", "SceneAux", "SceneClassification", "CloudThresholds", "block_mean_uint8",
-    "class_percentages", "classify", "classify_classic", "classify_evolution", "probability_percent",
+    "class_percentages", "classify", "classify_classic", "classify_evolution", "output_maps", "probability_percent",
     "scl_to_60m", "upsample_nearest",
 ]

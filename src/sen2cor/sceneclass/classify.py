@@ -229,6 +229,14 @@ def _rows(a: np.ndarray | None, rows: slice) -> np.ndarray | None:
 _NOT_CLEAR = (SCL.NO_DATA, SCL.WATER, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS, SCL.THIN_CIRRUS, SCL.SNOW_ICE)
 
 
+def _block_sum(a: np.ndarray, factor: int) -> np.ndarray:
+    """Sum of each ``factor`` x ``factor`` block (edges padded with zeros), float32."""
+    pad_r, pad_c = -a.shape[0] % factor, -a.shape[1] % factor
+    if pad_r or pad_c:
+        a = np.pad(a, ((0, pad_r), (0, pad_c)))
+    return a.reshape(a.shape[0] // factor, factor, a.shape[1] // factor, factor).sum(axis=(1, 3), dtype=np.float32)
+
+
 def _clear_b8a_mean(bands: Bands, cm: np.ndarray, resolution_m: float, window_m: float) -> tuple[np.ndarray, int]:
     """Clear-sky B8A mean over ``window_m`` on a ~60 m grid; returns ``(coarse mean, factor)``."""
     factor = max(1, int(round(60.0 / resolution_m)))
@@ -237,14 +245,14 @@ def _clear_b8a_mean(bands: Bands, cm: np.ndarray, resolution_m: float, window_m:
     sums = np.zeros((c_rows, c_cols), np.float32)
     weights = np.zeros((c_rows, c_cols), np.float32)
     step = factor * max(1, STRIP_ROWS // factor)
-    cols = np.arange(n_cols) // factor
     for r in range(0, n_rows, step):
         rows = slice(r, min(r + step, n_rows))
         w = ~in_classes(cm[rows], _NOT_CLEAR)
-        v = np.where(w, bands.get("B8A", rows), 0)
-        crow = (np.arange(rows.start, rows.stop) // factor)[:, None]
-        np.add.at(sums, (crow, cols[None, :]), v)
-        np.add.at(weights, (crow, cols[None, :]), w)
+        v = np.where(w, bands.get("B8A", rows), np.float32(0))
+        c0 = r // factor
+        block_sums = _block_sum(v, factor)
+        sums[c0:c0 + block_sums.shape[0]] = block_sums
+        weights[c0:c0 + block_sums.shape[0]] = _block_sum(w.astype(np.float32), factor)
     window = max(1, int(round(window_m / (resolution_m * factor))))
     return shadow.coarse_local_mean(sums, weights, window), factor
 
@@ -259,6 +267,11 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
     it is the maximum of Sen2Cor's score and :func:`shadow.relative_darkness` of B8A against the clear-sky
     mean within that window (water and cirrus still excluded).
     """
+    # geometric part first: its FFT temporaries and the spectral score are never alive together
+    clouds = shadow.shadow_casting_clouds(p)
+    geometric = shadow.geometric_shadow_probability(clouds, nodata, aux.sun_zenith_deg, sun_azimuth_deg,
+                                                    aux.resolution_m)
+    del clouds
     local = None
     if darkness_window_m > 0:
         local, factor = _clear_b8a_mean(bands, cm, aux.resolution_m, darkness_window_m)
@@ -276,9 +289,6 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
             rel[wet | cirrus_px] = 0
             np.maximum(score, rel, out=score)
         spectral[core] = score[inner]
-    clouds = shadow.shadow_casting_clouds(p)
-    geometric = shadow.geometric_shadow_probability(clouds, nodata, aux.sun_zenith_deg, sun_azimuth_deg,
-                                                    aux.resolution_m)
     return spectral, geometric
 
 

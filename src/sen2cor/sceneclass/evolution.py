@@ -183,8 +183,13 @@ def _parallax_strips(bands: Bands, opt: EvolutionOptions) -> tuple[np.ndarray, n
 
 
 def _terrain_shadow(aux: SceneAux) -> np.ndarray:
-    sdw = aux.sdw if aux.sdw is not None else topography.hillshade(
-        aux.dem_m, aux.resolution_m, aux.sun_zenith_deg, aux.sun_azimuth_deg)
+    """Self (hillshade 0) or cast terrain shadow; the hillshade is computed over strips when not given."""
+    sdw = aux.sdw
+    if sdw is None:
+        sdw = np.empty(aux.dem_m.shape, np.uint8)
+        for read, inner, core in strips(aux.dem_m.shape[0], halo=1):
+            sdw[core] = topography.hillshade(aux.dem_m[read], aux.resolution_m, aux.sun_zenith_deg,
+                                             aux.sun_azimuth_deg)[inner]
     cast = topography.cast_shadow(aux.dem_m, aux.resolution_m, aux.sun_zenith_deg, aux.sun_azimuth_deg)
     return topography.topographic_shadow(sdw, cast)
 

@@ -64,3 +64,20 @@ def block_mean_uint8(values: np.ndarray, factor: int = 3) -> np.ndarray:
 def upsample_nearest(values: np.ndarray, factor: int = 2) -> np.ndarray:
     """Nearest-neighbour up-sampling by an integer factor (SCL 20 m -> 10 m with factor 2)."""
     return np.repeat(np.repeat(values, factor, axis=0), factor, axis=1)
+
+
+def output_maps(scl: np.ndarray, cldprb: np.ndarray, snwprb: np.ndarray,
+                resolution_m: int = 20) -> dict[tuple[str, int], np.ndarray]:
+    """Every scene-classification raster of the product from the maps at the SC resolution.
+
+    From 20 m: ``("SCL", 20|60|10)``, ``("CLDPRB", 20|60)``, ``("SNWPRB", 20|60)`` (the 10 m SCL is what the
+    10 m atmospheric correction uses; Sen2Cor writes SCL at 20 and 60 m only). From 60 m (``--resolution 60``):
+    the three maps at 60 m.
+    """
+    out = {("SCL", resolution_m): scl, ("CLDPRB", resolution_m): cldprb, ("SNWPRB", resolution_m): snwprb}
+    if resolution_m == 20:
+        out[("SCL", 60)] = scl_to_60m(scl)
+        out[("CLDPRB", 60)] = block_mean_uint8(cldprb, 3)
+        out[("SNWPRB", 60)] = block_mean_uint8(snwprb, 3)
+        out[("SCL", 10)] = upsample_nearest(scl, 2)
+    return out

@@ -153,9 +153,19 @@ def project(mask: np.ndarray, kernel: np.ndarray, origin: tuple[int, int],
     return out
 
 
-def shadow_casting_clouds(probability: np.ndarray) -> np.ndarray:
-    """Classic cloud mask for the projection: cross dilation of ``median3x3(P) > 0.33``."""
-    return dilate_cross(median3x3(probability.astype(np.float32, copy=False)) > SHADOW_CASTING_PROBABILITY, 1)
+def shadow_casting_clouds(probability: np.ndarray, rows: int = PROJECTION_STRIP_ROWS) -> np.ndarray:
+    """Classic cloud mask for the projection: cross dilation of ``median3x3(P) > 0.33``.
+
+    The median runs over row strips with a 1-row halo (the image's border rows/columns stay untouched).
+    """
+    n_rows = probability.shape[0]
+    smooth = np.empty(probability.shape, bool)
+    for r0 in range(0, n_rows, rows):
+        r1 = min(r0 + rows, n_rows)
+        lo, hi = max(r0 - 1, 0), min(r1 + 1, n_rows)
+        med = median3x3(probability[lo:hi].astype(np.float32, copy=False))
+        smooth[r0:r1] = med[r0 - lo:r1 - lo] > SHADOW_CASTING_PROBABILITY
+    return dilate_cross(smooth, 1)
 
 
 def geometric_shadow_probability(clouds: np.ndarray, nodata: np.ndarray, sun_zenith_deg: float,

@@ -18,7 +18,7 @@ from typing import Mapping
 import numpy as np
 
 from sen2cor.bands import BAND_IDS, NATIVE_RESOLUTION_M, band_index
-from sen2cor.io.jp2 import read_jp2
+from sen2cor.io.jp2 import jp2_shape, read_jp2_strips
 from sen2cor.tables import radiometry
 from sen2cor.tables.resample import resample_band, resample_mask
 from sen2cor.tables.roi import Roi
@@ -40,8 +40,9 @@ def import_bands(image_db: Database, band_paths: Mapping[str, Path], *, nr_threa
                  roi: Roi | None = None) -> dict[str, float]:
     """Decode each L1C band once into ``image_db`` at its native resolution.
 
-    Bands already present are skipped. With a ``roi`` only its window is decoded (OpenJPEG
-    decodes only the tiles it touches). Returns the seconds spent per band.
+    Bands already present are skipped. Decoding goes by code-stream tile rows straight into
+    the database (bounded memory). With a ``roi`` only its window is decoded (OpenJPEG decodes
+    only the tiles it touches). Returns the seconds spent per band.
     """
     seconds = {}
     for band, path in band_paths.items():
@@ -50,9 +51,12 @@ def import_bands(image_db: Database, band_paths: Mapping[str, Path], *, nr_threa
             continue
         start = time.perf_counter()
         window = roi.area(resolution) if roi is not None else None
-        dn = read_jp2(Path(path), nr_threads=nr_threads, window=window)
-        image_db.put(band, resolution, dn)
-        del dn
+        rows, cols = jp2_shape(Path(path))[:2]
+        if window is not None:
+            rows, cols = window[2] - window[0], window[3] - window[1]
+        node = image_db.create(band, resolution, (rows, cols), np.uint16)
+        for offset, strip in read_jp2_strips(Path(path), nr_threads=nr_threads, window=window):
+            node[offset:offset + strip.shape[0]] = strip
         seconds[band] = time.perf_counter() - start
         log.info("imported %s (%d m) from %s in %.1f s", band, resolution, Path(path).name,
                  seconds[band])

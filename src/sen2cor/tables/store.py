@@ -61,7 +61,7 @@ class Database:
     """One HDF5 file; arrays addressed by (name, resolution in metres).
 
     Use as a context manager; with ``remove_on_close`` the file is deleted on exit, also when
-    the block raises.
+    the block raises. An existing file (left by a killed run) is truncated, never reused.
     """
 
     def __init__(self, path: Path, *, compression_level: int = 0, complib: str = DEFAULT_COMPLIB,
@@ -71,7 +71,7 @@ class Database:
         self.remove_on_close = remove_on_close
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._h5 = tables.open_file(str(self.path), mode="a")
+            self._h5 = tables.open_file(str(self.path), mode="w")
         except (OSError, tables.HDF5ExtError) as exc:
             raise OutputError(f"cannot open database {self.path}: {exc}") from exc
 

@@ -1,0 +1,72 @@
+"""Speed / memory benchmark of the atmospheric correction (issue 7, item 9): 20 m then 10 m of a synthetic tile.
+
+The scene (vegetation, soil, water, clouds; flat) is built in memory through Sen2Cor's .atm LUTs,
+so only the correction is timed (no JPEG 2000 I/O).  Prints wall time per resolution and the
+peak resident set size of the process.
+
+    nice -n 19 .venv/bin/python scripts/bench_atmcorr.py [--size 5490]
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sen2cor.atmcorr import driver
+from sen2cor.atmcorr.lut import load_lut
+from sen2cor.atmcorr.settings import AcSettings
+
+ATM_DIR = Path(__file__).resolve().parents[2] / "shared" / "luts" / "sen2cor-2.8"
+VEG = {"B01": 0.03, "B02": 0.03, "B03": 0.06, "B04": 0.025, "B05": 0.09, "B06": 0.25, "B07": 0.32, "B08": 0.34,
+       "B8A": 0.35, "B09": 0.35, "B10": 0.01, "B11": 0.16, "B12": 0.05}
+SOIL = {"B01": 0.08, "B02": 0.09, "B03": 0.12, "B04": 0.16, "B05": 0.19, "B06": 0.21, "B07": 0.23, "B08": 0.24,
+        "B8A": 0.25, "B09": 0.26, "B10": 0.01, "B11": 0.33, "B12": 0.28}
+
+
+def synthetic_scene(lut, n: int, resolution: int, sza: float = 40.0):
+    rng = np.random.default_rng(0)
+    scl = np.full((n, n), 4, np.uint8)
+    scl[:, : n // 3] = 5
+    scl[n // 2: n // 2 + n // 10, n // 2: n // 2 + n // 10] = 6
+    scl[: n // 20, n // 2:] = 9
+    pattern = (1 + 0.05 * rng.standard_normal((n, n))).astype(np.float32)
+    e0 = {b: 1500.0 for b in lut.bands}
+    f = lut.interpolate(sza, 5.0, 100.0, 0.2, 25.0, 1.5, e0_w_m2_um=np.full(len(lut.bands), 1500.0))
+    mu = np.float32(np.cos(np.deg2rad(sza)))
+    toa = {}
+    for i, b in enumerate(lut.bands):
+        rho = np.where(scl == 5, np.float32(SOIL[b]), np.float32(VEG[b])) * pattern
+        e = float(f.e0t[i]) * mu + float(f.edift[i])
+        toa[b] = ((float(f.path_radiance[i]) + e * rho / np.pi) * np.float32(np.pi / (150.0 * mu))).astype(np.float32)
+        del rho
+    return driver.SceneInputs(resolution, toa, scl, e0, sza, 150.0, 5.0, 50.0)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=5490, help="20 m side in pixels (full tile 5490)")
+    args = p.parse_args(argv)
+    lut20 = load_lut("S2A", "summer", "rural", 331, source="atm", atm_dir=ATM_DIR, resolution="20_60")
+    lut10 = load_lut("S2A", "summer", "rural", 331, source="atm", atm_dir=ATM_DIR, resolution="10")
+    scene = synthetic_scene(lut20, args.size, 20)
+    t0 = time.perf_counter()
+    res20 = driver.correct_resolution(scene, lut20, AcSettings(), in_place=True)
+    t20 = time.perf_counter() - t0
+    prior = res20.for_10m()
+    info = res20.info
+    del scene, res20
+    scene10 = synthetic_scene(lut10, 2 * args.size, 10)
+    t0 = time.perf_counter()
+    driver.correct_resolution(scene10, lut10, AcSettings(), prior=prior, in_place=True)
+    t10 = time.perf_counter() - t0
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+    print(f"size {args.size} px at 20 m: 20 m {t20:.1f} s, 10 m {t10:.1f} s, total {t20 + t10:.1f} s, "
+          f"peak RSS {peak_gb:.2f} GB; {info['AOT_RETRIEVAL_METHOD']}, V = {info['FINAL_VISIBILITY']:.1f} km")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
