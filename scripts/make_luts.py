@@ -46,6 +46,9 @@ WATER_VAPOUR_RUNS_CM = tuple(sorted({0.0} | {float(w) for s in grid.SEASONS for 
 OZONE_RUNS_DU = tuple(sorted({du for s in grid.SEASONS for du in grid.OZONE_DU[s].values()}))
 
 
+PACK_COMMAND = "nice -n 19 .venv/bin/python scripts/make_luts.py run; .venv/bin/python scripts/make_luts.py pack"
+
+
 def unique_geometries() -> list[tuple[float, float, float]]:
     """(sza, vza, relative azimuth) with azimuth only where it matters (vza>0 and sza>0)."""
     geoms = []
@@ -117,10 +120,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     deadline = time.monotonic() + 60 * args.max_minutes if args.max_minutes else None
     start, done = time.monotonic(), 0
+    left_in_block: dict[str, int] = {}
+    for key, _ in todo:
+        if key.startswith("scat/"):
+            block = "/".join(key.split("/")[:3])
+            left_in_block[block] = left_in_block.get(block, 0) + 1
     with Pool(args.processes) as pool:
         jobs = ((k, c, str(args.cache)) for k, c in todo)
         for key in pool.imap(_execute, jobs, chunksize=1):
             done += 1
+            block = "/".join(key.split("/")[:3])
+            if args.pack and block in left_in_block:
+                left_in_block[block] -= 1
+                if left_in_block[block] == 0:
+                    print(f"[{time.strftime('%H:%M:%S')}] block {block} complete: packing into {args.pack}", flush=True)
+                    pack_atomically(args.cache, args.pack)
             if done % 20 == 0 or done == len(todo):
                 rate = done / (time.monotonic() - start)
                 eta_min = (len(todo) - done) / rate / 60 if rate else float("nan")
@@ -131,6 +145,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                 pool.terminate()
                 break
     return 0
+
+
+def pack_atomically(cache: Path, out: Path) -> None:
+    """Pack into a scratch folder beside the cache, then move each file into place (os.replace)."""
+    from sen2cor.atmcorr.spectral_tables import pack_tables
+
+    scratch = cache.parent / "packing"
+    scratch.mkdir(exist_ok=True)
+    (scratch / "srf_msi.json").write_bytes((out / "srf_msi.json").read_bytes())
+    pack_tables(cache, scratch, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU, PACK_COMMAND)
+    for path in sorted(scratch.glob("*.npz")) + [scratch / "manifest.json"]:
+        os.replace(path, out / path.name)
+    (scratch / "srf_msi.json").unlink()
+    scratch.rmdir()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -175,8 +203,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         return 2
     from sen2cor.atmcorr.spectral_tables import pack_tables
 
-    command = "nice -n 19 .venv/bin/python scripts/make_luts.py run; .venv/bin/python scripts/make_luts.py pack"
-    manifest = pack_tables(args.cache, args.out, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU, command,
+    manifest = pack_tables(args.cache, args.out, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU,
+                           PACK_COMMAND,
                            partial=args.partial)
     print(json.dumps(manifest["coverage"], indent=1))
     return 0
@@ -191,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "run":
             p.add_argument("--processes", type=int, default=2)
             p.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0 = no limit)")
+            p.add_argument("--pack", type=Path, default=None,
+                           help="after each completed (aerosol, elevation) block, pack into this folder (luts/)")
         if name in ("pack", "srf"):
             p.add_argument("--out", type=Path, default=REPO / "luts")
         if name == "pack":

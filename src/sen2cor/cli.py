@@ -115,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report_failure(Sen2CorError("interrupted by the user"), args.debug)
         return EXIT_FAILURE
+    except Exception as exc:  # a bug or an unforeseen library error: still one line and exit 1
+        log.debug("unexpected error", exc_info=exc)
+        _report_failure(Sen2CorError(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the "
+                                     f"traceback)"), args.debug)
+        return EXIT_FAILURE
     finally:
         from sen2cor.logging_setup import close_logging
 

@@ -263,7 +263,8 @@ def check_band_files(product: Any, bands: Iterable[str] = BAND_IDS, *, manifest:
     bands : bands to check (default all 13).
     manifest : what a disagreement with manifest.safe does: "warn" (default; Sen2Cor ignores the
         manifest, and re-packaged products often carry a stale one), "error", or "off" (not read).
-    verify_checksums : also recompute the manifest checksums (reads every byte: ~1 s per 500 MB).
+    verify_checksums : also recompute the manifest checksums (reads every byte: SHA3-256 ~190 MB/s here,
+        about 4 s for the ~700 MB of bands of a full tile).
 
     Raises
     ------

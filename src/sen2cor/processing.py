@@ -18,7 +18,9 @@ from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.logging_setup import close_logging, configure_logging, report_path
 from sen2cor.product.layout import L2ALayout
-from sen2cor.tile_processing import process_tile
+from sen2cor.input_checks import check_band_files
+from sen2cor.reruns import ALREADY_PROCESSED_MESSAGE, find_completed_run, remove_stale_temporaries
+from sen2cor.tile_processing import process_tile, resolution_plan
 from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalise_product, publish_product
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ def run_pdgs_tile(config: L2A_Config) -> int:
                                 "version (add --cr_only); its image processing is not available yet")
     result = pdgs_process_tile(config.run, config)
     if result.already_processed:
-        log.info("Product already processed.")
+        log.info(ALREADY_PROCESSED_MESSAGE)
     else:
         log.info("L2A tile: %s", result.path)
     return EXIT_SUCCESS
@@ -64,6 +66,17 @@ def run_toolbox(config: L2A_Config) -> int:
     product = read_l1c_product(options.input_dir, check_band_files=not options.cr_only)
     log.info("Sen2Cor %s re-implementation, L1C product %s (PSD %s, baseline %s)", SEN2COR_VERSION,
              product.name, product.psd_version, product.processing_baseline)
+    if not options.cr_only:
+        check_band_files(product)
+        plan = resolution_plan(options.resolution, sc_only=options.sc_only,
+                               downsample_20_to_60=config.downsample_20_to_60)
+        done = find_completed_run(options.output_dir, product.name, plan.written,
+                                  atmospheric_correction=not options.sc_only)
+        if done is not None:
+            log.info("%s (%s)", ALREADY_PROCESSED_MESSAGE, done)
+            close_logging()
+            return EXIT_SUCCESS
+    remove_stale_temporaries(options.output_dir)
     temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                     processing_centre=options.processing_centre,
                                     archiving_centre=options.archiving_centre, tif=options.tif,

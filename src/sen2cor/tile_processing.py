@@ -17,6 +17,7 @@ import numpy as np
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
+from sen2cor.input_checks import warn_if_no_data
 from sen2cor.l1c import read_grib
 from sen2cor.product.layout import L2ALayout
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
@@ -117,6 +118,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
         toa = {band: tmp_db.get(band, resolution) for band in SC_BANDS}
         toa["B08"] = _b08_reflectance(img_db, resolution, product)   # parallax test of the evolution
         nodata = tmp_db.get("NODATA", resolution).astype(bool)
+        warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
         saturated = tmp_db.get("SATURATED", resolution) != 0
         angles = product.tile.angles
         aux = SceneAux(resolution_m=float(resolution), sun_zenith_deg=angles.mean_sun_zenith,

@@ -26,11 +26,11 @@ def test_gamma_from_a_synthetic_cirrus_field():
 def test_cirrus_switches():
     assert not cirrus.cirrus_enabled(False, 20, 2.0, 0.25)
     assert cirrus.cirrus_enabled(True, 20, 2.0, 0.25)
-    assert not cirrus.cirrus_enabled(True, 10, 2.0, 0.25)            # never at 10 m
-    assert not cirrus.cirrus_enabled(True, 60, 0.2, 0.25)            # WV_Threshold_Cirrus
+    assert not cirrus.cirrus_enabled(True, 10, 2.0, 0.25)  # never at 10 m
+    assert not cirrus.cirrus_enabled(True, 60, 0.2, 0.25)  # WV_Threshold_Cirrus
 
 
 def test_cirrus_reflectance_is_a_median():
     b10 = np.zeros((5, 5), np.float32)
-    b10[2, 2] = 0.5                                                  # isolated spike removed
+    b10[2, 2] = 0.5  # isolated spike removed
     assert cirrus.cirrus_reflectance(b10).max() == 0.0

@@ -1,4 +1,5 @@
 """Closed loop through Sen2Cor's own libRadtran LUTs (../shared/luts; skipped without them)."""
+
 import numpy as np
 import pytest
 
@@ -7,14 +8,33 @@ from sen2cor.atmcorr.lut import load_lut
 from sen2cor.atmcorr.settings import AcSettings
 from tests.conftest import shared_path
 
-VEG = {"B01": 0.03, "B02": 0.025, "B03": 0.05, "B04": 0.02, "B05": 0.08, "B06": 0.25, "B07": 0.32, "B8A": 0.35,
-       "B09": 0.35, "B10": 0.2, "B11": 0.16, "B12": 0.04}
+VEG = {
+    "B01": 0.03,
+    "B02": 0.025,
+    "B03": 0.05,
+    "B04": 0.02,
+    "B05": 0.08,
+    "B06": 0.25,
+    "B07": 0.32,
+    "B8A": 0.35,
+    "B09": 0.35,
+    "B10": 0.2,
+    "B11": 0.16,
+    "B12": 0.04,
+}
 
 
 @pytest.fixture(scope="module")
 def atm_lut():
-    return load_lut("S2A", "summer", "rural", 331, source="atm",
-                    atm_dir=shared_path("luts", "sen2cor-2.8"), resolution="20_60")
+    return load_lut(
+        "S2A",
+        "summer",
+        "rural",
+        331,
+        source="atm",
+        atm_dir=shared_path("luts", "sen2cor-2.8"),
+        resolution="20_60",
+    )
 
 
 @pytest.mark.parametrize(("vis_km", "wv_cm"), [(15.0, 2.0), (40.0, 1.0)])

@@ -1,4 +1,5 @@
 """End-to-end checks of one resolution on synthetic scenes built with the analytic atmosphere."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -9,10 +10,34 @@ from sen2cor.atmcorr.settings import AcSettings
 from tests.atmcorr.analytic_atmosphere import E0, make_table, toa_reflectance
 
 SZA, SAA = 35.0, 150.0
-VEG = {"B01": 0.025, "B02": 0.025, "B03": 0.05, "B04": 0.02, "B05": 0.08, "B06": 0.25, "B07": 0.32,
-       "B8A": 0.35, "B09": 0.35, "B10": 0.2, "B11": 0.16, "B12": 0.04}
-SOIL = {"B01": 0.08, "B02": 0.09, "B03": 0.12, "B04": 0.16, "B05": 0.19, "B06": 0.21, "B07": 0.23, "B8A": 0.25,
-        "B09": 0.26, "B10": 0.3, "B11": 0.33, "B12": 0.28}
+VEG = {
+    "B01": 0.025,
+    "B02": 0.025,
+    "B03": 0.05,
+    "B04": 0.02,
+    "B05": 0.08,
+    "B06": 0.25,
+    "B07": 0.32,
+    "B8A": 0.35,
+    "B09": 0.35,
+    "B10": 0.2,
+    "B11": 0.16,
+    "B12": 0.04,
+}
+SOIL = {
+    "B01": 0.08,
+    "B02": 0.09,
+    "B03": 0.12,
+    "B04": 0.16,
+    "B05": 0.19,
+    "B06": 0.21,
+    "B07": 0.23,
+    "B8A": 0.25,
+    "B09": 0.26,
+    "B10": 0.3,
+    "B11": 0.33,
+    "B12": 0.28,
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +45,20 @@ def lut():
     return make_table()
 
 
-def make_scene(lut, *, vis_km=20.0, wv_cm=2.0, altitude_km=0.1, n=60, soil_cols=0, noise=0.03, seed=0,
-               bg_uniform=True, blue_from_red=False, **kw):
+def make_scene(
+    lut,
+    *,
+    vis_km=20.0,
+    wv_cm=2.0,
+    altitude_km=0.1,
+    n=60,
+    soil_cols=0,
+    noise=0.03,
+    seed=0,
+    bg_uniform=True,
+    blue_from_red=False,
+    **kw,
+):
     """TOA reflectance of a vegetation (+ soil columns) scene through the 6S forward model."""
     rng = np.random.default_rng(seed)
     scl = np.full((n, n), 4, np.uint8)
@@ -31,13 +68,17 @@ def make_scene(lut, *, vis_km=20.0, wv_cm=2.0, altitude_km=0.1, n=60, soil_cols=
         r = np.full((n, n), VEG[b], np.float32)
         r[:, :soil_cols] = SOIL[b]
         rho[b] = (r * (1 + noise * rng.standard_normal((n, n)))).astype(np.float32)
-    rho["B04"] = np.where(scl == 4, 0.5 * rho["B12"], rho["B04"]).astype(np.float32)    # DDV red = B12 / 2
-    if blue_from_red:                    # DDV blue as Sen2Cor assumes it: 0.5 red + 0.005
+    rho["B04"] = np.where(scl == 4, 0.5 * rho["B12"], rho["B04"]).astype(np.float32)  # DDV red = B12 / 2
+    if blue_from_red:  # DDV blue as Sen2Cor assumes it: 0.5 red + 0.005
         rho["B02"] = np.where(scl == 4, 0.5 * rho["B04"] + 0.005, rho["B02"]).astype(np.float32)
-    rho["B09"] = (rho["B8A"] * np.where(scl == 4, VEG["B09"] / VEG["B8A"], SOIL["B09"] / SOIL["B8A"])).astype(np.float32)
+    rho["B09"] = (rho["B8A"] * np.where(scl == 4, VEG["B09"] / VEG["B8A"], SOIL["B09"] / SOIL["B8A"])).astype(
+        np.float32
+    )
     f = lut.interpolate(SZA, 0.0, 0.0, altitude_km, vis_km, wv_cm)
-    toa = {b: toa_reflectance(f, i, rho[b], None if bg_uniform else np.full_like(rho[b], rho[b].mean()))
-           for i, b in enumerate(lut.bands)}
+    toa = {
+        b: toa_reflectance(f, i, rho[b], None if bg_uniform else np.full_like(rho[b], rho[b].mean()))
+        for i, b in enumerate(lut.bands)
+    }
     scene = driver.SceneInputs(20, toa, scl, {b: E0[b] for b in lut.bands}, SZA, SAA, 0.0, SAA, **kw)
     return scene, rho
 
@@ -69,7 +110,7 @@ def test_surface_reflectance_and_water_vapour_close_the_loop(lut):
 def test_ten_metre_run_reuses_the_20m_visibility_and_scene_wv(lut):
     scene20, _ = make_scene(lut, n=30)
     res20 = run(scene20, lut)
-    bands10 = ("B02", "B03", "B04", "B8A")           # the analytic table has no B08; B8A stands in
+    bands10 = ("B02", "B03", "B04", "B8A")  # the analytic table has no B08; B8A stands in
     scene10, rho10 = make_scene(lut, n=60)
     scene10 = replace(scene10, resolution_m=10, toa={b: scene10.toa[b] for b in bands10})
     res10 = driver.correct_resolution(scene10, lut, AcSettings(adj_km=0.0), prior=res20.for_10m())
@@ -84,14 +125,18 @@ def test_no_ddv_uses_the_start_visibility(lut):
     scene, _ = make_scene(lut, soil_cols=60)
     res = run(scene, lut, visibility_km=40.0)
     assert res.info["AOT_RETRIEVAL_METHOD"] == "DEFAULT"
-    assert res.info["FINAL_VISIBILITY"] == pytest.approx(visibility.VISEXT_KM[visibility.visibility_to_index(40)])
+    assert res.info["FINAL_VISIBILITY"] == pytest.approx(
+        visibility.VISEXT_KM[visibility.visibility_to_index(40)]
+    )
     res15 = run(scene, lut, visibility_km=15.0)
     assert res15.info["GRANULE_MEAN_AOT"] > res.info["GRANULE_MEAN_AOT"]
 
 
 def test_no_ddv_with_cams_uses_cams_aod(lut):
     aod = np.full((9, 9), 0.25)
-    scene, _ = make_scene(lut, soil_cols=60, cams_aod550=aod, cams_geopotential=np.full((9, 9), 100 * 9.80665))
+    scene, _ = make_scene(
+        lut, soil_cols=60, cams_aod550=aod, cams_geopotential=np.full((9, 9), 100 * 9.80665)
+    )
     res = run(scene, lut)
     assert res.info["AOT_RETRIEVAL_METHOD"] == "CAMS"
     assert res.info["GRANULE_MEAN_AOT"] == pytest.approx(0.25, abs=0.01)
@@ -105,7 +150,7 @@ def test_vis_update_mode_zero_gives_a_constant_map(lut):
     varying = run(scene, lut, vis_update_mode=1)
     constant = run(scene, lut, vis_update_mode=0)
     assert np.ptp(constant.vis_index) == 0
-    assert varying.vis_index[:, 0].mean() > varying.vis_index[:, -1].mean() + 10     # hazier left half
+    assert varying.vis_index[:, 0].mean() > varying.vis_index[:, -1].mean() + 10  # hazier left half
 
 
 def test_wv_correction_off_uses_the_lut_main_level(lut):
@@ -115,7 +160,7 @@ def test_wv_correction_off_uses_the_lut_main_level(lut):
     assert res.wv_label_mean_cm == 2.0
     on = run(scene, lut)
     assert on.wv_label_mean_cm == pytest.approx(4.0, abs=0.15)
-    err = lambda r: np.abs(r.surface_reflectance["B09"] - rho["B09"]).mean()   # noqa: E731
+    err = lambda r: np.abs(r.surface_reflectance["B09"] - rho["B09"]).mean()  # noqa: E731
     assert err(on) < err(res)
 
 
@@ -133,7 +178,9 @@ def test_adjacency_and_step2_switches(lut):
     no_step2 = run(scene, lut, adj_km=0.2, rho_retrieval_step2=False)
     b = "B8A"
     # the scene was simulated with a scene-mean background: adjacency correction moves pixels towards truth
-    assert np.abs(on.surface_reflectance[b] - rho[b]).mean() < np.abs(off.surface_reflectance[b] - rho[b]).mean()
+    assert (
+        np.abs(on.surface_reflectance[b] - rho[b]).mean() < np.abs(off.surface_reflectance[b] - rho[b]).mean()
+    )
     assert not np.allclose(no_step2.surface_reflectance[b], on.surface_reflectance[b])
 
 
@@ -162,7 +209,9 @@ def _rugged_scene(lut):
     n = scene.scl.shape[0]
     dem = 500.0 + np.tile(np.linspace(0, 400, n), (n, 1))
     slope = np.full((n, n), 25.0)
-    aspect = np.where(np.arange(n)[None, :] < n // 2, 150.0, 330.0) * np.ones((n, 1))   # towards / away from sun
+    aspect = np.where(np.arange(n)[None, :] < n // 2, 150.0, 330.0) * np.ones(
+        (n, 1)
+    )  # towards / away from sun
     return replace(scene, elevation_m=dem, slope_deg=slope, aspect_deg=aspect), rho
 
 
@@ -193,7 +242,7 @@ def test_cirrus_correction_switch(lut):
     on = run(scene, lut, cirrus_correction=True)
     assert on.info["CIRRUS_GAMMA"] == pytest.approx(0.8, abs=0.05)
     assert "CIRRUS_GAMMA" not in off.info
-    err = lambda r: np.abs(r.surface_reflectance["B02"][:30] - rho["B02"][:30]).mean()   # noqa: E731
+    err = lambda r: np.abs(r.surface_reflectance["B02"][:30] - rho["B02"][:30]).mean()  # noqa: E731
     assert err(on) < err(off)
     high = run(scene, lut, cirrus_correction=True, wv_threshold_cirrus_cm=5.0)
     assert "CIRRUS_GAMMA" not in high.info
@@ -214,11 +263,21 @@ def test_rtables_lookup_matches_the_lut(lut):
     t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, e0, nodes, lut.water_vapour_cm)
     z = np.array([0.2, 0.7, 1.3])
     got = rtables.lookup(t, "lp", "B04", z, 43, 2.0)
-    f = lut.interpolate(SZA, 0.0, 0.0, z, visibility.VISEXT_KM[43], 2.0, bands=("B04",), e0_w_m2_um=[E0["B04"]])
+    f = lut.interpolate(
+        SZA, 0.0, 0.0, z, visibility.VISEXT_KM[43], 2.0, bands=("B04",), e0_w_m2_um=[E0["B04"]]
+    )
     np.testing.assert_allclose(got, f.path_radiance[0], rtol=1e-5)
     got_wv = rtables.lookup(t, "e0t", "B09", z, 43, np.array([0.7, 2.4, 4.4]))
-    f = lut.interpolate(SZA, 0.0, 0.0, z, visibility.VISEXT_KM[43], np.array([0.7, 2.4, 4.4]), bands=("B09",),
-                        e0_w_m2_um=[E0["B09"]])
+    f = lut.interpolate(
+        SZA,
+        0.0,
+        0.0,
+        z,
+        visibility.VISEXT_KM[43],
+        np.array([0.7, 2.4, 4.4]),
+        bands=("B09",),
+        e0_w_m2_um=[E0["B09"]],
+    )
     np.testing.assert_allclose(got_wv, f.e0t[0], rtol=1e-4)
 
 
@@ -244,3 +303,31 @@ def test_in_place_gives_the_same_result_and_reuses_the_toa_arrays(lut):
     for b, r in res.surface_reflectance.items():
         np.testing.assert_array_equal(r, copy.surface_reflectance[b])
         assert np.shares_memory(r, toa[b])
+
+
+def test_scene_without_valid_pixels_gives_zeros(lut):
+    scene, _ = make_scene(lut, n=20)
+    res = driver.correct_resolution(replace(scene, scl=np.zeros_like(scene.scl)), lut)
+    assert res.info["AOT_RETRIEVAL_METHOD"] == "DEFAULT"
+    assert res.aot550.max() == 0.0 and res.wv_cm.max() == 0.0
+    assert all(r.max() == 0.0 for r in res.surface_reflectance.values())
+
+
+def test_non_finite_toa_is_no_data(lut):
+    scene, rho = make_scene(lut)
+    toa = {b: a.copy() for b, a in scene.toa.items()}
+    toa["B04"][0, :5] = np.nan
+    res = run(replace(scene, toa=toa), lut, adj_km=0.5)
+    assert np.all(res.surface_reflectance["B02"][0, :5] == 0.0)
+    assert np.all(np.isfinite(res.surface_reflectance["B04"]))
+    assert np.abs(res.surface_reflectance["B04"][5:] - rho["B04"][5:]).mean() < 0.002
+
+
+def test_winter_tables_and_native_60m(lut):
+    winter = make_table(season="winter")
+    scene, _ = make_scene(winter, wv_cm=0.8, season="winter")
+    assert run(scene, winter).wv_label_mean_cm == pytest.approx(0.8, abs=0.03)
+    scene60, _ = make_scene(lut)
+    res = run(replace(scene60, resolution_m=60), lut, adj_km=1.0)
+    assert res.info["AOT_RETRIEVAL_METHOD"] == "SEN2COR_DDV"
+    assert abs(int(np.median(res.vis_index)) - int(visibility.visibility_to_index(20.0))) <= 1

@@ -23,7 +23,9 @@ def test_angle_grid_interpolation_is_exact_on_a_plane():
     grid = 30.0 + r * 1.0 + c * 0.5
     out = radiance.angle_grid_to_pixels(grid, 5000.0, (4, 3), 20.0)
     # pixel (i, j) centre at ((i + 0.5) * 20 m, (j + 0.5) * 20 m) -> node position / 5000
-    expect = 30.0 + (np.arange(4)[:, None] + 0.5) * 20 / 5000 + (np.arange(3)[None, :] + 0.5) * 20 / 5000 * 0.5
+    expect = (
+        30.0 + (np.arange(4)[:, None] + 0.5) * 20 / 5000 + (np.arange(3)[None, :] + 0.5) * 20 / 5000 * 0.5
+    )
     np.testing.assert_allclose(out, expect, atol=1e-5)
 
 
@@ -33,7 +35,9 @@ def test_angle_grid_nan_nodes_are_filled():
     assert np.all(radiance.angle_grid_to_pixels(grid, 5000.0, (5, 5), 60.0) == pytest.approx(40.0))
 
 
-@pytest.mark.parametrize(("saa", "vaa", "expected"), [(150, 100, 50), (10, 300, 70), (100, 280, 180), (30, 30, 0)])
+@pytest.mark.parametrize(
+    ("saa", "vaa", "expected"), [(150, 100, 50), (10, 300, 70), (100, 280, 180), (30, 30, 0)]
+)
 def test_relative_azimuth_is_folded_into_0_180(saa, vaa, expected):
     assert radiance.relative_azimuth_deg(saa, vaa) == pytest.approx(expected)
 

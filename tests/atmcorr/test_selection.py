@@ -7,12 +7,19 @@ from sen2cor.atmcorr import selection
 from sen2cor.errors import ConfigError
 
 
-@pytest.mark.parametrize(("date", "lat", "expected"), [
-    (dt.date(2022, 3, 31), 45.0, "winter"), (dt.date(2022, 4, 1), 45.0, "summer"),
-    (dt.date(2022, 9, 30), 45.0, "summer"), (dt.date(2022, 10, 1), 45.0, "winter"),
-    (dt.date(2022, 1, 15), -40.0, "summer"), (dt.date(2022, 7, 15), -40.0, "winter"),
-    (dt.date(2022, 1, 15), 29.9, "summer"),           # int(29.9) = 29 < 30: tropics
-    (dt.date(2024, 4, 1), 50.0, "summer")])           # leap year: DOY 92
+@pytest.mark.parametrize(
+    ("date", "lat", "expected"),
+    [
+        (dt.date(2022, 3, 31), 45.0, "winter"),
+        (dt.date(2022, 4, 1), 45.0, "summer"),
+        (dt.date(2022, 9, 30), 45.0, "summer"),
+        (dt.date(2022, 10, 1), 45.0, "winter"),
+        (dt.date(2022, 1, 15), -40.0, "summer"),
+        (dt.date(2022, 7, 15), -40.0, "winter"),
+        (dt.date(2022, 1, 15), 29.9, "summer"),  # int(29.9) = 29 < 30: tropics
+        (dt.date(2024, 4, 1), 50.0, "summer"),
+    ],
+)  # leap year: DOY 92
 def test_mid_latitude_auto_follows_date_and_hemisphere(date, lat, expected):
     assert selection.mid_latitude_season("AUTO", date, lat) == expected
 
@@ -30,10 +37,10 @@ def test_ozone_from_ecmwf_converts_kg_m2_to_dobson_units():
 
 
 def test_ozone_content_zero_takes_the_nearest_lut_level_of_the_ecmwf_value():
-    value, letter, source = selection.select_ozone(0, "summer", np.full((9, 9), 6.428e-3 * 1.2))   # 360 DU
-    assert (round(value), letter, source) == (360, "i", "AUX_ECMWFT")                                 # 370
+    value, letter, source = selection.select_ozone(0, "summer", np.full((9, 9), 6.428e-3 * 1.2))  # 360 DU
+    assert (round(value), letter, source) == (360, "i", "AUX_ECMWFT")  # 370
     value, letter, source = selection.select_ozone(0, "winter", None)
-    assert (value, letter, source) == (331.0, "v", "DEFAULT")                                          # 330
+    assert (value, letter, source) == (331.0, "v", "DEFAULT")  # 330
 
 
 def test_ozone_content_from_the_gipp():
@@ -53,7 +60,22 @@ def test_aerosol_double_ratio_and_auto_choice():
 
 
 def test_select_lut_records_every_choice():
-    sel = selection.select_lut("AUTO", "AUTO", 0, dt.date(2022, 12, 1), 52.0, np.full((2, 2), 6.428e-3),
-                               {"rural": 0.7, "maritime": 1.1})
-    assert (sel.season, sel.aerosol, sel.ozone_letter, sel.ozone_source) == ("winter", "maritime", "u", "AUX_ECMWFT")
+    sel = selection.select_lut(
+        "AUTO",
+        "AUTO",
+        0,
+        dt.date(2022, 12, 1),
+        52.0,
+        np.full((2, 2), 6.428e-3),
+        {"rural": 0.7, "maritime": 1.1},
+    )
+    assert (sel.season, sel.aerosol, sel.ozone_letter, sel.ozone_source) == (
+        "winter",
+        "maritime",
+        "u",
+        "AUX_ECMWFT",
+    )
     assert sel.table_ozone_du == 290
+    meta = sel.metadata()
+    assert meta["AEROSOL_TYPE"] == "MARITIME" and meta["MID_LATITUDE"] == "WINTER"
+    assert meta["OZONE_VALUE"] == 300.0 and meta["OZONE_SOURCE"] == "AUX_ECMWFT" and meta["OZONE_LUT_VALUE"] == 290

@@ -14,9 +14,9 @@ def test_flat_reflectance_inverts_the_black_background_radiance():
 
 def test_step1_then_spherical_albedo_reproduces_a_uniform_surface_exactly():
     rho = np.array([0.02, 0.2, 0.6])
-    L = surface.forward_radiance(rho, LP, E0T, EDIFT, COS, S)          # uniform: background = rho
+    L = surface.forward_radiance(rho, LP, E0T, EDIFT, COS, S)  # uniform: background = rho
     rho1 = surface.step1_reflectance(L, LP, E0T * COS + EDIFT)
-    assert np.all(rho1 > rho)                                             # multiple reflections brighten
+    assert np.all(rho1 > rho)  # multiple reflections brighten
     out = surface.spherical_albedo_correction(rho1, rho, S, reference_albedo=0.0)
     np.testing.assert_allclose(out, rho, rtol=1e-6)
 
@@ -52,6 +52,6 @@ def test_terrain_start_irradiance_and_its_floor():
 
 def test_sun_transmittance_and_adjacency_factor():
     assert surface.sun_transmittance(np.exp(-0.2), 0.5) == pytest.approx(np.exp(-0.4))
-    assert surface.sun_transmittance(0.0, 0.5) == pytest.approx(0.01 ** 2)
+    assert surface.sun_transmittance(0.0, 0.5) == pytest.approx(0.01**2)
     assert surface.adjacency_factor(0.8, 0.2) == pytest.approx(0.25)
     assert surface.adjacency_factor(0.001, 0.2) == pytest.approx(20.0)

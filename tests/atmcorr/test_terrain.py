@@ -1,11 +1,12 @@
 import numpy as np
-import pytest
 
 from sen2cor.atmcorr import terrain
 
 
 def test_sky_view_factor():
-    np.testing.assert_allclose(terrain.sky_view_factor(np.array([0.0, 60.0, 90.0])), [1.0, 0.75, 0.5], atol=1e-6)
+    np.testing.assert_allclose(
+        terrain.sky_view_factor(np.array([0.0, 60.0, 90.0])), [1.0, 0.75, 0.5], atol=1e-6
+    )
 
 
 def test_illumination_is_quantised_and_floored():
@@ -21,16 +22,17 @@ def test_terrain_irradiance_of_flat_terrain_is_the_floor():
 
 def test_terrain_irradiance_geometric_series():
     # V_sky 0.75 everywhere, rho_t 0.4: x = x_bar = 0.1 -> E_flat * 0.1 / 0.9
-    e = terrain.terrain_irradiance(np.full((9, 9), 0.4, np.float32), np.full((9, 9), 0.75, np.float32),
-                                   100.0, 20.0, 0.8, 3)
+    e = terrain.terrain_irradiance(
+        np.full((9, 9), 0.4, np.float32), np.full((9, 9), 0.75, np.float32), 100.0, 20.0, 0.8, 3
+    )
     np.testing.assert_allclose(e, 100.0 / 9.0, rtol=1e-5)
 
 
 def test_quasi_flat_quirk_compares_radians_with_six():
-    dem = np.array([[100.0, 120.0], [130.0, 140.0]])          # 40 m peak to peak
+    dem = np.array([[100.0, 120.0], [130.0, 140.0]])  # 40 m peak to peak
     steep_deg = np.full((2, 2), 30.0)
     assert terrain.is_quasi_flat(dem, np.deg2rad(steep_deg))  # radians never exceed 6
-    assert not terrain.is_quasi_flat(dem, steep_deg)           # the intended degree test
+    assert not terrain.is_quasi_flat(dem, steep_deg)  # the intended degree test
     assert not terrain.is_quasi_flat(dem + np.array([[0, 0], [0, 100.0]]), np.deg2rad(steep_deg))
 
 

@@ -28,7 +28,7 @@ def test_scene_visibility_is_capped_at_120_km():
 
 
 def test_aot_map_of_a_constant_index_is_sen2cors_relation():
-    vis_index = np.full((20, 20), 43, np.uint8)                     # ~23 km
+    vis_index = np.full((20, 20), 43, np.uint8)  # ~23 km
     valid = np.ones((20, 20), bool)
     valid[0, 0] = False
     aot = visibility.aot550_map(vis_index, 0.5, valid, 20.0)
@@ -48,14 +48,15 @@ def test_visibility_index_map_smooths_ddv_indices():
     ddv[50, 50] = True
     index = np.zeros((101, 101), np.float32)
     index[50, 50] = 150
-    out = visibility.visibility_index_map(index, ddv, np.ones_like(ddv), 50.0, 60.0)   # sigma 17 px
-    assert out[50, 50] == 50                     # a single pixel is smoothed away
+    out = visibility.visibility_index_map(index, ddv, np.ones_like(ddv), 50.0, 60.0)  # sigma 17 px
+    assert out[50, 50] == 50  # a single pixel is smoothed away
     out2 = visibility.visibility_index_map(index, ddv, np.ones_like(ddv), 50.0, 60.0, smoothing_window_km=0)
     assert out2[50, 50] == 150
 
 
 def test_decimated_gaussian_agrees_with_the_full_filter():
     from scipy import ndimage
+
     rng = np.random.default_rng(0)
     img = ndimage.uniform_filter(rng.random((300, 300)).astype(np.float32), 15) * 100
     full = ndimage.gaussian_filter(img, 25)

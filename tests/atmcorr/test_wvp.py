@@ -19,7 +19,7 @@ def test_fit_recovers_the_curve_and_the_inverse_gives_u():
 
 def test_apda_retrieval_returns_the_known_water_vapour():
     lp_ref = np.array([[0.8] * 6])
-    lp_abs = 0.3 - 0.02 * LEVELS[None, :]                   # path radiance drops with WV
+    lp_abs = 0.3 - 0.02 * LEVELS[None, :]  # path radiance drops with WV
     curves = wvp.ApdaCurves(np.array([0.1]), LEVELS, lp_ref, lp_abs, _ratio(LEVELS)[None, :])
     u_true = np.array([[0.6, 1.8], [2.4, 4.5]])
     reflected = np.full(u_true.shape, 5.0)
@@ -43,25 +43,28 @@ def _wv_scene():
 
 def test_wv_watermask_options():
     wv, scl = _wv_scene()
-    land_mean = (1.0 + 2.0) / 2                              # land pixels with WV >= 0.01
+    land_mean = (1.0 + 2.0) / 2  # land pixels with WV >= 0.01
     keep, mean = wvp.fill_water_vapour(wv, scl, 0)
     assert mean == pytest.approx(land_mean)
-    np.testing.assert_allclose(keep, [[1.0, 2.0, 3.0], [land_mean, 5.0, 0.0]])   # < 0.01 -> mean, SCL 0 -> 0
+    np.testing.assert_allclose(keep, [[1.0, 2.0, 3.0], [land_mean, 5.0, 0.0]])  # < 0.01 -> mean, SCL 0 -> 0
     one, _ = wvp.fill_water_vapour(wv, scl, 1)
     np.testing.assert_allclose(one, [[1.0, 2.0, land_mean], [land_mean, land_mean, 0.0]])
     two, _ = wvp.fill_water_vapour(wv, scl, 2)
-    np.testing.assert_allclose(two, [[1.0, 2.0, 1.5], [land_mean, land_mean, 0.0]])   # row 0 average 1.5
+    np.testing.assert_allclose(two, [[1.0, 2.0, 1.5], [land_mean, land_mean, 0.0]])  # row 0 average 1.5
 
 
 def test_smooth_wv_map_box_length():
     wv = np.zeros((15, 15), np.float32)
     wv[7, 7] = 25.0
     assert wvp.smooth_water_vapour(wv, 0.0, 20.0) is wv
-    five = wvp.smooth_water_vapour(wv, 100.0, 20.0)          # 100 m / 20 m = 5 px box
+    five = wvp.smooth_water_vapour(wv, 100.0, 20.0)  # 100 m / 20 m = 5 px box
     assert five[7, 7] == pytest.approx(1.0) and five[7, 9] == pytest.approx(1.0) and five[7, 10] == 0.0
-    assert wvp.smooth_water_vapour(wv, 100.0, 60.0)[7, 7] == pytest.approx(25.0 / 9)   # at least 3 px
+    assert wvp.smooth_water_vapour(wv, 100.0, 60.0)[7, 7] == pytest.approx(25.0 / 9)  # at least 3 px
 
 
 def test_column_above_ground():
-    np.testing.assert_allclose(wvp.column_above_ground(np.array([2.0, 2.0, 2.0]), np.array([0.0, 1.0, 2.5])),
-                               [2.0, 1.18, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(
+        wvp.column_above_ground(np.array([2.0, 2.0, 2.0]), np.array([0.0, 1.0, 2.5])),
+        [2.0, 1.18, 0.5],
+        rtol=1e-6,
+    )

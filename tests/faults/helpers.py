@@ -76,7 +76,7 @@ def try_mount(args: list[str]) -> str | None:
         return "the mount command is not installed"
     if os.geteuid() != 0:
         return "mounting needs root (CAP_SYS_ADMIN)"
-    result = subprocess.run(["mount", *args], capture_output=True, text=True)
+    result = subprocess.run(["mount", *args], check=False, capture_output=True, text=True)
     if result.returncode != 0:
         return f"mount {' '.join(args)} is not permitted here: {result.stderr.strip()}"
     return None

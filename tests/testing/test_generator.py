@@ -115,3 +115,22 @@ def test_pdgs_inputs(product, tmp_path):
     assert (inputs.tile_dir / "MTD_TL.xml").is_file()
     assert len(list((inputs.tile_dir / "IMG_DATA").glob("*.jp2"))) == 14
     assert (inputs.tile_dir / "AUX_DATA" / "AUX_CAMSFO").is_file()
+
+
+def test_detector_grids_cover_the_detector_footprints(granule):
+    """Each angle-grid node inside the image has a finite grid for the detector that sees it (MSK_DETFOO)."""
+    import glymur
+    root = etree.parse(str(granule / "MTD_TL.xml")).getroot()
+    det = glymur.Jp2k(str(granule / "QI_DATA" / "MSK_DETFOO_B8A.jp2"))[:]
+    grids = {int(g.get("detectorId")): np.array([[float(v) for v in r.text.split()]
+                                                for r in g.find("Zenith/Values_List")])
+             for g in root.findall(".//Viewing_Incidence_Angles_Grids[@bandId='8']")}
+    checked = 0
+    for i in range(3):
+        for j in range(3):
+            r, c = min(i * 250, 299), min(j * 250, 299)          # node (i, j) at 5 km steps, 20 m pixels
+            d = int(det[r, c])
+            if d:
+                assert d in grids and np.isfinite(grids[d][i, j]), (i, j, d)
+                checked += 1
+    assert checked >= 4

@@ -6,6 +6,7 @@ cloud pixels replaced by the mean of the clear pixels and clipped at 0.  The cor
 ``rho + q (rho - rho_bg)`` sharpens the pixel against its surroundings; a uniform field is left
 unchanged.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,9 @@ def box_mean(image: np.ndarray, radius_px: int) -> np.ndarray:
     return expand(small, k, image.shape)
 
 
-def background_reflectance(rho: np.ndarray, radius_px: int, replace: np.ndarray | None = None,
-                           fill_value: float | None = None) -> np.ndarray:
+def background_reflectance(
+    rho: np.ndarray, radius_px: int, replace: np.ndarray | None = None, fill_value: float | None = None
+) -> np.ndarray:
     """Box-mean background reflectance, >= 0.
 
     ``replace`` (e.g. clouds, no data) pixels are set to ``fill_value`` (default: mean of the
@@ -72,18 +74,22 @@ def background_reflectance(rho: np.ndarray, radius_px: int, replace: np.ndarray 
     if replace is not None and replace.any():
         keep = ~replace
         if fill_value is None:
-            fill_value = float(work[keep].mean()) if keep.any() else 0.0
+            fill_value = float(work.mean(where=keep, dtype=np.float64)) if keep.any() else 0.0
         work = np.where(replace, np.float32(fill_value), work)
-    return np.maximum(box_mean(work, radius_px), 0.0)
+    out = box_mean(work, radius_px)
+    return np.maximum(out, np.float32(0.0), out=out if out is not work and out is not rho else None)
 
 
-def adjacency_correction(rho: np.ndarray, background: np.ndarray, q: np.ndarray | float,
-                         border: np.ndarray | None = None) -> np.ndarray:
+def adjacency_correction(
+    rho: np.ndarray, background: np.ndarray, q: np.ndarray | float, border: np.ndarray | None = None
+) -> np.ndarray:
     """rho + q (rho - rho_bg); ``border`` pixels (near no data) get an extra 0.1 q (rho - rho_bg)."""
-    q = np.asarray(q, dtype=np.float32)
+    out = np.subtract(rho, background, dtype=np.float32)
+    out *= np.asarray(q, dtype=np.float32)
     if border is not None:
-        q = q * (1.0 + BORDER_EXTRA * border.astype(np.float32))
-    return (rho + q * (rho - background)).astype(np.float32)
+        out[border] *= np.float32(1.0 + BORDER_EXTRA)
+    out += rho
+    return out
 
 
 def border_zone(valid: np.ndarray, radius_px: int) -> np.ndarray:

@@ -6,6 +6,7 @@ E0t, Edift, q at the eight LUT visibilities) are arguments.  ``driver.retrieve_a
 SCL codes: 0 no data, 3 cloud shadow, 4 vegetation, 5 not vegetated, 6 water, 7 unclassified,
 8/9 cloud medium/high probability, 10 thin cirrus, 11 snow.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,10 +49,14 @@ class DdvThresholds:
     def from_calibration(cls, cal_ac) -> "DdvThresholds":
         """From ``config.cal_ac`` (sen2cor.config.AcCalibration)."""
         p1, p2 = cal_ac.prio_1, cal_ac.prio_2
-        return cls(p1.min_ddv_area_percent, p1.swir_refl_lower_th, p2.swir_refl_ndvi_th,
-                   (p2.ddv_swir_refl_th1, p2.ddv_swir_refl_th2, p2.ddv_swir_refl_th3),
-                   (p2.ddv_16um_refl_th1, p2.ddv_16um_refl_th2, p2.ddv_16um_refl_th3),
-                   swir_22um_red_refl_ratio=p1.swir_22um_red_refl_ratio)
+        return cls(
+            p1.min_ddv_area_percent,
+            p1.swir_refl_lower_th,
+            p2.swir_refl_ndvi_th,
+            (p2.ddv_swir_refl_th1, p2.ddv_swir_refl_th2, p2.ddv_swir_refl_th3),
+            (p2.ddv_16um_refl_th1, p2.ddv_16um_refl_th2, p2.ddv_16um_refl_th3),
+            swir_22um_red_refl_ratio=p1.swir_22um_red_refl_ratio,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,15 @@ def ndvi(nir: np.ndarray, red: np.ndarray) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
 
 
-def select_ddv(rho_swir: np.ndarray, rho_nir: np.ndarray, rho_red_toa: np.ndarray, rho_nir_toa: np.ndarray,
-               scl: np.ndarray, excluded: np.ndarray, th: DdvThresholds = DdvThresholds()) -> DdvSelection:
+def select_ddv(
+    rho_swir: np.ndarray,
+    rho_nir: np.ndarray,
+    rho_red_toa: np.ndarray,
+    rho_nir_toa: np.ndarray,
+    scl: np.ndarray,
+    excluded: np.ndarray,
+    th: DdvThresholds = DdvThresholds(),
+) -> DdvSelection:
     """DDV pixels with the threshold iteration of facts B.7 step 3.
 
     Candidates: SCL 4, not ``excluded``, lower < rho_B12 < upper, rho_TOA(B04) <= the 1.6 um
@@ -97,7 +109,12 @@ def select_ddv(rho_swir: np.ndarray, rho_nir: np.ndarray, rho_red_toa: np.ndarra
     empty = DdvSelection(np.zeros(scl.shape, bool), th.ddv_swir_refl_th[0], 0.0)
     if n_valid == 0 or n_water > 0.99 * n_valid:
         return empty
-    base = (scl == 4) & ~excluded & (ndvi(rho_nir_toa, rho_red_toa) > th.swir_refl_ndvi_th) & (rho_nir < th.max_nir)
+    base = (
+        (scl == 4)
+        & ~excluded
+        & (ndvi(rho_nir_toa, rho_red_toa) > th.swir_refl_ndvi_th)
+        & (rho_nir < th.max_nir)
+    )
     base &= rho_swir > th.swir_refl_lower_th
     for k, (upper, red_max) in enumerate(zip(th.ddv_swir_refl_th, th.ddv_16um_refl_th)):
         mask = base & (rho_swir < upper) & (rho_red_toa <= red_max)
@@ -116,8 +133,15 @@ def red_reference(rho_swir: np.ndarray, swir_22um_red_refl_ratio: float = 0.5) -
     return swir_22um_red_refl_ratio * rho_swir
 
 
-def ddv_red_reflectance(l_red: np.ndarray, l_clear_mean: float, lp: np.ndarray, e0t: np.ndarray,
-                        edift: np.ndarray, q: np.ndarray, cos_sza: float) -> np.ndarray:
+def ddv_red_reflectance(
+    l_red: np.ndarray,
+    l_clear_mean: float,
+    lp: np.ndarray,
+    e0t: np.ndarray,
+    edift: np.ndarray,
+    q: np.ndarray,
+    cos_sza: float,
+) -> np.ndarray:
     """Red surface reflectance of DDV pixels at each LUT visibility (facts B.7 step 5), shape (nvis, n).
 
     ``lp``, ``e0t``, ``edift``, ``q``: (nvis, 1) or (nvis, n) at the eight LUT visibilities.
@@ -138,9 +162,11 @@ def ddv_visibility_index(rho_by_vis: np.ndarray, rho_ref: np.ndarray) -> np.ndar
     depths = visibility.LUT_DEPTHS
     n = rho_ref.size
     out = np.full(n, np.nan)
-    for k in range(depths.size - 1):          # segment between vis k (hazier) and k + 1 (clearer)
+    for k in range(depths.size - 1):  # segment between vis k (hazier) and k + 1 (clearer)
         lo, hi = rho_by_vis[k], rho_by_vis[k + 1]
-        inside = np.isnan(out) & (np.minimum(lo, hi) <= rho_ref) & (rho_ref <= np.maximum(lo, hi)) & (hi != lo)
+        inside = (
+            np.isnan(out) & (np.minimum(lo, hi) <= rho_ref) & (rho_ref <= np.maximum(lo, hi)) & (hi != lo)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (rho_ref - lo) / (hi - lo)
         depth = depths[k] + t * (depths[k + 1] - depths[k])
@@ -179,8 +205,9 @@ def step_up_visibility(visibility_km: float) -> float:
     return min(v, 120.0)
 
 
-def negative_fraction(rho: np.ndarray, scl: np.ndarray, q: float | np.ndarray, threshold: float,
-                      pixel_m: float) -> float:
+def negative_fraction(
+    rho: np.ndarray, scl: np.ndarray, q: float | np.ndarray, threshold: float, pixel_m: float
+) -> float:
     """Fraction of SCL 4/5 pixels whose reflectance incl. adjacency is below ``threshold``.
 
     rho_adj = rho + q (rho - Gauss_sigma(min(rho, 0.4))), sigma = odd(clamp(1000 / pixel, 3, 51));
@@ -197,8 +224,9 @@ def negative_fraction(rho: np.ndarray, scl: np.ndarray, q: float | np.ndarray, t
     return float(np.count_nonzero(land & (rho_adj < threshold))) / n_valid
 
 
-def iterate_visibility(start_km: float, too_dark: Callable[[float], bool],
-                       max_iterations: int = MAX_NEGATIVE_ITERATIONS) -> float:
+def iterate_visibility(
+    start_km: float, too_dark: Callable[[float], bool], max_iterations: int = MAX_NEGATIVE_ITERATIONS
+) -> float:
     """Increase the visibility with :func:`step_up_visibility` while ``too_dark(V)`` and V < 120 km."""
     v = float(start_km)
     for _ in range(max_iterations):
@@ -222,8 +250,11 @@ def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None
     How Sen2Cor builds its CAMS visibility map is a gap (facts E.2); this is the inverse of
     Sen2Cor's own AOT(z, V) relation, clipped to the LUT range 5..120 km.
     """
-    height_km = 0.0 if geopotential_m2_s2 is None else np.clip(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0,
-                                                                0.0, 3.5)
+    height_km = (
+        0.0
+        if geopotential_m2_s2 is None
+        else np.clip(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0, 0.0, 3.5)
+    )
     aot = np.maximum(np.asarray(aod550, dtype=np.float64), 1e-3)
     return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
 

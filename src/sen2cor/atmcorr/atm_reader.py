@@ -48,14 +48,16 @@ def read_atm(path: Path, bands: tuple[str, ...]) -> dict[str, np.ndarray]:
     if not (np.allclose(rec[0, 0, :, 0], grid.SZA_DEG) and np.allclose(rec[0, :, 0, 1], grid.VISIBILITY_KM)):
         raise LutError(f"{path}: record headers (sun zenith {rec[0, 0, :, 0]}, visibility {rec[0, :, 0, 1]}) "
                        f"do not match Sen2Cor's grid")
-    blocks = rec[..., 2:].reshape(len(bands), nvis, nsza, nz, 17).transpose(0, 2, 3, 1, 4)  # b, sza, z, vis, 17
+    # b, sza, z, vis, 17
+    blocks = rec[..., 2:].reshape(len(bands), nvis, nsza, nz, 17).transpose(0, 2, 3, 1, 4)
     out = {}
     nadir = {"path_radiance": 0, "edift": 1, "e0t": 2, "t_up_dir": 3, "t_up_dif": 4, "spherical_albedo": 5}
     off = {"edift": 6, "e0t": 7, "t_up_dir": 8, "t_up_dif": 9}
     for name, i in nadir.items():
         view = np.stack([blocks[..., i], blocks[..., off.get(name, i)]], axis=1)        # b, vza, sza, z, vis
         out[name] = np.repeat(view[:, :, None], _NRAA, axis=2)                           # b, vza, raa, sza...
-    out["path_radiance"][:, 1] = np.moveaxis(blocks[..., 10:10 + _NRAA], -1, 1)          # 10 deg view: Lp(phi)
+    # 10 deg view: Lp(phi)
+    out["path_radiance"][:, 1] = np.moveaxis(blocks[..., 10:10 + _NRAA], -1, 1)
     # -> (band, sza, vza, raa, z, vis)
     return {k: np.ascontiguousarray(v.transpose(0, 3, 1, 2, 4, 5)) for k, v in out.items()}
 
@@ -89,9 +91,11 @@ def load_atm_lut(lut_root: Path, spacecraft: str, season: str = "summer", aeroso
     values = {k: np.stack([t[k] for t in per_wv], axis=-1) for k in per_wv[0]}
     if solar_irradiance_w_m2_um is None:
         from sen2cor.atmcorr.srf import packaged_solar_irradiance
-        solar_irradiance_w_m2_um = packaged_solar_irradiance(spacecraft if spacecraft in ("S2A", "S2B") else "S2A")
+        craft = spacecraft if spacecraft in ("S2A", "S2B") else "S2A"
+        solar_irradiance_w_m2_um = packaged_solar_irradiance(craft)
     e0 = np.array([solar_irradiance_w_m2_um[b] for b in bands], dtype=np.float64)
-    return LutTable.from_native("atm", values, bands=bands, sza_deg=grid.SZA_DEG, vza_deg=grid.VZA_DEG, raa_deg=grid.RAA_DEG,
+    return LutTable.from_native("atm", values, bands=bands, sza_deg=grid.SZA_DEG, vza_deg=grid.VZA_DEG,
+                                raa_deg=grid.RAA_DEG,
                     elevation_km=grid.ELEVATION_KM, visibility_km=grid.VISIBILITY_KM, water_vapour_cm=levels,
                     solar_irradiance_w_m2_um=e0,
                     description={"source": str(folder), "ozone_letter": letter, "season": season,

@@ -34,7 +34,8 @@ def _open(path: Path) -> dict[str, np.ndarray]:
         with np.load(path) as npz:
             return {k: npz[k] for k in npz.files}
     except OSError as exc:
-        raise LutError(f"cannot read spectral table {path}: {exc} (generate with scripts/make_luts.py)") from exc
+        raise LutError(f"cannot read spectral table {path}: {exc} "
+                       "(generate with scripts/make_luts.py)") from exc
 
 
 def _index(values: np.ndarray, wanted: float, what: str) -> int:
@@ -54,7 +55,8 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
     zi = [_index(gas["elevation_km"], z, "elevation_km") for z in z_scat]
     weights = srf_matrix(srfs, bands, wl) * gas["solar_irradiance_w_m2_um"][None, :]
     weights /= weights.sum(axis=1, keepdims=True)
-    solar = (srf_matrix(srfs, bands, wl) * gas["solar_irradiance_w_m2_um"]).sum(1) / srf_matrix(srfs, bands, wl).sum(1)
+    srf_grid = srf_matrix(srfs, bands, wl)
+    solar = (srf_grid * gas["solar_irradiance_w_m2_um"]).sum(1) / srf_grid.sum(1)
 
     letter = grid.nearest_ozone_letter(ozone_du, season)
     io3 = _index(gas["ozone_du"], grid.OZONE_DU[season][letter], "ozone_du")
@@ -72,7 +74,7 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
     rho_mix = scat["path_reflectance"].astype(np.float64)                       # g, z, vis, wl
     rho_ray = gas["rayleigh_path_reflectance"][:, zi].astype(np.float64)         # g, z, wl
     aot = scat["aot550"].astype(np.float64)                                      # z, vis
-    tau = gas["tau_rayleigh"][zi][:, None, :] + aot[:, :, None] * scat["tau_aerosol_per_aot550"][None, None, :]
+    tau = gas["tau_rayleigh"][zi][:, None, :] + aot[:, :, None] * scat["tau_aerosol_per_aot550"]
     mu_s = np.cos(np.deg2rad(grid.SZA_DEG))[:, None, None, None]
     mu_v = np.cos(np.deg2rad(grid.VZA_DEG))[:, None, None, None]
 
@@ -87,7 +89,8 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
         w = weights[b, sl]
         aer = rho_mix[..., sl] - rho_ray[:, :, None, sl]
         path[b] = np.einsum("gzvl,gzkl,l->gzvk", aer, tg_half[sg_of_g][..., sl], w, optimize=True)
-        path[b] += np.einsum("gzl,gzl,l->gz", rho_ray[..., sl], tg_none[sg_of_g][..., sl], w)[:, :, None, None]
+        rayleigh = np.einsum("gzl,gzl,l->gz", rho_ray[..., sl], tg_none[sg_of_g][..., sl], w)
+        path[b] += rayleigh[:, :, None, None]
         tg[b] = np.einsum("szkl,l->szk", tg_full[..., sl], w)
         dir_down = np.exp(-tau[None, ..., sl] / mu_s)
         t_down[b, 0] = dir_down @ w
@@ -132,7 +135,8 @@ def cache_key(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tuple[str,
     return h.hexdigest()[:24]
 
 
-def band_lut(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tuple[str, ...], season: str, aerosol: str,
+def band_lut(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tuple[str, ...], season: str,
+             aerosol: str,
              ozone_du: float, cache_dir: Path | None = None, description: dict | None = None) -> LutTable:
     """Band-integrated :class:`LutTable`, read from / written to the cache directory."""
     key = cache_key(lut_dir, srfs, bands, season, aerosol, ozone_du)

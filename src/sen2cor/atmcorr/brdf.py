@@ -5,6 +5,7 @@ darkened by G = max((cos beta / cos beta_T)^e, g), G <= 1; e = 1 (code 1) or 1/2
 Codes 11/12/21/22 treat vegetation (rho_NIR > 0.1 and rho_NIR / rho_red > 3) separately with
 e = 3/4 below 720 nm and 1/3 (x1) or 1 (x2) above.  Code 0 = off.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,9 @@ def vegetation_mask(rho_nir: np.ndarray, rho_red: np.ndarray, vegetation_index_t
     return ndimage.median_filter(veg.astype(np.uint8), size=5, mode="nearest").astype(bool)
 
 
-def brdf_factor(cos_beta: np.ndarray, sza_deg: float, exponent: np.ndarray | float,
-                lower_bound: float = 0.22) -> np.ndarray:
+def brdf_factor(
+    cos_beta: np.ndarray, sza_deg: float, exponent: np.ndarray | float, lower_bound: float = 0.22
+) -> np.ndarray:
     """G = max((cos beta / cos beta_T)^e, g), capped at 1 (only beta > beta_T changes)."""
     cos_t = np.cos(np.deg2rad(threshold_angle_deg(sza_deg)))
     ratio = np.maximum(np.asarray(cos_beta, dtype=np.float64), 0.0) / cos_t
@@ -56,8 +58,15 @@ def brdf_factor(cos_beta: np.ndarray, sza_deg: float, exponent: np.ndarray | flo
     return np.minimum(g, 1.0).astype(np.float32)
 
 
-def brdf_correct(rho: np.ndarray, cos_beta: np.ndarray, sza_deg: float, code: int, wavelength_um: float,
-                 lower_bound: float = 0.22, vegetation: np.ndarray | None = None) -> np.ndarray:
+def brdf_correct(
+    rho: np.ndarray,
+    cos_beta: np.ndarray,
+    sza_deg: float,
+    code: int,
+    wavelength_um: float,
+    lower_bound: float = 0.22,
+    vegetation: np.ndarray | None = None,
+) -> np.ndarray:
     """rho * G for BRDF_Correction ``code`` (0 returns rho unchanged)."""
     if code == 0:
         return rho

@@ -8,6 +8,7 @@ pixels.  Sen2Cor 2.12's own implementation is a gap (facts B.13); the B09 divisi
 water-vapour transmittance T945 is not reproduced.  Applied at 20 m and 60 m only, and only if the
 scene-average water vapour reaches WV_Threshold_Cirrus.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def cirrus_pixels(rho_cir: np.ndarray, valid: np.ndarray, min_pixels: int = MIN_
     return mask
 
 
-def estimate_gamma(rho_bands: list[np.ndarray], rho_cir: np.ndarray, cirrus: np.ndarray, clear: np.ndarray
-                   ) -> float | None:
+def estimate_gamma(
+    rho_bands: list[np.ndarray], rho_cir: np.ndarray, cirrus: np.ndarray, clear: np.ndarray
+) -> float | None:
     """gamma in [0.6, 1] matching mean corrected TOA of cirrus pixels to the cirrus-free mean.
 
     ``rho_bands``: TOA reflectances of the visible reference bands (B01, B02, B03).
@@ -61,19 +63,25 @@ def estimate_gamma(rho_bands: list[np.ndarray], rho_cir: np.ndarray, cirrus: np.
     return float(np.clip(1.0 / np.mean(inverse), *GAMMA_RANGE))
 
 
-def correct_cirrus(rho_toa: np.ndarray, rho_cir: np.ndarray, gamma: float, wavelength_um: float) -> np.ndarray:
+def correct_cirrus(
+    rho_toa: np.ndarray, rho_cir: np.ndarray, gamma: float, wavelength_um: float
+) -> np.ndarray:
     """rho - rho_cir / gamma (2 gamma for lambda >= 1.5 um), floored at 0."""
     g = 2.0 * gamma if wavelength_um >= SWIR_START_UM else gamma
     return np.maximum(rho_toa - rho_cir / g, 0.0).astype(np.float32)
 
 
-def cirrus_enabled(cirrus_correction: bool, resolution_m: int, scene_wv_cm: float, wv_threshold_cirrus_cm: float
-                   ) -> bool:
+def cirrus_enabled(
+    cirrus_correction: bool, resolution_m: int, scene_wv_cm: float, wv_threshold_cirrus_cm: float
+) -> bool:
     """Whether to apply the correction: GIPP switch, 20/60 m only, scene WV >= WV_Threshold_Cirrus."""
     if not cirrus_correction or resolution_m == 10:
         return False
     if scene_wv_cm < wv_threshold_cirrus_cm:
-        log.info("cirrus correction skipped: scene water vapour %.2f cm < WV_Threshold_Cirrus %.2f cm",
-                 scene_wv_cm, wv_threshold_cirrus_cm)
+        log.info(
+            "cirrus correction skipped: scene water vapour %.2f cm < WV_Threshold_Cirrus %.2f cm",
+            scene_wv_cm,
+            wv_threshold_cirrus_cm,
+        )
         return False
     return True

@@ -8,6 +8,7 @@ used (``prior=result_20m.for_10m()``); no DDV search, no cirrus correction.
 The LUT is any :class:`sen2cor.atmcorr.rtables.AtmosphereTable` (``lut.load_lut(...)``); it is
 evaluated per processing cell (``radiance.cells``) on the visibility-index grid.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,12 +19,24 @@ import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, cirrus, grid, radiance, terrain, visibility, wvp
 from sen2cor.atmcorr.retrieval import SceneRadiance, retrieve_aot, retrieve_wv
-from sen2cor.atmcorr.rtables import AtmosphereTable, elevation_class, elevation_nodes, lookup, tabulate, wv_class
+from sen2cor.atmcorr.rtables import (
+    AtmosphereTable,
+    elevation_class,
+    elevation_nodes,
+    lookup,
+    tabulate,
+    wv_class,
+)
 from sen2cor.atmcorr.scaling import band_scaling_factors
 from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
 from sen2cor.atmcorr.surface import (
-    ATM_REFERENCE_ALBEDO, pixel_irradiance, spherical_albedo_correction, step1_reflectance, sun_transmittance,
-    terrain_start_irradiance)
+    ATM_REFERENCE_ALBEDO,
+    pixel_irradiance,
+    spherical_albedo_correction,
+    step1_reflectance,
+    sun_transmittance,
+    terrain_start_irradiance,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +53,12 @@ class SceneInputs:
     """One resolution of one tile, as the Tables layer stages it."""
 
     resolution_m: int
-    toa: Mapping[str, np.ndarray]          # TOA reflectance (float32) per band
-    scl: np.ndarray                        # uint8 scene classification (0 = no data)
-    e0_w_m2_um: Mapping[str, float]        # SOLAR_IRRADIANCE per band
-    sza_deg: float                         # tile-mean sun zenith / azimuth
+    toa: Mapping[str, np.ndarray]  # TOA reflectance (float32) per band
+    scl: np.ndarray  # uint8 scene classification (0 = no data)
+    e0_w_m2_um: Mapping[str, float]  # SOLAR_IRRADIANCE per band
+    sza_deg: float  # tile-mean sun zenith / azimuth
     saa_deg: float
-    vza_deg: float = 0.0                   # tile-mean view zenith / azimuth
+    vza_deg: float = 0.0  # tile-mean view zenith / azimuth
     vaa_deg: float = 0.0
     season: str = "summer"
     sza_map_deg: np.ndarray | None = None  # per-pixel sun zenith (radiance.angle_grid_to_pixels)
@@ -60,8 +73,8 @@ class SceneInputs:
 class Prior:
     """What the 10 m correction reuses from 20 m."""
 
-    vis_index: np.ndarray                  # 20 m visibility-index map
-    wv_label_mean_cm: float                # scene-average water vapour (LUT label)
+    vis_index: np.ndarray  # 20 m visibility-index map
+    wv_label_mean_cm: float  # scene-average water vapour (LUT label)
     blue_scaling: float
     info: dict
 
@@ -72,8 +85,8 @@ class AcResult:
 
     surface_reflectance: dict[str, np.ndarray]
     aot550: np.ndarray
-    wv_cm: np.ndarray                      # column above ground (WVP)
-    vis_index: np.ndarray                  # uint8
+    wv_cm: np.ndarray  # column above ground (WVP)
+    vis_index: np.ndarray  # uint8
     wv_label_mean_cm: float
     blue_scaling: float
     ddv_mask: np.ndarray | None = None
@@ -115,8 +128,13 @@ def _rugged(scene: SceneInputs, settings: AcSettings) -> bool:
         return False
     if not settings.dem_terrain_correction:
         return False
-    flat = terrain.is_quasi_flat(scene.elevation_m, np.deg2rad(scene.slope_deg), settings.dem_p2p_val_m,
-                                 settings.slope_th, settings.topo_corr_th)
+    flat = terrain.is_quasi_flat(
+        scene.elevation_m,
+        np.deg2rad(scene.slope_deg),
+        settings.dem_p2p_val_m,
+        settings.slope_th,
+        settings.topo_corr_th,
+    )
     return not flat
 
 
@@ -128,8 +146,14 @@ def _upsample(index_20m: np.ndarray, shape: tuple[int, int], factor: int) -> np.
     return out
 
 
-def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSettings = AcSettings(),
-                       prior: Prior | None = None, *, in_place: bool = False) -> AcResult:
+def correct_resolution(
+    scene: SceneInputs,
+    lut: AtmosphereTable,
+    settings: AcSettings = AcSettings(),
+    prior: Prior | None = None,
+    *,
+    in_place: bool = False,
+) -> AcResult:
     """Surface reflectance, AOT550, water vapour and visibility index of one resolution.
 
     ``in_place=True`` writes each band's surface reflectance into its float32 TOA array of
@@ -138,6 +162,10 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
     valid = scl > 0
+    for band in scene.toa:                       # NaN / inf TOA (e.g. no data from the reader) -> no data
+        valid &= np.isfinite(scene.toa[band])
+    if not valid.all():
+        scl = np.where(valid, scl, np.uint8(0)).astype(np.uint8, copy=False)
     z = _elevation_km(scene, settings)
     nodes = elevation_nodes(lut.elevation_km, z)
     zi = elevation_class(nodes, z)
@@ -151,25 +179,46 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
 
     if prior is None:
         nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, nodes, levels)
-        rad = LazyRadiance({b: scene.toa[b] for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa},
-                           scene.e0_w_m2_um, scene.sza_deg)
+        rad = LazyRadiance(
+            {b: scene.toa[b] for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa},
+            scene.e0_w_m2_um,
+            scene.sza_deg,
+        )
         apda = settings.wv_correction == 1 and "B8A" in rad and "B09" in rad
-        start = settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
+        start = (
+            settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
+        )
         aot_wv = _preliminary_wv(rad, scl, z, nadir, settings, start, r_ref) if apda else main_wv
-        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv,
-                           zi)
+        sr = SceneRadiance(
+            rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv, zi
+        )
         ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
         vis_map, blue_sc = ret.vis_index, ret.blue_scaling
         mean_index = int(visibility.visibility_to_index(ret.final_visibility_km))
-        info.update(AOT_RETRIEVAL_METHOD=ret.method, START_VISIBILITY=ret.start_visibility_km,
-                    VISIBILITY_FROM_DDV=ret.ddv_visibility_km, FINAL_VISIBILITY=ret.final_visibility_km,
-                    DDV_PIXEL_PERCENTAGE=ret.ddv.percent if ret.ddv else 0.0,
-                    DDV_REFLECTANCE_RANGE=ret.ddv.swir_upper if ret.ddv else None,
-                    AEROSOL_DOUBLE_RATIO=ret.double_ratio)
+        info.update(
+            AOT_RETRIEVAL_METHOD=ret.method,
+            START_VISIBILITY=ret.start_visibility_km,
+            VISIBILITY_FROM_DDV=ret.ddv_visibility_km,
+            FINAL_VISIBILITY=ret.final_visibility_km,
+            DDV_PIXEL_PERCENTAGE=ret.ddv.percent if ret.ddv else 0.0,
+            DDV_REFLECTANCE_RANGE=ret.ddv.swir_upper if ret.ddv else None,
+            AEROSOL_DOUBLE_RATIO=ret.double_ratio,
+        )
         ddv_mask = ret.ddv.mask if ret.ddv else None
         if apda:
-            wv_label, wv_mean = retrieve_wv(rad["B8A"], rad["B09"], scl, z, nadir, mean_index, start, r_ref,
-                                            settings.wv_watermask, settings.smooth_wv_map_m, pixel)
+            wv_label, wv_mean = retrieve_wv(
+                rad["B8A"],
+                rad["B09"],
+                scl,
+                z,
+                nadir,
+                mean_index,
+                start,
+                r_ref,
+                settings.wv_watermask,
+                settings.smooth_wv_map_m,
+                pixel,
+            )
             info["WV_RETRIEVAL_METHOD"] = "SEN2COR_APDA"
         else:
             wv_label, wv_mean = np.where(valid, np.float32(main_wv), np.float32(0.0)), main_wv
@@ -186,19 +235,47 @@ def correct_resolution(scene: SceneInputs, lut: AtmosphereTable, settings: AcSet
         info.update({k: v for k, v in prior.info.items()})
         info["FINAL_VISIBILITY"] = visibility.scene_visibility_km(mean_index)
 
-    wv_cm = wvp.column_above_ground(np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label,
-                                             np.float32(0.0)), z)
+    wv_cm = wvp.column_above_ground(
+        np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
+    )
     aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     toa = dict(scene.toa)
-    if prior is None and "B10" in toa and cirrus.cirrus_enabled(
-            settings.cirrus_correction, scene.resolution_m, float(wvp.column_above_ground(wv_mean, np.mean(z))),
-            settings.wv_threshold_cirrus_cm):
+    if (
+        prior is None
+        and "B10" in toa
+        and cirrus.cirrus_enabled(
+            settings.cirrus_correction,
+            scene.resolution_m,
+            float(wvp.column_above_ground(wv_mean, np.mean(z))),
+            settings.wv_threshold_cirrus_cm,
+        )
+    ):
         toa = _cirrus(toa, valid, info)
-    rho = _surface(scene, toa, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
-                   wv_mean, blue_sc, r_ref, valid, in_place)
-    info.update(GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
-                GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
-                BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc)
+    rho = _surface(
+        scene,
+        toa,
+        lut,
+        settings,
+        bands,
+        e0,
+        raa,
+        zi,
+        nodes,
+        levels,
+        vis_map,
+        mean_index,
+        wv_label,
+        wv_mean,
+        blue_sc,
+        r_ref,
+        valid,
+        in_place,
+    )
+    info.update(
+        GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
+        GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
+        BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc,
+    )
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
 
 
@@ -211,13 +288,15 @@ def _preliminary_wv(rad, scl, z, nadir, settings: AcSettings, start_cm: float, r
     sub = (slice(None, None, 4), slice(None, None, 4))
     zs = z if np.ndim(z) == 0 else z[sub]
     iv = int(visibility.visibility_to_index(settings.visibility_km))
-    _, mean = retrieve_wv(rad["B8A"][sub], rad["B09"][sub], scl[sub], zs, nadir, iv, start_cm, r_ref, 1, 0.0,
-                          1.0)
+    _, mean = retrieve_wv(
+        rad["B8A"][sub], rad["B09"][sub], scl[sub], zs, nadir, iv, start_cm, r_ref, 1, 0.0, 1.0
+    )
     return float(mean)
 
 
-def auto_aerosol(scene: SceneInputs, luts: Mapping[str, AtmosphereTable], settings: AcSettings = AcSettings()
-                 ) -> tuple[str, dict[str, float | None]]:
+def auto_aerosol(
+    scene: SceneInputs, luts: Mapping[str, AtmosphereTable], settings: AcSettings = AcSettings()
+) -> tuple[str, dict[str, float | None]]:
     """Aerosol_Type AUTO (manual §2.2.3.2.2): one DDV trial per LUT ("rural", "maritime"), then the type
     whose blue/red path-radiance double ratio is closest to 1 (rural without DDV pixels)."""
     from sen2cor.atmcorr.retrieval import double_ratio_trial
@@ -231,10 +310,19 @@ def auto_aerosol(scene: SceneInputs, luts: Mapping[str, AtmosphereTable], settin
         levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
         main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
         e0 = np.array([scene.e0_w_m2_um[b] for b in bands])
-        nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, elevation_nodes(lut.elevation_km, z), levels)
+        nadir = tabulate(
+            lut, bands, scene.sza_deg, 0.0, 0.0, e0, elevation_nodes(lut.elevation_km, z), levels
+        )
         rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg) for b in bands}
-        sr = SceneRadiance(rad, {b: scene.toa[b] for b in ("B04", "B8A")}, np.asarray(scene.scl), valid, z,
-                           float(scene.resolution_m), main_wv)
+        sr = SceneRadiance(
+            rad,
+            {b: scene.toa[b] for b in ("B04", "B8A")},
+            np.asarray(scene.scl),
+            valid,
+            z,
+            float(scene.resolution_m),
+            main_wv,
+        )
         ratios[name] = double_ratio_trial(sr, nadir, settings)
     return choose_aerosol("AUTO", ratios), ratios
 
@@ -248,12 +336,32 @@ def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
         log.info("cirrus correction skipped: too few cirrus / cirrus-free pixels")
         return toa
     info["CIRRUS_GAMMA"] = gamma
-    return {b: (cirrus.correct_cirrus(v, rho_cir, gamma, WAVELENGTH_UM[b]) if b != "B10" else v)
-            for b, v in toa.items()}
+    return {
+        b: (cirrus.correct_cirrus(v, rho_cir, gamma, WAVELENGTH_UM[b]) if b != "B10" else v)
+        for b, v in toa.items()
+    }
 
 
-def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_map, mean_index, wv_label, wv_mean,
-             blue_sc, r_ref, valid, in_place=False) -> dict[str, np.ndarray]:
+def _surface(
+    scene,
+    toa,
+    lut,
+    settings,
+    bands,
+    e0,
+    raa,
+    z,
+    nodes,
+    levels,
+    vis_map,
+    mean_index,
+    wv_label,
+    wv_mean,
+    blue_sc,
+    r_ref,
+    valid,
+    in_place=False,
+) -> dict[str, np.ndarray]:
     """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12).
 
     ``z`` is the elevation-class index (``rtables.elevation_class``) of every pixel, or a 0-d 0.
@@ -265,40 +373,78 @@ def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_ma
     rugged = _rugged(scene, settings)
     if rugged:
         from sen2cor.dem import illumination_cos
+
         sza_pix = scene.sza_map_deg if scene.sza_map_deg is not None else scene.sza_deg
-        cbeta = terrain.illumination(illumination_cos(scene.slope_deg, scene.aspect_deg, sza_pix, scene.saa_deg))
+        cbeta = terrain.illumination(
+            illumination_cos(scene.slope_deg, scene.aspect_deg, sza_pix, scene.saa_deg)
+        )
         vsky = terrain.sky_view_factor(scene.slope_deg)
+
     def target(b):
         a = toa[b]
         if in_place and isinstance(a, np.ndarray) and a.dtype == np.float32 and a.flags.writeable:
-            return a                     # each cell is read before it is overwritten
+            return a  # each cell is read before it is overwritten
         return np.zeros(scene.scl.shape, np.float32)
+
     rho1 = {b: target(b) for b in out_bands}
     for rows, cols in radiance.cells(scene.scl.shape):
-        sza_c = float(np.mean(scene.sza_map_deg[rows, cols])) if scene.sza_map_deg is not None else scene.sza_deg
-        table = tabulate(lut, tuple(out_bands), sza_c, scene.vza_deg, raa, e0[[bands.index(b) for b in out_bands]],
-                         nodes, levels)
+        sza_c = (
+            float(np.mean(scene.sza_map_deg[rows, cols])) if scene.sza_map_deg is not None else scene.sza_deg
+        )
+        table = tabulate(
+            lut,
+            tuple(out_bands),
+            sza_c,
+            scene.vza_deg,
+            raa,
+            e0[[bands.index(b) for b in out_bands]],
+            nodes,
+            levels,
+        )
         zc = z if np.ndim(z) == 0 else z[rows, cols]
         wvc = wv_class(wv_label[rows, cols]) if per_pixel_wv else None
+        visc = vis_map[rows, cols]
         for b in out_bands:
             if per_pixel_wv and b in WV_BANDS:
                 vis, wv = mean_index, wvc
             else:
-                vis, wv = vis_map[rows, cols], wv_mean
+                vis, wv = visc, wv_mean
+            if not rugged:
+                rho1[b][rows, cols] = _flat_step1(
+                    table,
+                    b,
+                    toa[b][rows, cols],
+                    scene.e0_w_m2_um[b],
+                    scale[b],
+                    zc,
+                    vis,
+                    wv,
+                    settings.topo_corr_cutoff,
+                )
+                continue
             get = lambda name: lookup(table, name, b, zc, vis, wv)  # noqa: E731
             lrad = radiance.toa_radiance(toa[b][rows, cols], scene.e0_w_m2_um[b], sza_c)
             lp, e0t, edift = get("lp") * scale[b], get("e0t"), get("edift")
-            if rugged:
-                tsun = sun_transmittance(get("t_dir"), table.cos_sza)
-                e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
-                e_ter = terrain_start_irradiance(e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start)
-            else:
-                e_pix, e_ter = e0t * table.cos_sza + edift, 0.0
+            tsun = sun_transmittance(get("t_dir"), table.cos_sza)
+            e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
+            e_ter = terrain_start_irradiance(
+                e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
+            )
             rho1[b][rows, cols] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
-    centre = tabulate(lut, tuple(out_bands), scene.sza_deg, scene.vza_deg, raa,
-                      e0[[bands.index(b) for b in out_bands]], nodes, levels)
-    clouds = np.isin(scene.scl, CLOUDS)
-    n_cloud, n_clear = int(clouds.sum()), int(np.isin(scene.scl, CLEAR).sum())
+    for b in out_bands:                         # no data must not leak into neighbourhood means
+        rho1[b][~valid] = 0.0
+    centre = tabulate(
+        lut,
+        tuple(out_bands),
+        scene.sza_deg,
+        scene.vza_deg,
+        raa,
+        e0[[bands.index(b) for b in out_bands]],
+        nodes,
+        levels,
+    )
+    clouds = in_classes(scene.scl, CLOUDS)
+    n_cloud, n_clear = int(np.count_nonzero(clouds)), int(np.count_nonzero(in_classes(scene.scl, CLEAR)))
     adjacency_on = settings.adj_km > 0 and n_cloud <= HIGH_CLOUD_FRACTION * max(n_cloud + n_clear, 1)
     n_adj = adjacency.adjacency_radius_px(settings.adj_km, pixel)
     border = adjacency.border_zone(valid, n_adj) if adjacency_on else None
@@ -322,15 +468,45 @@ def _surface(scene, toa, lut, settings, bands, e0, raa, z, nodes, levels, vis_ma
             else:
                 r = spherical_albedo_correction(r, r, s, r_ref)
         if rugged and settings.brdf_correction:
-            r = brdf.brdf_correct(r, cbeta, scene.sza_deg, settings.brdf_correction, WAVELENGTH_UM[b],
-                                  settings.brdf_lower_bound, veg)
+            r = brdf.brdf_correct(
+                r,
+                cbeta,
+                scene.sza_deg,
+                settings.brdf_correction,
+                WAVELENGTH_UM[b],
+                settings.brdf_lower_bound,
+                veg,
+            )
         if r is not base:
-            base[...] = r                # back into the step-1 (or, in place, the TOA) array
+            base[...] = r  # back into the step-1 (or, in place, the TOA) array
             del r
-        np.nan_to_num(base, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
-        base[~valid] = 0.0
+        base[~(np.isfinite(base) & valid)] = 0.0
         out[b] = base
     return out
+
+
+def in_classes(scl: np.ndarray, classes) -> np.ndarray:
+    """Boolean mask of SCL codes in ``classes`` (a 256-entry look-up: faster than np.isin)."""
+    table = np.zeros(256, dtype=bool)
+    table[list(classes)] = True
+    return table[scl]
+
+
+def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:
+    """Step-1 reflectance of flat terrain as rho_TOA * A - B with A = pi F / E and B = pi Lp / E
+    tabulated per (elevation class, visibility or WV step); F = (E0/10) cos(SZA)/pi (facts B.10)."""
+    from sen2cor.atmcorr.rtables import field_table
+
+    per_pixel_wv = np.ndim(wv) > 0
+    key = dict(vis_index=vis) if per_pixel_wv else dict(water_vapour_cm=wv)
+    e = field_table(table, "e0t", band, **key) * table.cos_sza + field_table(table, "edift", band, **key)
+    factor = float(radiance.e0_lut_units(e0_w_m2_um)) * table.cos_sza / np.pi
+    a = (np.pi * factor / e).astype(np.float32)
+    b = (np.pi * lp_scale * field_table(table, "lp", band, **key) / e).astype(np.float32)
+    idx = np.minimum(wv, a.shape[1] - 1) if per_pixel_wv else vis
+    rho = toa * a[z, idx]
+    rho -= b[z, idx]
+    return np.minimum(rho, np.float32(cutoff), out=rho)
 
 
 def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, pixel):

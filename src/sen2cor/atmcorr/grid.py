@@ -51,7 +51,8 @@ def aot_coefficients(elevation_km: np.ndarray | float) -> tuple[np.ndarray, np.n
     return _linear_extrap(index, _AB_INDEX, _A), _linear_extrap(index, _AB_INDEX, _B)
 
 
-def visibility_to_aot550(visibility_km: np.ndarray | float, elevation_km: np.ndarray | float = 0.0) -> np.ndarray:
+def visibility_to_aot550(visibility_km: np.ndarray | float,
+                         elevation_km: np.ndarray | float = 0.0) -> np.ndarray:
     """AOT at 550 nm for a visibility (km) at a ground elevation (km), Sen2Cor's relation."""
     a, b = aot_coefficients(elevation_km)
     return np.exp(a + b * np.log(np.asarray(visibility_km, dtype=np.float64)))

@@ -41,7 +41,8 @@ MAX_ELEVATION_KM = 3.5
 FIELDS = ("path_reflectance", "path_radiance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
           "spherical_albedo", "gas_transmittance", "e0t", "edift")
 #: Fields proportional to E0 (6S tables, native reflectances) or to 1/E0 (.atm, native radiances).
-_E0_FIELDS = {"6s": ("path_radiance", "e0t", "edift"), "atm": ("path_reflectance", "t_down_dir", "t_down_dif")}
+_E0_FIELDS = {"6s": ("path_radiance", "e0t", "edift"),
+              "atm": ("path_reflectance", "t_down_dir", "t_down_dif")}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class AtmosphericFunctions:
     spherical_albedo: np.ndarray | None = None
     gas_transmittance: np.ndarray | None = None   # two-way, already inside the t_* (NaN for .atm)
     e0t: np.ndarray | None = None                 # Sen2Cor E0t: E0 * T_sun * T_up, mW cm-2 um-1
-    edift: np.ndarray | None = None               # Sen2Cor Edift: diffuse ground irradiance * T_up, mW cm-2 um-1
+    edift: np.ndarray | None = None               # Sen2Cor Edift: diffuse irradiance * T_up, mW cm-2 um-1
 
     def toa_reflectance(self, surface_reflectance: np.ndarray) -> np.ndarray:
         """TOA reflectance of a uniform Lambertian surface of reflectance ``surface_reflectance``."""
@@ -99,14 +100,15 @@ class LutTable:
         """Derive all FIELDS at the nodes from the source's own quantities (NATIVE_6S / NATIVE_ATM)."""
         mu_s = np.cos(np.deg2rad(axes["sza_deg"]))[:, None, None, None, None, None]
         mu_v = np.cos(np.deg2rad(axes["vza_deg"]))[None, :, None, None, None, None]
-        e0 = np.asarray(axes["solar_irradiance_w_m2_um"], dtype=np.float64)[:, None, None, None, None, None, None]
+        e0 = np.asarray(axes["solar_irradiance_w_m2_um"], dtype=np.float64).reshape(-1, 1, 1, 1, 1, 1, 1)
         complete = _complete_6s if kind == "6s" else _complete_atm
         derived = complete({k: v.astype(np.float64) for k, v in native.items()}, mu_s, mu_v, e0)
         values = {k: np.ascontiguousarray(np.broadcast_to(derived[k], native["spherical_albedo"].shape),
                                           dtype=np.float32) for k in FIELDS}
         return cls(kind=kind, values=values, **axes)
 
-    def interpolate(self, sza_deg, vza_deg, raa_deg, elevation_km, visibility_km=None, water_vapour_cm=None, *,
+    def interpolate(self, sza_deg, vza_deg, raa_deg, elevation_km, visibility_km=None, water_vapour_cm=None,
+                    *,
                     aot550=None, bands: tuple[str, ...] | None = None, fields: tuple[str, ...] = FIELDS,
                     e0_w_m2_um=None, visibility_axis: str = "aot") -> AtmosphericFunctions:
         """Multilinear interpolation at broadcastable query arrays (degrees, km, cm).
@@ -122,7 +124,8 @@ class LutTable:
         radiance <-> reflectance conversions.  Only ``fields`` are computed.
         """
         table = self if bands is None else self.select_bands(bands)
-        queries = table._queries(sza_deg, vza_deg, raa_deg, elevation_km, visibility_km, water_vapour_cm, aot550)
+        queries = table._queries(sza_deg, vza_deg, raa_deg, elevation_km, visibility_km, water_vapour_cm,
+                                 aot550)
         out = table._interpolate_values(queries, visibility_axis, fields)
         shape = np.broadcast_shapes(*(q.shape for q in queries))
         e0, scale = table._e0_scale(e0_w_m2_um, len(shape))
@@ -173,7 +176,7 @@ class LutTable:
             return -grid.visibility_to_aot550(nodes, 0.0)     # negated: ascending with visibility
         return nodes
 
-    def _positions(self, queries: list[np.ndarray], visibility_axis: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _positions(self, queries: list[np.ndarray], visibility_axis: str) -> list[tuple[np.ndarray, ...]]:
         positions = []
         for axis, q in enumerate(queries):
             coords = self._coordinates(axis, visibility_axis)
@@ -212,7 +215,8 @@ class LutTable:
         return out
 
 
-def _segment(nodes: np.ndarray, x: np.ndarray, extrapolate_to: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _segment(nodes: np.ndarray, x: np.ndarray,
+             extrapolate_to: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Lower node index and fraction (0..1, or >1 when extrapolating) of ``x`` on ``nodes``."""
     if nodes.size == 1:
         return np.zeros(np.shape(x), dtype=np.intp), np.zeros(np.shape(x))
@@ -248,7 +252,8 @@ def _complete_6s(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
     t_dd, t_df = v["t_down_dir"] * tg_down, v["t_down_dif"] * tg_down
     t_ud, t_uf = v["t_up_dir"] * tg_up, v["t_up_dif"] * tg_up
     e0_lut = e0 / 10.0                       # W m-2 um-1 -> mW cm-2 um-1
-    return {"path_reflectance": v["path_reflectance"], "path_radiance": v["path_reflectance"] * e0_lut * mu_s / np.pi,
+    return {"path_reflectance": v["path_reflectance"],
+            "path_radiance": v["path_reflectance"] * e0_lut * mu_s / np.pi,
             "t_down_dir": t_dd, "t_down_dif": t_df, "t_up_dir": t_ud, "t_up_dif": t_uf,
             "spherical_albedo": v["spherical_albedo"], "gas_transmittance": v["gas_transmittance"],
             "e0t": e0_lut * t_dd * (t_ud + t_uf), "edift": e0_lut * mu_s * t_df * (t_ud + t_uf)}
@@ -258,7 +263,8 @@ def _complete_atm(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
     """Sen2Cor quantities (Lp, E0t, Edift, Tdir, Tdif, S) -> all FIELDS (gas inside the t_*)."""
     e0_lut = e0 / 10.0
     t_up = np.maximum(v["t_up_dir"] + v["t_up_dif"], 1e-6)
-    return {"path_reflectance": np.pi * v["path_radiance"] / (e0_lut * mu_s), "path_radiance": v["path_radiance"],
+    return {"path_reflectance": np.pi * v["path_radiance"] / (e0_lut * mu_s),
+            "path_radiance": v["path_radiance"],
             "t_down_dir": v["e0t"] / (e0_lut * t_up), "t_down_dif": v["edift"] / (e0_lut * mu_s * t_up),
             "t_up_dir": v["t_up_dir"], "t_up_dif": v["t_up_dif"], "spherical_albedo": v["spherical_albedo"],
             "gas_transmittance": np.full_like(v["t_up_dir"], np.nan), "e0t": v["e0t"], "edift": v["edift"]}

@@ -34,7 +34,8 @@ class FieldInterpolator:
     def __init__(self, table: LutTable, elevation_km, visibility_km=None, water_vapour_cm=None, *,
                  aot550=None, visibility_axis: str = "aot", e0_w_m2_um=None) -> None:
         if table.sza_deg.size * table.vza_deg.size * table.raa_deg.size != 1:
-            raise LutError("FieldInterpolator needs a single-geometry table: call lut.at_geometry(sza, vza, raa)")
+            raise LutError("FieldInterpolator needs a single-geometry table: "
+                           "call lut.at_geometry(sza, vza, raa)")
         queries = table._queries(table.sza_deg[0], table.vza_deg[0], table.raa_deg[0], elevation_km,
                                  visibility_km, water_vapour_cm, aot550)
         positions = table._positions(queries, visibility_axis)
@@ -66,7 +67,8 @@ class FieldInterpolator:
                 weight[:, n] *= (frac if c else 1.0 - frac).astype(np.float32)
         nnodes = int(np.prod(sizes))
         # One sparse row of corner weights per pixel: every band and field is then a sparse product.
-        self._matrix = sparse.csr_matrix((weight.ravel(), index.ravel(), np.arange(0, npix * ncorner + 1, ncorner)),
+        rows = np.arange(0, npix * ncorner + 1, ncorner)
+        self._matrix = sparse.csr_matrix((weight.ravel(), index.ravel(), rows),
                                          shape=(npix, nnodes))
         e0, scale = table._e0_scale(e0_w_m2_um, 0)
         self._scale = {k: (scale if table.kind == "6s" else 1.0 / scale).astype(np.float32)
@@ -78,7 +80,8 @@ class FieldInterpolator:
             b = self.bands.index(band)
             table = self._tables[field][b]
         except (KeyError, ValueError):
-            raise LutError(f"no field {field!r} / band {band!r} in this LUT (bands {', '.join(self.bands)})") from None
+            raise LutError(f"no field {field!r} / band {band!r} in this LUT "
+                           f"(bands {', '.join(self.bands)})") from None
         out = self._matrix @ table
         if field in self._scale:
             out *= self._scale[field][b]

@@ -7,6 +7,7 @@ The atmospheric correction works in the LUT radiance unit mW cm-2 sr-1 um-1:
 metadata.  L1C reflectance already contains the Earth-Sun distance factor U, so Sen2Cor fixes
 d^2 = 1 (2.0.6 fix) and so do we.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,11 @@ def e0_lut_units(e0_w_m2_um: np.ndarray | float) -> np.ndarray:
 def toa_radiance(rho_toa: np.ndarray, e0_w_m2_um: float, sza_deg: np.ndarray | float) -> np.ndarray:
     """TOA radiance (mW cm-2 sr-1 um-1) of a TOA reflectance for sun zenith ``sza_deg`` (float32)."""
     factor = e0_lut_units(e0_w_m2_um) * np.cos(np.deg2rad(sza_deg)) / np.pi
-    return (np.asarray(rho_toa, dtype=np.float32) * np.float32(factor) if np.ndim(factor) == 0
-            else (rho_toa * factor).astype(np.float32))
+    return (
+        np.asarray(rho_toa, dtype=np.float32) * np.float32(factor)
+        if np.ndim(factor) == 0
+        else (rho_toa * factor).astype(np.float32)
+    )
 
 
 def toa_reflectance(radiance: np.ndarray, e0_w_m2_um: float, sza_deg: np.ndarray | float) -> np.ndarray:
@@ -42,8 +46,9 @@ def toa_reflectance(radiance: np.ndarray, e0_w_m2_um: float, sza_deg: np.ndarray
     return (np.asarray(radiance, dtype=np.float64) / factor).astype(np.float32)
 
 
-def angle_grid_to_pixels(grid_deg: np.ndarray, step_m: float, shape: tuple[int, int],
-                         pixel_m: float) -> np.ndarray:
+def angle_grid_to_pixels(
+    grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float
+) -> np.ndarray:
     """Bilinear interpolation of a 5 km metadata angle grid (node (0,0) at ULX/ULY) to pixel centres.
 
     NaN nodes (no detector) are filled with the mean of the finite ones first.
@@ -57,8 +62,8 @@ def angle_grid_to_pixels(grid_deg: np.ndarray, step_m: float, shape: tuple[int, 
     c = (np.arange(cols) + 0.5) * pixel_m / step_m
     out = np.empty(shape, dtype=np.float32)
     for start in range(0, rows, 1024):
-        rr, cc = np.meshgrid(r[start:start + 1024], c, indexing="ij")
-        out[start:start + 1024] = ndimage.map_coordinates(g, [rr, cc], order=1, mode="nearest")
+        rr, cc = np.meshgrid(r[start : start + 1024], c, indexing="ij")
+        out[start : start + 1024] = ndimage.map_coordinates(g, [rr, cc], order=1, mode="nearest")
     return out
 
 
@@ -68,8 +73,9 @@ def relative_azimuth_deg(sun_azimuth_deg: float, view_azimuth_deg: float) -> flo
     return 360.0 - phi if phi > 180.0 else phi
 
 
-def mean_view_geometry(mean_viewing: dict[str, tuple[float, float]], max_vza_deg: float = 12.0
-                       ) -> tuple[float, float]:
+def mean_view_geometry(
+    mean_viewing: dict[str, tuple[float, float]], max_vza_deg: float = 12.0
+) -> tuple[float, float]:
     """Tile-mean (VZA, VAA) in degrees over the bands' mean viewing angles; VZA clipped at 12 deg (2.8)."""
     zen = np.array([z for z, _ in mean_viewing.values()], dtype=np.float64)
     az = np.deg2rad([a for _, a in mean_viewing.values()])
@@ -77,8 +83,9 @@ def mean_view_geometry(mean_viewing: dict[str, tuple[float, float]], max_vza_deg
     return float(min(np.nanmean(zen), max_vza_deg)), vaa
 
 
-def cells(shape: tuple[int, int], cell_rows: int = CELL_ROWS, cell_cols: int = CELL_COLS
-          ) -> Iterator[tuple[slice, slice]]:
+def cells(
+    shape: tuple[int, int], cell_rows: int = CELL_ROWS, cell_cols: int = CELL_COLS
+) -> Iterator[tuple[slice, slice]]:
     """Processing cells (row slice, column slice) covering ``shape``."""
     for r0 in range(0, shape[0], cell_rows):
         for c0 in range(0, shape[1], cell_cols):

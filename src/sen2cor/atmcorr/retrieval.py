@@ -1,6 +1,7 @@
 """AOT and water-vapour retrieval on a scene: the pure steps of ``aot``, ``scaling`` and ``wvp`` chained
 with the tabulated atmospheric functions (``rtables``).  Used by ``driver`` at 20 m and 60 m.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 class AotRetrieval:
     """Visibility-index map and what the metadata reports about it."""
 
-    vis_index: np.ndarray                 # uint8 0..182, 0 outside the valid area
-    method: str                           # "SEN2COR_DDV" | "CAMS" | "DEFAULT"
+    vis_index: np.ndarray  # uint8 0..182, 0 outside the valid area
+    method: str  # "SEN2COR_DDV" | "CAMS" | "DEFAULT"
     start_visibility_km: float
     final_visibility_km: float
     ddv_visibility_km: float | None = None
@@ -41,8 +42,8 @@ class SceneRadiance:
     valid: np.ndarray
     elevation_km: np.ndarray | float
     pixel_m: float
-    water_vapour_cm: float                # LUT label used for the nadir table
-    elevation_index: np.ndarray | None = None   # rtables.elevation_class of elevation_km (fast look-ups)
+    water_vapour_cm: float  # LUT label used for the nadir table
+    elevation_index: np.ndarray | None = None  # rtables.elevation_class of elevation_km (fast look-ups)
 
     @property
     def elevation(self):
@@ -71,23 +72,32 @@ def negative_check(sr: SceneRadiance, table: RtTable, start_km: float, settings,
             rho = _flat(sr, table, band, iv)
             q = _mean_scalar(table, "q", band, z_mean, iv, sr.water_vapour_cm)
             return aot.negative_fraction(rho, sr.scl, q, threshold, sr.pixel_m) > aot.NEGATIVE_FRACTION_LIMIT
+
         return test
 
     v = aot.iterate_visibility(start_km, too_dark("B04", settings.cut_off_aot_iter_vegetation))
     if "B8A" in sr.radiance:
         v = aot.iterate_visibility(v, too_dark("B8A", settings.cut_off_aot_iter_water))
     if ddv_mask is not None and ddv_mask.any() and "B03" in sr.radiance:
+
         def green_too_low(vk: float) -> bool:
             iv = int(visibility.visibility_to_index(vk))
             green = _flat(sr, table, "B03", iv, ddv_mask).sum()
             red = _flat(sr, table, "B04", iv, ddv_mask).sum()
             return bool(green < aot.GREEN_RED_RATIO * red)
+
         v = aot.iterate_visibility(v, green_too_low, aot.MAX_GREEN_RED_ITERATIONS)
     return v
 
 
-def _scaling(sr: SceneRadiance, table: RtTable, sel: aot.DdvSelection, rho_red_ref: np.ndarray, scene_index: int,
-             settings) -> tuple[float | None, float]:
+def _scaling(
+    sr: SceneRadiance,
+    table: RtTable,
+    sel: aot.DdvSelection,
+    rho_red_ref: np.ndarray,
+    scene_index: int,
+    settings,
+) -> tuple[float | None, float]:
     """(aerosol double ratio, blue scaling factor) from the DDV pixels (facts B.8)."""
     if "B02" not in sr.radiance:
         return None, 1.0
@@ -102,18 +112,26 @@ def _scaling(sr: SceneRadiance, table: RtTable, sel: aot.DdvSelection, rho_red_r
         get = lambda name: _mean_scalar(table, name, band, z, scene_index, wv)  # noqa: E731
         l_band = sr.radiance[band]
         l_ddv, l_clear = float(l_band[sel.mask].mean()), float(l_band[clear].mean())
-        lp_scene[band] = scaling.scene_path_radiance(l_ddv, l_clear, get("q"), rho, get("e0t"), get("edift"),
-                                                     table.cos_sza)
+        lp_scene[band] = scaling.scene_path_radiance(
+            l_ddv, l_clear, get("q"), rho, get("e0t"), get("edift"), table.cos_sza
+        )
         lp_lut[band] = get("lp")
     ratio = None
     if lp_scene["B02"] > 0 and lp_scene["B04"] > 0:
         ratio = aerosol_double_ratio(lp_scene["B02"], lp_scene["B04"], lp_lut["B02"], lp_lut["B04"])
-    if not scaling.ddv_fraction_sufficient(int(sel.mask.sum()), int(sr.valid.sum()), settings.spr_refl_percentage,
-                                           settings.spr_refl_promille):
+    if not scaling.ddv_fraction_sufficient(
+        int(sel.mask.sum()), int(sr.valid.sum()), settings.spr_refl_percentage, settings.spr_refl_promille
+    ):
         return ratio, 1.0
-    sc = scaling.blue_scaling_factor(lp_scene["B02"], lp_lut["B02"], disabler=settings.scaling_disabler,
-                                     limiter=settings.scaling_limiter, min_sc_blu=settings.min_sc_blu,
-                                     max_sc_blu=settings.max_sc_blu, aerosol_type_ratio_th=settings.aerosol_type_ratio_th)
+    sc = scaling.blue_scaling_factor(
+        lp_scene["B02"],
+        lp_lut["B02"],
+        disabler=settings.scaling_disabler,
+        limiter=settings.scaling_limiter,
+        min_sc_blu=settings.min_sc_blu,
+        max_sc_blu=settings.max_sc_blu,
+        aerosol_type_ratio_th=settings.aerosol_type_ratio_th,
+    )
     return ratio, sc
 
 
@@ -127,22 +145,39 @@ def _ddv_indices(sr: SceneRadiance, table: RtTable, where, rho_ref: np.ndarray, 
     out = np.empty(rho_ref.size, dtype=np.float64)
     l_red = sr.radiance["B04"][where]
     for start in range(0, rho_ref.size, DDV_CHUNK):
-        part = tuple(w[start:start + DDV_CHUNK] for w in where)
+        part = tuple(w[start : start + DDV_CHUNK] for w in where)
         z = sr.elevation if np.ndim(sr.elevation) == 0 else sr.elevation[part]
 
         def get(name):
-            rows = [np.asarray(lookup(table, name, "B04", z, int(k), sr.water_vapour_cm), dtype=np.float32)
-                    for k in lut_iv]
-            return np.stack([r.reshape(-1) if r.ndim else r.reshape(1) for r in rows])      # (8, n) or (8, 1)
+            rows = [
+                np.asarray(lookup(table, name, "B04", z, int(k), sr.water_vapour_cm), dtype=np.float32)
+                for k in lut_iv
+            ]
+            return np.stack([r.reshape(-1) if r.ndim else r.reshape(1) for r in rows])  # (8, n) or (8, 1)
 
-        rho_by_vis = aot.ddv_red_reflectance(l_red[start:start + DDV_CHUNK], l_clear, get("lp"), get("e0t"), get("edift"),
-                                             get("q"), table.cos_sza)
-        out[start:start + DDV_CHUNK] = aot.ddv_visibility_index(rho_by_vis, rho_ref[start:start + DDV_CHUNK])
+        rho_by_vis = aot.ddv_red_reflectance(
+            l_red[start : start + DDV_CHUNK],
+            l_clear,
+            get("lp"),
+            get("e0t"),
+            get("edift"),
+            get("q"),
+            table.cos_sza,
+        )
+        out[start : start + DDV_CHUNK] = aot.ddv_visibility_index(
+            rho_by_vis, rho_ref[start : start + DDV_CHUNK]
+        )
     return out
 
 
-def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, cams_geopotential=None,
-                 detection_only: bool = False) -> AotRetrieval:
+def retrieve_aot(
+    sr: SceneRadiance,
+    table: RtTable,
+    settings,
+    cams_aod550=None,
+    cams_geopotential=None,
+    detection_only: bool = False,
+) -> AotRetrieval:
     """Visibility-index map by DDV, else CAMS, else the start visibility (facts B.7)."""
     iv23 = int(visibility.visibility_to_index(23.0))
     rho_swir = _flat(sr, table, "B12", iv23)
@@ -159,6 +194,8 @@ def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, 
         clear = np.isin(sr.scl, (4, 5, 6))
         l_clear = float(sr.radiance["B04"][clear].mean())
         index = _ddv_indices(sr, table, where, rho_ref, l_clear)
+        if np.isnan(index).all():
+            index = np.full(index.shape, float(visibility.visibility_to_index(float(settings.visibility_km))))
         index = np.where(np.isnan(index), np.nanmean(index), index)
         mean_index = float(index.mean())
         v_ddv = visibility.scene_visibility_km(mean_index)
@@ -172,9 +209,12 @@ def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, 
             mean_index = float(index.mean())
         full = np.zeros(shape, np.float32)
         full[where] = index
-        vis_map = visibility.visibility_index_map(full, sel.mask, sr.valid, mean_index, sr.pixel_m,
-                                                  settings.ddv_smoothing_window_km)
-        method, result = "SEN2COR_DDV", AotRetrieval(vis_map, "SEN2COR_DDV", start, 0.0, v_ddv, sel, ratio, sc)
+        vis_map = visibility.visibility_index_map(
+            full, sel.mask, sr.valid, mean_index, sr.pixel_m, settings.ddv_smoothing_window_km
+        )
+        method, result = "SEN2COR_DDV", AotRetrieval(
+            vis_map, "SEN2COR_DDV", start, 0.0, v_ddv, sel, ratio, sc
+        )
     elif detection_only:
         return AotRetrieval(np.zeros(shape, np.uint8), "DEFAULT", start, start, None, sel)
     elif cams_aod550 is not None:
@@ -195,12 +235,22 @@ def retrieve_aot(sr: SceneRadiance, table: RtTable, settings, cams_aod550=None, 
         method, result = "DEFAULT", AotRetrieval(vis_map, "DEFAULT", start, 0.0, None, sel)
     land = sr.valid & np.isin(sr.scl, (4, 5))
     inside = land if land.any() else sr.valid
-    mean_index = float(result.vis_index[inside].mean()) if inside.any() else float(visibility.visibility_to_index(start))
+    mean_index = (
+        float(result.vis_index[inside].mean())
+        if inside.any()
+        else float(visibility.visibility_to_index(start))
+    )
     if settings.vis_update_mode == 0:
         result.vis_index = np.where(sr.valid, int(round(mean_index)), 0).astype(np.uint8)
     result.final_visibility_km = visibility.scene_visibility_km(mean_index)
-    log.info("AOT retrieval %s: start %.1f km, DDV %s km, final %.1f km (DDV %.2f %%)", method, start,
-             result.ddv_visibility_km, result.final_visibility_km, sel.percent)
+    log.info(
+        "AOT retrieval %s: start %.1f km, DDV %s km, final %.1f km (DDV %.2f %%)",
+        method,
+        start,
+        result.ddv_visibility_km,
+        result.final_visibility_km,
+        sel.percent,
+    )
     return result
 
 
@@ -208,15 +258,35 @@ def apda_curves(table: RtTable, vis_index: int, reference_albedo: float) -> wvp.
     """APDA LUT curves (B8A, B09) on the table's elevation nodes and water-vapour levels."""
     i_ref, i_abs = table.band("B8A"), table.band("B09")
     e = table.e0t * table.cos_sza + table.edift
-    ratio = wvp.lut_ratio(e[i_ref, :, vis_index], table.s[i_ref, :, vis_index], e[i_abs, :, vis_index],
-                          table.s[i_abs, :, vis_index], reference_albedo)
-    return wvp.ApdaCurves(table.elevation_km, table.water_vapour_cm, table.lp[i_ref, :, vis_index],
-                          table.lp[i_abs, :, vis_index], ratio)
+    ratio = wvp.lut_ratio(
+        e[i_ref, :, vis_index],
+        table.s[i_ref, :, vis_index],
+        e[i_abs, :, vis_index],
+        table.s[i_abs, :, vis_index],
+        reference_albedo,
+    )
+    return wvp.ApdaCurves(
+        table.elevation_km,
+        table.water_vapour_cm,
+        table.lp[i_ref, :, vis_index],
+        table.lp[i_abs, :, vis_index],
+        ratio,
+    )
 
 
-def retrieve_wv(radiance_b8a: np.ndarray, radiance_b09: np.ndarray, scl: np.ndarray, elevation_km, table: RtTable,
-                vis_index: int, start_cm: float, reference_albedo: float, wv_watermask: int,
-                smooth_wv_map_m: float, pixel_m: float) -> tuple[np.ndarray, float]:
+def retrieve_wv(
+    radiance_b8a: np.ndarray,
+    radiance_b09: np.ndarray,
+    scl: np.ndarray,
+    elevation_km,
+    table: RtTable,
+    vis_index: int,
+    start_cm: float,
+    reference_albedo: float,
+    wv_watermask: int,
+    smooth_wv_map_m: float,
+    pixel_m: float,
+) -> tuple[np.ndarray, float]:
     """APDA water vapour: (LUT-label map in cm, filled and smoothed; land average label)."""
     curves = apda_curves(table, vis_index, reference_albedo)
     label = wvp.retrieve_water_vapour(radiance_b8a, radiance_b09, elevation_km, curves, start_cm)

@@ -7,6 +7,7 @@ one interpolation per cell on (elevation node, visibility index, water-vapour le
 linear between its nodes, so expanding linearly to 20 m classes (and 0.01 cm WV steps) and
 indexing per pixel reproduces the LUT's multilinear interpolation at the class centres.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,13 +32,26 @@ LUT_FIELDS = ("path_radiance", "e0t", "edift", "spherical_albedo", "t_up_dir", "
 class AtmosphereTable(Protocol):
     """What the correction needs from a LUT (``sen2cor.atmcorr.lut.LutTable`` satisfies it)."""
 
-    kind: str                       # "atm" (Sen2Cor libRadtran, background albedo 0.15) or "6s"
+    kind: str  # "atm" (Sen2Cor libRadtran, background albedo 0.15) or "6s"
     bands: tuple[str, ...]
     elevation_km: np.ndarray
     water_vapour_cm: np.ndarray
 
-    def interpolate(self, sza_deg, vza_deg, raa_deg, elevation_km, visibility_km=None, water_vapour_cm=None, *,
-                    aot550=None, bands=None, fields=None, e0_w_m2_um=None, visibility_axis="aot"):
+    def interpolate(
+        self,
+        sza_deg,
+        vza_deg,
+        raa_deg,
+        elevation_km,
+        visibility_km=None,
+        water_vapour_cm=None,
+        *,
+        aot550=None,
+        bands=None,
+        fields=None,
+        e0_w_m2_um=None,
+        visibility_axis="aot",
+    ):
         """Returns an object with path_radiance, e0t, edift, spherical_albedo, t_up_dir, t_up_dif
         arrays of shape (nbands, *broadcast query shape) in LUT units."""
 
@@ -50,12 +64,12 @@ class RtTable:
     elevation_km: np.ndarray
     water_vapour_cm: np.ndarray
     cos_sza: float
-    lp: np.ndarray          # path radiance, mW cm-2 sr-1 um-1
-    e0t: np.ndarray         # mW cm-2 um-1
-    edift: np.ndarray       # mW cm-2 um-1
-    s: np.ndarray           # spherical albedo
-    q: np.ndarray           # adjacency factor T_dif / T_dir (up)
-    t_dir: np.ndarray       # direct ground-to-sensor transmittance
+    lp: np.ndarray  # path radiance, mW cm-2 sr-1 um-1
+    e0t: np.ndarray  # mW cm-2 um-1
+    edift: np.ndarray  # mW cm-2 um-1
+    s: np.ndarray  # spherical albedo
+    q: np.ndarray  # adjacency factor T_dif / T_dir (up)
+    t_dir: np.ndarray  # direct ground-to-sensor transmittance
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def band(self, band: str) -> int:
@@ -74,22 +88,56 @@ def elevation_nodes(lut_nodes_km: np.ndarray, elevation_km: np.ndarray | float) 
     lo, hi = float(np.clip(np.nanmin(z), 0, 3.5)), float(np.clip(np.nanmax(z), 0, 3.5))
     i0 = max(int(np.searchsorted(nodes, lo, side="right")) - 1, 0)
     i1 = min(int(np.searchsorted(nodes, hi, side="left")), nodes.size - 1)
-    return nodes[i0:max(i1, i0 + 1) + 1]
+    return nodes[i0 : max(i1, i0 + 1) + 1]
 
 
-def tabulate(lut: AtmosphereTable, bands: tuple[str, ...], sza_deg: float, vza_deg: float, raa_deg: float,
-             e0_w_m2_um: np.ndarray, nodes_km: np.ndarray, water_vapour_cm: np.ndarray) -> RtTable:
+def tabulate(
+    lut: AtmosphereTable,
+    bands: tuple[str, ...],
+    sza_deg: float,
+    vza_deg: float,
+    raa_deg: float,
+    e0_w_m2_um: np.ndarray,
+    nodes_km: np.ndarray,
+    water_vapour_cm: np.ndarray,
+) -> RtTable:
     """Evaluate ``lut`` for ``bands`` on (nodes_km, 183 visibilities, water_vapour_cm)."""
     wv = np.asarray(water_vapour_cm, dtype=np.float64).reshape(-1)
-    f = lut.interpolate(float(sza_deg), float(vza_deg), float(raa_deg), nodes_km[:, None, None],
-                        visibility.VISEXT_KM[None, :, None], wv[None, None, :], bands=tuple(bands),
-                        fields=LUT_FIELDS, e0_w_m2_um=np.asarray(e0_w_m2_um, dtype=np.float64))
+    f = lut.interpolate(
+        float(sza_deg),
+        float(vza_deg),
+        float(raa_deg),
+        nodes_km[:, None, None],
+        visibility.VISEXT_KM[None, :, None],
+        wv[None, None, :],
+        bands=tuple(bands),
+        fields=LUT_FIELDS,
+        e0_w_m2_um=np.asarray(e0_w_m2_um, dtype=np.float64),
+    )
     shape = (len(bands), nodes_km.size, visibility.N_VIS_INDEX, wv.size)
-    b = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), shape).copy() for k, v in (
-        ("lp", f.path_radiance), ("e0t", f.e0t), ("edift", f.edift), ("s", f.spherical_albedo),
-        ("t_dir", f.t_up_dir), ("t_dif", f.t_up_dif))}
-    return RtTable(tuple(bands), nodes_km, wv, float(np.cos(np.deg2rad(sza_deg))), b["lp"], b["e0t"], b["edift"],
-                   b["s"], adjacency_factor(b["t_dir"], b["t_dif"]), b["t_dir"])
+    b = {
+        k: np.broadcast_to(np.asarray(v, dtype=np.float64), shape).copy()
+        for k, v in (
+            ("lp", f.path_radiance),
+            ("e0t", f.e0t),
+            ("edift", f.edift),
+            ("s", f.spherical_albedo),
+            ("t_dir", f.t_up_dir),
+            ("t_dif", f.t_up_dif),
+        )
+    }
+    return RtTable(
+        tuple(bands),
+        nodes_km,
+        wv,
+        float(np.cos(np.deg2rad(sza_deg))),
+        b["lp"],
+        b["e0t"],
+        b["edift"],
+        b["s"],
+        adjacency_factor(b["t_dir"], b["t_dif"]),
+        b["t_dir"],
+    )
 
 
 def position(nodes: np.ndarray, values: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -111,14 +159,18 @@ def elevation_class(nodes_km: np.ndarray, elevation_km: np.ndarray | float) -> n
     """Index of the 20 m elevation class (Sen2Cor's elevation grid, facts B.5) on a table's node range."""
     if nodes_km.size == 1:
         return np.zeros(np.shape(elevation_km), np.int16)
-    k = np.rint((np.asarray(elevation_km, dtype=np.float32) - np.float32(nodes_km[0])) / np.float32(ELEVATION_CLASS_KM))
+    k = np.rint(
+        (np.asarray(elevation_km, dtype=np.float32) - np.float32(nodes_km[0]))
+        / np.float32(ELEVATION_CLASS_KM)
+    )
     return np.clip(k, 0, n_classes(nodes_km) - 1).astype(np.int16)
 
 
 def wv_class(water_vapour_cm: np.ndarray) -> np.ndarray:
     """Index of the 0.01 cm water-vapour step (int16)."""
-    return np.clip(np.rint(np.asarray(water_vapour_cm, dtype=np.float32) / np.float32(WV_STEP_CM)), 0,
-                   32000).astype(np.int16)
+    return np.clip(
+        np.rint(np.asarray(water_vapour_cm, dtype=np.float32) / np.float32(WV_STEP_CM)), 0, 32000
+    ).astype(np.int16)
 
 
 def _class_field(table: RtTable, field: str, band: str) -> np.ndarray:
@@ -150,8 +202,36 @@ def _wv_field(table: RtTable, field: str, band: str, vis_index: int) -> np.ndarr
     return table.cache[key]
 
 
-def lookup(table: RtTable, field: str, band: str, elevation, vis_index: np.ndarray | int,
-           water_vapour_cm: np.ndarray | float) -> np.ndarray:
+def field_table(
+    table: RtTable,
+    field: str,
+    band: str,
+    *,
+    vis_index: int | None = None,
+    water_vapour_cm: float | None = None,
+) -> np.ndarray:
+    """2-D table of one field: (20 m class, visibility index) at a scalar water vapour, or
+    (20 m class, 0.01 cm WV step) at a scalar visibility index.  Index it with the arrays of
+    :func:`elevation_class` and the visibility map / :func:`wv_class`."""
+    if water_vapour_cm is not None:
+        key = ("vis", field, band, float(water_vapour_cm))
+        if key not in table.cache:
+            t = _class_field(table, field, band)
+            iu, wu = position(table.water_vapour_cm, float(water_vapour_cm))
+            iu1 = min(int(iu) + 1, t.shape[2] - 1)
+            table.cache[key] = t[:, :, int(iu)] * (1 - float(wu)) + t[:, :, iu1] * float(wu)  # (ncls, nv)
+        return table.cache[key]
+    return _wv_field(table, field, band, int(vis_index))
+
+
+def lookup(
+    table: RtTable,
+    field: str,
+    band: str,
+    elevation,
+    vis_index: np.ndarray | int,
+    water_vapour_cm: np.ndarray | float,
+) -> np.ndarray:
     """One field of one band per pixel (float32, or a float for scalar queries).
 
     ``elevation``: km (float or float array) or the integer class index of :func:`elevation_class`
@@ -162,13 +242,8 @@ def lookup(table: RtTable, field: str, band: str, elevation, vis_index: np.ndarr
     elevation = np.asarray(elevation)
     eidx = elevation if elevation.dtype.kind in "iu" else elevation_class(table.elevation_km, elevation)
     if np.ndim(water_vapour_cm) == 0:
-        key = ("vis", field, band, float(water_vapour_cm))
-        if key not in table.cache:
-            t = _class_field(table, field, band)
-            iu, wu = position(table.water_vapour_cm, float(water_vapour_cm))
-            iu1 = min(int(iu) + 1, t.shape[2] - 1)
-            table.cache[key] = t[:, :, int(iu)] * (1 - float(wu)) + t[:, :, iu1] * float(wu)      # (ncls, nv)
-        return table.cache[key][eidx, np.asarray(vis_index, dtype=np.intp)]
+        t = field_table(table, field, band, water_vapour_cm=float(water_vapour_cm))
+        return t[eidx, vis_index]
     if np.ndim(vis_index) != 0:
         raise ValueError("lookup: per-pixel visibility and per-pixel water vapour at once is not supported")
     wv = np.asarray(water_vapour_cm)

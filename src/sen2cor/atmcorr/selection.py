@@ -3,6 +3,7 @@
 Manual §2.2.3.2.1-§2.2.3.2.3, algorithm facts B.4.  The choices are returned as a
 :class:`LutSelection` whose fields are written to the metadata / quality report.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,20 +27,26 @@ KG_M2_PER_300_DU = 6.428e-3
 class LutSelection:
     """The LUT family used for a tile (values as written to the metadata)."""
 
-    season: str                 # "summer" | "winter"
-    aerosol: str                # "rural" | "maritime"
-    ozone_du: float             # the value the table was chosen for (GIPP or AUX_ECMWFT)
-    ozone_letter: str           # letter of the nearest LUT ozone level
-    ozone_source: str           # "GIPP" | "AUX_ECMWFT" | "DEFAULT"
+    season: str  # "summer" | "winter"
+    aerosol: str  # "rural" | "maritime"
+    ozone_du: float  # the value the table was chosen for (GIPP or AUX_ECMWFT)
+    ozone_letter: str  # letter of the nearest LUT ozone level
+    ozone_source: str  # "GIPP" | "AUX_ECMWFT" | "DEFAULT"
 
     @property
     def table_ozone_du(self) -> int:
         """Ozone column of the chosen LUT level (DU)."""
         return grid.OZONE_DU[self.season][self.ozone_letter]
 
+    def metadata(self) -> dict[str, object]:
+        """Quality-report / metadata items of the selection (Sen2Cor spellings of the GIPP values)."""
+        return {"AEROSOL_TYPE": self.aerosol.upper(), "MID_LATITUDE": self.season.upper(),
+                "OZONE_VALUE": round(self.ozone_du, 2), "OZONE_SOURCE": self.ozone_source,
+                "OZONE_LUT_VALUE": self.table_ozone_du}
+
 
 def mid_latitude_season(setting: str, date: dt.date, latitude_deg: float) -> str:
-    """"summer"/"winter" from Mid_Latitude SUMMER/WINTER/AUTO (facts B.4).
+    """ "summer"/"winter" from Mid_Latitude SUMMER/WINTER/AUTO (facts B.4).
 
     AUTO: |lat| < 30 -> summer; otherwise northern summer is day-of-year 91 (92 leap) up to
     273 (274 leap), i.e. 1 April - 30 September; the southern hemisphere is inverted.
@@ -68,8 +75,9 @@ def ozone_from_ecmwf(tco3_kg_m2: np.ndarray | None) -> float | None:
     return float(positive.mean() * 300.0 / KG_M2_PER_300_DU)
 
 
-def select_ozone(ozone_content_du: float, season: str, tco3_kg_m2: np.ndarray | None = None
-                 ) -> tuple[float, str, str]:
+def select_ozone(
+    ozone_content_du: float, season: str, tco3_kg_m2: np.ndarray | None = None
+) -> tuple[float, str, str]:
     """(ozone DU, nearest LUT letter, source) for GIPP Ozone_Content (0 = from AUX_ECMWFT tco3)."""
     if ozone_content_du:
         value, source = float(ozone_content_du), "GIPP"
@@ -83,14 +91,15 @@ def select_ozone(ozone_content_du: float, season: str, tco3_kg_m2: np.ndarray | 
     return value, grid.nearest_ozone_letter(value, season), source
 
 
-def aerosol_double_ratio(lp_blue_scene: float, lp_red_scene: float, lp_blue_lut: float,
-                         lp_red_lut: float) -> float:
+def aerosol_double_ratio(
+    lp_blue_scene: float, lp_red_scene: float, lp_blue_lut: float, lp_red_lut: float
+) -> float:
     """D = (Lp_blue / Lp_red)_scene / (Lp_blue / Lp_red)_LUT (manual §2.2.3.2.2)."""
     return (lp_blue_scene / lp_red_scene) / (lp_blue_lut / lp_red_lut)
 
 
 def choose_aerosol(setting: str, double_ratios: dict[str, float | None] | None = None) -> str:
-    """"rural"/"maritime" from Aerosol_Type; AUTO picks the type whose double ratio is closest to 1.
+    """ "rural"/"maritime" from Aerosol_Type; AUTO picks the type whose double ratio is closest to 1.
 
     ``double_ratios`` maps "rural"/"maritime" to D of the trial run (None: no DDV pixels /
     negative scene path radiance).  Without any usable ratio AUTO keeps RURAL.
@@ -109,9 +118,15 @@ def choose_aerosol(setting: str, double_ratios: dict[str, float | None] | None =
     return choice
 
 
-def select_lut(aerosol_type: str, mid_latitude: str, ozone_content_du: float, date: dt.date,
-               latitude_deg: float, tco3_kg_m2: np.ndarray | None = None,
-               double_ratios: dict[str, float | None] | None = None) -> LutSelection:
+def select_lut(
+    aerosol_type: str,
+    mid_latitude: str,
+    ozone_content_du: float,
+    date: dt.date,
+    latitude_deg: float,
+    tco3_kg_m2: np.ndarray | None = None,
+    double_ratios: dict[str, float | None] | None = None,
+) -> LutSelection:
     """All three choices at once (AUTO aerosol needs the trial ``double_ratios``)."""
     season = mid_latitude_season(mid_latitude, date, latitude_deg)
     ozone, letter, source = select_ozone(ozone_content_du, season, tco3_kg_m2)

@@ -80,7 +80,8 @@ def input_deck(case: SixsCase) -> str:
         lines.append("0")
     lines += list(AEROSOL_MODELS[case.aerosol]) if case.aerosol else ["0"]
     lines += ["0", f"{case.aot550 if case.aerosol else 0.0:.6f}"]   # visibility 0 -> AOT550 follows
-    lines += [f"{-case.elevation_km:.4f}", "-1000"]                 # target altitude (km, negative), satellite
+    # target altitude (km, negative), satellite
+    lines += [f"{-case.elevation_km:.4f}", "-1000"]
     if case.monochromatic_um is not None:
         lines += ["-1", f"{case.monochromatic_um:.5f}"]
     else:

@@ -125,7 +125,8 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
         ozone_ratio = gaso / np.maximum(gasw[:, 0:1, 0, :] if gas_levels[0] == 0.0 else 1.0, 1e-4)
         tau_r = np.array([[_load(cache, f"tau/rayl_z{z:.1f}/{w:.4f}")[0] for w in nodes] for z in gas_levels])
         np.savez_compressed(
-            out / GAS_FILE, wavelength_um=wl.astype(np.float32), solar_irradiance_w_m2_um=solar.astype(np.float32),
+            out / GAS_FILE, wavelength_um=wl.astype(np.float32),
+            solar_irradiance_w_m2_um=solar.astype(np.float32),
             elevation_km=np.array(gas_levels, np.float32),
             geometry_deg=np.array(geometries, np.float32), gas_geometry_deg=np.array(gas_geoms, np.float32),
             water_vapour_cm=np.array(wv_runs_cm, np.float32), ozone_du=np.array(ozone_runs_du, np.float32),
@@ -145,7 +146,8 @@ def pack_tables(cache: Path, out: Path, geometries: list[tuple[float, float, flo
         if not levels:
             continue
         runs = np.array([[[_or_nan(_scattering_run(cache, f"scat/{tag}/z{z:.1f}/v{v:.0f}", g))[..., mask]
-                           for g in geometries] for v in grid.VISIBILITY_KM] for z in levels])  # z, vis, geom, 6, wl
+                           # z, vis, geom, 6, wl
+                           for g in geometries] for v in grid.VISIBILITY_KM] for z in levels])
         g_index = {g: i for i, g in enumerate(geometries)}
         down = [g_index[(float(s), 0.0, 0.0)] for s in grid.SZA_DEG]
         up = [g_index[(0.0, float(v), 0.0)] for v in grid.VZA_DEG]

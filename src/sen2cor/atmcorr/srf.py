@@ -61,7 +61,8 @@ def read_mtd_srf(mtd_msil1c: Path) -> dict[str, BandResponse]:
 
 def from_product(spectral_responses: Mapping[str, object]) -> dict[str, BandResponse]:
     """Convert ``L1CProduct.spectral_responses`` (objects with wavelength_nm/response) to ours."""
-    return {band: BandResponse(np.asarray(r.wavelength_nm, dtype=np.float64), np.asarray(r.response, dtype=np.float64))
+    return {band: BandResponse(np.asarray(r.wavelength_nm, dtype=np.float64),
+                               np.asarray(r.response, dtype=np.float64))
             for band, r in spectral_responses.items()}
 
 
@@ -81,7 +82,8 @@ def packaged_srf(spacecraft: str, directory: Path | None = None) -> dict[str, Ba
     if craft not in content["spacecraft"]:
         fallback = content.get("fallback", {}).get(craft)
         if fallback is None:
-            raise LutError(f"{path}: no SRF for spacecraft {spacecraft!r}; have {sorted(content['spacecraft'])}")
+            have = sorted(content["spacecraft"])
+            raise LutError(f"{path}: no SRF for spacecraft {spacecraft!r}; have {have}")
         log.warning("no packaged SRF for %s: using %s's; give the product's Spectral_Information instead",
                     spacecraft, fallback)
         craft = fallback
@@ -104,7 +106,8 @@ def resample(srf: BandResponse, wavelength_um: np.ndarray) -> np.ndarray:
     return np.interp(wavelength_um * 1000.0, srf.wavelength_nm, srf.response, left=0.0, right=0.0)
 
 
-def srf_matrix(srfs: Mapping[str, BandResponse], bands: tuple[str, ...], wavelength_um: np.ndarray) -> np.ndarray:
+def srf_matrix(srfs: Mapping[str, BandResponse], bands: tuple[str, ...],
+               wavelength_um: np.ndarray) -> np.ndarray:
     """(nbands, nwavelengths) SRFs on the spectral-table grid; LutError if a band falls outside it."""
     rows = []
     for band in bands:
@@ -112,7 +115,8 @@ def srf_matrix(srfs: Mapping[str, BandResponse], bands: tuple[str, ...], wavelen
         inside = np.trapezoid(resample(srf, wavelength_um), wavelength_um * 1000.0)
         full = np.trapezoid(srf.response, srf.wavelength_nm)
         if full <= 0 or inside < 0.99 * full:
-            raise LutError(f"SRF of {band} ({srf.wavelength_nm[0]:.0f}-{srf.wavelength_nm[-1]:.0f} nm) is not "
-                           f"covered by the spectral tables (covered fraction {inside / max(full, 1e-12):.3f})")
+            fraction = inside / max(full, 1e-12)
+            raise LutError(f"SRF of {band} ({srf.wavelength_nm[0]:.0f}-{srf.wavelength_nm[-1]:.0f} nm) is "
+                           f"not covered by the spectral tables (covered fraction {fraction:.3f})")
         rows.append(resample(srf, wavelength_um))
     return np.array(rows)

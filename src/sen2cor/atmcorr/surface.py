@@ -13,6 +13,7 @@ For a flat, uniform Lambertian surface these obey
 as Sen2Cor does: a first estimate without the background term (step 1), then adjacency
 (``adjacency.py``) and the spherical-albedo factor ``1 - (rho_bg - rho_ref) S``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,15 +48,21 @@ def flat_irradiance(e0t: np.ndarray, edift: np.ndarray, cos_sza: np.ndarray | fl
     return e0t * cos_sza + edift
 
 
-def flat_reflectance(radiance: np.ndarray, lp: np.ndarray, e0t: np.ndarray, edift: np.ndarray,
-                     cos_sza: np.ndarray | float) -> np.ndarray:
+def flat_reflectance(
+    radiance: np.ndarray, lp: np.ndarray, e0t: np.ndarray, edift: np.ndarray, cos_sza: np.ndarray | float
+) -> np.ndarray:
     """rho = pi (L - Lp) / (E0t cos SZA + Edift): flat, no background term (DDV masking, facts B.7.1)."""
     return (np.pi * (radiance - lp) / flat_irradiance(e0t, edift, cos_sza)).astype(np.float32)
 
 
-def pixel_irradiance(e0t: np.ndarray, edift: np.ndarray, cos_beta: np.ndarray | float,
-                     cos_sza: np.ndarray | float, sky_view: np.ndarray | float = 1.0,
-                     t_sun: np.ndarray | float = 0.0) -> np.ndarray:
+def pixel_irradiance(
+    e0t: np.ndarray,
+    edift: np.ndarray,
+    cos_beta: np.ndarray | float,
+    cos_sza: np.ndarray | float,
+    sky_view: np.ndarray | float = 1.0,
+    t_sun: np.ndarray | float = 0.0,
+) -> np.ndarray:
     """Irradiance of a tilted pixel (facts B.10): direct + anisotropic diffuse.
 
     E = E0t cos(beta) + Edift [b T_sun cos(beta)/cos(SZA) + (1 - b T_sun) V_sky], b = 1 where
@@ -69,23 +76,37 @@ def pixel_irradiance(e0t: np.ndarray, edift: np.ndarray, cos_beta: np.ndarray | 
     return e0t * np.maximum(cos_beta, 0.0) + diffuse
 
 
-def terrain_start_irradiance(e0t: np.ndarray, edift: np.ndarray, cos_sza: np.ndarray | float,
-                             sky_view: np.ndarray | float, terrain_refl_start: float = 0.1) -> np.ndarray:
+def terrain_start_irradiance(
+    e0t: np.ndarray,
+    edift: np.ndarray,
+    cos_sza: np.ndarray | float,
+    sky_view: np.ndarray | float,
+    terrain_refl_start: float = 0.1,
+) -> np.ndarray:
     """Irradiance reflected by the surrounding terrain, step 1 (facts B.10):
     max((E0t cos SZA + Edift)(1 - V_sky) rho_ter, 0.01 E0t cos SZA), rho_ter = AC_Terrain_Refl_Start."""
     e_flat = flat_irradiance(e0t, edift, cos_sza)
     return np.maximum(e_flat * (1.0 - sky_view) * terrain_refl_start, 0.01 * e0t * cos_sza)
 
 
-def step1_reflectance(radiance: np.ndarray, lp: np.ndarray, e_pixel: np.ndarray,
-                      e_terrain: np.ndarray | float = 0.0, cutoff: float = TOPO_CORR_CUTOFF) -> np.ndarray:
+def step1_reflectance(
+    radiance: np.ndarray,
+    lp: np.ndarray,
+    e_pixel: np.ndarray,
+    e_terrain: np.ndarray | float = 0.0,
+    cutoff: float = TOPO_CORR_CUTOFF,
+) -> np.ndarray:
     """rho_1 = min(pi (d^2 L - Lp) / (E_pix + E_ter), AC_Topo_Corr_Cutoff), d^2 = 1 (float32)."""
     rho = np.pi * (radiance - lp) / (e_pixel + e_terrain)
     return np.minimum(rho, cutoff).astype(np.float32)
 
 
-def spherical_albedo_correction(rho: np.ndarray, background: np.ndarray, spherical_albedo: np.ndarray,
-                                reference_albedo: float = ATM_REFERENCE_ALBEDO) -> np.ndarray:
+def spherical_albedo_correction(
+    rho: np.ndarray,
+    background: np.ndarray,
+    spherical_albedo: np.ndarray,
+    reference_albedo: float = ATM_REFERENCE_ALBEDO,
+) -> np.ndarray:
     """rho * (1 - (rho_bg - rho_ref) S) (facts B.11).
 
     ``reference_albedo`` is the background albedo the LUT already contains: 0.15 for Sen2Cor's
@@ -93,12 +114,23 @@ def spherical_albedo_correction(rho: np.ndarray, background: np.ndarray, spheric
     ``background`` = the true reflectance and ``reference_albedo`` 0, this inverts the
     forward model exactly.
     """
-    return (rho * (1.0 - (background - reference_albedo) * spherical_albedo)).astype(np.float32)
+    factor = np.subtract(background, np.float32(reference_albedo), dtype=np.float32)
+    factor *= -np.asarray(spherical_albedo, dtype=np.float32)
+    factor += np.float32(1.0)
+    factor *= rho
+    return factor
 
 
-def forward_radiance(rho: np.ndarray, lp: np.ndarray, e0t: np.ndarray, edift: np.ndarray,
-                     cos_sza: np.ndarray | float, spherical_albedo: np.ndarray,
-                     background: np.ndarray | None = None, q: np.ndarray | float = 0.0) -> np.ndarray:
+def forward_radiance(
+    rho: np.ndarray,
+    lp: np.ndarray,
+    e0t: np.ndarray,
+    edift: np.ndarray,
+    cos_sza: np.ndarray | float,
+    spherical_albedo: np.ndarray,
+    background: np.ndarray | None = None,
+    q: np.ndarray | float = 0.0,
+) -> np.ndarray:
     """TOA radiance of a flat Lambertian pixel of reflectance ``rho`` in a background ``background``.
 
     6S model with environment: L = Lp + E_flat / pi * (rho + q rho_bg) / ((1 + q)(1 - S rho_bg)),

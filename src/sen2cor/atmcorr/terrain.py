@@ -4,6 +4,7 @@
 :func:`sen2cor.dem.illumination_cos`), ``sky_view`` V_sky = (1 + cos slope) / 2 the fraction of
 the sky hemisphere seen by a tilted pixel; 1 - V_sky is the fraction of terrain it sees.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,13 @@ def illumination(cos_i: np.ndarray) -> np.ndarray:
     return np.maximum(cbeta, MIN_COS_BETA).astype(np.float32)
 
 
-def is_quasi_flat(elevation_m: np.ndarray, slope: np.ndarray, dem_p2p_val_m: float = 50.0,
-                  slope_th: float = 6.0, topo_corr_th: float = 0.01) -> bool:
+def is_quasi_flat(
+    elevation_m: np.ndarray,
+    slope: np.ndarray,
+    dem_p2p_val_m: float = 50.0,
+    slope_th: float = 6.0,
+    topo_corr_th: float = 0.01,
+) -> bool:
     """Sen2Cor's quasi-flat test (facts B.5).
 
     Flat if the peak-to-peak DEM (pixels > 0) is below AC_Dem_P2p_Val and the fraction of
@@ -44,8 +50,9 @@ def is_quasi_flat(elevation_m: np.ndarray, slope: np.ndarray, dem_p2p_val_m: flo
     return p2p < dem_p2p_val_m and steep < topo_corr_th
 
 
-def terrain_irradiance(rho1: np.ndarray, sky_view: np.ndarray, e0t: np.ndarray, edift: np.ndarray,
-                       cos_sza: float, radius_px: int) -> np.ndarray:
+def terrain_irradiance(
+    rho1: np.ndarray, sky_view: np.ndarray, e0t: np.ndarray, edift: np.ndarray, cos_sza: float, radius_px: int
+) -> np.ndarray:
     """Irradiance reflected by the neighbouring terrain, step 2 (facts B.11, Sirguey 2009).
 
     rho_t = box mean of rho_1 over (2 n + 1)^2, x = (1 - V_sky) rho_t, x_bar = (1 - box(V_sky)) rho_t;

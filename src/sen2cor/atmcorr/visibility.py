@@ -8,6 +8,7 @@ reproduces both end points); the eight LUT visibilities sit at the depths
 (``grid.visibility_to_aot550``) plus a constant 0.1283 (Rayleigh and gas part), so the grid is
 ``visext[i] = V(AOT550 = 0.182 + 0.006 i - 0.1283)``: 187.8 km at i = 0, 5.0 km at i = 182.
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,23 +75,38 @@ def block_mean(image: np.ndarray, k: int) -> np.ndarray:
     """Mean over k x k blocks (edge-padded to a multiple of k), float32."""
     rows, cols = image.shape
     padded = np.pad(np.asarray(image, dtype=np.float32), ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
-    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3), dtype=np.float32)
+    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(
+        axis=(1, 3), dtype=np.float32
+    )
 
 
 def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
-    """Separable linear interpolation of a k-times block-averaged grid back to ``shape`` (float32)."""
-    def weights(n: int, m: int):
-        x = np.clip((np.arange(n) + 0.5) / k - 0.5, 0, m - 1)
-        i0 = np.minimum(np.floor(x).astype(np.intp), m - 1)
-        return i0, np.minimum(i0 + 1, m - 1), (x - i0).astype(np.float32)
-    r0, r1, wr = weights(shape[0], small.shape[0])
-    c0, c1, wc = weights(shape[1], small.shape[1])
-    cols = small[:, c0] * (1 - wc) + small[:, c1] * wc                     # (m_rows, cols)
+    """Separable linear interpolation of a k-times block-averaged grid back to ``shape`` (float32).
+
+    Block centres sit at (i + 0.5) k - 0.5; outside the first / last centre the edge value is kept.
+    """
+    small = np.asarray(small, dtype=np.float32)
+    m_rows, m_cols = small.shape
+    x = np.clip((np.arange(shape[1]) + 0.5) / k - 0.5, 0, m_cols - 1)
+    c0 = np.floor(x).astype(np.intp)
+    c1 = np.minimum(c0 + 1, m_cols - 1)
+    wc = (x - c0).astype(np.float32)
+    cols = small[:, c0] * (1 - wc) + small[:, c1] * wc  # (m_rows, cols)
+    y = np.clip((np.arange(shape[0]) + 0.5) / k - 0.5, 0, m_rows - 1)
+    r0 = np.floor(y).astype(np.intp)
     out = np.empty(shape, dtype=np.float32)
-    for start in range(0, shape[0], 1024):
-        sl = slice(start, min(start + 1024, shape[0]))
-        w = wr[sl, None]
-        out[sl] = cols[r0[sl]] * (1 - w) + cols[r1[sl]] * w
+    for i in range(m_rows):  # output rows between block centres i and i + 1
+        rows = np.nonzero(r0 == i)[0] if i == m_rows - 1 or i == 0 else None
+        if rows is None:
+            lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)
+        else:
+            lo, hi = (rows[0], rows[-1] + 1) if rows.size else (0, 0)
+        if hi <= lo:
+            continue
+        w = (y[lo:hi] - i).astype(np.float32)[:, None]
+        nxt = cols[min(i + 1, m_rows - 1)]
+        np.subtract(nxt, cols[i], out=out[lo])
+        out[lo:hi] = cols[i] + w * out[lo]
     return out
 
 
@@ -109,8 +125,14 @@ def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     return expand(ndimage.gaussian_filter(block_mean(image, k), sigma_px / k), k, image.shape)
 
 
-def visibility_index_map(ddv_index: np.ndarray, ddv_mask: np.ndarray, valid: np.ndarray, mean_index: float,
-                         pixel_m: float, smoothing_window_km: float = 1.0) -> np.ndarray:
+def visibility_index_map(
+    ddv_index: np.ndarray,
+    ddv_mask: np.ndarray,
+    valid: np.ndarray,
+    mean_index: float,
+    pixel_m: float,
+    smoothing_window_km: float = 1.0,
+) -> np.ndarray:
     """Smoothed visibility-index map (facts B.7 step 10), uint8 0..182, 0 outside ``valid``.
 
     Non-DDV and no-data pixels take ``mean_index``; the map is Gaussian-filtered with
@@ -124,8 +146,9 @@ def visibility_index_map(ddv_index: np.ndarray, ddv_mask: np.ndarray, valid: np.
     return out
 
 
-def aot550_map(vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: np.ndarray,
-               pixel_m: float) -> np.ndarray:
+def aot550_map(
+    vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: np.ndarray, pixel_m: float
+) -> np.ndarray:
     """AOT550 per pixel (facts B.7 step 11): Gauss(exp(a(z) + b(z) ln V)), 0 outside ``valid``.
 
     sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).  The AOT of
@@ -133,10 +156,16 @@ def aot550_map(vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: n
     """
     index = np.asarray(vis_index, dtype=np.intp)
     if np.ndim(elevation_km) == 0:
-        aot = grid.visibility_to_aot550(VISEXT_KM, float(np.clip(elevation_km, 0.0, 3.5))).astype(np.float32)[index]
+        aot = grid.visibility_to_aot550(VISEXT_KM, float(np.clip(elevation_km, 0.0, 3.5))).astype(np.float32)[
+            index
+        ]
     else:
-        z_class = np.clip(np.rint(np.asarray(elevation_km, dtype=np.float32) / np.float32(0.02)), 0, 175).astype(np.intp)
-        table = grid.visibility_to_aot550(VISEXT_KM[None, :], 0.02 * np.arange(176)[:, None]).astype(np.float32)
+        z_class = np.clip(
+            np.rint(np.asarray(elevation_km, dtype=np.float32) / np.float32(0.02)), 0, 175
+        ).astype(np.intp)
+        table = grid.visibility_to_aot550(VISEXT_KM[None, :], 0.02 * np.arange(176)[:, None]).astype(
+            np.float32
+        )
         aot = table[z_class, index]
     sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
     aot = gaussian_smooth(aot, sigma)

@@ -5,9 +5,11 @@ R(u) = (L - Lp)_B09 / (L - Lp)_B8A for a surface of reflectance 0.3 is fitted wi
 R = a exp(-b u^c).  Image side: R_img = (L_B09 - Lp_B09(u, z)) / (L_B8A - Lp_B8A(u, z)), inverted
 u = ((ln R - ln a) / -b)^(1/c); a second pass repeats the path-radiance pre-correction at the
 first result (Sen2Cor: two passes plus a refit of the curve; here three passes, which leaves
-less than 0.2 % of path-radiance error where two leave ~1 %).  ``u`` is the LUT label (sea-level column, cm); :func:`column_above_ground`
+less than 0.2 % of path-radiance error where two leave ~1 %).  ``u`` is the LUT label
+(sea-level column, cm); :func:`column_above_ground`
 converts it to the column above the pixel, which is what WVP reports.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,19 +36,25 @@ POSITION_SMOOTHING_PX = 10
 class ApdaCurves:
     """LUT quantities of the APDA bands on (elevation node, water-vapour level) grids."""
 
-    elevation_km: np.ndarray        # (ne,)
-    water_vapour_cm: np.ndarray     # (nu,) LUT labels, ascending
-    lp_ref: np.ndarray              # (ne, nu) B8A path radiance, mW cm-2 sr-1 um-1
-    lp_abs: np.ndarray              # (ne, nu) B09 path radiance
-    ratio: np.ndarray               # (ne, nu) APDA ratio R(u) of the LUT
+    elevation_km: np.ndarray  # (ne,)
+    water_vapour_cm: np.ndarray  # (nu,) LUT labels, ascending
+    lp_ref: np.ndarray  # (ne, nu) B8A path radiance, mW cm-2 sr-1 um-1
+    lp_abs: np.ndarray  # (ne, nu) B09 path radiance
+    ratio: np.ndarray  # (ne, nu) APDA ratio R(u) of the LUT
 
     def coefficients(self) -> np.ndarray:
         """(ne, 3) fitted (a, b, c) per elevation node."""
         return np.array([fit_ratio(self.water_vapour_cm, r) for r in self.ratio])
 
 
-def lut_ratio(e_ref: np.ndarray, s_ref: np.ndarray, e_abs: np.ndarray, s_abs: np.ndarray,
-              reference_albedo: float = 0.15, rho: float = APDA_SURFACE_REFLECTANCE) -> np.ndarray:
+def lut_ratio(
+    e_ref: np.ndarray,
+    s_ref: np.ndarray,
+    e_abs: np.ndarray,
+    s_abs: np.ndarray,
+    reference_albedo: float = 0.15,
+    rho: float = APDA_SURFACE_REFLECTANCE,
+) -> np.ndarray:
     """R = (L - Lp)_abs / (L - Lp)_ref for a surface ``rho``; E = E0t cos SZA + Edift of each band.
 
     L - Lp = (rho / pi) E / (1 - (rho - rho_ref) S) (facts B.9; rho_ref 0.15 for Sen2Cor's LUTs).
@@ -64,17 +72,24 @@ def fit_ratio(water_vapour_cm: np.ndarray, ratio: np.ndarray) -> tuple[float, fl
     """Least-squares fit R(u) = a exp(-b u^c), u in cm*1000 as Sen2Cor (start (1, 0.01, 0.5))."""
     u = np.asarray(water_vapour_cm, dtype=np.float64) * 1000.0
     try:
-        (a, b, c), _ = curve_fit(_model, u, np.asarray(ratio, dtype=np.float64), p0=(1.0, 0.01, 0.5),
-                                 bounds=([1e-3, 1e-6, 0.05], [10.0, 10.0, 2.0]), maxfev=20000)
-    except RuntimeError as exc:          # no convergence: fall back to a log-linear fit (c = 1)
+        (a, b, c), _ = curve_fit(
+            _model,
+            u,
+            np.asarray(ratio, dtype=np.float64),
+            p0=(1.0, 0.01, 0.5),
+            bounds=([1e-3, 1e-6, 0.05], [10.0, 10.0, 2.0]),
+            maxfev=20000,
+        )
+    except RuntimeError as exc:  # no convergence: fall back to a log-linear fit (c = 1)
         log.warning("APDA curve fit did not converge (%s); using c = 1", exc)
         slope, intercept = np.polyfit(u, np.log(ratio), 1)
         a, b, c = np.exp(intercept), -slope, 1.0
     return float(a), float(b), float(c)
 
 
-def invert_ratio(ratio: np.ndarray, a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray | float
-                 ) -> np.ndarray:
+def invert_ratio(
+    ratio: np.ndarray, a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray | float
+) -> np.ndarray:
     """u (cm) from R = a exp(-b u^c); 0 where R is outside (0, 1] or R > a."""
     ratio = np.asarray(ratio, dtype=np.float32)
     ok = (ratio > 0) & (ratio <= 1.0) & (ratio <= a)
@@ -102,8 +117,14 @@ def _bilinear(table: np.ndarray, ie, we, iu, wu) -> np.ndarray:
     return t0 * (1 - we) + t1 * we
 
 
-def retrieve_water_vapour(l_ref: np.ndarray, l_abs: np.ndarray, elevation_km: np.ndarray | float,
-                          curves: ApdaCurves, start_cm: float, passes: int = 3) -> np.ndarray:
+def retrieve_water_vapour(
+    l_ref: np.ndarray,
+    l_abs: np.ndarray,
+    elevation_km: np.ndarray | float,
+    curves: ApdaCurves,
+    start_cm: float,
+    passes: int = 3,
+) -> np.ndarray:
     """APDA water vapour (LUT label, cm) per pixel, float32; 0 where the ratio is not usable."""
     shape = np.shape(l_ref)
     coef = curves.coefficients()
@@ -114,7 +135,9 @@ def retrieve_water_vapour(l_ref: np.ndarray, l_abs: np.ndarray, elevation_km: np
         ie, we = _elevation_weights(curves.elevation_km, np.asarray(elevation_km, dtype=np.float32))
         we = we.astype(np.float32)
         ie1 = np.minimum(ie + 1, coef.shape[0] - 1)
-        a, b, c = (coef[ie, k].astype(np.float32) * (1 - we) + coef[ie1, k].astype(np.float32) * we for k in range(3))
+        a, b, c = (
+            coef[ie, k].astype(np.float32) * (1 - we) + coef[ie1, k].astype(np.float32) * we for k in range(3)
+        )
     levels = curves.water_vapour_cm
     u = np.full(shape, start_cm, dtype=np.float32)
     for k in range(passes):
@@ -138,12 +161,16 @@ def column_above_ground(label_cm: np.ndarray, elevation_km: np.ndarray | float) 
     if np.ndim(elevation_km) == 0:
         frac = float(np.interp(np.clip(elevation_km, 0.0, 3.5), COLUMN_FRACTION_Z_KM, COLUMN_FRACTION))
         if elevation_km > COLUMN_FRACTION_Z_KM[-1]:
-            frac = COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** ((min(elevation_km, 3.5) - 2.5) / 0.5)
+            frac = COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** (
+                (min(elevation_km, 3.5) - 2.5) / 0.5
+            )
         return (np.asarray(label_cm, dtype=np.float32) * np.float32(frac)).astype(np.float32, copy=False)
     z = np.clip(np.asarray(elevation_km, dtype=np.float32), 0.0, 3.5)
     frac = np.interp(z, COLUMN_FRACTION_Z_KM, COLUMN_FRACTION).astype(np.float32)
     high = z > COLUMN_FRACTION_Z_KM[-1]
-    frac = np.where(high, COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** ((z - 2.5) / 0.5), frac)
+    frac = np.where(
+        high, COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** ((z - 2.5) / 0.5), frac
+    )
     return (np.asarray(label_cm) * frac).astype(np.float32)
 
 
@@ -169,8 +196,9 @@ def fill_water_vapour(wv_cm: np.ndarray, scl: np.ndarray, wv_watermask: int = 1)
     return out, wv_av
 
 
-def smooth_water_vapour(wv_cm: np.ndarray, smooth_wv_map_m: float, pixel_m: float,
-                        valid: np.ndarray | None = None) -> np.ndarray:
+def smooth_water_vapour(
+    wv_cm: np.ndarray, smooth_wv_map_m: float, pixel_m: float, valid: np.ndarray | None = None
+) -> np.ndarray:
     """Box mean over a square of Smooth_WV_Map metres (>= 3 px, odd); 0 = no smoothing."""
     if smooth_wv_map_m <= 0:
         return wv_cm

@@ -24,8 +24,8 @@ from sen2cor.testing.xmlutil import fmt
 log = logging.getLogger(__name__)
 
 SPACECRAFTS = ("S2A", "S2B", "S2C")
-#: Rows of the 20 m grid processed at once (multiple of 3 so that 60 m blocks align).
-BLOCK_ROWS_20M = 1098
+#: Rows of the 20 m grid processed at once (multiple of 3 so that 60 m blocks align; 5490 = 15 x 366).
+BLOCK_ROWS_20M = 366
 QUALIT_LAYERS = ("ANC_LOST", "ANC_DEG", "MSI_LOST", "MSI_DEG", "QT_DEFECTIVE_PIXELS", "QT_NODATA_PIXELS",
                  "QT_PARTIALLY_CORRECTED_PIXELS", "QT_SATURATED_PIXELS_L1A")
 CLASSI_LAYERS = ("OPAQUE_CLOUDS", "CIRRUS_CLOUDS", "SNOW_ICE_AREAS")

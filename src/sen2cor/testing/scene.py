@@ -172,6 +172,7 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     dem = options.base_elevation_m + options.relief_m * (relief_noise - relief_noise.min()) / max(
         float(np.ptp(relief_noise)), 1e-6)
     water_level = float(np.quantile(dem[::4, ::4], options.water_fraction)) if options.water_fraction > 0 else -1e9
+    del relief_noise
     water = dem <= water_level
     dem = np.where(water, water_level, dem).astype(np.float32)
 
@@ -183,6 +184,7 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     urban_noise = smooth_field(shape, rngs[2], feat(25), octaves=3)
     low = dem < np.quantile(dem[::4, ::4], 0.5)
     cover[(urban_noise > _fraction_threshold(urban_noise, options.urban_fraction * 2)) & low] = COVERS.index("urban")
+    del veg_noise, urban_noise, low
     snow_line = float(np.quantile(dem[::4, ::4], options.snow_line_quantile))
     cover[dem >= snow_line] = COVERS.index("snow")
     cover[water] = COVERS.index("water")
@@ -200,10 +202,12 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     t_thin = _fraction_threshold(thin_noise, options.thin_cloud_fraction)
     thin = 0.6 * np.clip((thin_noise - t_thin) / 0.5, 0.0, 1.0) if np.isfinite(t_thin) else np.zeros(shape)
     cloud_fraction = np.maximum(opaque, thin).astype(np.float32)
+    del cloud_noise, thin_noise, opaque, thin
     labels, n_blobs = ndimage.label(cloud_fraction > 0)
     heights = np.asarray(options.cloud_heights_m, dtype=np.float32)
     blob_height = np.concatenate([[0.0], rngs[6].choice(heights, size=n_blobs)]).astype(np.float32)
     cloud_top = blob_height[labels]
+    del labels
 
     # cloud shadows: the cloud seen at its apparent (parallax) position casts a shadow displaced along
     # the anti-solar azimuth by h tan(SZA) from its true position
