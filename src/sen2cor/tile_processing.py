@@ -24,11 +24,17 @@ from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m, upsample_nearest
 from sen2cor.tables import radiometry
-from sen2cor.bands import NATIVE_RESOLUTION_M
+from sen2cor.atmcorr import stage
+from sen2cor.atmcorr.driver import Prior
+from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.atmcorr.stage import TileAtmosphere
+from sen2cor.bands import L2A_BANDS, NATIVE_RESOLUTION_M
 from sen2cor.tables.resample import downsample_mean, resample_band
 from sen2cor.tables.staging import PROCESSING_BANDS, import_bands, stage_resolution
 from sen2cor.tables.store import Database, open_databases
-from sen2cor.tables.writers import write_pvi, write_qi_mask, write_resolution
+from sen2cor.dem import DemSettings, grid_from_product, obtain_geocells, prepare_dem, settings_from_config
+from sen2cor.dem.prepare import DemCells, DemProducts
+from sen2cor.tables.writers import write_dem, write_pvi, write_qi_mask, write_resolution
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,14 @@ class TileResults:
     scl: dict[int, np.ndarray] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     sc_algorithm: str = ""
+    atmosphere: TileAtmosphere | None = None
+    prior: Prior | None = None            # what 10 m reuses from 20 m (visibility index, scene WV)
+    ac_info: dict = field(default_factory=dict)
+    corrected: bool = False
+    pvi_written: bool = False
+    dem_settings: DemSettings | None = None
+    dem_cells: DemCells | None = None
+    dem: dict[int, DemProducts] = field(default_factory=dict)
 
 
 class _Stopwatch:
@@ -85,11 +99,6 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     options = config.run
     plan = resolution_plan(options.resolution, sc_only=options.sc_only,
                            downsample_20_to_60=config.downsample_20_to_60)
-    if not options.sc_only:
-        from sen2cor.errors import Sen2CorError
-
-        raise Sen2CorError("the atmospheric correction is not available yet in this version; "
-                           "use --sc_only (scene classification) or --cr_only (product tree)")
     results = TileResults()
     clock = _Stopwatch(results)
     t = time.monotonic()
@@ -98,20 +107,41 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
                         compression_level=config.atmcorr.database_compression_level) as (img_db, tmp_db):
         import_bands(img_db, dict(product.band_files), nr_threads=config.common.nr_threads)
         t = clock.done("import of the L1C bands", t)
+        results.dem_settings = settings_from_config(config)
+        results.dem_cells = obtain_geocells(results.dem_settings, grid_from_product(product, 20).footprint_lonlat())
+        t = clock.done("DEM geocells", t)
         for resolution in plan.native:
             _process_resolution(product, config, layout, img_db, tmp_db, resolution, results)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
             _downsample_to_60(product, config, layout, tmp_db)
             t = clock.done("60 m downsampling", t)
-        _write_quality(product, config, layout, tmp_db, plan.native[0])
+        _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         clock.done("quality indicators", t)
     return results
+
+
+def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
+             results: TileResults) -> DemProducts | None:
+    """DEM, slope, aspect and hillshade on the grid of ``resolution`` (None for flat terrain)."""
+    if results.dem_cells is None or results.dem_cells.is_flat:
+        return None
+    angles = product.tile.angles
+    dem = prepare_dem(results.dem_settings, results.dem_cells, grid_from_product(product, resolution),
+                      angles.mean_sun_zenith, angles.mean_sun_azimuth, with_aspect=resolution != 10)
+    if dem.is_flat:
+        return None
+    results.dem[resolution] = dem
+    if config.common.generate_dem_output:
+        write_dem(layout.granule_aux_dir, _prefix(layout), resolution, dem.elevation_m,
+                  product.tile.geoposition[resolution], fmt=_image_format(config), epsg=product.tile.epsg)
+    return dem
 
 
 def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db: Database,
                         tmp_db: Database, resolution: int, results: TileResults) -> None:
     radiometry_ = product.radiometry
+    dem = _terrain(product, config, layout, resolution, results)
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
                      add_offset=radiometry_.add_offset)
     if resolution in (20, 60):
@@ -123,7 +153,10 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
         angles = product.tile.angles
         aux = SceneAux(resolution_m=float(resolution), sun_zenith_deg=angles.mean_sun_zenith,
                        sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
-                       handle_l1c_qlt_mask=False)
+                       handle_l1c_qlt_mask=False,
+                       dem_m=None if dem is None else dem.elevation_m,
+                       sdw=None if dem is None else dem.terrain.hillshade,
+                       slope_deg=None if dem is None else dem.terrain.slope_deg)
         classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
                               median_filter_px=config.sc.median_filter_px)
         del toa
@@ -137,11 +170,59 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     else:
         scl = upsample_nearest(results.scl[20], 2)
         results.scl[10] = scl
-    layers = _toa_layers(img_db, resolution)   # --sc_only: the L1C TOA bands are exported
+    if config.run.sc_only or scl.max() <= SCL.SATURATED_DEFECTIVE:   # nothing to correct (facts §7.1)
+        layers = _toa_layers(img_db, resolution)   # the L1C TOA bands are exported
+    else:
+        layers = _corrected_layers(product, config, tmp_db, resolution, scl, results, dem)
     layers["SCL"] = scl
     _write_layers(config, layout, resolution, layers, product)
+    if resolution != 10 and not results.pvi_written:
+        _write_pvi(product, config, layout, resolution, layers)
+        results.pvi_written = True
     for name, array in layers.items():  # kept for the 60 m downsampling
         tmp_db.put(f"OUT_{name}", resolution, array)
+
+
+def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database, resolution: int,
+                      scl: np.ndarray, results: TileResults, dem: DemProducts | None) -> dict[str, np.ndarray]:
+    """Atmospheric correction of one resolution; uint16 BOA bands, AOT and WVP (facts B.14)."""
+    settings = AcSettings.from_config(config.atmcorr, config.cal_ac)
+    toa = {band: tmp_db.get(band, resolution) for band in PROCESSING_BANDS[resolution]}
+    ecmwf, cams = _aux_fields(product)
+    if results.atmosphere is None:
+        tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
+        source = stage.lut_source(config.cal_ac.lib_dir, config.home)
+        results.atmosphere = stage.choose_atmosphere(
+            product, settings, source, tco3,
+            lambda season: stage.scene_inputs(resolution, dict(toa), scl, product, season, cams))
+    atmosphere = results.atmosphere
+    terrain = None
+    if dem is not None:
+        terrain = {"elevation_m": dem.elevation_m.astype(np.float32), "slope_deg": dem.terrain.slope_deg,
+                   "aspect_deg": dem.terrain.aspect_deg}
+    scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain)
+    result = stage.correct(scene, atmosphere.table(resolution), settings,
+                           results.prior if resolution == 10 else None)
+    if resolution != 10:
+        results.prior = result.for_10m()
+        results.ac_info = dict(result.info) | atmosphere.selection.metadata()
+    results.corrected = True
+    nodata = scl <= SCL.SATURATED_DEFECTIVE
+    offset = radiometry.boa_add_offset(product.processing_baseline)
+    layers = {band: radiometry.reflectance_to_boa_dn(rho, nodata, add_offset=offset)
+              for band, rho in result.surface_reflectance.items() if band != "B10"}
+    layers["AOT"] = radiometry.encode_aot(result.aot550, nodata)
+    layers["WVP"] = radiometry.encode_wvp(result.wv_cm, nodata)
+    return layers
+
+
+def _aux_fields(product: L1CProduct) -> tuple[dict, dict]:
+    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none)."""
+    fields = []
+    for name in ("AUX_ECMWFT", "AUX_CAMSFO"):
+        path = product.aux_paths.get(name)
+        fields.append(read_grib(path) if path is not None else {})
+    return fields[0], fields[1]
 
 
 def _b08_reflectance(img_db: Database, resolution: int, product: L1CProduct) -> np.ndarray:
@@ -177,6 +258,15 @@ def _write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers
                             epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 
+def _write_pvi(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
+               layers: dict[str, np.ndarray]) -> None:
+    """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands."""
+    offset = radiometry.boa_add_offset(product.processing_baseline)
+    tci = radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset)
+    write_pvi(layout.qi_dir, _prefix(layout), tci, product.tile.geoposition[resolution],
+              fmt=_image_format(config), epsg=product.tile.epsg)
+
+
 def _write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
                          masks: dict[str, np.ndarray], product: L1CProduct) -> None:
     geo = product.tile.geoposition[resolution]
@@ -204,18 +294,37 @@ def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout
 
 
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
-                   resolution: int) -> None:
+                   resolution: int, results: TileResults) -> None:
     """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
-    ecmwf = product.aux_paths.get("AUX_ECMWFT")
-    tco3 = read_grib(ecmwf)["tco3"].values if ecmwf is not None else None
+    ecmwf, _ = _aux_fields(product)
+    info = results.ac_info
+    start_km = config.atmcorr.visibility_km
+    retrieval = AerosolRetrieval(
+        method=info.get("AOT_RETRIEVAL_METHOD", "DEFAULT"), start_visibility_km=info.get("START_VISIBILITY", start_km),
+        ddv_visibility_km=info.get("VISIBILITY_FROM_DDV"), final_visibility_km=info.get("FINAL_VISIBILITY"),
+        ddv_pixel_percent=info.get("DDV_PIXEL_PERCENTAGE", 0.0),
+        ddv_reflectance_range=info.get("DDV_REFLECTANCE_RANGE") or 0.0,
+        blue_rescaling_factor=info.get("BLUE_PATH_RADIANCE_RESCALING_FACTOR", 1.0))
+    boa = {name[4:]: tmp_db.get(name, resolution) for name, _ in tmp_db.names(resolution)
+           if name[4:] in L2A_BANDS[resolution] and name.startswith("OUT_")} if results.corrected else None
     indicators = compute_indicators(
         tmp_db.get("OUT_SCL", resolution), aot_dn=tmp_db.get("OUT_AOT", resolution),
         wvp_dn=tmp_db.get("OUT_WVP", resolution), mean_sun_zenith_deg=product.tile.angles.mean_sun_zenith,
-        retrieval=AerosolRetrieval(start_visibility_km=config.atmcorr.visibility_km), tco3_kg_m2=tco3,
-        configured_ozone_du=config.atmcorr.ozone_content_du,
+        retrieval=retrieval, tco3_kg_m2=ecmwf["tco3"].values if "tco3" in ecmwf else None,
+        configured_ozone_du=config.atmcorr.ozone_content_du, boa=boa,
+        boa_add_offset_dn=radiometry.boa_add_offset(product.processing_baseline),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
-        sc_only=config.run.sc_only, psd15=layout.psd_major == 15)
+        sc_only=not results.corrected, psd15=layout.psd_major == 15, **_dem_indicators(results, resolution))
     write_quality(layout, indicators)
+
+
+def _dem_indicators(results: TileResults, resolution: int) -> dict:
+    """DEM arguments of the quality indicators (DEM_TYPE, mean altitude and slope) when a DEM was used."""
+    dem = results.dem.get(resolution)
+    if dem is None:
+        return {}
+    return {"dem_m": dem.elevation_m, "slope_deg": dem.terrain.slope_deg, "dem_type": dem.dem_type,
+            "dem_files": tuple(Path(f).name for f in dem.files)}
 
 
 def _prefix(layout: L2ALayout) -> str:

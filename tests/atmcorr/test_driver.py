@@ -331,3 +331,19 @@ def test_winter_tables_and_native_60m(lut):
     res = run(replace(scene60, resolution_m=60), lut, adj_km=1.0)
     assert res.info["AOT_RETRIEVAL_METHOD"] == "SEN2COR_DDV"
     assert abs(int(np.median(res.vis_index)) - int(visibility.visibility_to_index(20.0))) <= 1
+
+
+def test_in_place_adjacency_and_albedo_matches_the_step_functions():
+    from sen2cor.atmcorr import adjacency
+    from sen2cor.atmcorr.surface import spherical_albedo_correction
+
+    rng = np.random.default_rng(2)
+    rho = rng.random((30, 30)).astype(np.float32)
+    bg = adjacency.background_reflectance(rho, 3)
+    border = np.zeros(rho.shape, bool)
+    border[:, :4] = True
+    adjacent = adjacency.adjacency_correction(rho, bg, 0.2, border)
+    expected = spherical_albedo_correction(adjacent, bg, 0.1, 0.15)
+    work = rho.copy()
+    driver._adjacency_and_albedo_in_place(work, bg, 0.2, 0.1, 0.15, border)
+    np.testing.assert_allclose(work, expected, rtol=1e-6)

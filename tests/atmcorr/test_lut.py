@@ -59,9 +59,11 @@ def test_midpoint_is_mean_of_neighbours():
 
 def test_clamping_and_elevation_extrapolation():
     table = make_table(linear)
-    inside = table.interpolate(70.0, 10.0, 180.0, 0.0, 120.0, 4.0, visibility_axis="km")
+    inside = table.interpolate(70.0, 10.0, 160.0, 0.0, 120.0, 4.0, visibility_axis="km")
     beyond = table.interpolate(85.0, 12.0, 200.0, 0.0, 200.0, 6.0, visibility_axis="km")
-    np.testing.assert_allclose(beyond.path_reflectance, inside.path_reflectance)
+    np.testing.assert_allclose(beyond.path_reflectance, inside.path_reflectance)   # raa 200 folds to 160
+    folded = table.interpolate(30.0, 5.0, np.array([-100.0, 260.0, 100.0]), 1.0, 20.0, 1.0, visibility_axis="km")
+    np.testing.assert_allclose(folded.path_reflectance[0], folded.path_reflectance[0][2])
     # elevation: linear extrapolation of the last segment up to 3.5 km, constant beyond
     up = table.interpolate(0.0, 0.0, 0.0, np.array([3.0, 3.5, 5.0]), 5.0, 0.4, visibility_axis="km")
     np.testing.assert_allclose(up.path_reflectance[0], [linear(0, 0, 0, z, 5.0, 0.4) for z in (3.0, 3.5, 3.5)])

@@ -10,7 +10,7 @@ from osgeo import gdal
 
 from sen2cor.errors import OutputError, ProductReadError
 from sen2cor.io.geo import Geocoding
-from sen2cor.io.jp2 import (L2A_PROFILES, TCI_PROFILE, gml_feature_collection, jp2_shape, read_jp2,
+from sen2cor.io.jp2 import (L2A_PROFILES, PVI_PROFILE, TCI_PROFILE, gml_feature_collection, jp2_shape, read_jp2,
                             write_jp2)
 from tests.conftest import shared_path
 
@@ -126,3 +126,57 @@ def test_strip_reading_covers_image_and_window(tmp_path):
     part = list(read_jp2_strips(path, window=(100, 10, 250, 70)))
     assert [o for o, _ in part] == [0, 92]
     np.testing.assert_array_equal(np.vstack([s for _, s in part]), image[100:250, 10:70])
+
+
+def test_reencoding_an_official_60m_band_reproduces_its_layout_and_grid(tmp_path):
+    real = shared_path(*REAL_L2A, "IMG_DATA", "R60m", "T29UNU_20221005T115411_B02_60m.jp2")
+    data = read_jp2(real, nr_threads=2)
+    ours = write_jp2(tmp_path / real.name, data, T29UNU_60M, L2A_PROFILES[60], nr_threads=2)
+    a, b = glymur.Jp2k(str(real)), glymur.Jp2k(str(ours))
+    assert [x.box_id for x in a.box] == [x.box_id for x in b.box]
+    siz_a, cod_a = a.get_codestream(header_only=True).segment[1:3]
+    siz_b, cod_b = b.get_codestream(header_only=True).segment[1:3]
+    assert (siz_a.xsiz, siz_a.ysiz, siz_a.xtsiz, siz_a.ytsiz) == (siz_b.xsiz, siz_b.ysiz, siz_b.xtsiz, siz_b.ytsiz)
+    assert (cod_a.num_res, cod_a.layers, cod_a.prog_order, cod_a.code_block_size, cod_a.xform) == \
+        (cod_b.num_res, cod_b.layers, cod_b.prog_order, cod_b.code_block_size, cod_b.xform)
+    assert cod_a.precinct_size.tolist() == cod_b.precinct_size.tolist()
+    ga, gb = gdal.Open(str(real)), gdal.Open(str(ours))
+    assert ga.GetGeoTransform() == gb.GetGeoTransform()
+    assert ga.GetSpatialRef().IsSame(gb.GetSpatialRef())
+    np.testing.assert_array_equal(gb.ReadAsArray(), data)
+
+
+def _cod_bytes(path) -> bytes:
+    """Raw COD marker segment (coding style: progression, layers, levels, code blocks, precincts)."""
+    cod = glymur.Jp2k(str(path)).get_codestream(header_only=True).segment[2]
+    return path.read_bytes()[cod.offset:cod.offset + 2 + cod.length]
+
+
+def test_10m_coding_style_is_byte_identical_to_the_official_file(tmp_path):
+    real = shared_path(*REAL_L2A, "IMG_DATA", "R10m", "T29UNU_20221005T115411_AOT_10m.jp2")
+    image = _noise((1100, 1100), 4000, np.uint16, seed=5)
+    path = write_jp2(tmp_path / "b10.jp2", image, T29UNU_60M.at_resolution(10), L2A_PROFILES[10], nr_threads=2)
+    siz = glymur.Jp2k(str(path)).get_codestream(header_only=True).segment[1]
+    assert (siz.xtsiz, siz.ytsiz) == (1024, 1024)
+    # ff52 0011 01 | LRCP, 1 layer, no MCT | 4 levels, 64x64 blocks, 5-3 | precincts 256 (0x88)
+    assert _cod_bytes(path) == _cod_bytes(real) == bytes.fromhex("ff520011010000010004040400018888888888")
+    np.testing.assert_array_equal(read_jp2(path), image)
+
+
+def test_20m_and_60m_coding_styles_are_byte_identical_to_the_official_files(tmp_path):
+    r20 = shared_path(*REAL_L2A, "IMG_DATA", "R20m", "T29UNU_20221005T115411_AOT_20m.jp2")
+    r60 = shared_path(*REAL_L2A, "IMG_DATA", "R60m", "T29UNU_20221005T115411_B02_60m.jp2")
+    image = _noise((700, 700), 4000, np.uint16, seed=6)
+    for res, real in ((20, r20), (60, r60)):
+        path = write_jp2(tmp_path / f"b{res}.jp2", image, T29UNU_60M.at_resolution(res), L2A_PROFILES[res])
+        assert _cod_bytes(path) == _cod_bytes(real)
+
+
+def test_tci_and_pvi_coding_styles_are_byte_identical_to_the_official_files(tmp_path):
+    tci = shared_path(*REAL_L2A, "IMG_DATA", "R60m", "T29UNU_20221005T115411_TCI_60m.jp2")
+    pvi = shared_path(*REAL_L2A, "QI_DATA", "T29UNU_20221005T115411_PVI.jp2")
+    rgb = _noise((343, 343, 3), 256, np.uint8, seed=8)
+    ours_tci = write_jp2(tmp_path / "tci.jp2", rgb, T29UNU_60M, TCI_PROFILE)
+    ours_pvi = write_jp2(tmp_path / "pvi.jp2", rgb, T29UNU_60M.at_resolution(320), PVI_PROFILE)
+    assert _cod_bytes(ours_tci) == _cod_bytes(tci)  # reversible colour transform, 16x16 blocks
+    assert _cod_bytes(ours_pvi) == _cod_bytes(pvi)

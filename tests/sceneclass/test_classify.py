@@ -105,7 +105,7 @@ def test_strips_do_not_change_the_result(monkeypatch):
 def test_strips_do_not_change_the_evolution_result(monkeypatch):
     toa = _scene()
     rng = np.random.default_rng(3)
-    for band in ("B07", "B08"):                  # texture so that the parallax index is defined
+    for band in ("B07", "B08", "B8A"):           # texture so that the parallax index is defined
         toa[band] = toa[band] * rng.uniform(0.9, 1.1, toa[band].shape).astype(np.float32)
     whole = classify(toa, AUX)
     monkeypatch.setattr(classify_module.strips, "__defaults__", (0, 5))

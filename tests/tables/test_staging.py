@@ -83,3 +83,24 @@ def test_import_of_a_roi_decodes_only_the_window(tmp_path, l1c_bands):
         np.testing.assert_array_equal(img.get("B01", 60), arrays["B01"][4:12, 6:16])
         stage_resolution(img, tmp, 60, quantification=10000.0, add_offset={}, bands=("B02", "B05", "B01"))
         assert tmp.get("B02", 60).shape == roi.shape(60) == (8, 10)
+
+
+def test_real_l1c_band_roundtrip_through_the_database_is_lossless(tmp_path):
+    from osgeo import gdal
+
+    from tests.conftest import shared_path
+
+    real = shared_path("data", "real", "l1c", "S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911.SAFE",
+                       "GRANULE", "L1C_T31TDH_A013204_20180101T105435", "IMG_DATA", "T31TDH_20180101T105441_B01.jp2")
+    reference = gdal.Open(str(real))  # independent reader for the expected pixels and grid
+    expected = reference.ReadAsArray()
+    ulx, xdim, _, uly, _, ydim = reference.GetGeoTransform()
+    geo = Geocoding(ulx, uly, xdim, ydim, int(reference.GetSpatialRef().GetAuthorityCode(None)))
+    with open_databases("T31TDH", tmp_path, compression_level=1) as (img, _):
+        import_bands(img, {"B01": real}, nr_threads=2)
+        np.testing.assert_array_equal(img.get("B01", 60), expected)
+        out = write_band(tmp_path, "T31TDH_20180101T105441", "B01", 60, img.get("B01", 60), geo)
+    written = gdal.Open(str(out))
+    np.testing.assert_array_equal(written.ReadAsArray(), expected)
+    assert written.GetGeoTransform() == reference.GetGeoTransform()
+    assert written.GetSpatialRef().IsSame(reference.GetSpatialRef())

@@ -139,10 +139,12 @@ def _rugged(scene: SceneInputs, settings: AcSettings) -> bool:
 
 
 def _upsample(index_20m: np.ndarray, shape: tuple[int, int], factor: int) -> np.ndarray:
-    up = np.repeat(np.repeat(index_20m, factor, axis=0), factor, axis=1)
-    out = np.zeros(shape, dtype=up.dtype)
-    r, c = min(shape[0], up.shape[0]), min(shape[1], up.shape[1])
-    out[:r, :c] = up[:r, :c]
+    """Nearest up-sampling by ``factor`` onto ``shape`` (cropped or zero-padded)."""
+    out = np.zeros(shape, dtype=index_20m.dtype)
+    rows = np.minimum(np.arange(shape[0]) // factor, index_20m.shape[0] - 1)
+    cols = np.minimum(np.arange(shape[1]) // factor, index_20m.shape[1] - 1)
+    for start in range(0, shape[0], 2048):
+        out[start:start + 2048] = index_20m[rows[start:start + 2048]][:, cols]
     return out
 
 
@@ -226,7 +228,8 @@ def correct_resolution(
         del rad, sr
     else:
         factor = max(int(round(20.0 / pixel)), 1)
-        vis_map = np.where(valid, _upsample(prior.vis_index, scl.shape, factor), 0).astype(np.uint8)
+        vis_map = _upsample(prior.vis_index, scl.shape, factor)
+        vis_map[~valid] = 0
         land = valid & np.isin(scl, (4, 5))
         inside = land if land.any() else valid
         mean_index = int(round(float(vis_map[inside].mean()))) if inside.any() else 0
@@ -463,8 +466,12 @@ def _surface(
                 r = _terrain_step2(r, b, centre, z, mean_index, wv_mean, cbeta, vsky, settings, pixel)
             if adjacency_on and adjacency.band_has_adjacency(WAVELENGTH_UM[b]):
                 bg = adjacency.background_reflectance(r, n_adj, replace)
-                r = adjacency.adjacency_correction(r, bg, q, border)
-                r = spherical_albedo_correction(r, bg, s, r_ref)
+                if r is base:            # same maths as adjacency_correction + spherical_albedo_correction,
+                    _adjacency_and_albedo_in_place(base, bg, q, s, r_ref, border)      # fewer temporaries
+                else:
+                    r = adjacency.adjacency_correction(r, bg, q, border)
+                    r = spherical_albedo_correction(r, bg, s, r_ref)
+                del bg
             else:
                 r = spherical_albedo_correction(r, r, s, r_ref)
         if rugged and settings.brdf_correction:
@@ -483,6 +490,19 @@ def _surface(
         base[~(np.isfinite(base) & valid)] = 0.0
         out[b] = base
     return out
+
+
+def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, border) -> None:
+    """rho <- (rho + q' (rho - bg)) (1 - (bg - rho_ref) S) in place (q' = q, 1.1 q on the border zone)."""
+    tmp = np.subtract(rho, background, dtype=np.float32)
+    tmp *= np.asarray(q, dtype=np.float32)
+    if border is not None:
+        tmp[border] *= np.float32(1.0 + adjacency.BORDER_EXTRA)
+    rho += tmp
+    np.subtract(background, np.float32(reference_albedo), out=tmp)
+    tmp *= -np.asarray(s, dtype=np.float32)
+    tmp += np.float32(1.0)
+    rho *= tmp
 
 
 def in_classes(scl: np.ndarray, classes) -> np.ndarray:

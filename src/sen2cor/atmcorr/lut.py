@@ -138,7 +138,7 @@ class LutTable:
 
     def at_geometry(self, sza_deg: float, vza_deg: float, raa_deg: float) -> "LutTable":
         """The table contracted to one geometry (singleton angle axes), e.g. one processing cell."""
-        queries = [np.asarray(q, dtype=np.float64) for q in (sza_deg, vza_deg, raa_deg)]
+        queries = self._queries(sza_deg, vza_deg, raa_deg, 0.0, 0.0, 0.0, None)[:3]
         values = dict(self.values)
         for axis in (2, 1, 0):
             i0, frac = _segment(getattr(self, AXES[axis]).astype(np.float64), queries[axis])
@@ -163,6 +163,8 @@ class LutTable:
             visibility = grid.aot550_to_visibility(aot550, np.clip(elevation, 0.0, MAX_ELEVATION_KM))
         if water_vapour is None:
             water_vapour = self.water_vapour_cm[len(self.water_vapour_cm) // 2]
+        raa = np.abs(np.asarray(raa, dtype=np.float64)) % 360.0        # |SAA - VAA| folded into [0, 180]
+        raa = np.where(raa > 180.0, 360.0 - raa, raa)
         return [np.asarray(q, dtype=np.float64) for q in (sza, vza, raa, elevation, visibility, water_vapour)]
 
     def _e0_scale(self, e0_w_m2_um, ndim: int) -> tuple[np.ndarray, np.ndarray]:

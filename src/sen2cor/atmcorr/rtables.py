@@ -76,13 +76,17 @@ class RtTable:
         return self.bands.index(band)
 
 
+#: Elevation step of Sen2Cor's LUT grid (manual Table 2-2), km.
+ELEVATION_STEP_KM = 0.5
+
+
 def elevation_nodes(lut_nodes_km: np.ndarray, elevation_km: np.ndarray | float) -> np.ndarray:
     """LUT elevation nodes (extended by 0.5 km steps to 3.5 km) covering the scene's elevations."""
     z = np.asarray(elevation_km, dtype=np.float64)
     if z.ndim == 0 or z.size == 1 or float(np.nanmax(z)) == float(np.nanmin(z)):
         return np.array([float(np.clip(z.reshape(-1)[0], 0.0, 3.5))])
     nodes = np.asarray(lut_nodes_km, dtype=np.float64)
-    step = nodes[-1] - nodes[-2]
+    step = nodes[-1] - nodes[-2] if nodes.size > 1 else ELEVATION_STEP_KM   # a one-level table: Sen2Cor's step
     while nodes[-1] < 3.5 - 1e-9:
         nodes = np.append(nodes, nodes[-1] + step)
     lo, hi = float(np.clip(np.nanmin(z), 0, 3.5)), float(np.clip(np.nanmax(z), 0, 3.5))

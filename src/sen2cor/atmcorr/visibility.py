@@ -74,7 +74,9 @@ def odd(n: float) -> int:
 def block_mean(image: np.ndarray, k: int) -> np.ndarray:
     """Mean over k x k blocks (edge-padded to a multiple of k), float32."""
     rows, cols = image.shape
-    padded = np.pad(np.asarray(image, dtype=np.float32), ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
+    padded = np.asarray(image, dtype=np.float32)
+    if rows % k or cols % k:
+        padded = np.pad(padded, ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
     return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(
         axis=(1, 3), dtype=np.float32
     )
@@ -154,7 +156,7 @@ def aot550_map(
     sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).  The AOT of
     each (20 m elevation class, visibility index) pair is tabulated once and gathered per pixel.
     """
-    index = np.asarray(vis_index, dtype=np.intp)
+    index = np.asarray(vis_index)  # uint8 fancy index: no 8 B/px intp copy
     if np.ndim(elevation_km) == 0:
         aot = grid.visibility_to_aot550(VISEXT_KM, float(np.clip(elevation_km, 0.0, 3.5))).astype(np.float32)[
             index
@@ -162,7 +164,7 @@ def aot550_map(
     else:
         z_class = np.clip(
             np.rint(np.asarray(elevation_km, dtype=np.float32) / np.float32(0.02)), 0, 175
-        ).astype(np.intp)
+        ).astype(np.int16)
         table = grid.visibility_to_aot550(VISEXT_KM[None, :], 0.02 * np.arange(176)[:, None]).astype(
             np.float32
         )

@@ -107,6 +107,21 @@ def _elevation_weights(nodes: np.ndarray, elevation_km: np.ndarray) -> tuple[np.
     return i0, (z - nodes[i0]) / (nodes[i0 + 1] - nodes[i0])
 
 
+def _level_position(levels: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 segment index, float32 weight) of ``u`` on the few LUT levels (clamped), without intp arrays."""
+    lv = np.asarray(levels, dtype=np.float32)
+    if lv.size == 1:
+        return np.zeros(u.shape, np.int8), np.zeros(u.shape, np.float32)
+    uc = np.clip(u, lv[0], lv[-1])
+    iu = np.zeros(u.shape, np.int8)
+    for k in range(1, lv.size - 1):
+        iu += uc >= lv[k]
+    lo, step = lv[:-1], np.diff(lv)
+    wu = uc - lo[iu]
+    wu /= step[iu]
+    return iu, wu
+
+
 def _bilinear(table: np.ndarray, ie, we, iu, wu) -> np.ndarray:
     """table (ne, nu) at elevation (ie, we) and wv (iu, wu) positions."""
     t0 = table[ie, iu] * (1 - wu) + table[ie, np.minimum(iu + 1, table.shape[1] - 1)] * wu
@@ -143,8 +158,7 @@ def retrieve_water_vapour(
     for k in range(passes):
         if k and shape[0] > 100:
             u = ndimage.uniform_filter(u, POSITION_SMOOTHING_PX, mode="nearest")
-        iu, wu = _elevation_weights(levels, u)
-        wu = wu.astype(np.float32)
+        iu, wu = _level_position(levels, u)
         lp_ref = _bilinear(curves.lp_ref.astype(np.float32), ie, we, iu, wu)
         lp_abs = _bilinear(curves.lp_abs.astype(np.float32), ie, we, iu, wu)
         with np.errstate(divide="ignore", invalid="ignore"):

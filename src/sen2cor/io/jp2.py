@@ -2,7 +2,7 @@
 
 Reading uses ``Nr_Threads`` OpenJPEG threads. Writing is lossless (reversible 5-3, one
 layer, LRCP) with the code-stream layout of official L2A files (python stack facts and
-the real PB 04.00 product: 10 m tiles 1024, code blocks 64, no precincts; 20 m tiles 640,
+the real PB 04.00 product: 10 m tiles 1024, code blocks 64, precincts 256; 20 m tiles 640,
 code blocks 8, precincts 128; 60 m tiles 192, code blocks 4, precincts 64; 4 decomposition
 levels), followed by a GMLJP2 association box that GDAL reads back as the exact grid.
 Files are written under a temporary name and renamed when complete.
@@ -40,7 +40,7 @@ class Jp2Profile:
 
 #: Layout of official L2A files per resolution (real N0400 product, facts §5.4).
 L2A_PROFILES: dict[int, Jp2Profile] = {
-    10: Jp2Profile(tile_px=1024, codeblock_px=64, precinct_px=None),
+    10: Jp2Profile(tile_px=1024, codeblock_px=64, precinct_px=256),
     20: Jp2Profile(tile_px=640, codeblock_px=8, precinct_px=128),
     60: Jp2Profile(tile_px=192, codeblock_px=4, precinct_px=64),
 }

@@ -265,7 +265,7 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
     The spectral part runs over row strips with a 1-row halo for its 3x3 medians (the image's own
     border rows and columns stay untouched, as in Sen2Cor). With ``darkness_window_m > 0`` (evolution)
     it is the maximum of Sen2Cor's score and :func:`shadow.relative_darkness` of B8A against the clear-sky
-    mean within that window (water and cirrus still excluded).
+    mean within that window, 0 on thin cirrus and where B8A < B04 (water).
     """
     # geometric part first: its FFT temporaries and the spectral score are never alive together
     clouds = shadow.shadow_casting_clouds(p)
@@ -286,7 +286,8 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
             rows = np.arange(read.start, read.stop) // factor
             cols = np.arange(bands.shape[1]) // factor
             rel = shadow.relative_darkness(block["B8A"], local[np.ix_(rows, cols)], darkness_ratio)
-            rel[wet | cirrus_px] = 0
+            # water: NIR below red (as in every Sen2Cor water test); hazy shadows can exceed B02/B11 = 6
+            rel[(block["B8A"] < block["B04"]) | cirrus_px] = 0
             np.maximum(score, rel, out=score)
         spectral[core] = score[inner]
     return spectral, geometric

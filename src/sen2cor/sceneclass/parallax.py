@@ -25,7 +25,9 @@ CDI_PARALLAX_MAX = -0.5
 CDI_WINDOW_PX = 7
 #: Rows per strip when counting and looking up blob labels (bounds int64 temporaries).
 STRIP_ROWS = 1024
-#: Below this summed ratio variance a window carries no texture and the CDI is undefined (NaN).
+#: Below this variance of either ratio a window carries no parallax information and the CDI is undefined
+#: (NaN): sensor noise alone keeps both well above it on real data; an exactly proportional band (a copy)
+#: or a uniform area does not.
 CDI_MIN_VARIANCE = 1e-6
 
 
@@ -37,12 +39,11 @@ def _local_variance(x: np.ndarray, window_px: int) -> np.ndarray:
 
 def cloud_displacement_index(b07: np.ndarray, b08: np.ndarray, b8a: np.ndarray,
                              window_px: int = CDI_WINDOW_PX) -> np.ndarray:
-    """CDI in [-1, 1] (float32); NaN where the window has no texture (summed variance <= 1e-6)."""
+    """CDI in [-1, 1] (float32); NaN where either ratio's local variance is <= 1e-6 (no information)."""
     v7 = _local_variance(ratio(b07, b8a), window_px)
     v8 = _local_variance(ratio(b08, b8a), window_px)
-    total = v7 + v8
     out = np.full(b8a.shape, np.nan, np.float32)
-    np.divide(v7 - v8, total, out=out, where=total > CDI_MIN_VARIANCE)
+    np.divide(v7 - v8, v7 + v8, out=out, where=(v7 > CDI_MIN_VARIANCE) & (v8 > CDI_MIN_VARIANCE))
     return out
 
 

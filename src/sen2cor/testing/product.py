@@ -100,8 +100,7 @@ class SimulationContext:
     scene: Scene
     atmosphere: Atmosphere
     n20: int
-    sun_zenith20: np.ndarray
-    sun_azimuth20: np.ndarray
+    sun_grids: tuple            # (zenith, azimuth) on the 5 km nodes, deg, no NaN
     view_grids: dict            # band -> (zenith nodes, azimuth nodes)
     node_pos: tuple             # (fractional node row positions, col positions) of 20 m pixel centres
     detector_maps: dict = field(default_factory=dict)
@@ -116,8 +115,8 @@ def _detectors(ctx: SimulationContext, res: int) -> np.ndarray:
     return ctx.detector_maps[res]
 
 
-def _view20(ctx: SimulationContext, band: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-    zen, az = ctx.view_grids[band]
+def _interp_angles(ctx: SimulationContext, zen: np.ndarray, az: np.ndarray, rows: slice):
+    """Zenith and azimuth (deg) of the 20 m pixels of ``rows``, bilinear from node grids."""
     py, px = ctx.node_pos
     z = bilinear(zen.astype(np.float32), py[rows], px)
     # azimuth interpolated through its unit vector (no wrap-around artefact)
@@ -126,10 +125,18 @@ def _view20(ctx: SimulationContext, band: str, rows: slice) -> tuple[np.ndarray,
     return z, (np.rad2deg(np.arctan2(s, c)) % 360.0).astype(np.float32)
 
 
+def _view20(ctx: SimulationContext, band: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    return _interp_angles(ctx, *ctx.view_grids[band], rows)
+
+
+def _sun20(ctx: SimulationContext, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    return _interp_angles(ctx, *ctx.sun_grids, rows)
+
+
 def _toa20(ctx: SimulationContext, band: str, rows: slice, rho: np.ndarray, env: np.ndarray):
     sc = ctx.scene
     vz, va = _view20(ctx, band, rows)
-    geom = forward.Geometry(ctx.sun_zenith20[rows], ctx.sun_azimuth20[rows], vz, va)
+    geom = forward.Geometry(*_sun20(ctx, rows), vz, va)
     return forward.toa_reflectance(
         ctx.atmosphere, band, rho, env, geom, sc.dem_m[rows], sc.aot550[rows], sc.wv_sea_level_cm[rows],
         sc.cloud_fraction[rows], sc.cloud_top_m[rows], sc.cloud_shadow[rows],
@@ -142,7 +149,8 @@ def _toa60(ctx: SimulationContext, band: str, rows: slice, rho20: np.ndarray, en
     sc = ctx.scene
     m = lambda a: block_mean(np.asarray(a, dtype=np.float32), 3)   # noqa: E731
     vz, va = _view20(ctx, band, rows)
-    geom = forward.Geometry(m(ctx.sun_zenith20[rows]), m(ctx.sun_azimuth20[rows]), m(vz), m(va))
+    sz, sa = _sun20(ctx, rows)
+    geom = forward.Geometry(m(sz), m(sa), m(vz), m(va))
     cf = m(sc.cloud_fraction[rows])
     top = np.where(cf > 0, block_mean(sc.cloud_top_m[rows] * sc.cloud_fraction[rows], 3) / np.maximum(cf, 1e-6), 0)
     toa, _ = forward.toa_reflectance(
@@ -353,8 +361,6 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     n20 = opts.size_px // 2
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / 5000.0, (x20 - grid.ulx_m) / 5000.0)
-    sz20 = bilinear(angles.sun_zenith.astype(np.float32), *node_pos)
-    sa20 = bilinear(angles.sun_azimuth.astype(np.float32), *node_pos)
     mean_vz, mean_va = angles.mean_view.get("B8A", (5.0, 100.0))
 
     rng = np.random.default_rng(np.random.SeedSequence([opts.seed, 20]))
@@ -365,7 +371,8 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
                                     source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
                                     season=season, atm_dir=opts.atm_dir)
-    ctx = SimulationContext(opts, grid, identity, view, sc, atmosphere, n20, sz20, sa20, view_grids, node_pos)
+    ctx = SimulationContext(opts, grid, identity, view, sc, atmosphere, n20, (angles.sun_zenith, angles.sun_azimuth),
+                            view_grids, node_pos)
 
     return write_product(out_dir, ctx, angles, bands)
 

@@ -168,11 +168,12 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
                                     else "summer", atm_dir=atm_dir)
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / ANGLE_STEP_M, (x20 - grid.ulx_m) / ANGLE_STEP_M)
-    sz20 = bilinear(_fill(angles.sun_zenith).astype(np.float32), *node_pos)
-    sa20 = bilinear(_fill(angles.sun_azimuth).astype(np.float32), *node_pos)
+    sun_grids = (_fill(angles.sun_zenith), _fill(angles.sun_azimuth))
+    sz20 = bilinear(sun_grids[0].astype(np.float32), *node_pos)
     view_grids = {b: (_fill(z), _fill(a)) for b, (z, a) in merged.items()}
     scene.cos_incidence = np.cos(np.deg2rad(sz20)).astype(np.float32)        # flat terrain
-    ctx = SimulationContext(opts, grid, identity, None, scene, atmosphere, n20, sz20, sa20, view_grids, node_pos)
+    del sz20
+    ctx = SimulationContext(opts, grid, identity, None, scene, atmosphere, n20, sun_grids, view_grids, node_pos)
     ctx.class_map = up(scl).astype(np.uint8)             # the official SCL is the reference class map
     for res, band in ((10, "B02"), (20, "B8A"), (60, "B01")):
         f = granule / "QI_DATA" / f"MSK_DETFOO_{band}.jp2"

@@ -1,0 +1,120 @@
+"""L2A_AtmCorr stage: from a staged tile (Tables arrays, SCL, metadata) to the driver and back.
+
+This module only assembles inputs: LUT choice (manual §2.2.3.2), per-pixel sun zenith, mean view
+geometry, CAMS fields, terrain; the physics is in :mod:`sen2cor.atmcorr.driver` and its steps.
+
+LUT source: when ``L2A_CAL_AC_GIPP`` ``Lib_Dir`` names an existing folder (absolute, or relative to
+SEN2COR_HOME) holding Sen2Cor's ``lib_S2A``/``lib_S2B`` ``.atm`` tables, they are used; otherwise the
+project's own 6S tables in ``luts/`` (docs/luts.md).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sen2cor.atmcorr import radiance
+from sen2cor.atmcorr.driver import AcResult, Prior, SceneInputs, auto_aerosol, correct_resolution
+from sen2cor.atmcorr.lut import load_lut
+from sen2cor.atmcorr.selection import LutSelection, select_lut
+from sen2cor.atmcorr.settings import AcSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LutSource:
+    """Where the look-up tables come from: ``"6s"`` (packaged) or ``"atm"`` (Sen2Cor's, in ``atm_dir``)."""
+
+    kind: str = "6s"
+    atm_dir: Path | None = None
+
+
+def lut_source(lib_dir: str | None, home: Path) -> LutSource:
+    """Sen2Cor's ``.atm`` tables when ``Lib_Dir`` points at a folder with lib_S2A or lib_S2B, else 6S."""
+    if lib_dir:
+        folder = Path(lib_dir) if Path(lib_dir).is_absolute() else Path(home) / lib_dir
+        if any((folder / name).is_dir() for name in ("lib_S2A", "lib_S2B")):
+            return LutSource("atm", folder)
+    return LutSource()
+
+
+def tile_latitude_deg(epsg: int, ulx: float, uly: float, size_m: float) -> float:
+    """Latitude of the tile centre (degrees) from its UTM corner."""
+    from osgeo import osr
+
+    utm, wgs84 = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromEPSG(int(epsg))
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lon_lat = osr.CoordinateTransformation(utm, wgs84).TransformPoint(ulx + size_m / 2, uly - size_m / 2)
+    return float(lon_lat[1])
+
+
+def _load(spacecraft: str, selection: LutSelection, aerosol: str, source: LutSource, resolution_m: int,
+          srf) -> object:
+    atm_resolution = "10" if resolution_m == 10 else "20_60"
+    if source.kind == "atm":
+        craft = "S2B" if spacecraft == "S2B" else "S2A"   # Sen2Cor ships S2A and S2B tables only
+        return load_lut(craft, selection.season, aerosol, selection.table_ozone_du, source="atm",
+                        atm_dir=source.atm_dir, resolution=atm_resolution)
+    return load_lut(spacecraft, selection.season, aerosol, selection.table_ozone_du, srf=srf)
+
+
+@dataclass
+class TileAtmosphere:
+    """The LUT choice of a tile and the tables loaded for it (one per resolution family)."""
+
+    selection: LutSelection
+    source: LutSource
+    spacecraft: str
+    srf: object
+
+    def table(self, resolution_m: int):
+        return _load(self.spacecraft, self.selection, self.selection.aerosol, self.source, resolution_m, self.srf)
+
+
+def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray, product, season: str,
+                 cams: dict | None, dem: dict | None = None) -> SceneInputs:
+    """SceneInputs of one resolution from staged arrays and the L1C metadata."""
+    angles = product.tile.angles
+    vza, vaa = radiance.mean_view_geometry(angles.mean_viewing)
+    dem = dem or {}
+    return SceneInputs(
+        resolution_m, toa, scl, dict(product.radiometry.solar_irradiance), angles.mean_sun_zenith,
+        angles.mean_sun_azimuth, vza, vaa, season,
+        sza_map_deg=radiance.angle_grid_to_pixels(angles.sun_zenith, angles.step_m, scl.shape,
+                                                  float(resolution_m)),
+        elevation_m=dem.get("elevation_m"), slope_deg=dem.get("slope_deg"), aspect_deg=dem.get("aspect_deg"),
+        cams_aod550=cams["aod550"].values if cams and "aod550" in cams else None,
+        cams_geopotential=cams["z"].values if cams and "z" in cams else None,
+    )
+
+
+def choose_atmosphere(product, settings: AcSettings, source: LutSource, tco3_kg_m2: np.ndarray | None,
+                      make_scene: Callable[[str], SceneInputs]) -> TileAtmosphere:
+    """Season, aerosol and ozone of the tile (facts B.4). ``make_scene(season)`` builds the 20 m scene,
+    needed only for Aerosol_Type AUTO (two trial retrievals, rural and maritime)."""
+    geo = product.tile.geoposition[10]
+    latitude = tile_latitude_deg(product.tile.epsg, geo.ulx, geo.uly, geo.ncols * geo.xdim)
+    date = product.sensing_start.date()
+    ratios = None
+    if settings.aerosol_type.upper() == "AUTO":
+        first = select_lut("RURAL", settings.mid_latitude, settings.ozone_content_du, date, latitude, tco3_kg_m2)
+        trial = {aer: _load(product.spacecraft, first, aer, source, 20, product.spectral_responses)
+                 for aer in ("rural", "maritime")}
+        _, ratios = auto_aerosol(make_scene(first.season), trial, settings)
+    selection = select_lut(settings.aerosol_type, settings.mid_latitude, settings.ozone_content_du, date,
+                           latitude, tco3_kg_m2, ratios)
+    log.info("LUT selection: %s aerosol, mid-latitude %s, ozone %s DU (%s), tables %s", selection.aerosol,
+             selection.season, selection.table_ozone_du, selection.ozone_source,
+             source.atm_dir if source.kind == "atm" else "6S (luts/)")
+    return TileAtmosphere(selection, source, product.spacecraft, product.spectral_responses)
+
+
+def correct(scene: SceneInputs, table, settings: AcSettings, prior: Prior | None = None) -> AcResult:
+    """Run the driver on one resolution (the TOA arrays are overwritten by the surface reflectance)."""
+    return correct_resolution(scene, table, settings, prior, in_place=True)
