@@ -41,10 +41,6 @@ SIZE_10M = 120  # 60 x 60 at 20 m, 20 x 20 at 60 m: every run takes well under a
 #: Faults found before any processing: checked with --sc_only and with --cr_only (product tree only).
 BOTH_MODES = pytest.mark.parametrize("mode", ["--sc_only", "--cr_only"])
 
-NEEDS_DB_ERRORS = pytest.mark.xfail(strict=True, reason="needs tables.store.Database to turn PyTables/HDF5 write "
-                                                        "errors into OutputError (today: HDF5ExtError traceback)")
-NEEDS_JP2_REASON = pytest.mark.xfail(strict=True, reason="needs io.jp2.write_jp2 to give the cause when OpenJPEG "
-                                                         "fails silently on ENOSPC (today the message ends in ': ')")
 
 
 @pytest.fixture(scope="module")
@@ -263,14 +259,12 @@ def test_disk_full_on_a_tiny_filesystem(product, tmp_path, capsys):
     assert tree_digest(product) == before
 
 
-@NEEDS_JP2_REASON
 def test_disk_full_message_names_the_cause(product, tmp_path, capsys):
     code, err, _ = _run_on_tiny_filesystem(product, tmp_path, capsys)
     assert code == 1
     assert "No space left on device" in err, err
 
 
-@NEEDS_DB_ERRORS
 def test_write_error_from_file_size_limit(l1c, product, tmp_path, home, capsys):
     """RLIMIT_FSIZE in a child process: every write beyond the limit fails with EFBIG ("File too large"),
     a real write error from the kernel. The limit lies between the largest file of the product tree

@@ -20,6 +20,7 @@ import numpy as np
 from lxml import etree
 
 from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.output_checks import describe_write_error
 from sen2cor.io.geo import Geocoding, format_coordinate
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,8 @@ def write_jp2(path: Path, image: np.ndarray, geo: Geocoding | None, profile: Jp2
     except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
         for tmp in (stage1, stage2):
             tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write JPEG 2000 file {path}: {exc}") from exc
+        cause = describe_write_error(exc, Path(path).parent, image.nbytes)
+        raise OutputError(f"cannot write JPEG 2000 file {path}: {cause}") from exc
     log.debug("wrote %s %s %s", path.name, image.shape, image.dtype)
     return path
 

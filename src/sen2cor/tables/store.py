@@ -22,6 +22,7 @@ import numpy as np
 import tables
 
 from sen2cor.errors import MissingBandError, OutputError
+from sen2cor.output_checks import describe_write_error
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,14 @@ class Database:
                                       createparents=True)
 
     def put(self, name: str, resolution_m: int, array: np.ndarray) -> None:
-        """Store ``array`` (replacing an existing entry)."""
-        node = self.create(name, resolution_m, array.shape, array.dtype)
-        node[...] = array
+        """Store ``array`` (replacing an existing entry); a failed write (disk full, file-size limit)
+        raises OutputError naming the database and the cause."""
+        try:
+            node = self.create(name, resolution_m, array.shape, array.dtype)
+            node[...] = array
+        except (OSError, tables.HDF5ExtError) as exc:
+            cause = describe_write_error(exc, self.path.parent, array.nbytes)
+            raise OutputError(f"cannot write {name} ({resolution_m} m) into database {self.path}: {cause}") from exc
 
     def get(self, name: str, resolution_m: int,
             window: tuple[slice, slice] | None = None) -> np.ndarray:
