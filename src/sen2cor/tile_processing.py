@@ -99,6 +99,9 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     options = config.run
     plan = resolution_plan(options.resolution, sc_only=options.sc_only,
                            downsample_20_to_60=config.downsample_20_to_60)
+    if config.common.region_of_interest.mode != "OFF":
+        log.warning("Region_Of_Interest %s is not applied yet in this version: the whole tile is processed",
+                    config.common.region_of_interest.mode)
     results = TileResults()
     clock = _Stopwatch(results)
     t = time.monotonic()

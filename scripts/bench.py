@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""End-to-end benchmark: generate an L1C product once, run L2A_Process, report time per stage and peak RSS.
+
+    .venv/bin/python scripts/bench.py --work /tmp/sen2cor_bench [--size 10980] [--option ...]
+
+The product is generated once into WORK (reused on later calls with the same size and seed). Each run is
+a separate process (``python -m sen2cor``); its peak resident memory (process tree) is sampled with psutil
+every 0.2 s, and its stage lines (``<stage> <seconds> s (total ...)``) are read from its console output.
+Results are printed as a Markdown table ready for docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+STAGE_LINE = re.compile(r"^(?P<stage>\S.*?)\s+(?P<seconds>\d+\.\d) s \(total")
+
+
+def generate(work: Path, size: int, seed: int) -> Path:
+    from sen2cor.testing import make_l1c
+
+    folder = work / f"l1c_{size}_{seed}"
+    existing = sorted(folder.glob("S2*_MSIL1C_*.SAFE"))
+    if existing:
+        return existing[0]
+    started = time.monotonic()
+    product = make_l1c(folder, size_px=size, seed=seed, write_truth=False, num_threads=2)
+    print(f"generated {product.name} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return product
+
+
+def run(product: Path, out: Path, options: list[str]) -> dict:
+    """One L2A_Process run; returns wall seconds, peak RSS (GiB) and the stage seconds."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SEN2COR_HOME=str(out / "home"))
+    cmd = [sys.executable, "-m", "sen2cor", str(product), "--output_dir", str(out), *options]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    peak = 0
+    watched = psutil.Process(proc.pid)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.rstrip("\n") for line in proc.stdout))
+    reader.start()
+    while proc.poll() is None:
+        try:
+            rss = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.2)
+    reader.join()
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        print("\n".join(lines[-20:]), file=sys.stderr)
+        raise SystemExit(f"L2A_Process failed with exit code {proc.returncode}")
+    stages = {m["stage"].strip(): float(m["seconds"]) for m in map(STAGE_LINE.match, lines) if m}
+    return {"wall_s": wall, "peak_gib": peak / 2**30, "stages": stages}
+
+
+def machine() -> str:
+    return (f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+            f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
+            f"load average before the run {os.getloadavg()[0]:.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True, help="work folder (products are kept here)")
+    ap.add_argument("--size", type=int, default=10980, help="tile side in 10 m pixels (default: full tile)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--option", action="append", default=[], help="extra L2A_Process option (repeatable)")
+    args = ap.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    product = generate(args.work, args.size, args.seed)
+    runs = {f"{args.size}x{args.size} px": run(product, args.work / f"out_{time.time_ns()}", args.option)}
+    print(f"\nMachine: {machine()}\nCommand: {' '.join(sys.argv)}\n")
+    stages = list(dict.fromkeys(s for r in runs.values() for s in r["stages"]))
+    print("| stage | " + " | ".join(runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for stage in stages:
+        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, float('nan')):.1f} s" for r in runs.values())
+              + " |")
+    print("| **wall time** | " + " | ".join(f"{r['wall_s']:.1f} s" for r in runs.values()) + " |")
+    print("| **peak RSS** | " + " | ".join(f"{r['peak_gib']:.2f} GiB" for r in runs.values()) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
