@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: Options of the demo run. The atmospheric correction is not wired in yet, so the demo runs the
-#: scene classification (--sc_only) and writes the complete product tree.
-DEMO_OPTIONS = ("--sc_only",)
+#: Options of the demo run: Sen2Cor's usual call (20 m, then 10 m, plus 60 m by downsampling).
+DEMO_OPTIONS = ("--resolution", "10")
 DEMO_SIZE_PX = 1200
 SCL_NAMES = ("NO_DATA", "SATURATED_DEFECTIVE", "DARK_FEATURES", "CLOUD_SHADOWS", "VEGETATION", "NOT_VEGETATED",
              "WATER", "UNCLASSIFIED", "MEDIUM_PROBA_CLOUDS", "HIGH_PROBA_CLOUDS", "THIN_CIRRUS", "SNOW_ICE")
@@ -60,11 +59,25 @@ def _summary(product: Path, l1c: Path, seconds: float) -> None:
     for code, name in enumerate(SCL_NAMES):
         print(f"    {code:2d} {name:<22s} {100.0 * counts[code] / scl.size:6.2f}")
     truth_file = l1c.parent / f"{l1c.stem}_truth.h5"
-    if truth_file.is_file():
-        truth = read_truth(truth_file)["scene"]["class_map"]
-        valid = truth > 0
-        agree = float(np.mean(scl[valid] == truth[valid])) if valid.any() else float("nan")
-        print(f"  agreement with the generator's truth classes: {100 * agree:.1f} %")
+    if not truth_file.is_file():
+        return
+    truth = read_truth(truth_file)
+    classes = truth["scene"]["class_map"]
+    valid = classes > 0
+    print(f"  agreement with the generator's truth classes: {100 * np.mean(scl[valid] == classes[valid]):.1f} %")
+    clear = np.isin(classes, (4, 5, 6)) & (scl > 1)
+    aot = gdal.Open(str(next(product.glob("GRANULE/*/IMG_DATA/R20m/*_AOT_20m.*")))).ReadAsArray() / 1000.0
+    wvp = gdal.Open(str(next(product.glob("GRANULE/*/IMG_DATA/R20m/*_WVP_20m.*")))).ReadAsArray() / 1000.0
+    print(f"  AOT550 over clear pixels: L2A {aot[clear].mean():.3f}, truth {truth['scene']['aot550'][clear].mean():.3f}")
+    print(f"  water vapour over clear pixels: L2A {wvp[clear].mean():.2f} cm, "
+          f"truth {truth['scene']['wv_cm'][clear].mean():.2f} cm")
+    print("  surface reflectance over clear pixels, mean absolute error against the truth:")
+    for band in ("B02", "B03", "B04", "B08"):
+        boa = gdal.Open(str(next(product.glob(f"GRANULE/*/IMG_DATA/R10m/*_{band}_10m.*")))).ReadAsArray()
+        rho = (boa.astype(np.float64) - 1000.0) / 10000.0
+        ref = truth["surface_reflectance"][band]
+        mask = np.repeat(np.repeat(clear, 2, 0), 2, 1) & np.isfinite(ref)
+        print(f"    {band} (10 m): {np.abs(rho - ref)[mask].mean():.4f}")
 
 
 if __name__ == "__main__":
