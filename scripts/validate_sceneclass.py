@@ -98,7 +98,7 @@ def run_s2cloudless(args: argparse.Namespace) -> None:
                     f"| {100 * ours.mean():.1f} | {prob_corr:.2f} | {seconds:.2f} |")
     text = f"""## (c) Real L1C TOA array vs s2cloudless
 
-Command: `nice -n 19 .venv/bin/python scripts/validate_sceneclass.py s2cloudless`
+Command: `nice -n 19 .venv/bin/python scripts/validate_sceneclass.py s2cloudless{" --s2cloudless-python " + args.s2cloudless_python if args.s2cloudless_python else ""}`
 
 Input: `../shared/data/real/toa-arrays/s2cloudless_l1c_toa_20171215.npz`, {im.shape[0]} x {im.shape[1]} px, 13 bands,
 real L1C TOA (Betsiboka estuary, Madagascar, 2017-12-15), with s2cloudless 1.0.0's own `cl_mask`
@@ -277,7 +277,7 @@ def run_official(args: argparse.Namespace) -> None:
             lines.append((label, conf, cloud, seconds))
     rows = [f"| {label} | {100 * np.trace(c) / max(c.sum(), 1):.1f} | {100 * cl['agreement']:.1f} | "
             f"{cl['recall']:.3f} | {cl['precision']:.3f} | {sec:.1f} |" for label, c, cl, sec in lines]
-    conf = next(c for label, c, _, _ in lines if label == "evolution, no snow expected")
+    conf = next(c for label, c, _, _ in lines if label == "evolution, no parallax, no snow expected")
     per = []
     for k in range(1, 12):
         t, p = conf[k].sum(), conf[:, k].sum()
@@ -303,13 +303,13 @@ from B8A, the 20 m bands repeat 60 m pixels), so the parallax step can only remo
 |---|---|---|---|---|---|
 """ + "\n".join(rows) + """
 
-Per class (evolution, no snow expected; rows = official class):
+Per class (evolution, no parallax, no snow expected; rows = official class):
 
 | class | official px | recall % | precision % |
 |---|---|---|---|
 """ + "\n".join(per) + """
 
-Confusion matrix (evolution, no snow expected; rows official 0-11, columns ours 0-11):
+Confusion matrix (evolution, no parallax, no snow expected; rows official 0-11, columns ours 0-11):
 
 ```
 """ + "\n".join(" ".join(f"{v:7d}" for v in row) for row in conf) + """

@@ -133,14 +133,19 @@ def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):
     toa = fill((8, 8))
     del toa["B07"], toa["B08"]
     with caplog.at_level(logging.WARNING, logger="sen2cor.sceneclass.evolution"):
-        res = classify(toa, SceneAux())
+        res = classify(toa, SceneAux(), options=EvolutionOptions(parallax=True))
     assert "parallax test skipped" in caplog.text
     assert (res.scl == SCL.VEGETATION).all()
 
 
 def test_step_counts_report_each_evolution_step():
-    res = classify(fill((8, 8)), SceneAux())
+    res = classify(fill((8, 8)), SceneAux(), options=EvolutionOptions(parallax=True))
     assert {"false_cloud", "false_snow", "cloud_shadow", "cloud_dilation", "shadow_dilation"} <= set(res.step_counts)
+
+
+def test_parallax_is_off_by_default():
+    res = classify(fill((8, 8)), SceneAux())
+    assert "false_cloud" not in res.step_counts
 
 
 def test_relative_darkness_finds_shadow_the_reference_spectrum_misses():

@@ -39,7 +39,7 @@ def test_block_mean_uint8_partial_edge_block():
 
 
 def test_upsample_nearest_repeats_pixels():
-    up = grids.upsample_nearest(np.array([[1, 2], [3, 4]], np.uint8))
+    up = grids.upsample_nearest(np.array([[1, 2], [3, 4]], np.uint8), 2)
     assert up.tolist() == [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
 
 

@@ -43,7 +43,9 @@ class EvolutionOptions:
     snow_climatology : bool
         Exclude snow where the monthly climatology is ``<= snow_climatology_min_percent`` or water.
     parallax : bool
-        Use the cloud displacement index (needs B07, B08, B8A).
+        Use the cloud displacement index (needs B07, B08, B8A). Off by default: it could not be validated
+        on data with real inter-band parallax, and on the re-simulated official tile it removed real clouds
+        (docs/sceneclass_validation.md).
     parallax_cdi_max : float
         CDI below this is parallax (Frantz et al. 2018: -0.5).
     parallax_window_px : int
@@ -78,7 +80,7 @@ class EvolutionOptions:
 
     snow_climatology: bool = True
     snow_climatology_min_percent: float = 0.0
-    parallax: bool = True
+    parallax: bool = False
     parallax_cdi_max: float = CDI_PARALLAX_MAX
     parallax_window_px: int = CDI_WINDOW_PX
     false_cloud_max_fraction: float = 0.05

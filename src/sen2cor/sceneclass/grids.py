@@ -13,6 +13,8 @@ import logging
 import numpy as np
 from scipy import ndimage
 
+from sen2cor.tables.resample import downsample_median, upsample_nearest
+
 log = logging.getLogger(__name__)
 
 
@@ -38,8 +40,7 @@ def scl_to_60m(scl_20m: np.ndarray, shape_60m: tuple[int, int] | None = None) ->
     n_rows, n_cols = scl_20m.shape
     out_shape = shape_60m or (-(-n_rows // 3), -(-n_cols // 3))
     if out_shape == (n_rows // 3, n_cols // 3) and n_rows % 3 == 0 and n_cols % 3 == 0:
-        blocks = scl_20m.reshape(n_rows // 3, 3, n_cols // 3, 3).transpose(0, 2, 1, 3)
-        return np.sort(blocks.reshape(out_shape + (9,)), axis=-1)[..., 4].astype(scl_20m.dtype)
+        return downsample_median(scl_20m, 3)   # block median = 3x3 median filter sampled at block centres
     med = ndimage.median_filter(scl_20m, size=3, mode="nearest")
     return med[np.ix_(_nearest_centres(n_rows, out_shape[0]), _nearest_centres(n_cols, out_shape[1]))]
 
@@ -59,11 +60,6 @@ def block_mean_uint8(values: np.ndarray, factor: int = 3) -> np.ndarray:
             sums[:sub.shape[0], :sub.shape[1]] += sub
             counts[:sub.shape[0], :sub.shape[1]] += 1
     return np.floor(sums / counts + 0.5).astype(np.uint8)
-
-
-def upsample_nearest(values: np.ndarray, factor: int = 2) -> np.ndarray:
-    """Nearest-neighbour up-sampling by an integer factor (SCL 20 m -> 10 m with factor 2)."""
-    return np.repeat(np.repeat(values, factor, axis=0), factor, axis=1)
 
 
 def output_maps(scl: np.ndarray, cldprb: np.ndarray, snwprb: np.ndarray,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sen2cor.tables import resample
+
 
 def bilinear(coarse: np.ndarray, pos_y: np.ndarray, pos_x: np.ndarray) -> np.ndarray:
     """Separable bilinear interpolation of ``coarse`` at fractional node positions (rows, cols)."""
@@ -46,6 +48,4 @@ def block_mean(a: np.ndarray, factor: int) -> np.ndarray:
     return (summed * (1.0 / (factor * factor))).astype(a.dtype if a.dtype.kind == "f" else np.float32)
 
 
-def upsample_nearest(a: np.ndarray, factor: int) -> np.ndarray:
-    """Repeat each pixel ``factor`` x ``factor`` times."""
-    return np.repeat(np.repeat(a, factor, axis=0), factor, axis=1)
+upsample_nearest = resample.upsample_nearest   # re-exported for the generator modules
