@@ -112,26 +112,35 @@ def test_preview_is_written(l2a):
     assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (343, 343, 3)
 
 
-def test_dem_from_a_local_srtm_directory_reaches_the_outputs(tmp_path, monkeypatch):
-    """DEM_Directory with SRTM geocells of the truth terrain: DEM output (+10000 m) in AUX_DATA, DEM_TYPE."""
+@pytest.mark.parametrize("download", [False, True], ids=["local-directory", "download-from-DEM_Reference"])
+def test_dem_reaches_the_outputs(tmp_path, monkeypatch, download):
+    """SRTM geocells of the truth terrain, found in DEM_Directory or fetched from DEM_Reference (a local
+    HTTP server on 127.0.0.1): terrain correction runs, the DEM output (+10000 m) and DEM_TYPE follow it."""
     from sen2cor.dem import grid_from_product
     from sen2cor.dem.sources import DemFormat
-    from sen2cor.dem.synthetic import elevation_from_array, write_geocells_for_grid
+    from sen2cor.dem.synthetic import elevation_from_array, serve_directory, write_geocells_for_grid
     from sen2cor.resources import cfg_dir
 
     l1c = make_l1c(tmp_path / "l1c", size_px=600, seed=4, scene="mountain")
     truth_dem = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]["dem_m"]
     grid20 = grid_from_product(read_l1c_product(l1c), 20)
-    write_geocells_for_grid(DemFormat.SRTM, tmp_path / "dem", grid20, elevation_from_array(grid20, truth_dem),
+    served = tmp_path / ("server" if download else "dem")
+    write_geocells_for_grid(DemFormat.SRTM, served, grid20, elevation_from_array(grid20, truth_dem),
                             samples_per_degree=240)
-    gipp = tmp_path / "L2A_GIPP.xml"
-    gipp.write_text((cfg_dir() / "L2A_GIPP.xml").read_text()
-                    .replace("<DEM_Directory>NONE</DEM_Directory>", f"<DEM_Directory>{tmp_path / 'dem'}</DEM_Directory>")
-                    .replace("<Generate_DEM_Output>FALSE</Generate_DEM_Output>",
-                             "<Generate_DEM_Output>TRUE</Generate_DEM_Output>"))
     monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
     out = tmp_path / "out"
-    assert main([str(l1c), "--resolution", "20", "--output_dir", str(out), "--GIP_L2A", str(gipp)]) == 0
+    with serve_directory(served) as url:
+        gipp = tmp_path / "L2A_GIPP.xml"
+        text = (cfg_dir() / "L2A_GIPP.xml").read_text()
+        text = text.replace("<DEM_Directory>NONE</DEM_Directory>", f"<DEM_Directory>{tmp_path / 'dem'}</DEM_Directory>")
+        text = text.replace("<Generate_DEM_Output>FALSE</Generate_DEM_Output>",
+                            "<Generate_DEM_Output>TRUE</Generate_DEM_Output>")
+        if download:
+            text = text.replace("<DEM_Reference>NONE</DEM_Reference>", f"<DEM_Reference>{url}</DEM_Reference>")
+        gipp.write_text(text)
+        assert main([str(l1c), "--resolution", "20", "--output_dir", str(out), "--GIP_L2A", str(gipp)]) == 0
+    if download:
+        assert sorted(p.name for p in (tmp_path / "dem").iterdir()) == sorted(p.name for p in served.iterdir())
     (dem_file,) = out.glob("S2A_MSIL2A_*.SAFE/GRANULE/*/AUX_DATA/*_DEM_20m.jp2")
     dem = _read(dem_file).astype(float) - 10000.0
     # the geocells sample the truth terrain every ~460 m: the warped DEM follows it, smoothed
