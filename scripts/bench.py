@@ -1,12 +1,15 @@
 #!/usr/bin/env python
 """End-to-end benchmark: generate an L1C product once, run L2A_Process, report time per stage and peak RSS.
 
-    .venv/bin/python scripts/bench.py --work /tmp/sen2cor_bench [--size 10980] [--option ...]
+    .venv/bin/python scripts/bench.py --work /tmp/sen2cor_bench [--size 10980] [--option ...] [--roi 3000]
 
 The product is generated once into WORK (reused on later calls with the same size and seed). Each run is
 a separate process (``python -m sen2cor``); its peak resident memory (process tree) is sampled with psutil
 every 0.2 s, and its stage lines (``<stage> <seconds> s (total ...)``) are read from its console output.
 Results are printed as a Markdown table ready for docs/performance.md.
+
+``--roi N`` runs with a copy of the default L2A_GIPP.xml whose Region_Of_Interest is an N x N window
+(10 m pixels) centred on the tile (row0 = col0 = size / 2, both rounded down to a multiple of 6).
 """
 from __future__ import annotations
 
@@ -66,6 +69,22 @@ def run(product: Path, out: Path, options: list[str]) -> dict:
     return {"wall_s": wall, "peak_gib": peak / 2**30, "stages": stages}
 
 
+def roi_gipp(out: Path, size: int, window: int) -> Path:
+    """Default L2A_GIPP.xml with Region_Of_Interest centred on the tile, ``window`` px wide."""
+    from sen2cor.resources import cfg_dir
+
+    centre = size // 2 - (size // 2) % 6
+    text = (cfg_dir() / "L2A_GIPP.xml").read_text()
+    for name, value in (("row0", centre), ("col0", centre), ("nrow_win", window), ("ncol_win", window)):
+        text, count = re.subn(rf"<{name}>[^<]*</{name}>", f"<{name}>{value}</{name}>", text)
+        if count != 1:
+            raise SystemExit(f"{cfg_dir() / 'L2A_GIPP.xml'}: expected one <{name}> element, found {count}")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "L2A_GIPP_roi.xml"
+    path.write_text(text)
+    return path
+
+
 def machine() -> str:
     return (f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
@@ -78,10 +97,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=10980, help="tile side in 10 m pixels (default: full tile)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--option", action="append", default=[], help="extra L2A_Process option (repeatable)")
+    ap.add_argument("--roi", type=int, default=0, metavar="N",
+                    help="Region_Of_Interest of N x N px (10 m, multiple of 6) centred on the tile")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     product = generate(args.work, args.size, args.seed)
-    runs = {f"{args.size}x{args.size} px": run(product, args.work / f"out_{time.time_ns()}", args.option)}
+    out = args.work / f"out_{time.time_ns()}"
+    options = list(args.option)
+    label = f"{args.size}x{args.size} px"
+    if args.roi:
+        options += ["--GIP_L2A", str(roi_gipp(out, args.size, args.roi))]
+        label = f"ROI {args.roi}x{args.roi} px of {label}"
+    runs = {label: run(product, out, options)}
     print(f"\nMachine: {machine()}\nCommand: {' '.join(sys.argv)}\n")
     stages = list(dict.fromkeys(s for r in runs.values() for s in r["stages"]))
     print("| stage | " + " | ".join(runs) + " |")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
-from sen2cor.errors import Sen2CorError
 from sen2cor.l1c import read_l1c_product
 from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
+from sen2cor.pdgs.processor import process_tile_images
 from sen2cor.logging_setup import close_logging, configure_logging, report_path
 from sen2cor.product.layout import L2ALayout
 from sen2cor.input_checks import check_band_files
@@ -26,10 +26,6 @@ from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalis
 log = logging.getLogger(__name__)
 
 EXIT_SUCCESS = 0
-
-
-class NotAvailableError(Sen2CorError):
-    """The requested processing step is not part of this build yet."""
 
 
 def run(options: RunOptions) -> int:
@@ -46,11 +42,13 @@ def run(options: RunOptions) -> int:
 
 
 def run_pdgs_tile(config: L2A_Config) -> int:
-    """PDGS process_tile: L2A datastrip + L1C tile -> L2A tile folder (standard SAFE)."""
-    if not config.run.cr_only:
-        raise NotAvailableError("--mode process_tile creates the L2A tile structure and metadata only in this "
-                                "version (add --cr_only); its image processing is not available yet")
-    result = pdgs_process_tile(config.run, config)
+    """PDGS process_tile: L2A datastrip + L1C tile -> L2A tile folder (standard SAFE).
+
+    --cr_only writes the structure and metadata only; otherwise the images, masks and L2A_QUALITY.xml
+    are produced by the same tile processing as a Toolbox run (``sen2cor.pdgs.processor``).
+    """
+    processor = None if config.run.cr_only else process_tile_images
+    result = pdgs_process_tile(config.run, config, processor)
     if result.already_processed:
         log.info(ALREADY_PROCESSED_MESSAGE)
     else:

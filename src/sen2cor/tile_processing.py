@@ -5,12 +5,18 @@ downsampling the 20 m results when Downsample_20_to_60 is TRUE; --resolution 10 
 --resolution 20 only 20 m (+60 m downsampling); --resolution 60 natively at 60 m. Each band is
 decoded once into the image database; every stage works on arrays; outputs go straight into the
 (temporary) L2A product folder.
+
+Region_Of_Interest (manual §2.4.2, :mod:`sen2cor.tables.roi`): with a manual or AUTO window only
+the window is decoded, classified and corrected; every array of the stages is a window, and the
+writers embed it into the full tile grid with no data (0) outside. Position-dependent inputs
+(sun-zenith map, CAMS fields, DEM grid) are built for the window.
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +36,13 @@ from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.stage import TileAtmosphere
 from sen2cor.bands import L2A_BANDS, NATIVE_RESOLUTION_M
 from sen2cor.tables.resample import downsample_mean, resample_band
-from sen2cor.tables.staging import PROCESSING_BANDS, import_bands, stage_resolution
+from sen2cor.tables.roi import Roi, crop, embed, roi_from_region
+from sen2cor.tables.staging import PROCESSING_BANDS, import_bands, stage_resolution, valid_mask_60m
 from sen2cor.tables.store import Database, open_databases
 from sen2cor.dem import DemSettings, grid_from_product, obtain_geocells, prepare_dem, settings_from_config
+from sen2cor.dem.grid import TileGrid
 from sen2cor.dem.prepare import DemCells, DemProducts
-from sen2cor.tables.writers import write_dem, write_pvi, write_qi_mask, write_resolution
+from sen2cor.tables.writers import output_path, write_image, write_pvi, write_qi_mask, write_resolution
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +86,7 @@ class TileResults:
     dem_settings: DemSettings | None = None
     dem_cells: DemCells | None = None
     dem: dict[int, DemProducts] = field(default_factory=dict)
+    roi: Roi | None = None                # Region_Of_Interest window (None = whole tile)
 
 
 class _Stopwatch:
@@ -99,29 +108,72 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     options = config.run
     plan = resolution_plan(options.resolution, sc_only=options.sc_only,
                            downsample_20_to_60=config.downsample_20_to_60)
-    if config.common.region_of_interest.mode != "OFF":
-        log.warning("Region_Of_Interest %s is not applied yet in this version: the whole tile is processed",
-                    config.common.region_of_interest.mode)
     results = TileResults()
+    region = config.common.region_of_interest
+    if region.mode == "MANUAL":   # checked before any decoding: a bad window fails fast
+        results.roi = roi_from_region(region, frame_px=_frame_px(product))
     clock = _Stopwatch(results)
     t = time.monotonic()
     with open_databases(product.name, layout.granule, img_database_dir=options.img_database_dir,
                         res_database_dir=options.res_database_dir, work_dir=options.work_dir,
                         compression_level=config.atmcorr.database_compression_level) as (img_db, tmp_db):
-        import_bands(img_db, dict(product.band_files), nr_threads=config.common.nr_threads)
+        if region.mode == "AUTO":
+            results.roi = _auto_roi(product, config, img_db)
+        if results.roi is not None:
+            roi = results.roi
+            log.info("Region_Of_Interest %s: rows %d..%d, cols %d..%d of the %d px frame (10 m), %.1f %% of "
+                     "the tile", region.mode, roi.row0, roi.row0 + roi.nrows, roi.col0, roi.col0 + roi.ncols,
+                     roi.frame_px, 100 * roi.fraction)
+        import_bands(img_db, dict(product.band_files), nr_threads=config.common.nr_threads, roi=results.roi)
         t = clock.done("import of the L1C bands", t)
         results.dem_settings = settings_from_config(config)
-        results.dem_cells = obtain_geocells(results.dem_settings, grid_from_product(product, 20).footprint_lonlat())
+        results.dem_cells = obtain_geocells(results.dem_settings,
+                                            _grid(product, 20, results.roi).footprint_lonlat())
         t = clock.done("DEM geocells", t)
         for resolution in plan.native:
             _process_resolution(product, config, layout, img_db, tmp_db, resolution, results)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
-            _downsample_to_60(product, config, layout, tmp_db)
+            _downsample_to_60(product, config, layout, tmp_db, results.roi)
             t = clock.done("60 m downsampling", t)
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         clock.done("quality indicators", t)
     return results
+
+
+def _frame_px(product: L1CProduct) -> int:
+    """Side of the product's tile in 10 m pixels (10980 for a real tile; generated ones are smaller)."""
+    return int(product.tile.geoposition[10].nrows)
+
+
+def _auto_roi(product: L1CProduct, config: L2A_Config, img_db: Database) -> Roi | None:
+    """ROI AUTO: bounding box of the valid B01 pixels (60 m, decoded in full: 1830 x 1830 at most).
+    With a window, B01 is cropped in the image database like the bands imported afterwards."""
+    import_bands(img_db, {"B01": product.band_files["B01"]}, nr_threads=config.common.nr_threads)
+    roi = roi_from_region(config.common.region_of_interest, valid=valid_mask_60m(img_db), valid_resolution_m=60,
+                          frame_px=_frame_px(product))
+    if roi is not None:
+        img_db.put("B01", 60, crop(img_db.get("B01", 60), roi, 60))
+    return roi
+
+
+def _grid(product: L1CProduct, resolution: int, roi: Roi | None) -> TileGrid:
+    """Grid of the processed pixels at ``resolution``: the tile, or the ROI window of it."""
+    grid = grid_from_product(product, resolution)
+    if roi is None:
+        return grid
+    rows, cols = roi.window(resolution)
+    return replace(grid, ulx_m=grid.ulx_m + cols.start * grid.pixel_size_m,
+                   uly_m=grid.uly_m - rows.start * grid.pixel_size_m,
+                   nrows=rows.stop - rows.start, ncols=cols.stop - cols.start)
+
+
+def _offset(roi: Roi | None, resolution: int) -> tuple[int, int]:
+    """(row, col) of the first processed pixel in the tile grid of ``resolution``."""
+    if roi is None:
+        return 0, 0
+    rows, cols = roi.window(resolution)
+    return rows.start, cols.start
 
 
 def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
@@ -130,14 +182,17 @@ def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolut
     if results.dem_cells is None or results.dem_cells.is_flat:
         return None
     angles = product.tile.angles
-    dem = prepare_dem(results.dem_settings, results.dem_cells, grid_from_product(product, resolution),
+    dem = prepare_dem(results.dem_settings, results.dem_cells, _grid(product, resolution, results.roi),
                       angles.mean_sun_zenith, angles.mean_sun_azimuth, with_aspect=resolution != 10)
     if dem.is_flat:
         return None
     results.dem[resolution] = dem
-    if config.common.generate_dem_output:
-        write_dem(layout.granule_aux_dir, _prefix(layout), resolution, dem.elevation_m,
-                  product.tile.geoposition[resolution], fmt=_image_format(config), epsg=product.tile.epsg)
+    if config.common.generate_dem_output:   # height + 10000 m (uint16); 0 outside a ROI
+        fmt = _image_format(config)
+        write_image(output_path(layout.granule_aux_dir, f"{_prefix(layout)}_DEM_{resolution}m", fmt),
+                    embed(radiometry.encode_dem(dem.elevation_m), results.roi, resolution),
+                    product.tile.geoposition[resolution], fmt=fmt, epsg=product.tile.epsg,
+                    nr_threads=config.common.nr_threads)
     return dem
 
 
@@ -167,7 +222,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
         results.sc_algorithm = classified.algorithm
         scl = classified.scl
         probabilities = {"CLDPRB": classified.msk_cldprb(), "SNWPRB": classified.msk_snwprb()}
-        _write_probabilities(config, layout, resolution, probabilities, product)
+        _write_probabilities(config, layout, resolution, probabilities, product, results.roi)
         for kind, mask in probabilities.items():
             tmp_db.put(f"OUT_{kind}", resolution, mask)
     else:
@@ -178,9 +233,9 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     else:
         layers = _corrected_layers(product, config, tmp_db, resolution, scl, results, dem)
     layers["SCL"] = scl
-    _write_layers(config, layout, resolution, layers, product)
+    _write_layers(config, layout, resolution, layers, product, results.roi)
     if resolution != 10 and not results.pvi_written:
-        _write_pvi(product, config, layout, resolution, layers)
+        _write_pvi(product, config, layout, resolution, layers, results.roi)
         results.pvi_written = True
     for name, array in layers.items():  # kept for the 60 m downsampling
         tmp_db.put(f"OUT_{name}", resolution, array)
@@ -197,13 +252,15 @@ def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database,
         source = stage.lut_source(config.cal_ac.lib_dir, config.home)
         results.atmosphere = stage.choose_atmosphere(
             product, settings, source, tco3,
-            lambda season: stage.scene_inputs(resolution, dict(toa), scl, product, season, cams))
+            lambda season: stage.scene_inputs(resolution, dict(toa), scl, product, season, cams,
+                                              offset_px=_offset(results.roi, resolution)))
     atmosphere = results.atmosphere
     terrain = None
     if dem is not None:
         terrain = {"elevation_m": dem.elevation_m.astype(np.float32), "slope_deg": dem.terrain.slope_deg,
                    "aspect_deg": dem.terrain.aspect_deg}
-    scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain)
+    scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain,
+                               offset_px=_offset(results.roi, resolution))
     result = stage.correct(scene, atmosphere.table(resolution), settings,
                            results.prior if resolution == 10 else None)
     if resolution != 10:
@@ -252,33 +309,52 @@ def _toa_layers(img_db: Database, resolution: int) -> dict[str, np.ndarray]:
 
 
 def _write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers: dict[str, np.ndarray],
-                  product: L1CProduct) -> list[Path]:
+                  product: L1CProduct, roi: Roi | None) -> list[Path]:
     options = config.run
-    return write_resolution(layout.granule, _prefix(layout), resolution, layers,
+    return write_resolution(layout.granule, _prefix(layout), resolution, _Embedded(layers, roi, resolution),
                             product.tile.geoposition[10], fmt=_image_format(config), sc_cog=options.sc_cog,
                             tci=config.common.generate_tci_output,
                             add_offset=radiometry.boa_add_offset(product.processing_baseline),
                             epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 
+class _Embedded(Mapping):
+    """ROI windows seen as full-grid layers, embedded (0 outside) only when a writer reads one: the
+    writers then hold one or three full-size layers at a time instead of all of them."""
+
+    def __init__(self, layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> None:
+        self._layers, self._roi, self._resolution = layers, roi, resolution
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return embed(self._layers[name], self._roi, self._resolution)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+
 def _write_pvi(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
-               layers: dict[str, np.ndarray]) -> None:
-    """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands."""
+               layers: dict[str, np.ndarray], roi: Roi | None) -> None:
+    """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
     offset = radiometry.boa_add_offset(product.processing_baseline)
-    tci = radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset)
+    tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
+                roi, resolution)
     write_pvi(layout.qi_dir, _prefix(layout), tci, product.tile.geoposition[resolution],
               fmt=_image_format(config), epsg=product.tile.epsg)
 
 
 def _write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
-                         masks: dict[str, np.ndarray], product: L1CProduct) -> None:
+                         masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
     geo = product.tile.geoposition[resolution]
     for kind, mask in masks.items():
-        write_qi_mask(layout.qi_dir, kind, resolution, mask, geo, fmt=_image_format(config),
+        write_qi_mask(layout.qi_dir, kind, resolution, embed(mask, roi, resolution), geo, fmt=_image_format(config),
                       epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 
-def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database) -> None:
+def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
+                      roi: Roi | None) -> None:
     """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
     and the probability masks; 3x3 median then nearest for the SCL."""
     layers: dict[str, np.ndarray] = {}
@@ -290,10 +366,10 @@ def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout
         if layer == "SCL":
             layers[layer] = scl_to_60m(array)
         elif layer in ("CLDPRB", "SNWPRB"):
-            _write_probabilities(config, layout, 60, {layer: block_mean_uint8(array, 3)}, product)
+            _write_probabilities(config, layout, 60, {layer: block_mean_uint8(array, 3)}, product, roi)
         else:
             layers[layer] = downsample_mean(array, 3)
-    _write_layers(config, layout, 60, layers, product)
+    _write_layers(config, layout, 60, layers, product, roi)
 
 
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
@@ -317,8 +393,15 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         configured_ozone_du=config.atmcorr.ozone_content_du, boa=boa,
         boa_add_offset_dn=radiometry.boa_add_offset(product.processing_baseline),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
-        sc_only=not results.corrected, psd15=layout.psd_major == 15, **_dem_indicators(results, resolution))
+        sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
+        **_dem_indicators(results, resolution))
     write_quality(layout, indicators)
+
+
+def _tile_pixels(product: L1CProduct, resolution: int) -> int:
+    """Pixels of the whole tile at ``resolution``: outside a ROI they count as no data (as in Sen2Cor)."""
+    geo = product.tile.geoposition[resolution]
+    return int(geo.nrows) * int(geo.ncols)
 
 
 def _dem_indicators(results: TileResults, resolution: int) -> dict:

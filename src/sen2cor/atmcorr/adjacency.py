@@ -42,19 +42,44 @@ def band_has_adjacency(wavelength_um: float) -> bool:
 FAST_BOX_RADIUS_PX = 16
 
 
-def box_mean(image: np.ndarray, radius_px: int) -> np.ndarray:
+def uses_block_grid(radius_px: int, shape: tuple[int, int]) -> bool:
+    """True when :func:`box_mean` of an image of ``shape`` takes the block-averaged path."""
+    return radius_px >= FAST_BOX_RADIUS_PX and min(shape) >= 8 * radius_px // 4
+
+
+def box_halo(radius_px: int, shape: tuple[int, int]) -> tuple[int, int]:
+    """(halo rows, row alignment) for computing :func:`box_mean` of an image of ``shape`` in row strips.
+
+    A strip starting at a multiple of the alignment, extended by the halo on both sides (clipped at
+    the image), gives the same box mean on its own rows as the whole image (up to float32 rounding of
+    the running sums).  Direct filter: halo = radius, alignment 1.  Block-averaged path (k = radius // 8):
+    the small grid's filter reaches round(radius / k) blocks and the linear expansion one more, so
+    halo = (round(radius / k) + 2) k rows, strips aligned on k.
+    """
+    if radius_px <= 0:
+        return 0, 1
+    if not uses_block_grid(radius_px, shape):
+        return radius_px, 1
+    k = radius_px // 8
+    return (int(round(radius_px / k)) + 2) * k, k
+
+
+def box_mean(image: np.ndarray, radius_px: int, block_grid: bool | None = None) -> np.ndarray:
     """Mean over a (2 radius + 1)^2 box, borders 'nearest' (Sen2Cor's uniform_filter), float32.
 
     From a radius of 16 px the mean is taken on a grid block-averaged by k = radius // 8 and
     expanded back linearly (the background of a 100-200 px box is smooth; the difference to the
-    full filter is a few 1e-4 in reflectance, the cost ~k^2 times lower).
+    full filter is a few 1e-4 in reflectance, the cost ~k^2 times lower).  ``block_grid`` forces
+    that choice (a strip of an image must follow the whole image's, :func:`uses_block_grid`).
     """
     from sen2cor.atmcorr.visibility import block_mean, expand
 
     image = np.asarray(image, dtype=np.float32)
     if radius_px <= 0:
         return image
-    if radius_px < FAST_BOX_RADIUS_PX or min(image.shape) < 8 * radius_px // 4:
+    if block_grid is None:
+        block_grid = uses_block_grid(radius_px, image.shape)
+    if not block_grid:
         return ndimage.uniform_filter(image, 2 * radius_px + 1, mode="nearest")
     k = radius_px // 8
     size = 2 * int(round(radius_px / k)) + 1
@@ -63,12 +88,17 @@ def box_mean(image: np.ndarray, radius_px: int) -> np.ndarray:
 
 
 def background_reflectance(
-    rho: np.ndarray, radius_px: int, replace: np.ndarray | None = None, fill_value: float | None = None
+    rho: np.ndarray,
+    radius_px: int,
+    replace: np.ndarray | None = None,
+    fill_value: float | None = None,
+    block_grid: bool | None = None,
 ) -> np.ndarray:
     """Box-mean background reflectance, >= 0.
 
     ``replace`` (e.g. clouds, no data) pixels are set to ``fill_value`` (default: mean of the
     other pixels) before the mean, so bright clouds do not brighten their surroundings.
+    ``block_grid``: see :func:`box_mean` (pass the whole image's choice for a strip).
     """
     work = np.asarray(rho, dtype=np.float32)
     if replace is not None and replace.any():
@@ -76,7 +106,7 @@ def background_reflectance(
         if fill_value is None:
             fill_value = float(work.mean(where=keep, dtype=np.float64)) if keep.any() else 0.0
         work = np.where(replace, np.float32(fill_value), work)
-    out = box_mean(work, radius_px)
+    out = box_mean(work, radius_px, block_grid)
     return np.maximum(out, np.float32(0.0), out=out if out is not work and out is not rho else None)
 
 
@@ -92,9 +122,31 @@ def adjacency_correction(
     return out
 
 
-def border_zone(valid: np.ndarray, radius_px: int) -> np.ndarray:
+def border_zone(valid: np.ndarray, radius_px: int, block_grid: bool | None = None) -> np.ndarray:
     """Pixels whose smoothed valid mask (0..255) lies strictly between 0 and 250 (facts B.11)."""
     if radius_px <= 0:
         return np.zeros(valid.shape, dtype=bool)
-    smooth = box_mean(valid.astype(np.float32) * 255.0, radius_px)
+    smooth = valid.astype(np.float32)
+    smooth *= np.float32(255.0)
+    smooth = box_mean(smooth, radius_px, block_grid)
     return valid & (smooth > 0) & (smooth < 250.0)
+
+
+def strip_apply(image: np.ndarray, halo: int, align: int, strip_rows: int, fn) -> None:
+    """``image[a:b] = fn(a, b, w0, w1)`` for row strips [a, b), in place.
+
+    ``fn`` may read ``image[w0:w1]``: the strip plus ``halo`` rows on each side (clipped at the
+    image).  A strip's result is written back only once no later window reaches its rows, so every
+    window sees the original values.  Strips start on multiples of ``align`` (see :func:`box_halo`).
+    """
+    rows = image.shape[0]
+    align = max(int(align), 1)
+    step = max(align, int(strip_rows) // align * align)
+    halo = -(-int(halo) // align) * align
+    pending: list = []
+    for a in range(0, rows, step):
+        b = min(a + step, rows)
+        pending.append((a, b, fn(a, b, max(a - halo, 0), min(b + halo, rows))))
+        while pending and (b >= rows or pending[0][1] <= b - halo):  # next window starts at b - halo
+            lo, hi, out = pending.pop(0)
+            image[lo:hi] = out

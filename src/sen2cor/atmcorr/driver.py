@@ -46,6 +46,8 @@ CLOUDS = (8, 9, 10)
 CLEAR = (4, 5, 6)
 #: Cloud fraction above which the adjacency step is skipped (2.10.2, facts B.10).
 HIGH_CLOUD_FRACTION = 0.95
+#: Rows per strip of the surface-reflectance step 2 (a 10 m strip: 1024 x 10980 x 4 B = 45 MB).
+STRIP_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -155,11 +157,14 @@ def correct_resolution(
     prior: Prior | None = None,
     *,
     in_place: bool = False,
+    strip_rows: int | None = None,
 ) -> AcResult:
     """Surface reflectance, AOT550, water vapour and visibility index of one resolution.
 
     ``in_place=True`` writes each band's surface reflectance into its float32 TOA array of
-    ``scene.toa`` (saves one full copy of all bands: ~1.3 GB for a 20 m tile).
+    ``scene.toa`` (saves one full copy of all bands: ~1.3 GB for a 20 m tile).  Step 2 of the
+    surface reflectance runs in row strips of ``strip_rows`` (default :data:`STRIP_ROWS`) with a halo
+    of the neighbourhood radius; the result does not depend on the strip height.
     """
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
@@ -238,10 +243,6 @@ def correct_resolution(
         info.update({k: v for k, v in prior.info.items()})
         info["FINAL_VISIBILITY"] = visibility.scene_visibility_km(mean_index)
 
-    wv_cm = wvp.column_above_ground(
-        np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
-    )
-    aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     toa = dict(scene.toa)
     if (
         prior is None
@@ -273,7 +274,18 @@ def correct_resolution(
         r_ref,
         valid,
         in_place,
+        strip_rows,
     )
+    # after the surface reflectance: its temporaries and these maps are not alive at the same time
+    if np.ndim(wv_label) == 0 and np.ndim(z) == 0:  # 10 m, flat: one value, no full-size temporaries
+        wv_cm = np.zeros(scl.shape, np.float32)
+        wv_cm[valid] = wvp.column_above_ground(np.float32(wv_label), z)
+    else:
+        wv_cm = wvp.column_above_ground(
+            np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
+        )
+    del wv_label
+    aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     info.update(
         GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
         GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
@@ -364,24 +376,20 @@ def _surface(
     r_ref,
     valid,
     in_place=False,
+    strip_rows=None,
 ) -> dict[str, np.ndarray]:
     """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12).
 
     ``z`` is the elevation-class index (``rtables.elevation_class``) of every pixel, or a 0-d 0.
+    Step 2 runs in strips of ``strip_rows`` rows (default :data:`STRIP_ROWS`).
     """
+    strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
     pixel = float(scene.resolution_m)
     out_bands = [b for b in bands if b != "B10"]
     per_pixel_wv = np.ndim(wv_label) > 0
     scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, blue_sc)
     rugged = _rugged(scene, settings)
-    if rugged:
-        from sen2cor.dem import illumination_cos
-
-        sza_pix = scene.sza_map_deg if scene.sza_map_deg is not None else scene.sza_deg
-        cbeta = terrain.illumination(
-            illumination_cos(scene.slope_deg, scene.aspect_deg, sza_pix, scene.saa_deg)
-        )
-        vsky = terrain.sky_view_factor(scene.slope_deg)
+    cbeta, vsky = _terrain_maps(scene, strip_rows) if rugged else (None, None)
 
     def target(b):
         a = toa[b]
@@ -434,8 +442,10 @@ def _surface(
                 e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
             )
             rho1[b][rows, cols] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+    invalid = ~valid
     for b in out_bands:                         # no data must not leak into neighbourhood means
-        rho1[b][~valid] = 0.0
+        rho1[b][invalid] = 0.0
+    del invalid
     centre = tabulate(
         lut,
         tuple(out_bands),
@@ -446,50 +456,176 @@ def _surface(
         nodes,
         levels,
     )
-    clouds = in_classes(scene.scl, CLOUDS)
-    n_cloud, n_clear = int(np.count_nonzero(clouds)), int(np.count_nonzero(in_classes(scene.scl, CLEAR)))
+    n_cloud, n_clear = _count_classes(scene.scl, strip_rows)
     adjacency_on = settings.adj_km > 0 and n_cloud <= HIGH_CLOUD_FRACTION * max(n_cloud + n_clear, 1)
-    n_adj = adjacency.adjacency_radius_px(settings.adj_km, pixel)
-    border = adjacency.border_zone(valid, n_adj) if adjacency_on else None
-    replace = clouds | ~valid
+    n_adj = adjacency.adjacency_radius_px(settings.adj_km, pixel) if adjacency_on else 0
     veg = None
     if rugged and settings.brdf_correction > 10 and "B8A" in rho1 and "B04" in rho1:
         veg = brdf.vegetation_mask(rho1["B8A"], rho1["B04"], settings.vegetation_index_th)
+    step2 = _Step2(
+        scene, settings, centre, z, mean_index, wv_mean, r_ref, valid, n_adj, rugged, cbeta, vsky, veg, strip_rows
+    )
     out = {}
     for b in out_bands:
         base = rho1.pop(b)
-        r = base
-        if settings.rho_retrieval_step2:
-            q = lookup(centre, "q", b, z, mean_index, wv_mean)
-            s = lookup(centre, "s", b, z, mean_index, wv_mean)
-            if rugged:
-                r = _terrain_step2(r, b, centre, z, mean_index, wv_mean, cbeta, vsky, settings, pixel)
-            if adjacency_on and adjacency.band_has_adjacency(WAVELENGTH_UM[b]):
-                bg = adjacency.background_reflectance(r, n_adj, replace)
-                if r is base:            # same maths as adjacency_correction + spherical_albedo_correction,
-                    _adjacency_and_albedo_in_place(base, bg, q, s, r_ref, border)      # fewer temporaries
-                else:
-                    r = adjacency.adjacency_correction(r, bg, q, border)
-                    r = spherical_albedo_correction(r, bg, s, r_ref)
-                del bg
-            else:
-                r = spherical_albedo_correction(r, r, s, r_ref)
-        if rugged and settings.brdf_correction:
-            r = brdf.brdf_correct(
-                r,
-                cbeta,
-                scene.sza_deg,
-                settings.brdf_correction,
-                WAVELENGTH_UM[b],
-                settings.brdf_lower_bound,
-                veg,
-            )
-        if r is not base:
-            base[...] = r  # back into the step-1 (or, in place, the TOA) array
-            del r
-        base[~(np.isfinite(base) & valid)] = 0.0
+        step2.run(base, b)
         out[b] = base
     return out
+
+
+def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos(beta) (quantised, ``terrain.illumination``) and sky view, float32, computed strip by strip
+    (the float64 temporaries stay of strip size)."""
+    from sen2cor.dem import illumination_cos
+
+    shape = scene.scl.shape
+    cbeta, vsky = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    for a in range(0, shape[0], strip_rows):
+        rows = slice(a, a + strip_rows)
+        sza = scene.sza_deg if scene.sza_map_deg is None else np.asarray(scene.sza_map_deg)[rows]
+        slope = np.asarray(scene.slope_deg)[rows]
+        cbeta[rows] = terrain.illumination(
+            illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
+        )
+        vsky[rows] = terrain.sky_view_factor(slope)
+    return cbeta, vsky
+
+
+def _count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
+    """Numbers of cloud (8, 9, 10) and clear (4, 5, 6) pixels, counted strip by strip."""
+    n_cloud = n_clear = 0
+    for a in range(0, scl.shape[0], max(strip_rows, 1)):
+        part = scl[a:a + max(strip_rows, 1)]
+        n_cloud += int(np.count_nonzero(in_classes(part, CLOUDS)))
+        n_clear += int(np.count_nonzero(in_classes(part, CLEAR)))
+    return n_cloud, n_clear
+
+
+def _rows(a, rows: slice):
+    """Rows of a per-pixel array, or the scalar itself."""
+    return a if np.ndim(a) == 0 else a[rows]
+
+
+@dataclass
+class _Step2:
+    """Step 2 (terrain, adjacency, spherical albedo) and BRDF of one band at a time, in row strips.
+
+    Every strip is computed from a window extended by the halo of the neighbourhood means
+    (``adjacency.box_halo``), so the result equals the whole-image computation while the
+    temporaries are of strip size (facts B.11, B.12).
+    """
+
+    scene: SceneInputs
+    settings: AcSettings
+    centre: object  # rtables table at the tile-centre geometry
+    z: np.ndarray | int  # elevation class per pixel (or 0-d)
+    mean_index: int
+    wv_mean: float
+    r_ref: float
+    valid: np.ndarray
+    n_adj: int  # adjacency radius (px); 0 = off
+    rugged: bool
+    cbeta: np.ndarray | None
+    vsky: np.ndarray | None
+    veg: np.ndarray | None
+    strip_rows: int
+    border: np.ndarray | None = None
+
+    def __post_init__(self):
+        shape = self.valid.shape
+        self.pixel = float(self.scene.resolution_m)
+        self.adj_grid = adjacency.uses_block_grid(self.n_adj, shape)
+        self.adj_halo = adjacency.box_halo(self.n_adj, shape)
+        self.ter_radius = terrain.terrain_radius_px(self.settings.rng_nbhd_terrain_corr_km, self.pixel)
+        self.ter_grid = adjacency.uses_block_grid(self.ter_radius, shape)
+        self.ter_halo = adjacency.box_halo(self.ter_radius, shape)
+        if self.n_adj > 0 and self.settings.rho_retrieval_step2:
+            self.border = np.zeros(shape, bool)   # 1 B/px, shared by all bands
+            halo, align = self.adj_halo
+            step = max(align, self.strip_rows // align * align)
+            for a in range(0, shape[0], step):
+                b = min(a + step, shape[0])
+                w0, w1 = max(a - halo, 0), min(b + halo, shape[0])
+                zone = adjacency.border_zone(self.valid[w0:w1], self.n_adj, self.adj_grid)
+                self.border[a:b] = zone[a - w0:b - w0]
+
+    def run(self, base: np.ndarray, band: str) -> None:
+        """Step 2 + BRDF of ``band``: ``base`` (step-1 reflectance, 0 on no data) is overwritten."""
+        settings = self.settings
+        if settings.rho_retrieval_step2 and self.rugged:
+            halo, align = self.ter_halo
+            adjacency.strip_apply(base, halo, align, self.strip_rows, lambda a, b, w0, w1: self._terrain(
+                base, band, a, b, w0, w1))
+        adj = (
+            settings.rho_retrieval_step2
+            and self.n_adj > 0
+            and adjacency.band_has_adjacency(WAVELENGTH_UM[band])
+        )
+        halo, align = self.adj_halo if adj else (0, 1)
+        fill = self._clear_mean(base) if adj else None
+        adjacency.strip_apply(base, halo, align, self.strip_rows, lambda a, b, w0, w1: self._finish(
+            base, band, adj, fill, a, b, w0, w1))
+
+    def _terrain(self, base, band, a, b, w0, w1) -> np.ndarray:
+        win = slice(w0, w1)
+        r = _terrain_step2(
+            base[win],
+            band,
+            self.centre,
+            _rows(self.z, win),
+            self.mean_index,
+            self.wv_mean,
+            self.cbeta[win],
+            self.vsky[win],
+            self.settings,
+            self.ter_radius,
+            self.ter_grid,
+        )
+        return r[a - w0:b - w0]
+
+    def _clear_mean(self, base) -> float | None:
+        """Mean reflectance of the clear, valid pixels (the value clouds / no data take in the
+        background mean); None when there is nothing to replace."""
+        total, count, replaced = 0.0, 0, 0
+        for a in range(0, base.shape[0], max(self.strip_rows, 1)):
+            rows = slice(a, a + max(self.strip_rows, 1))
+            keep = self.valid[rows] & ~in_classes(self.scene.scl[rows], CLOUDS)
+            n = int(np.count_nonzero(keep))
+            total += float(base[rows].sum(where=keep, dtype=np.float64))
+            count, replaced = count + n, replaced + keep.size - n
+        if replaced == 0:
+            return None
+        return total / count if count else 0.0
+
+    def _finish(self, base, band, adj, fill, a, b, w0, w1) -> np.ndarray:
+        settings, rows = self.settings, slice(a, b)
+        r = base[rows].copy()
+        valid = self.valid[rows]
+        if settings.rho_retrieval_step2:
+            zr = _rows(self.z, rows)
+            s = lookup(self.centre, "s", band, zr, self.mean_index, self.wv_mean)
+            if adj:
+                win = slice(w0, w1)
+                q = lookup(self.centre, "q", band, zr, self.mean_index, self.wv_mean)
+                replace = in_classes(self.scene.scl[win], CLOUDS)
+                replace |= ~self.valid[win]
+                bg = adjacency.background_reflectance(base[win], self.n_adj, replace, fill, self.adj_grid)
+                _adjacency_and_albedo_in_place(r, bg[a - w0:b - w0], q, s, self.r_ref, self.border[rows])
+                del bg, replace
+            else:
+                r = spherical_albedo_correction(r, r, s, self.r_ref)
+        if self.rugged and settings.brdf_correction:
+            r = brdf.brdf_correct(
+                r,
+                self.cbeta[rows],
+                self.scene.sza_deg,
+                settings.brdf_correction,
+                WAVELENGTH_UM[band],
+                settings.brdf_lower_bound,
+                None if self.veg is None else self.veg[rows],
+            )
+        r[~(np.isfinite(r) & valid)] = 0.0
+        return r
 
 
 def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, border) -> None:
@@ -529,13 +665,12 @@ def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> n
     return np.minimum(rho, np.float32(cutoff), out=rho)
 
 
-def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, pixel):
+def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, radius, block_grid=None):
     """Replace the start terrain irradiance by the one from the neighbourhood reflectance (facts B.11)."""
     get = lambda name: lookup(table, name, band, z, vis_index, wv)  # noqa: E731
     e0t, edift, cos_sza = get("e0t"), get("edift"), table.cos_sza
     tsun = sun_transmittance(get("t_dir"), cos_sza)
     e_pix = pixel_irradiance(e0t, edift, cbeta, cos_sza, vsky, tsun)
     e_old = terrain_start_irradiance(e0t, edift, cos_sza, vsky, settings.terrain_refl_start)
-    radius = terrain.terrain_radius_px(settings.rng_nbhd_terrain_corr_km, pixel)
-    e_new = terrain.terrain_irradiance(rho1, vsky, e0t, edift, cos_sza, radius)
+    e_new = terrain.terrain_irradiance(rho1, vsky, e0t, edift, cos_sza, radius, block_grid)
     return np.minimum(rho1 * (e_pix + e_old) / (e_pix + e_new), settings.topo_corr_cutoff).astype(np.float32)

@@ -139,14 +139,14 @@ def _scaling(
 DDV_CHUNK = 500_000
 
 
-def _ddv_indices(sr: SceneRadiance, table: RtTable, where, rho_ref: np.ndarray, l_clear: float) -> np.ndarray:
-    """Fractional visibility index of every DDV pixel (facts B.7 step 5), in chunks."""
+def _ddv_indices(sr: SceneRadiance, table: RtTable, mask, rho_ref: np.ndarray, l_clear: float) -> np.ndarray:
+    """Fractional visibility index of every DDV pixel (``mask``, C order; facts B.7 step 5), in chunks."""
     lut_iv = visibility.visibility_to_index(visibility.grid.VISIBILITY_KM)
     out = np.empty(rho_ref.size, dtype=np.float64)
-    l_red = sr.radiance["B04"][where]
+    l_red = sr.radiance["B04"][mask]
+    z_ddv = sr.elevation if np.ndim(sr.elevation) == 0 else sr.elevation[mask]
     for start in range(0, rho_ref.size, DDV_CHUNK):
-        part = tuple(w[start : start + DDV_CHUNK] for w in where)
-        z = sr.elevation if np.ndim(sr.elevation) == 0 else sr.elevation[part]
+        z = z_ddv if np.ndim(z_ddv) == 0 else z_ddv[start : start + DDV_CHUNK]
 
         def get(name):
             rows = [
@@ -186,14 +186,16 @@ def retrieve_aot(
     if settings.cirrus_correction:
         excluded |= sr.scl == 10
     sel = aot.select_ddv(rho_swir, rho_nir, sr.toa["B04"], sr.toa["B8A"], sr.scl, excluded, settings.ddv)
+    del rho_nir, excluded
     start = float(settings.visibility_km)
     shape = sr.scl.shape
     if sel.found:
-        where = np.nonzero(sel.mask)
-        rho_ref = aot.red_reference(rho_swir[where], settings.ddv.swir_22um_red_refl_ratio)
+        rho_ref = aot.red_reference(rho_swir[sel.mask], settings.ddv.swir_22um_red_refl_ratio)
+        del rho_swir  # boolean-mask order = np.nonzero order; no (2, n) int64 index arrays
         clear = np.isin(sr.scl, (4, 5, 6))
         l_clear = float(sr.radiance["B04"][clear].mean())
-        index = _ddv_indices(sr, table, where, rho_ref, l_clear)
+        del clear
+        index = _ddv_indices(sr, table, sel.mask, rho_ref, l_clear)
         if np.isnan(index).all():
             index = np.full(index.shape, float(visibility.visibility_to_index(float(settings.visibility_km))))
         index = np.where(np.isnan(index), np.nanmean(index), index)
@@ -208,7 +210,7 @@ def retrieve_aot(
             index = aot.shift_indices(index, new_index)
             mean_index = float(index.mean())
         full = np.zeros(shape, np.float32)
-        full[where] = index
+        full[sel.mask] = index
         vis_map = visibility.visibility_index_map(
             full, sel.mask, sr.valid, mean_index, sr.pixel_m, settings.ddv_smoothing_window_km
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from sen2cor.atmcorr import radiance
 from sen2cor.atmcorr.driver import AcResult, Prior, SceneInputs, auto_aerosol, correct_resolution
@@ -77,20 +78,64 @@ class TileAtmosphere:
         return _load(self.spacecraft, self.selection, self.selection.aerosol, self.source, resolution_m, self.srf)
 
 
+def sun_zenith_map(grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float,
+                   offset_px: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Per-pixel sun zenith (float32, degrees) of a window whose first pixel is ``offset_px``
+    (row, col) pixels of ``pixel_m`` from the tile's UL corner, by bilinear interpolation of the
+    5 km metadata grid (node (0, 0) at ULX/ULY). Equals the same window of the full-tile map of
+    :func:`radiance.angle_grid_to_pixels` (used directly when the offset is zero)."""
+    if offset_px == (0, 0):
+        return radiance.angle_grid_to_pixels(grid_deg, step_m, shape, pixel_m)
+    g = np.asarray(grid_deg, dtype=np.float64)
+    if np.isnan(g).any():
+        g = np.where(np.isnan(g), np.nanmean(g), g)
+    r = (offset_px[0] + np.arange(shape[0]) + 0.5) * pixel_m / step_m
+    c = (offset_px[1] + np.arange(shape[1]) + 0.5) * pixel_m / step_m
+    out = np.empty(shape, dtype=np.float32)
+    for start in range(0, shape[0], 1024):
+        rr, cc = np.meshgrid(r[start:start + 1024], c, indexing="ij")
+        out[start:start + 1024] = ndimage.map_coordinates(g, [rr, cc], order=1, mode="nearest")
+    return out
+
+
+def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tuple[int, int],
+                     offset_px: tuple[int, int]) -> np.ndarray:
+    """A coarse field whose corner nodes lie on the tile corners (CAMS), sampled bilinearly at
+    the pixels of a window (``shape`` pixels from ``offset_px`` in a tile of ``frame_shape``
+    pixels). The result has one node per window pixel, so the driver's corner-to-corner stretch
+    (:func:`sen2cor.atmcorr.aot.coarse_to_pixels`) returns it unchanged."""
+    coarse = np.asarray(coarse, dtype=np.float64)
+    scale = [(n - 1) / max(f - 1, 1) for n, f in zip(coarse.shape, frame_shape)]
+    r = (offset_px[0] + np.arange(shape[0])) * scale[0]
+    c = (offset_px[1] + np.arange(shape[1])) * scale[1]
+    rr, cc = np.meshgrid(r, c, indexing="ij")
+    return ndimage.map_coordinates(coarse, [rr, cc], order=1, mode="nearest")
+
+
 def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray, product, season: str,
-                 cams: dict | None, dem: dict | None = None) -> SceneInputs:
-    """SceneInputs of one resolution from staged arrays and the L1C metadata."""
+                 cams: dict | None, dem: dict | None = None, *,
+                 offset_px: tuple[int, int] = (0, 0)) -> SceneInputs:
+    """SceneInputs of one resolution from staged arrays and the L1C metadata.
+
+    ``offset_px``: (row, col) of the arrays' first pixel in the tile grid of ``resolution_m`` (a
+    Region_Of_Interest window); the per-pixel sun zenith and the CAMS fields follow it.
+    """
     angles = product.tile.angles
     vza, vaa = radiance.mean_view_geometry(angles.mean_viewing)
     dem = dem or {}
+    fields = {name: cams[key].values if cams and key in cams else None
+              for name, key in (("aod550", "aod550"), ("geopotential", "z"))}
+    if offset_px != (0, 0):
+        geo = product.tile.geoposition[resolution_m]
+        fields = {name: None if f is None else window_of_coarse(f, (geo.nrows, geo.ncols), scl.shape, offset_px)
+                  for name, f in fields.items()}
     return SceneInputs(
         resolution_m, toa, scl, dict(product.radiometry.solar_irradiance), angles.mean_sun_zenith,
         angles.mean_sun_azimuth, vza, vaa, season,
-        sza_map_deg=radiance.angle_grid_to_pixels(angles.sun_zenith, angles.step_m, scl.shape,
-                                                  float(resolution_m)),
+        sza_map_deg=sun_zenith_map(angles.sun_zenith, angles.step_m, scl.shape, float(resolution_m),
+                                   offset_px),
         elevation_m=dem.get("elevation_m"), slope_deg=dem.get("slope_deg"), aspect_deg=dem.get("aspect_deg"),
-        cams_aod550=cams["aod550"].values if cams and "aod550" in cams else None,
-        cams_geopotential=cams["z"].values if cams and "z" in cams else None,
+        cams_aod550=fields["aod550"], cams_geopotential=fields["geopotential"],
     )
 
 

@@ -51,16 +51,23 @@ def is_quasi_flat(
 
 
 def terrain_irradiance(
-    rho1: np.ndarray, sky_view: np.ndarray, e0t: np.ndarray, edift: np.ndarray, cos_sza: float, radius_px: int
+    rho1: np.ndarray,
+    sky_view: np.ndarray,
+    e0t: np.ndarray,
+    edift: np.ndarray,
+    cos_sza: float,
+    radius_px: int,
+    block_grid: bool | None = None,
 ) -> np.ndarray:
     """Irradiance reflected by the neighbouring terrain, step 2 (facts B.11, Sirguey 2009).
 
     rho_t = box mean of rho_1 over (2 n + 1)^2, x = (1 - V_sky) rho_t, x_bar = (1 - box(V_sky)) rho_t;
     E_ter = max((E0t cos SZA + Edift) x / (1 - x_bar), 0.01 E0t cos SZA).
+    ``block_grid``: see :func:`sen2cor.atmcorr.adjacency.box_mean` (the whole image's choice for a strip).
     """
-    rho_t = np.maximum(box_mean(rho1, radius_px), 0.0)
+    rho_t = np.maximum(box_mean(rho1, radius_px, block_grid), 0.0)
     x = (1.0 - sky_view) * rho_t
-    x_bar = (1.0 - box_mean(sky_view, radius_px)) * rho_t
+    x_bar = (1.0 - box_mean(sky_view, radius_px, block_grid)) * rho_t
     e_flat = e0t * cos_sza + edift
     return np.maximum(e_flat * x / (1.0 - x_bar), 0.01 * e0t * cos_sza)
 

@@ -148,6 +148,10 @@ def visibility_index_map(
     return out
 
 
+#: Rows per strip when the AOT map is gathered (memory, not results).
+STRIP_ROWS = 1024
+
+
 def aot550_map(
     vis_index: np.ndarray, elevation_km: np.ndarray | float, valid: np.ndarray, pixel_m: float
 ) -> np.ndarray:
@@ -158,18 +162,30 @@ def aot550_map(
     """
     index = np.asarray(vis_index)  # uint8 fancy index: no 8 B/px intp copy
     if np.ndim(elevation_km) == 0:
-        aot = grid.visibility_to_aot550(VISEXT_KM, float(np.clip(elevation_km, 0.0, 3.5))).astype(np.float32)[
-            index
-        ]
+        z0 = float(np.clip(elevation_km, 0.0, 3.5))
+        table = grid.visibility_to_aot550(VISEXT_KM, z0).astype(np.float32)
+
+        def gather(rows):
+            return table[index[rows]]
+
     else:
-        z_class = np.clip(
-            np.rint(np.asarray(elevation_km, dtype=np.float32) / np.float32(0.02)), 0, 175
-        ).astype(np.int16)
         table = grid.visibility_to_aot550(VISEXT_KM[None, :], 0.02 * np.arange(176)[:, None]).astype(
             np.float32
         )
-        aot = table[z_class, index]
+
+        def gather(rows):
+            z_km = np.asarray(elevation_km[rows], dtype=np.float32)
+            return table[np.clip(np.rint(z_km / np.float32(0.02)), 0, 175).astype(np.int16), index[rows]]
+
     sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
-    aot = gaussian_smooth(aot, sigma)
+    if sigma <= 8 or min(index.shape) < 64:
+        aot = gaussian_smooth(gather(slice(None)), sigma)
+    else:  # the block means of the AOT strip by strip (k-aligned): no full-resolution unsmoothed map
+        k = int(sigma // 4)
+        step = max(STRIP_ROWS // k, 1) * k
+        small = np.concatenate(
+            [block_mean(gather(slice(a, a + step)), k) for a in range(0, index.shape[0], step)]
+        )
+        aot = expand(ndimage.gaussian_filter(small, sigma / k), k, index.shape)
     aot[~valid] = 0.0
     return aot

@@ -132,6 +132,10 @@ def _bilinear(table: np.ndarray, ie, we, iu, wu) -> np.ndarray:
     return t0 * (1 - we) + t1 * we
 
 
+#: Rows per strip of the APDA retrieval (memory, not results).
+STRIP_ROWS = 1024
+
+
 def retrieve_water_vapour(
     l_ref: np.ndarray,
     l_abs: np.ndarray,
@@ -139,10 +143,32 @@ def retrieve_water_vapour(
     curves: ApdaCurves,
     start_cm: float,
     passes: int = 3,
+    strip_rows: int | None = None,
 ) -> np.ndarray:
-    """APDA water vapour (LUT label, cm) per pixel, float32; 0 where the ratio is not usable."""
+    """APDA water vapour (LUT label, cm) per pixel, float32; 0 where the ratio is not usable.
+
+    Computed in row strips of ``strip_rows`` (default :data:`STRIP_ROWS`), each from a window
+    extended by the reach of the position smoothing over all passes, so the result equals the
+    whole-image computation with strip-sized temporaries.
+    """
     shape = np.shape(l_ref)
     coef = curves.coefficients()
+    smooth = shape[0] > 100  # Sen2Cor smooths the position only for images of > 100 lines
+    strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
+    halo = (POSITION_SMOOTHING_PX // 2 + 1) * (passes - 1) if smooth else 0
+    out = np.empty(shape, np.float32)
+    for a in range(0, shape[0], strip_rows):
+        b = min(a + strip_rows, shape[0])
+        w0, w1 = max(a - halo, 0), min(b + halo, shape[0])
+        z = elevation_km if np.ndim(elevation_km) == 0 else np.asarray(elevation_km)[w0:w1]
+        u = _retrieve_window(l_ref[w0:w1], l_abs[w0:w1], z, curves, coef, start_cm, passes, smooth)
+        out[a:b] = u[a - w0 : b - w0]
+    return out
+
+
+def _retrieve_window(l_ref, l_abs, elevation_km, curves, coef, start_cm, passes, smooth) -> np.ndarray:
+    """:func:`retrieve_water_vapour` on one window (``smooth``: the whole image's choice)."""
+    shape = np.shape(l_ref)
     if curves.elevation_km.size == 1:
         ie, we = 0, 0.0
         a, b, c = (float(v) for v in coef[0])
@@ -156,7 +182,7 @@ def retrieve_water_vapour(
     levels = curves.water_vapour_cm
     u = np.full(shape, start_cm, dtype=np.float32)
     for k in range(passes):
-        if k and shape[0] > 100:
+        if k and smooth:
             u = ndimage.uniform_filter(u, POSITION_SMOOTHING_PX, mode="nearest")
         iu, wu = _level_position(levels, u)
         lp_ref = _bilinear(curves.lp_ref.astype(np.float32), ie, we, iu, wu)

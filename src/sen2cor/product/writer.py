@@ -40,6 +40,9 @@ from sen2cor.product.safe_files import copy_file, write_html, write_inspire, wri
 
 log = logging.getLogger(__name__)
 
+#: Image files listed in the metadata: JPEG 2000, GeoTIFF (--tif) and raw (--raw, ENVI .hdr beside it).
+IMAGE_SUFFIXES = (".jp2", ".tif", ".rawl")
+
 _TMP_RE = re.compile(r"^\.(?P<name>S2[A-D]_MSIL2A_.+\.SAFE)\.tmp-(?P<pid>\d+)$")
 
 
@@ -209,7 +212,7 @@ def present_images(granule: Path) -> list[Path]:
     for res in RESOLUTIONS_M:
         folder = Path(granule) / "IMG_DATA" / f"R{res}m"
         for layer in LAYERS[res]:
-            found += sorted(p for p in folder.glob(f"T*_{layer}_{res}m.*") if p.suffix in (".jp2", ".tif"))
+            found += sorted(p for p in folder.glob(f"T*_{layer}_{res}m.*") if p.suffix in IMAGE_SUFFIXES)
     return found
 
 
@@ -221,7 +224,7 @@ def present_masks(granule: Path) -> list[tuple[str, Path]]:
             found += [
                 (kind, p)
                 for p in sorted((Path(granule) / "QI_DATA").glob(f"{kind}_{res}m.*"))
-                if p.suffix in (".jp2", ".tif")
+                if p.suffix in IMAGE_SUFFIXES
             ]
     return found
 
