@@ -94,3 +94,18 @@ def test_image_list_and_manifest_match_the_files(l2a):
         assert path.relative_to(l2a).with_suffix("").as_posix() in mtd
     manifest = (l2a / "manifest.safe").read_text()
     assert "MSK_CLDPRB_20m.jp2" in manifest and "SCL_60m.jp2" in manifest
+
+
+def test_sc_classic_selects_the_2_9_algorithm(l1c, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
+    assert main([str(l1c), "--sc_only", "--sc_classic", "--output_dir", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "scene classification (classic)" in err and "(evolution)" not in err
+
+
+def test_resolution_60_processes_natively_without_20_m_outputs(l1c, tmp_path, monkeypatch):
+    monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
+    assert main([str(l1c), "--sc_only", "--resolution", "60", "--output_dir", str(tmp_path / "out")]) == 0
+    (product,) = (tmp_path / "out").glob("S2A_MSIL2A_*.SAFE")
+    assert list(product.glob("GRANULE/*/IMG_DATA/R60m/*_SCL_60m.jp2"))
+    assert not list(product.glob("GRANULE/*/IMG_DATA/R20m/*"))
