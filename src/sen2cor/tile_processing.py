@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from sen2cor.l1c import read_grib
 from sen2cor.product.layout import L2ALayout
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
-from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m, upsample_nearest
+from sen2cor.sceneclass.grids import upsample_nearest
+from sen2cor import tile_outputs
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
 from sen2cor.atmcorr.driver import Prior
@@ -42,7 +42,7 @@ from sen2cor.tables.store import Database, open_databases
 from sen2cor.dem import DemSettings, grid_from_product, obtain_geocells, prepare_dem, settings_from_config
 from sen2cor.dem.grid import TileGrid
 from sen2cor.dem.prepare import DemCells, DemProducts
-from sen2cor.tables.writers import output_path, write_image, write_pvi, write_qi_mask, write_resolution
+from sen2cor.tables.writers import output_path, write_image
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             _process_resolution(product, config, layout, img_db, tmp_db, resolution, results)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
-            _downsample_to_60(product, config, layout, tmp_db, results.roi)
+            tile_outputs.downsample_to_60(product, config, layout, tmp_db, results.roi)
             t = clock.done("60 m downsampling", t)
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         clock.done("quality indicators", t)
@@ -188,8 +188,8 @@ def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolut
         return None
     results.dem[resolution] = dem
     if config.common.generate_dem_output:   # height + 10000 m (uint16); 0 outside a ROI
-        fmt = _image_format(config)
-        write_image(output_path(layout.granule_aux_dir, f"{_prefix(layout)}_DEM_{resolution}m", fmt),
+        fmt = tile_outputs.image_format(config)
+        write_image(output_path(layout.granule_aux_dir, f"{tile_outputs.image_prefix(layout)}_DEM_{resolution}m", fmt),
                     embed(radiometry.encode_dem(dem.elevation_m), results.roi, resolution),
                     product.tile.geoposition[resolution], fmt=fmt, epsg=product.tile.epsg,
                     nr_threads=config.common.nr_threads)
@@ -222,7 +222,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
         results.sc_algorithm = classified.algorithm
         scl = classified.scl
         probabilities = {"CLDPRB": classified.msk_cldprb(), "SNWPRB": classified.msk_snwprb()}
-        _write_probabilities(config, layout, resolution, probabilities, product, results.roi)
+        tile_outputs.write_probabilities(config, layout, resolution, probabilities, product, results.roi)
         for kind, mask in probabilities.items():
             tmp_db.put(f"OUT_{kind}", resolution, mask)
     else:
@@ -233,9 +233,9 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     else:
         layers = _corrected_layers(product, config, tmp_db, resolution, scl, results, dem)
     layers["SCL"] = scl
-    _write_layers(config, layout, resolution, layers, product, results.roi)
+    tile_outputs.write_layers(config, layout, resolution, layers, product, results.roi)
     if resolution != 10 and not results.pvi_written:
-        _write_pvi(product, config, layout, resolution, layers, results.roi)
+        tile_outputs.write_preview(product, config, layout, resolution, layers, results.roi)
         results.pvi_written = True
     for name, array in layers.items():  # kept for the 60 m downsampling
         tmp_db.put(f"OUT_{name}", resolution, array)
@@ -308,70 +308,6 @@ def _toa_layers(img_db: Database, resolution: int) -> dict[str, np.ndarray]:
     return layers
 
 
-def _write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers: dict[str, np.ndarray],
-                  product: L1CProduct, roi: Roi | None) -> list[Path]:
-    options = config.run
-    return write_resolution(layout.granule, _prefix(layout), resolution, _Embedded(layers, roi, resolution),
-                            product.tile.geoposition[10], fmt=_image_format(config), sc_cog=options.sc_cog,
-                            tci=config.common.generate_tci_output,
-                            add_offset=radiometry.boa_add_offset(product.processing_baseline),
-                            epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
-
-
-class _Embedded(Mapping):
-    """ROI windows seen as full-grid layers, embedded (0 outside) only when a writer reads one: the
-    writers then hold one or three full-size layers at a time instead of all of them."""
-
-    def __init__(self, layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> None:
-        self._layers, self._roi, self._resolution = layers, roi, resolution
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return embed(self._layers[name], self._roi, self._resolution)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._layers)
-
-    def __len__(self) -> int:
-        return len(self._layers)
-
-
-def _write_pvi(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
-               layers: dict[str, np.ndarray], roi: Roi | None) -> None:
-    """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
-    offset = radiometry.boa_add_offset(product.processing_baseline)
-    tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
-                roi, resolution)
-    write_pvi(layout.qi_dir, _prefix(layout), tci, product.tile.geoposition[resolution],
-              fmt=_image_format(config), epsg=product.tile.epsg)
-
-
-def _write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
-                         masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
-    geo = product.tile.geoposition[resolution]
-    for kind, mask in masks.items():
-        write_qi_mask(layout.qi_dir, kind, resolution, embed(mask, roi, resolution), geo, fmt=_image_format(config),
-                      epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
-
-
-def _downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
-                      roi: Roi | None) -> None:
-    """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
-    and the probability masks; 3x3 median then nearest for the SCL."""
-    layers: dict[str, np.ndarray] = {}
-    for name, _ in tmp_db.names(20):
-        if not name.startswith("OUT_"):
-            continue
-        array = tmp_db.get(name, 20)
-        layer = name[4:]
-        if layer == "SCL":
-            layers[layer] = scl_to_60m(array)
-        elif layer in ("CLDPRB", "SNWPRB"):
-            _write_probabilities(config, layout, 60, {layer: block_mean_uint8(array, 3)}, product, roi)
-        else:
-            layers[layer] = downsample_mean(array, 3)
-    _write_layers(config, layout, 60, layers, product, roi)
-
-
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                    resolution: int, results: TileResults) -> None:
     """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
@@ -413,13 +349,4 @@ def _dem_indicators(results: TileResults, resolution: int) -> dict:
             "dem_files": tuple(Path(f).name for f in dem.files)}
 
 
-def _prefix(layout: L2ALayout) -> str:
-    """Image file prefix ``T<tile>_<datatake start>``."""
-    return f"T{layout.tile_id}_{layout.datatake_start:%Y%m%dT%H%M%S}"
-
-
-def _image_format(config: L2A_Config) -> str:
-    return "raw" if config.run.raw else "tif" if config.run.tif else "jp2"
-
-
-__all__ = ["ResolutionPlan", "resolution_plan", "process_tile", "TileResults", "SCL", "write_pvi"]
+__all__ = ["ResolutionPlan", "resolution_plan", "process_tile", "TileResults"]

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from sen2cor.atmcorr import grid, sixs
-from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
 

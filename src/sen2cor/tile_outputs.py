@@ -1,0 +1,92 @@
+"""Image outputs of a processed tile: IMG_DATA layers, QI_DATA probability masks, the preview, and the
+60 m layers downsampled from 20 m (facts §5.3-§5.4). Region_Of_Interest windows are embedded into the full
+tile grid (0 outside) only when each file is written."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from sen2cor.config import L2A_Config
+from sen2cor.l1c import L1CProduct
+from sen2cor.product.layout import L2ALayout
+from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m
+from sen2cor.tables import radiometry
+from sen2cor.tables.resample import downsample_mean
+from sen2cor.tables.roi import Roi, embed
+from sen2cor.tables.store import Database
+from sen2cor.tables.writers import write_pvi, write_qi_mask, write_resolution
+
+
+def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers: dict[str, np.ndarray],
+                  product: L1CProduct, roi: Roi | None) -> list[Path]:
+    options = config.run
+    return write_resolution(layout.granule, image_prefix(layout), resolution, _Embedded(layers, roi, resolution),
+                            product.tile.geoposition[10], fmt=image_format(config), sc_cog=options.sc_cog,
+                            tci=config.common.generate_tci_output,
+                            add_offset=radiometry.boa_add_offset(product.processing_baseline),
+                            epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
+
+
+class _Embedded(Mapping):
+    """ROI windows seen as full-grid layers, embedded (0 outside) only when a writer reads one: the
+    writers then hold one or three full-size layers at a time instead of all of them."""
+
+    def __init__(self, layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> None:
+        self._layers, self._roi, self._resolution = layers, roi, resolution
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return embed(self._layers[name], self._roi, self._resolution)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+
+def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
+               layers: dict[str, np.ndarray], roi: Roi | None) -> None:
+    """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
+    offset = radiometry.boa_add_offset(product.processing_baseline)
+    tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
+                roi, resolution)
+    write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
+              fmt=image_format(config), epsg=product.tile.epsg)
+
+
+def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
+                         masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
+    geo = product.tile.geoposition[resolution]
+    for kind, mask in masks.items():
+        write_qi_mask(layout.qi_dir, kind, resolution, embed(mask, roi, resolution), geo, fmt=image_format(config),
+                      epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
+
+
+def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
+                      roi: Roi | None) -> None:
+    """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
+    and the probability masks; 3x3 median then nearest for the SCL."""
+    layers: dict[str, np.ndarray] = {}
+    for name, _ in tmp_db.names(20):
+        if not name.startswith("OUT_"):
+            continue
+        array = tmp_db.get(name, 20)
+        layer = name[4:]
+        if layer == "SCL":
+            layers[layer] = scl_to_60m(array)
+        elif layer in ("CLDPRB", "SNWPRB"):
+            write_probabilities(config, layout, 60, {layer: block_mean_uint8(array, 3)}, product, roi)
+        else:
+            layers[layer] = downsample_mean(array, 3)
+    write_layers(config, layout, 60, layers, product, roi)
+
+
+def image_prefix(layout: L2ALayout) -> str:
+    """Image file prefix ``T<tile>_<datatake start>``."""
+    return f"T{layout.tile_id}_{layout.datatake_start:%Y%m%dT%H%M%S}"
+
+
+def image_format(config: L2A_Config) -> str:
+    return "raw" if config.run.raw else "tif" if config.run.tif else "jp2"
