@@ -36,7 +36,8 @@ def _run(scene, lut, settings, strip_rows, monkeypatch=None):
         monkeypatch.setattr(wvp, "STRIP_ROWS", strip_rows)
         monkeypatch.setattr(visibility, "STRIP_ROWS", strip_rows)
     toa = {b: a.copy() for b, a in scene.toa.items()}
-    return driver.correct_resolution(replace(scene, toa=toa), lut, settings, in_place=True, strip_rows=strip_rows)
+    scene = replace(scene, toa=toa)
+    return driver.correct_resolution(scene, lut, settings, in_place=True, strip_rows=strip_rows)
 
 
 @pytest.mark.parametrize("brdf_code", [0, 11])
@@ -45,14 +46,17 @@ def test_strips_equal_the_whole_image_with_adjacency_and_terrain(lut, brdf_code,
     settings = AcSettings(adj_km=1.0, brdf_correction=brdf_code)
     assert driver._rugged(scene, settings)
     whole = _run(scene, lut, settings, 10 * N, monkeypatch)  # one strip = the whole image
-    on = _run(scene, lut, replace(settings, adj_km=0.0), strip_rows=10 * N)
-    assert np.abs(on.surface_reflectance["B8A"] - whole.surface_reflectance["B8A"]).max() > 1e-3  # adjacency acts
+    no_adj = _run(scene, lut, replace(settings, adj_km=0.0), strip_rows=10 * N)
+    # adjacency acts, so the comparison below exercises the background in strips
+    assert np.abs(no_adj.surface_reflectance["B8A"] - whole.surface_reflectance["B8A"]).max() > 1e-3
     for rows in (7, 16, 64):  # 7 and 16 -> 6- and 12-row strips (block size 6), halos 60 and 30 rows
         strips = _run(scene, lut, settings, rows, monkeypatch)
         for b, ref in whole.surface_reflectance.items():
             np.testing.assert_allclose(strips.surface_reflectance[b], ref, rtol=0, atol=1e-6, err_msg=b)
         np.testing.assert_array_equal(strips.aot550, whole.aot550)
         np.testing.assert_array_equal(strips.wv_cm, whole.wv_cm)
+        positive = strips.aot550[strips.aot550 > 0]
+        assert strips.info["GRANULE_MEAN_AOT"] == pytest.approx(positive.mean(dtype=np.float64), rel=1e-12)
 
 
 def test_strips_without_halo_would_differ(lut, monkeypatch):
@@ -118,8 +122,9 @@ def test_apda_in_strips_equals_the_whole_image():
     nodes = np.array([0.0, 1.0])
     ratio = 0.95 * np.exp(-0.03 * (levels * 1000.0) ** 0.45)
     lp_abs = 0.3 - 0.02 * levels
-    curves = wvp.ApdaCurves(nodes, levels, np.full((2, 6), 0.8), np.stack([lp_abs, 0.9 * lp_abs]),
-                            np.stack([ratio, 1.02 * ratio]))
+    curves = wvp.ApdaCurves(
+        nodes, levels, np.full((2, 6), 0.8), np.stack([lp_abs, 0.9 * lp_abs]), np.stack([ratio, 1.02 * ratio])
+    )
     rng = np.random.default_rng(6)
     n = 130  # > 100 lines: the position is smoothed between the passes
     u_true = 0.5 + 4.0 * rng.random((n, 40))
@@ -131,3 +136,10 @@ def test_apda_in_strips_equals_the_whole_image():
     for rows in (5, 16, 64):
         strips = wvp.retrieve_water_vapour(l_ref, l_abs, z, curves, 1.0, strip_rows=rows)
         np.testing.assert_allclose(strips, whole, rtol=0, atol=1e-6)
+
+
+def test_scl_class_mask_equals_isin():
+    scl = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    for classes in ((4, 5), (7, 8, 9, 10), (0,)):
+        np.testing.assert_array_equal(adjacency.in_classes(scl, classes), np.isin(scl, classes))
+    assert adjacency.in_classes(scl, (4, 5)).sum() == 2

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from sen2cor.atmcorr import grid, visibility
-from sen2cor.atmcorr.adjacency import box_mean
+from sen2cor.atmcorr.adjacency import box_mean, in_classes
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class DdvSelection:
 
 def cloud_proximity(scl: np.ndarray, pixel_m: float) -> np.ndarray:
     """Pixels near clouds: box mean (size min(int(1000/pixel), 500), odd) of 255 * cloud > 5."""
-    cloud = np.isin(scl, CLOUD_CLASSES).astype(np.float32) * 255.0
+    cloud = in_classes(scl, CLOUD_CLASSES).astype(np.float32) * 255.0
     size = visibility.odd(min(int(1000.0 / pixel_m), 500))
     return box_mean(cloud, size // 2) > 5.0
 

@@ -11,6 +11,7 @@ evaluated per processing cell (``radiance.cells``) on the visibility-index grid.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -235,7 +236,7 @@ def correct_resolution(
         factor = max(int(round(20.0 / pixel)), 1)
         vis_map = _upsample(prior.vis_index, scl.shape, factor)
         vis_map[~valid] = 0
-        land = valid & np.isin(scl, (4, 5))
+        land = valid & in_classes(scl, (4, 5))
         inside = land if land.any() else valid
         mean_index = int(round(float(vis_map[inside].mean()))) if inside.any() else 0
         wv_mean, blue_sc, ddv_mask = prior.wv_label_mean_cm, prior.blue_scaling, None
@@ -276,7 +277,8 @@ def correct_resolution(
         in_place,
         strip_rows,
     )
-    # after the surface reflectance: its temporaries and these maps are not alive at the same time
+    # after the surface reflectance, AOT (larger temporaries) before WV: fewer maps alive at the peaks
+    aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     if np.ndim(wv_label) == 0 and np.ndim(z) == 0:  # 10 m, flat: one value, no full-size temporaries
         wv_cm = np.zeros(scl.shape, np.float32)
         wv_cm[valid] = wvp.column_above_ground(np.float32(wv_label), z)
@@ -285,13 +287,23 @@ def correct_resolution(
             np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
         )
     del wv_label
-    aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
     info.update(
-        GRANULE_MEAN_AOT=float(aot550[aot550 > 0].mean()) if (aot550 > 0).any() else 0.0,
-        GRANULE_MEAN_WV=float(wv_cm[wv_cm > 0].mean()) if (wv_cm > 0).any() else 0.0,
+        GRANULE_MEAN_AOT=_positive_mean(aot550, strip_rows or STRIP_ROWS),
+        GRANULE_MEAN_WV=_positive_mean(wv_cm, strip_rows or STRIP_ROWS),
         BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc,
     )
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
+
+
+def _positive_mean(image: np.ndarray, strip_rows: int) -> float:
+    """Mean of the pixels > 0 (0.0 if none), accumulated in float64 strip by strip (no masked copy)."""
+    total, count = 0.0, 0
+    for a in range(0, image.shape[0], strip_rows):
+        part = image[a:a + strip_rows]
+        positive = part > 0
+        total += float(part.sum(where=positive, dtype=np.float64))
+        count += int(np.count_nonzero(positive))
+    return total / count if count else 0.0
 
 
 def _preliminary_wv(rad, scl, z, nadir, settings: AcSettings, start_cm: float, r_ref: float) -> float:
@@ -463,7 +475,8 @@ def _surface(
     if rugged and settings.brdf_correction > 10 and "B8A" in rho1 and "B04" in rho1:
         veg = brdf.vegetation_mask(rho1["B8A"], rho1["B04"], settings.vegetation_index_th)
     step2 = _Step2(
-        scene, settings, centre, z, mean_index, wv_mean, r_ref, valid, n_adj, rugged, cbeta, vsky, veg, strip_rows
+        scene, settings, centre, z, mean_index, wv_mean, r_ref, valid, n_adj, rugged, cbeta, vsky, veg,
+        strip_rows,
     )
     out = {}
     for b in out_bands:
@@ -554,8 +567,8 @@ class _Step2:
         settings = self.settings
         if settings.rho_retrieval_step2 and self.rugged:
             halo, align = self.ter_halo
-            adjacency.strip_apply(base, halo, align, self.strip_rows, lambda a, b, w0, w1: self._terrain(
-                base, band, a, b, w0, w1))
+            terrain_strip = functools.partial(self._terrain, base, band)
+            adjacency.strip_apply(base, halo, align, self.strip_rows, terrain_strip)
         adj = (
             settings.rho_retrieval_step2
             and self.n_adj > 0
@@ -563,8 +576,8 @@ class _Step2:
         )
         halo, align = self.adj_halo if adj else (0, 1)
         fill = self._clear_mean(base) if adj else None
-        adjacency.strip_apply(base, halo, align, self.strip_rows, lambda a, b, w0, w1: self._finish(
-            base, band, adj, fill, a, b, w0, w1))
+        finish_strip = functools.partial(self._finish, base, band, adj, fill)
+        adjacency.strip_apply(base, halo, align, self.strip_rows, finish_strip)
 
     def _terrain(self, base, band, a, b, w0, w1) -> np.ndarray:
         win = slice(w0, w1)
@@ -642,10 +655,8 @@ def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, bord
 
 
 def in_classes(scl: np.ndarray, classes) -> np.ndarray:
-    """Boolean mask of SCL codes in ``classes`` (a 256-entry look-up: faster than np.isin)."""
-    table = np.zeros(256, dtype=bool)
-    table[list(classes)] = True
-    return table[scl]
+    """Boolean mask of SCL codes in ``classes`` (``adjacency.in_classes``)."""
+    return adjacency.in_classes(scl, classes)
 
 
 def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:

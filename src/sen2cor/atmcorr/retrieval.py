@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sen2cor.atmcorr import aot, scaling, visibility, wvp
+from sen2cor.atmcorr.adjacency import in_classes
 from sen2cor.atmcorr.rtables import RtTable, lookup
 from sen2cor.atmcorr.selection import aerosol_double_ratio
 from sen2cor.atmcorr.surface import flat_reflectance
@@ -106,7 +107,7 @@ def _scaling(
     rho_red = float(rho_red_ref.mean())
     rho_blue = scaling.ddv_blue_reflectance(rho_red, settings.red_blue_refl_ratio)
     red_ddv = float(sr.toa["B04"][sel.mask].mean())
-    clear = sr.valid & ~np.isin(sr.scl, aot.CLOUD_CLASSES) & (sr.toa["B04"] <= 5.0 * red_ddv)
+    clear = sr.valid & ~in_classes(sr.scl, aot.CLOUD_CLASSES) & (sr.toa["B04"] <= 5.0 * red_ddv)
     lp_scene, lp_lut = {}, {}
     for band, rho in (("B02", rho_blue), ("B04", rho_red)):
         get = lambda name: _mean_scalar(table, name, band, z, scene_index, wv)  # noqa: E731
@@ -192,7 +193,7 @@ def retrieve_aot(
     if sel.found:
         rho_ref = aot.red_reference(rho_swir[sel.mask], settings.ddv.swir_22um_red_refl_ratio)
         del rho_swir  # boolean-mask order = np.nonzero order; no (2, n) int64 index arrays
-        clear = np.isin(sr.scl, (4, 5, 6))
+        clear = in_classes(sr.scl, (4, 5, 6))
         l_clear = float(sr.radiance["B04"][clear].mean())
         del clear
         index = _ddv_indices(sr, table, sel.mask, rho_ref, l_clear)
@@ -235,7 +236,7 @@ def retrieve_aot(
         v_final = negative_check(sr, table, start, settings)
         vis_map = np.where(sr.valid, visibility.visibility_to_index(v_final), 0).astype(np.uint8)
         method, result = "DEFAULT", AotRetrieval(vis_map, "DEFAULT", start, 0.0, None, sel)
-    land = sr.valid & np.isin(sr.scl, (4, 5))
+    land = sr.valid & in_classes(sr.scl, (4, 5))
     inside = land if land.any() else sr.valid
     mean_index = (
         float(result.vis_index[inside].mean())

@@ -93,11 +93,16 @@ def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
     c0 = np.floor(x).astype(np.intp)
     c1 = np.minimum(c0 + 1, m_cols - 1)
     wc = (x - c0).astype(np.float32)
-    cols = small[:, c0] * (1 - wc) + small[:, c1] * wc  # (m_rows, cols)
+
+    def row(i):  # one block row interpolated along the columns (no (m_rows, cols) intermediate)
+        return small[i, c0] * (1 - wc) + small[i, c1] * wc
+
     y = np.clip((np.arange(shape[0]) + 0.5) / k - 0.5, 0, m_rows - 1)
     r0 = np.floor(y).astype(np.intp)
     out = np.empty(shape, dtype=np.float32)
+    nxt = row(0)
     for i in range(m_rows):  # output rows between block centres i and i + 1
+        cur, nxt = nxt, (row(i + 1) if i + 1 < m_rows else nxt)
         rows = np.nonzero(r0 == i)[0] if i == m_rows - 1 or i == 0 else None
         if rows is None:
             lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)
@@ -106,9 +111,8 @@ def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
         if hi <= lo:
             continue
         w = (y[lo:hi] - i).astype(np.float32)[:, None]
-        nxt = cols[min(i + 1, m_rows - 1)]
-        np.subtract(nxt, cols[i], out=out[lo])
-        out[lo:hi] = cols[i] + w * out[lo]
+        np.subtract(nxt, cur, out=out[lo])
+        out[lo:hi] = cur + w * out[lo]
     return out
 
 

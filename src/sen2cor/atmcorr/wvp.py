@@ -19,6 +19,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.optimize import curve_fit
 
+from sen2cor.atmcorr.adjacency import in_classes
+
 log = logging.getLogger(__name__)
 
 APDA_SURFACE_REFLECTANCE = 0.3
@@ -221,7 +223,7 @@ def fill_water_vapour(wv_cm: np.ndarray, scl: np.ndarray, wv_watermask: int = 1)
     2: non-land pixels = average of the land pixels of the same row (land average for rows without
     land).  Always: values < 0.01 cm -> land average; SCL <= 1 -> 0.  Returns (map, land average).
     """
-    land = np.isin(scl, LAND_CLASSES) & (wv_cm >= MIN_WV_CM)
+    land = in_classes(scl, LAND_CLASSES) & (wv_cm >= MIN_WV_CM)
     wv_av = float(wv_cm[land].mean()) if land.any() else 0.0
     out = np.asarray(wv_cm, dtype=np.float32).copy()
     if wv_watermask == 1:
