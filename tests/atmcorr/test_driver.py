@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import driver, grid, rtables, visibility
+from sen2cor.atmcorr import driver, grid, rtables, step2, visibility
 from sen2cor.atmcorr.settings import AcSettings
 from tests.atmcorr.analytic_atmosphere import E0, make_table, toa_reflectance
 
@@ -345,5 +345,5 @@ def test_in_place_adjacency_and_albedo_matches_the_step_functions():
     adjacent = adjacency.adjacency_correction(rho, bg, 0.2, border)
     expected = spherical_albedo_correction(adjacent, bg, 0.1, 0.15)
     work = rho.copy()
-    driver._adjacency_and_albedo_in_place(work, bg, 0.2, 0.1, 0.15, border)
+    step2._adjacency_and_albedo_in_place(work, bg, 0.2, 0.1, 0.15, border)
     np.testing.assert_allclose(work, expected, rtol=1e-6)

@@ -1,0 +1,230 @@
+"""Step 2 of the surface-reflectance retrieval, strip by strip (facts B.10-B.12): terrain illumination,
+multiple terrain reflection, adjacency, spherical albedo and BRDF, computed per band in row strips with a
+halo so neighbourhood means equal the whole-image ones. Used by :mod:`sen2cor.atmcorr.driver`."""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sen2cor.atmcorr import adjacency, brdf, radiance, terrain
+from sen2cor.atmcorr.rtables import lookup
+from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.surface import (
+    pixel_irradiance,
+    spherical_albedo_correction,
+    sun_transmittance,
+    terrain_start_irradiance,
+)
+
+if TYPE_CHECKING:
+    from sen2cor.atmcorr.driver import SceneInputs
+
+log = logging.getLogger(__name__)
+
+CLOUDS = (8, 9, 10)
+CLEAR = (4, 5, 6)
+
+
+def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos(beta) (quantised, ``terrain.illumination``) and sky view, float32, computed strip by strip
+    (the float64 temporaries stay of strip size)."""
+    from sen2cor.dem import illumination_cos
+
+    shape = scene.scl.shape
+    cbeta, vsky = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    for a in range(0, shape[0], strip_rows):
+        rows = slice(a, a + strip_rows)
+        sza = scene.sza_deg if scene.sza_map_deg is None else np.asarray(scene.sza_map_deg)[rows]
+        slope = np.asarray(scene.slope_deg)[rows]
+        cbeta[rows] = terrain.illumination(
+            illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
+        )
+        vsky[rows] = terrain.sky_view_factor(slope)
+    return cbeta, vsky
+
+
+def _count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
+    """Numbers of cloud (8, 9, 10) and clear (4, 5, 6) pixels, counted strip by strip."""
+    n_cloud = n_clear = 0
+    for a in range(0, scl.shape[0], max(strip_rows, 1)):
+        part = scl[a:a + max(strip_rows, 1)]
+        n_cloud += int(np.count_nonzero(in_classes(part, CLOUDS)))
+        n_clear += int(np.count_nonzero(in_classes(part, CLEAR)))
+    return n_cloud, n_clear
+
+
+def _rows(a, rows: slice):
+    """Rows of a per-pixel array, or the scalar itself."""
+    return a if np.ndim(a) == 0 else a[rows]
+
+
+@dataclass
+class _Step2:
+    """Step 2 (terrain, adjacency, spherical albedo) and BRDF of one band at a time, in row strips.
+
+    Every strip is computed from a window extended by the halo of the neighbourhood means
+    (``adjacency.box_halo``), so the result equals the whole-image computation while the
+    temporaries are of strip size (facts B.11, B.12).
+    """
+
+    scene: SceneInputs
+    settings: AcSettings
+    centre: object  # rtables table at the tile-centre geometry
+    z: np.ndarray | int  # elevation class per pixel (or 0-d)
+    mean_index: int
+    wv_mean: float
+    r_ref: float
+    valid: np.ndarray
+    n_adj: int  # adjacency radius (px); 0 = off
+    rugged: bool
+    cbeta: np.ndarray | None
+    vsky: np.ndarray | None
+    veg: np.ndarray | None
+    strip_rows: int
+    border: np.ndarray | None = None
+
+    def __post_init__(self):
+        shape = self.valid.shape
+        self.pixel = float(self.scene.resolution_m)
+        self.adj_grid = adjacency.uses_block_grid(self.n_adj, shape)
+        self.adj_halo = adjacency.box_halo(self.n_adj, shape)
+        self.ter_radius = terrain.terrain_radius_px(self.settings.rng_nbhd_terrain_corr_km, self.pixel)
+        self.ter_grid = adjacency.uses_block_grid(self.ter_radius, shape)
+        self.ter_halo = adjacency.box_halo(self.ter_radius, shape)
+        if self.n_adj > 0 and self.settings.rho_retrieval_step2:
+            self.border = np.zeros(shape, bool)   # 1 B/px, shared by all bands
+            halo, align = self.adj_halo
+            step = max(align, self.strip_rows // align * align)
+            for a in range(0, shape[0], step):
+                b = min(a + step, shape[0])
+                w0, w1 = max(a - halo, 0), min(b + halo, shape[0])
+                zone = adjacency.border_zone(self.valid[w0:w1], self.n_adj, self.adj_grid)
+                self.border[a:b] = zone[a - w0:b - w0]
+
+    def run(self, base: np.ndarray, band: str) -> None:
+        """Step 2 + BRDF of ``band``: ``base`` (step-1 reflectance, 0 on no data) is overwritten."""
+        settings = self.settings
+        if settings.rho_retrieval_step2 and self.rugged:
+            halo, align = self.ter_halo
+            terrain_strip = functools.partial(self._terrain, base, band)
+            adjacency.strip_apply(base, halo, align, self.strip_rows, terrain_strip)
+        adj = (
+            settings.rho_retrieval_step2
+            and self.n_adj > 0
+            and adjacency.band_has_adjacency(WAVELENGTH_UM[band])
+        )
+        halo, align = self.adj_halo if adj else (0, 1)
+        fill = self._clear_mean(base) if adj else None
+        finish_strip = functools.partial(self._finish, base, band, adj, fill)
+        adjacency.strip_apply(base, halo, align, self.strip_rows, finish_strip)
+
+    def _terrain(self, base, band, a, b, w0, w1) -> np.ndarray:
+        win = slice(w0, w1)
+        r = _terrain_step2(
+            base[win],
+            band,
+            self.centre,
+            _rows(self.z, win),
+            self.mean_index,
+            self.wv_mean,
+            self.cbeta[win],
+            self.vsky[win],
+            self.settings,
+            self.ter_radius,
+            self.ter_grid,
+        )
+        return r[a - w0:b - w0]
+
+    def _clear_mean(self, base) -> float | None:
+        """Mean reflectance of the clear, valid pixels (the value clouds / no data take in the
+        background mean); None when there is nothing to replace."""
+        total, count, replaced = 0.0, 0, 0
+        for a in range(0, base.shape[0], max(self.strip_rows, 1)):
+            rows = slice(a, a + max(self.strip_rows, 1))
+            keep = self.valid[rows] & ~in_classes(self.scene.scl[rows], CLOUDS)
+            n = int(np.count_nonzero(keep))
+            total += float(base[rows].sum(where=keep, dtype=np.float64))
+            count, replaced = count + n, replaced + keep.size - n
+        if replaced == 0:
+            return None
+        return total / count if count else 0.0
+
+    def _finish(self, base, band, adj, fill, a, b, w0, w1) -> np.ndarray:
+        settings, rows = self.settings, slice(a, b)
+        r = base[rows].copy()
+        valid = self.valid[rows]
+        if settings.rho_retrieval_step2:
+            zr = _rows(self.z, rows)
+            s = lookup(self.centre, "s", band, zr, self.mean_index, self.wv_mean)
+            if adj:
+                win = slice(w0, w1)
+                q = lookup(self.centre, "q", band, zr, self.mean_index, self.wv_mean)
+                replace = in_classes(self.scene.scl[win], CLOUDS)
+                replace |= ~self.valid[win]
+                bg = adjacency.background_reflectance(base[win], self.n_adj, replace, fill, self.adj_grid)
+                _adjacency_and_albedo_in_place(r, bg[a - w0:b - w0], q, s, self.r_ref, self.border[rows])
+                del bg, replace
+            else:
+                r = spherical_albedo_correction(r, r, s, self.r_ref)
+        if self.rugged and settings.brdf_correction:
+            r = brdf.brdf_correct(
+                r,
+                self.cbeta[rows],
+                self.scene.sza_deg,
+                settings.brdf_correction,
+                WAVELENGTH_UM[band],
+                settings.brdf_lower_bound,
+                None if self.veg is None else self.veg[rows],
+            )
+        r[~(np.isfinite(r) & valid)] = 0.0
+        return r
+
+
+def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, border) -> None:
+    """rho <- (rho + q' (rho - bg)) (1 - (bg - rho_ref) S) in place (q' = q, 1.1 q on the border zone)."""
+    tmp = np.subtract(rho, background, dtype=np.float32)
+    tmp *= np.asarray(q, dtype=np.float32)
+    if border is not None:
+        tmp[border] *= np.float32(1.0 + adjacency.BORDER_EXTRA)
+    rho += tmp
+    np.subtract(background, np.float32(reference_albedo), out=tmp)
+    tmp *= -np.asarray(s, dtype=np.float32)
+    tmp += np.float32(1.0)
+    rho *= tmp
+
+
+def in_classes(scl: np.ndarray, classes) -> np.ndarray:
+    """Boolean mask of SCL codes in ``classes`` (``adjacency.in_classes``)."""
+    return adjacency.in_classes(scl, classes)
+
+
+def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:
+    """Step-1 reflectance of flat terrain as rho_TOA * A - B with A = pi F / E and B = pi Lp / E
+    tabulated per (elevation class, visibility or WV step); F = (E0/10) cos(SZA)/pi (facts B.10)."""
+    from sen2cor.atmcorr.rtables import field_table
+
+    per_pixel_wv = np.ndim(wv) > 0
+    key = dict(vis_index=vis) if per_pixel_wv else dict(water_vapour_cm=wv)
+    e = field_table(table, "e0t", band, **key) * table.cos_sza + field_table(table, "edift", band, **key)
+    factor = float(radiance.e0_lut_units(e0_w_m2_um)) * table.cos_sza / np.pi
+    a = (np.pi * factor / e).astype(np.float32)
+    b = (np.pi * lp_scale * field_table(table, "lp", band, **key) / e).astype(np.float32)
+    idx = np.minimum(wv, a.shape[1] - 1) if per_pixel_wv else vis
+    rho = toa * a[z, idx]
+    rho -= b[z, idx]
+    return np.minimum(rho, np.float32(cutoff), out=rho)
+
+
+def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, radius, block_grid=None):
+    """Replace the start terrain irradiance by the one from the neighbourhood reflectance (facts B.11)."""
+    get = lambda name: lookup(table, name, band, z, vis_index, wv)  # noqa: E731
+    e0t, edift, cos_sza = get("e0t"), get("edift"), table.cos_sza
+    tsun = sun_transmittance(get("t_dir"), cos_sza)
+    e_pix = pixel_irradiance(e0t, edift, cbeta, cos_sza, vsky, tsun)
+    e_old = terrain_start_irradiance(e0t, edift, cos_sza, vsky, settings.terrain_refl_start)
+    e_new = terrain.terrain_irradiance(rho1, vsky, e0t, edift, cos_sza, radius, block_grid)
+    return np.minimum(rho1 * (e_pix + e_old) / (e_pix + e_new), settings.topo_corr_cutoff).astype(np.float32)
