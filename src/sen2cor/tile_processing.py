@@ -267,10 +267,16 @@ def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database,
         results.prior = result.for_10m()
         results.ac_info = dict(result.info) | atmosphere.selection.metadata()
     results.corrected = True
+    del scene
     nodata = scl <= SCL.SATURATED_DEFECTIVE
     offset = radiometry.boa_add_offset(product.processing_baseline)
-    layers = {band: radiometry.reflectance_to_boa_dn(rho, nodata, add_offset=offset)
-              for band, rho in result.surface_reflectance.items() if band != "B10"}
+    layers: dict[str, np.ndarray] = {}
+    for band in list(result.surface_reflectance):   # encode band by band, freeing each float32 array
+        rho = result.surface_reflectance.pop(band)
+        toa.pop(band, None)                          # the correction wrote into the TOA arrays (in place)
+        if band != "B10":
+            layers[band] = radiometry.reflectance_to_boa_dn(rho, nodata, add_offset=offset)
+        del rho
     layers["AOT"] = radiometry.encode_aot(result.aot550, nodata)
     layers["WVP"] = radiometry.encode_wvp(result.wv_cm, nodata)
     return layers
