@@ -47,19 +47,21 @@ def toa_reflectance(radiance: np.ndarray, e0_w_m2_um: float, sza_deg: np.ndarray
 
 
 def angle_grid_to_pixels(
-    grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float
+    grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float,
+    offset_px: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
     """Bilinear interpolation of a 5 km metadata angle grid (node (0,0) at ULX/ULY) to pixel centres.
 
-    NaN nodes (no detector) are filled with the mean of the finite ones first.
-    Returns float32 (rows, cols) in degrees.
+    ``offset_px`` (row, col): pixels of ``pixel_m`` between the tile's UL corner and the first pixel of
+    ``shape`` (a Region_Of_Interest window). NaN nodes (no detector) are filled with the mean of the
+    finite ones first. Returns float32 (rows, cols) in degrees.
     """
     g = np.asarray(grid_deg, dtype=np.float64)
     if np.isnan(g).any():
         g = np.where(np.isnan(g), np.nanmean(g), g)
     rows, cols = shape
-    r = (np.arange(rows) + 0.5) * pixel_m / step_m
-    c = (np.arange(cols) + 0.5) * pixel_m / step_m
+    r = (offset_px[0] + np.arange(rows) + 0.5) * pixel_m / step_m
+    c = (offset_px[1] + np.arange(cols) + 0.5) * pixel_m / step_m
     out = np.empty(shape, dtype=np.float32)
     for start in range(0, rows, 1024):
         rr, cc = np.meshgrid(r[start : start + 1024], c, indexing="ij")

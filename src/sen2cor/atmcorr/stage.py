@@ -82,20 +82,8 @@ def sun_zenith_map(grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], 
                    offset_px: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Per-pixel sun zenith (float32, degrees) of a window whose first pixel is ``offset_px``
     (row, col) pixels of ``pixel_m`` from the tile's UL corner, by bilinear interpolation of the
-    5 km metadata grid (node (0, 0) at ULX/ULY). Equals the same window of the full-tile map of
-    :func:`radiance.angle_grid_to_pixels` (used directly when the offset is zero)."""
-    if offset_px == (0, 0):
-        return radiance.angle_grid_to_pixels(grid_deg, step_m, shape, pixel_m)
-    g = np.asarray(grid_deg, dtype=np.float64)
-    if np.isnan(g).any():
-        g = np.where(np.isnan(g), np.nanmean(g), g)
-    r = (offset_px[0] + np.arange(shape[0]) + 0.5) * pixel_m / step_m
-    c = (offset_px[1] + np.arange(shape[1]) + 0.5) * pixel_m / step_m
-    out = np.empty(shape, dtype=np.float32)
-    for start in range(0, shape[0], 1024):
-        rr, cc = np.meshgrid(r[start:start + 1024], c, indexing="ij")
-        out[start:start + 1024] = ndimage.map_coordinates(g, [rr, cc], order=1, mode="nearest")
-    return out
+    5 km metadata grid (node (0, 0) at ULX/ULY). Equals the same window of the full-tile map."""
+    return radiance.angle_grid_to_pixels(grid_deg, step_m, shape, pixel_m, offset_px)
 
 
 def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tuple[int, int],
