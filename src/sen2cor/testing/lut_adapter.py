@@ -36,6 +36,12 @@ class LutAtmosphere:
             raise ValueError(str(exc)) from exc
         return cls(tuple(tables), f"lut-{source}-{spacecraft}-{season}-{aerosol}")
 
+    @property
+    def water_vapour_range_cm(self) -> tuple[float, float]:
+        """Sea-level water-vapour columns (cm) the tables cover; the forward model clips to them."""
+        axis = np.asarray(self.tables[0].water_vapour_cm, dtype=np.float64)
+        return float(axis.min()), float(axis.max())
+
     def _table(self, band: str):
         for table in self.tables:
             if band in table.bands:

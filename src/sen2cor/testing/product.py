@@ -371,6 +371,9 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
                                     source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
                                     season=season, atm_dir=opts.atm_dir)
+    wv_range = getattr(atmosphere, "water_vapour_range_cm", None)
+    if wv_range is not None:   # the forward model clips to the tables: the truth records what was simulated
+        sc.wv_sea_level_cm = np.clip(sc.wv_sea_level_cm, *wv_range).astype(np.float32)
     ctx = SimulationContext(opts, grid, identity, view, sc, atmosphere, n20, (angles.sun_zenith, angles.sun_azimuth),
                             view_grids, node_pos)
 
