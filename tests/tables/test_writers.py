@@ -80,7 +80,7 @@ def test_tci_and_pvi(tmp_path):
     assert rgb.shape == (n, n, 3) and rgb[0, 0].tolist() == [0, 0, 0] and rgb[50, 50].tolist() == [128] * 3
     pvi = w.write_pvi(tmp_path / "QI_DATA", PREFIX, rgb, GEO)
     assert pvi.name == f"{PREFIX}_PVI.jp2"
-    ds = _check(pvi, 320, 343, gdal.GDT_Byte, bands=3)
+    _check(pvi, 320, 343, gdal.GDT_Byte, bands=3)
     preview = read_jp2(pvi)
     # output row i samples input row floor((i + 0.5) * 120 / 343): rows 0..16 -> input rows 0..5
     assert preview[16].sum() == 0 and preview[17, 0].tolist() == [128] * 3
