@@ -26,6 +26,7 @@ import numpy as np
 from osgeo import gdal
 
 from sen2cor.dem.grid import TileGrid
+from sen2cor.dem.mosaic import warp_onto
 from sen2cor.errors import DemError
 
 log = logging.getLogger(__name__)
@@ -97,20 +98,9 @@ def warp_categorical(path: Path, grid: TileGrid) -> np.ndarray:
     try:
         source = gdal.Open(str(path))
         nodata = source.GetRasterBand(1).GetNoDataValue()
-        warped = gdal.Warp(
-            "",
-            source,
-            format="MEM",
-            dstSRS=f"EPSG:{grid.epsg}",
-            outputBounds=grid.bounds_m,
-            width=grid.ncols,
-            height=grid.nrows,
-            resampleAlg="near",
-            warpOptions=[f"INIT_DEST={0 if nodata is None else nodata:g}"],
-        )
+        return warp_onto(source, grid, resampling="near", init_dest=0.0 if nodata is None else nodata)
     except RuntimeError as exc:
         raise DemError(f"auxiliary map {path}: cannot be warped onto EPSG:{grid.epsg} ({exc})") from exc
-    return warped.GetRasterBand(1).ReadAsArray()
 
 
 def read_esacci_maps(

@@ -205,6 +205,24 @@ def release(workdir: str) -> None:
         gdal.Unlink(f"{workdir}/{entry}")
 
 
+def warp_onto(source, grid: TileGrid, *, resampling: str, output_type: int | None = None,
+              init_dest: float = 0.0, multithread: bool = False) -> np.ndarray:
+    """``gdal.Warp`` of ``source`` (dataset or GDAL name) onto ``grid`` in memory; band 1 as an array.
+
+    Cells the source does not cover get ``init_dest``. GDAL failures raise RuntimeError (callers name the
+    file and wrap it in their own error).
+    """
+    options = dict(format="MEM", dstSRS=f"EPSG:{grid.epsg}", outputBounds=grid.bounds_m, width=grid.ncols,
+                   height=grid.nrows, resampleAlg=resampling, multithread=multithread,
+                   warpOptions=[f"INIT_DEST={init_dest:g}"])
+    if output_type is not None:
+        options["outputType"] = output_type
+    warped = gdal.Warp("", source, **options)
+    if warped is None:
+        raise RuntimeError(gdal.GetLastErrorMsg() or "gdal.Warp returned no dataset")
+    return warped.GetRasterBand(1).ReadAsArray()
+
+
 def warp_to_grid(
     source: str, grid: TileGrid, *, resampling: str = DEM_RESAMPLING, dtype: str = DEM_DTYPE
 ) -> np.ndarray:
@@ -213,26 +231,11 @@ def warp_to_grid(
     if out_type is None:
         raise DemError(f"DEM output type '{dtype}': expected 'int16' or 'float32'")
     try:
-        warped = gdal.Warp(
-            "",
-            source,
-            format="MEM",
-            dstSRS=f"EPSG:{grid.epsg}",
-            outputBounds=grid.bounds_m,
-            width=grid.ncols,
-            height=grid.nrows,
-            resampleAlg=resampling,
-            outputType=out_type,
-            multithread=True,
-            warpOptions=["INIT_DEST=0"],
-        )
+        return warp_onto(source, grid, resampling=resampling, output_type=out_type, multithread=True)
     except RuntimeError as exc:
         raise DemError(
             f"warping the DEM onto EPSG:{grid.epsg} at {grid.pixel_size_m:g} m failed: {exc}"
         ) from exc
-    if warped is None:
-        raise DemError(f"warping the DEM onto EPSG:{grid.epsg} at {grid.pixel_size_m:g} m failed")
-    return warped.GetRasterBand(1).ReadAsArray()
 
 
 def mosaic_and_warp(
