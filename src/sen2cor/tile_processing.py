@@ -87,6 +87,7 @@ class TileResults:
     dem_cells: DemCells | None = None
     dem: dict[int, DemProducts] = field(default_factory=dict)
     roi: Roi | None = None                # Region_Of_Interest window (None = whole tile)
+    aux_fields: tuple[dict, dict] | None = None   # AUX_ECMWFT, AUX_CAMSFO GRIB fields, read once per tile
 
 
 class _Stopwatch:
@@ -246,7 +247,7 @@ def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database,
     """Atmospheric correction of one resolution; uint16 BOA bands, AOT and WVP (facts B.14)."""
     settings = AcSettings.from_config(config.atmcorr, config.cal_ac)
     toa = {band: tmp_db.get(band, resolution) for band in PROCESSING_BANDS[resolution]}
-    ecmwf, cams = _aux_fields(product)
+    ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
         tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
         source = stage.lut_source(config.cal_ac.lib_dir, config.home)
@@ -282,13 +283,13 @@ def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database,
     return layers
 
 
-def _aux_fields(product: L1CProduct) -> tuple[dict, dict]:
-    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none)."""
-    fields = []
-    for name in ("AUX_ECMWFT", "AUX_CAMSFO"):
-        path = product.aux_paths.get(name)
-        fields.append(read_grib(path) if path is not None else {})
-    return fields[0], fields[1]
+def _aux_fields(product: L1CProduct, results: TileResults) -> tuple[dict, dict]:
+    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none), read on first use only."""
+    if results.aux_fields is None:
+        paths = (product.aux_paths.get(name) for name in ("AUX_ECMWFT", "AUX_CAMSFO"))
+        ecmwf, cams = (read_grib(path) if path is not None else {} for path in paths)
+        results.aux_fields = (ecmwf, cams)
+    return results.aux_fields
 
 
 def _b08_reflectance(img_db: Database, resolution: int, product: L1CProduct) -> np.ndarray:
@@ -317,7 +318,7 @@ def _toa_layers(img_db: Database, resolution: int) -> dict[str, np.ndarray]:
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                    resolution: int, results: TileResults) -> None:
     """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
-    ecmwf, _ = _aux_fields(product)
+    ecmwf, _ = _aux_fields(product, results)
     info = results.ac_info
     start_km = config.atmcorr.visibility_km
     retrieval = AerosolRetrieval(

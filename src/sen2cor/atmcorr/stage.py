@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,9 +73,16 @@ class TileAtmosphere:
     source: LutSource
     spacecraft: str
     srf: object
+    _tables: dict = field(default_factory=dict, repr=False)
 
     def table(self, resolution_m: int):
-        return _load(self.spacecraft, self.selection, self.selection.aerosol, self.source, resolution_m, self.srf)
+        """The LUT of ``resolution_m``, loaded once per family (Sen2Cor's .atm: "10" and "20_60"; the 6S
+        tables serve every resolution)."""
+        family = ("10" if resolution_m == 10 else "20_60") if self.source.kind == "atm" else "6s"
+        if family not in self._tables:
+            self._tables[family] = _load(self.spacecraft, self.selection, self.selection.aerosol, self.source,
+                                         resolution_m, self.srf)
+        return self._tables[family]
 
 
 def sun_zenith_map(grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float,
