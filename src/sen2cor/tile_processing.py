@@ -214,7 +214,8 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
                        sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
                        handle_l1c_qlt_mask=False,
                        dem_m=None if dem is None else dem.elevation_m,
-                       sdw=None if dem is None else dem.terrain.hillshade,
+                       # no sdw: the DEM layer's hillshade follows gdaldem (1..255, 1 = self-shadow) while
+                       # the classification's SDW is 255 max(cos i, 0) (0 = self-shadow); it derives its own
                        slope_deg=None if dem is None else dem.terrain.slope_deg)
         classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
                               median_filter_px=config.sc.median_filter_px)
