@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sen2cor.errors import MissingBandError
-from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify
+from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify, shadow
 from tests.conftest import shared_path
 from tests.sceneclass.synthetic import fill, paint
 
@@ -90,6 +90,22 @@ def test_cloud_shadow_lands_on_the_anti_solar_side():
     res = classify(toa, SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=0.0), classic=True)
     assert res.scl[55, 15] == SCL.CLOUD_SHADOWS
     assert res.scl[30, 15] == SCL.DARK_FEATURES
+
+
+def test_cloud_shadow_on_self_shadowed_terrain_is_dark_features_with_only_a_dem():
+    # the scene above; rows 18-40 rise southwards at tan(60 deg) (519.6 m per 300 m row): a 60 deg slope
+    # facing north, sun in the south at 45 deg elevation: cos i = cos45 cos60 - sin45 sin60 = -0.26 < 0 ->
+    # gdaldem SDW 1 (self-shadow); step 15b (0 < SDW < 32) turns the cloud shadow there into DARK_FEATURES.
+    toa = fill((60, 30))
+    paint(toa, slice(40, 50), slice(5, 25), "cloud")
+    paint(toa, slice(20, 39), slice(5, 25), "dark")
+    dem = np.repeat((np.clip(np.arange(60) - 18, 0, 22) * 519.6)[:, None], 30, axis=1).astype(np.float32)
+    aux = SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0, dem_m=dem)   # no sdw given
+    res = classify(toa, aux, classic=True)
+    assert res.scl[33, 15] == SCL.DARK_FEATURES
+    flat = classify(toa, SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0,
+                                  dem_m=np.zeros((60, 30), np.float32)), classic=True)
+    assert flat.scl[33, 15] == SCL.CLOUD_SHADOWS
 
 
 def test_strips_do_not_change_the_result(monkeypatch):
@@ -183,7 +199,24 @@ def test_clear_sky_b8a_mean_on_the_60m_grid():
     cm = np.full((6, 7), SCL.VEGETATION, np.uint8)
     cm[0, 3] = SCL.HIGH_PROBA_CLOUDS
     bands = classify_module.Bands({"B8A": b8a}, ("B8A",))
-    local, factor = classify_module._clear_b8a_mean(bands, cm, 20.0, 60.0)       # window of one 60 m pixel
+    single = shadow.DarknessReference(window_m=60.0, fallback_scales=0, min_clear_fraction=0.0)   # one 60 m cell
+    local, factor = shadow.clear_b8a_reference(bands, cm, 20.0, single)
     assert factor == 3 and local.shape == (2, 3)
     np.testing.assert_allclose(local[0, :2], [0.3, 0.1], rtol=1e-6)          # 8 clear pixels of 0.1
     assert local[1, 0] == 0.0 and local[0, 2] == 0.0                          # third column: 1 px wide block
+
+
+def test_sunlit_reference_leaves_out_pixels_clouds_can_shade():
+    b8a = np.zeros((6, 6), np.float32)
+    b8a[:, :3] = 0.3
+    b8a[:, 3:] = 0.1                                 # darker right half, where a projected cloud can fall
+    cm = np.full((6, 6), SCL.VEGETATION, np.uint8)
+    geometric = np.zeros((6, 6), np.float32)
+    geometric[:, 3:] = 0.5
+    bands = classify_module.Bands({"B8A": b8a}, ("B8A",))
+    ref = shadow.DarknessReference(window_m=60.0, fallback_scales=1, min_clear_fraction=0.1)
+    # 60 m cells (3 x 3 px): the right cells have no sunlit pixel -> the 3-cell window: the left cells' 0.3
+    local, _ = shadow.clear_b8a_reference(bands, cm, 20.0, ref, geometric)
+    np.testing.assert_allclose(local, 0.3, rtol=1e-6)
+    every_clear, _ = shadow.clear_b8a_reference(bands, cm, 20.0, ref)
+    np.testing.assert_allclose(every_clear[:, 1], 0.1, rtol=1e-6)

@@ -38,3 +38,14 @@ def test_radius_px_rounds_half_up():
     assert dilation.radius_px(120, 20) == 6
     assert dilation.radius_px(50, 20) == 3
     assert dilation.radius_px(0, 20) == 0
+
+
+def test_disk_dilation_is_euclidean():
+    m = np.zeros((15, 15), bool)
+    m[7, 7] = True
+    d2 = dilation.dilate_disk(m, 2)
+    assert d2.sum() == 13                      # offsets with dx^2 + dy^2 <= 4
+    assert d2[5, 7] and d2[6, 6] and not d2[5, 6]                  # (2, 1): 5 > 4
+    # radius 5: sum over dx = -5..5 of 2 floor(sqrt(25 - dx^2)) + 1 = 11 + 2 (9 + 9 + 9 + 7 + 1) = 81
+    assert dilation.dilate_disk(m, 5).sum() == 81
+    assert dilation.dilate_disk(m, 0).sum() == 1

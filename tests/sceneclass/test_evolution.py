@@ -84,7 +84,8 @@ def test_dilation_removes_single_clouds_and_grows_clouds_and_shadows():
     p = np.zeros(cm.shape, np.float32)
     p[4:6, 4:6] = 0.9
     # 20 m pixels, 40 m cloud and 20 m shadow dilation -> radius 2 and 1 px
-    opt = EvolutionOptions(cloud_dilation_m=40.0, shadow_dilation_m=20.0)
+    opt = EvolutionOptions(cloud_dilation_m=40.0, shadow_dilation_m=20.0, cloud_dilation_footprint="square",
+                           cloud_dilation_min_probability=0.0, dilation_raises_probability=True)
     n_cloud, n_shadow = dilate_clouds_and_shadows(cm, p, TH, opt, 20.0)
     assert cm[0, 11] == SCL.UNCLASSIFIED
     assert n_cloud == 36 - 4 - 1                  # 6x6 square minus the core and the cirrus pixel
@@ -94,21 +95,58 @@ def test_dilation_removes_single_clouds_and_grows_clouds_and_shadows():
     assert cm[9, 2] == SCL.CLOUD_SHADOWS and cm[8, 0] == SCL.VEGETATION
 
 
+def test_default_dilation_grows_likely_clouds_by_a_disk_and_keeps_their_probability():
+    cm = np.full((12, 12), SCL.VEGETATION, np.uint8)
+    cm[4:6, 4:6] = SCL.HIGH_PROBA_CLOUDS
+    cm[4, 7] = SCL.THIN_CIRRUS
+    cm[9:11, 9:11] = SCL.MEDIUM_PROBA_CLOUDS     # P 0.5 < 0.65: does not grow
+    p = np.zeros(cm.shape, np.float32)
+    p[4:6, 4:6] = 0.9
+    p[9:11, 9:11] = 0.5
+    p[2, 4] = 0.1
+    # 40 m at 20 m = radius 2 px, disk: the 6x6 box around the 2x2 core minus 3 px in each corner (e.g.
+    # (2, 3) is sqrt(5) px from (4, 4)) = 24, minus the core (4) and the cirrus pixel -> 19
+    opt = EvolutionOptions(cloud_dilation_m=40.0, shadow_dilation_m=0.0)
+    n_cloud, _ = dilate_clouds_and_shadows(cm, p, TH, opt, 20.0)
+    assert n_cloud == 19
+    assert cm[2, 4] == SCL.MEDIUM_PROBA_CLOUDS and p[2, 4] == pytest.approx(0.1)   # own P kept
+    assert cm[2, 3] == SCL.VEGETATION and cm[4, 7] == SCL.THIN_CIRRUS
+    assert cm[8, 9] == SCL.VEGETATION and cm[9, 9] == SCL.MEDIUM_PROBA_CLOUDS
+
+
 def test_snow_climatology_limits_snow():
     toa = fill((10, 10), "snow")
     clim = np.full((10, 10), 30, np.uint8)
     clim[:, :5] = 0                               # never snow in this month
     aux = SceneAux(resolution_m=20.0, snow_climatology_percent=clim)
-    res = classify(toa, aux, options=EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0))
-    # allowed pixels are snow; excluded ones go on through the cloud tests, where step 6bis
-    # (B04/B11 = 0.75/0.10 = 7.5 >= 6) sets P = 0 -> not classified -> UNCLASSIFIED
-    # (B04/B11 = 0.75/0.10 = 7.5 >= 6) sets P = 0; the 3 columns next to the snow are recovered as snow by
-    # step 16 (radius-3 diamond, B11 < B03), the last 2 stay not classified -> UNCLASSIFIED
-    assert (res.scl[:, 2:] == SCL.SNOW_ICE).all()
-    assert (res.scl[:, :2] == SCL.UNCLASSIFIED).all()
+    base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
+    res = classify(toa, aux, options=EvolutionOptions(**base))
+    # snow where allowed; ruled-out snow becomes a medium-probability cloud with P = 0.65, S = 0
+    assert (res.scl[:, 5:] == SCL.SNOW_ICE).all()
+    assert (res.scl[:, :5] == SCL.MEDIUM_PROBA_CLOUDS).all()
+    assert (res.msk_cldprb()[:, :5] == 65).all() and (res.msk_cldprb()[:, 5:] == 0).all()
     assert (res.msk_snwprb()[:, :5] == 0).all() and (res.msk_snwprb()[:, 5:] == 100).all()
+    # previous behaviour: S = 0 before the snow mask, the pixels go on through the cloud tests, where step
+    # 6bis (B04/B11 = 0.75/0.10 = 7.5 >= 6) sets P = 0; the 3 columns next to the snow are recovered as snow
+    # by step 16 (radius-3 diamond, B11 < B03), the last 2 stay not classified -> UNCLASSIFIED
+    old = classify(toa, aux, options=EvolutionOptions(snow_ruled_out_as_cloud=False, **base))
+    assert (old.scl[:, 2:] == SCL.SNOW_ICE).all()
+    assert (old.scl[:, :2] == SCL.UNCLASSIFIED).all()
+    assert (old.msk_snwprb()[:, :5] == 0).all()
     off = classify(toa, aux, options=OFF)
     assert (off.scl == SCL.SNOW_ICE).all()
+
+
+def test_ruled_out_snow_with_cirrus_b10_is_thin_cirrus_whatever_its_b02():
+    toa = fill((6, 6), "snow")                    # B02 0.8: above the classic thin-cirrus limit 0.5
+    toa["B10"][:, :3] = 0.02                      # T1_B10 0.012 < 0.02 < T2_B10 0.035
+    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.zeros((6, 6), np.uint8))
+    base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
+    res = classify(toa, aux, options=EvolutionOptions(**base))
+    assert (res.scl[:, :3] == SCL.THIN_CIRRUS).all() and (res.msk_cldprb()[:, :3] == 0).all()
+    assert (res.scl[:, 3:] == SCL.MEDIUM_PROBA_CLOUDS).all()
+    limited = classify(toa, aux, options=EvolutionOptions(snow_ruled_out_cirrus_b02_max=0.5, **base))
+    assert (limited.scl == SCL.MEDIUM_PROBA_CLOUDS).all()
 
 
 def test_topographic_shadow_with_a_dem_turns_dark_unclassified_terrain_into_cast_shadow():

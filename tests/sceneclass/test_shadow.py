@@ -121,3 +121,15 @@ def test_coarse_local_mean_is_a_weighted_moving_mean():
     out = shadow.coarse_local_mean(sums, weights, 3)
     np.testing.assert_allclose(out, [[0.3, 0.3, 0.3]], rtol=1e-5)
     assert shadow.coarse_local_mean(np.zeros((2, 2)), np.zeros((2, 2)), 3).max() == 0
+
+
+def test_coarse_local_mean_falls_back_to_larger_windows_then_the_image():
+    # clear pixels only in cells 0 (mean 0.3) and 4 (mean 0.1), 9 per cell; a window is used when its mean
+    # weight per cell is >= 1: window 1 serves cells 0 and 4, window 3 cells 1 (0.9 / 3 = 0.3) and 3 (0.1);
+    # cell 2 sees no clear pixel in either and takes the image mean (2.7 + 0.9) / 18 = 0.2
+    sums = np.array([[2.7, 0.0, 0.0, 0.0, 0.9]], np.float32)
+    weights = np.array([[9.0, 0.0, 0.0, 0.0, 9.0]], np.float32)
+    out = shadow.coarse_local_mean(sums, weights, (1, 3), min_weight=1.0, fallback_global=True)
+    np.testing.assert_allclose(out, [[0.3, 0.3, 0.2, 0.1, 0.1]], rtol=1e-5)
+    no_fallback = shadow.coarse_local_mean(sums, weights, (1, 3), min_weight=1.0)
+    assert no_fallback[0, 2] == 0.0

@@ -19,9 +19,14 @@ CIRRUS_WATER_FLOOR = 0.002
 
 
 def thin_cirrus(b10: np.ndarray, b02: np.ndarray, probability: np.ndarray, th: CloudThresholds,
-                dem_m: np.ndarray | None = None) -> np.ndarray:
-    """Step 7: THIN_CIRRUS where ``T1_B10 < B10 < T2_B10 & B02 < 0.5 & P < T_CLOUD_MP`` (and DEM < 1500 m)."""
-    mask = (b10 > th.t1_b10) & (b10 < th.t2_b10) & (b02 < CIRRUS_B02_MAX) & (probability < th.t_cloud_mp)
+                dem_m: np.ndarray | None = None, b02_max: float | None = CIRRUS_B02_MAX) -> np.ndarray:
+    """Step 7: THIN_CIRRUS where ``T1_B10 < B10 < T2_B10 & B02 < 0.5 & P < T_CLOUD_MP`` (and DEM < 1500 m).
+
+    ``b02_max=None`` drops the B02 condition (evolution, snow ruled out by the climatology).
+    """
+    mask = (b10 > th.t1_b10) & (b10 < th.t2_b10) & (probability < th.t_cloud_mp)
+    if b02_max is not None:
+        mask &= b02 < b02_max
     if dem_m is not None:
         mask &= dem_m < CIRRUS_DEM_MAX_M
     return mask

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from sen2cor.errors import MissingBandError
-from sen2cor.sceneclass import cirrus, cloud, recovery, shadow, snow, vegetation, water
+from sen2cor.sceneclass import cirrus, cloud, recovery, shadow, snow, topography, vegetation, water
 from sen2cor.sceneclass.grids import probability_percent
 from sen2cor.sceneclass.masks import nodata_from_reflectance, saturated_defective
 from sen2cor.sceneclass.percentages import class_percentages
@@ -51,7 +51,12 @@ class SceneAux:
     degraded_bands : tuple of str
         Bands GENERAL_QUALITY.xml reports degraded (None = all bands in ``quality_masks``).
     dem_m : ndarray
-        Terrain height (m). ``sdw`` (0-255 hillshade) and ``slope_deg`` come with it.
+        Terrain height (m). ``sdw`` and ``slope_deg`` are derived from it when not given.
+    sdw : uint8 ndarray
+        Hillshade on gdaldem's scale, ``1 + 254 max(cos i, 0)`` (1 = self-shadow, 0 = no data), as
+        :func:`sen2cor.dem.terrain.hillshade` and ``gdaldem hillshade`` produce it (Sen2Cor's SDW).
+    slope_deg : ndarray
+        Terrain slope, degrees.
     water_bodies, land_cover, snow_condition : ndarray
         ESA-CCI WB (2 = water), LCCS land cover and snow condition (254 water, 255 no data).
     snow_climatology_percent : ndarray
@@ -134,12 +139,32 @@ def strips(n_rows: int, halo: int = 0, rows: int = STRIP_ROWS) -> Iterator[tuple
         yield slice(lo, hi), slice(r0 - lo, r0 - lo + (r1 - r0)), slice(r0, r1)
 
 
+@dataclasses.dataclass(frozen=True)
+class SnowToCloud:
+    """Evolution: snow-mask pixels where snow is ruled out (climatology) become clouds.
+
+    Attributes
+    ----------
+    cloud_probability : float
+        P given to the rejected pixels that end as MEDIUM_PROBA_CLOUDS (after the cirrus tests).
+    cirrus_b02_max : float or None
+        B02 limit of the thin-cirrus test on rejected pixels (None: no limit; classic 0.5).
+    """
+
+    cloud_probability: float = 0.65
+    cirrus_b02_max: float | None = None
+
+
 def spectral_tests(b: dict[str, np.ndarray], nodata: np.ndarray, th: CloudThresholds, could_have_snow: bool,
                    snow_excluded: np.ndarray | None = None, cci_snow_water: np.ndarray | None = None,
-                   dem_m: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   dem_m: np.ndarray | None = None, snow_ruled_out: np.ndarray | None = None,
+                   snow_to_cloud: SnowToCloud | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps 0-7 on one block: returns ``(class map, cloud probability, snow probability)``.
 
-    The class map holds SCL codes and NOT_CLASSIFIED (100) for pixels no test claimed.
+    The class map holds SCL codes and NOT_CLASSIFIED (100) for pixels no test claimed. ``snow_excluded``
+    zeroes S before the snow mask (classic CCI water rule). With ``snow_to_cloud`` (evolution), snow-mask
+    pixels inside ``snow_ruled_out`` become MEDIUM_PROBA_CLOUDS (S = 0, no snow ring), may still be taken
+    by the thin-cirrus test, and end with ``P = snow_to_cloud.cloud_probability``.
     """
     b02, b03, b04, b05, b8a, b11, b12 = (b[k] for k in ("B02", "B03", "B04", "B05", "B8A", "B11", "B12"))
     cm = np.full(nodata.shape, NOT_CLASSIFIED, np.uint8)
@@ -156,10 +181,17 @@ def spectral_tests(b: dict[str, np.ndarray], nodata: np.ndarray, th: CloudThresh
     p *= rn
     # step 2: snow
     s = np.zeros(nodata.shape, np.float32)
+    rejected = None
     if could_have_snow:
         s = snow.snow_probability(nd, p, b02, b04, b05, b8a, th, excluded=snow_excluded)
         s[nodata] = 0
         is_snow = snow.snow_mask(s, th) & ~nodata
+        if snow_to_cloud is not None and snow_ruled_out is not None:
+            rejected = is_snow & snow_ruled_out
+            is_snow &= ~rejected
+            cm[rejected] = SCL.MEDIUM_PROBA_CLOUDS
+            p[rejected] = 0                      # until the cirrus tests (thin cirrus needs P < T_CLOUD_MP)
+            s[snow_ruled_out] = 0
         cm[is_snow] = SCL.SNOW_ICE
         p[snow.ring_cloud_reset(snow.snow_ring(is_snow), b12, th) | is_snow] = 0
         if cci_snow_water is not None:
@@ -191,8 +223,13 @@ def spectral_tests(b: dict[str, np.ndarray], nodata: np.ndarray, th: CloudThresh
     # step 7: cloud classes, thin and thick cirrus
     free = cm == NOT_CLASSIFIED
     cm[free] = cloud.cloud_classes(p[free], th)
-    cm[cirrus.thin_cirrus(b["B10"], b02, p, th, dem_m) & ~nodata] = SCL.THIN_CIRRUS
+    thin = cirrus.thin_cirrus(b["B10"], b02, p, th, dem_m)
+    if rejected is not None:
+        thin |= rejected & cirrus.thin_cirrus(b["B10"], b02, p, th, dem_m, b02_max=snow_to_cloud.cirrus_b02_max)
+    cm[thin & ~nodata] = SCL.THIN_CIRRUS
     cm[cirrus.thick_cirrus(b["B10"], p, th) & ~nodata] = SCL.MEDIUM_PROBA_CLOUDS
+    if rejected is not None:
+        p[rejected & (cm == SCL.MEDIUM_PROBA_CLOUDS)] = np.float32(snow_to_cloud.cloud_probability)
     p[nodata] = 0
     return cm, p, s
 
@@ -205,18 +242,20 @@ def _claim(cm: np.ndarray, p: np.ndarray, mask: np.ndarray, code: int) -> None:
 
 
 def run_spectral_stage(bands: Bands, nodata: np.ndarray, th: CloudThresholds, aux: SceneAux,
-                       snow_excluded: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps 0-7 over row strips (halo = snow dilation radius)."""
+                       snow_excluded: np.ndarray | None, snow_ruled_out: np.ndarray | None = None,
+                       snow_to_cloud: SnowToCloud | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 0-7 over row strips (halo = snow dilation radius); see :func:`spectral_tests`."""
     cm = np.empty(bands.shape, np.uint8)
     p = np.empty(bands.shape, np.float32)
     s = np.empty(bands.shape, np.float32)
     cci_water = snow.cci_snow_water_mask(aux.snow_condition)
-    if snow_excluded is None:
+    if snow_excluded is None and snow_ruled_out is None:
         snow_excluded = cci_water
     names = ("B02", "B03", "B04", "B05", "B8A", "B10", "B11", "B12")
     for read, inner, core in strips(bands.shape[0], halo=snow.SNOW_DILATION_PX):
         out = spectral_tests(bands.block(names, read), nodata[read], th, aux.could_have_snow,
-                             _rows(snow_excluded, read), _rows(cci_water, read), _rows(aux.dem_m, read))
+                             _rows(snow_excluded, read), _rows(cci_water, read), _rows(aux.dem_m, read),
+                             _rows(snow_ruled_out, read), snow_to_cloud)
         cm[core], p[core], s[core] = (a[inner] for a in out)
     return cm, p, s
 
@@ -225,47 +264,15 @@ def _rows(a: np.ndarray | None, rows: slice) -> np.ndarray | None:
     return None if a is None else a[rows]
 
 
-#: Classes left out of the clear-sky neighbourhood mean of the relative-darkness shadow test.
-_NOT_CLEAR = (SCL.NO_DATA, SCL.WATER, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS, SCL.THIN_CIRRUS, SCL.SNOW_ICE)
-
-
-def _block_sum(a: np.ndarray, factor: int) -> np.ndarray:
-    """Sum of each ``factor`` x ``factor`` block (edges padded with zeros), float32."""
-    pad_r, pad_c = -a.shape[0] % factor, -a.shape[1] % factor
-    if pad_r or pad_c:
-        a = np.pad(a, ((0, pad_r), (0, pad_c)))
-    return a.reshape(a.shape[0] // factor, factor, a.shape[1] // factor, factor).sum(axis=(1, 3), dtype=np.float32)
-
-
-def _clear_b8a_mean(bands: Bands, cm: np.ndarray, resolution_m: float, window_m: float) -> tuple[np.ndarray, int]:
-    """Clear-sky B8A mean over ``window_m`` on a ~60 m grid; returns ``(coarse mean, factor)``."""
-    factor = max(1, int(round(60.0 / resolution_m)))
-    n_rows, n_cols = bands.shape
-    c_rows, c_cols = -(-n_rows // factor), -(-n_cols // factor)
-    sums = np.zeros((c_rows, c_cols), np.float32)
-    weights = np.zeros((c_rows, c_cols), np.float32)
-    step = factor * max(1, STRIP_ROWS // factor)
-    for r in range(0, n_rows, step):
-        rows = slice(r, min(r + step, n_rows))
-        w = ~in_classes(cm[rows], _NOT_CLEAR)
-        v = np.where(w, bands.get("B8A", rows), np.float32(0))
-        c0 = r // factor
-        block_sums = _block_sum(v, factor)
-        sums[c0:c0 + block_sums.shape[0]] = block_sums
-        weights[c0:c0 + block_sums.shape[0]] = _block_sum(w.astype(np.float32), factor)
-    window = max(1, int(round(window_m / (resolution_m * factor))))
-    return shadow.coarse_local_mean(sums, weights, window), factor
-
-
 def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.ndarray, th: CloudThresholds,
-                     aux: SceneAux, sun_azimuth_deg: float, darkness_window_m: float = 0.0,
-                     darkness_ratio: tuple[float, float] = (0.5, 0.75)) -> tuple[np.ndarray, np.ndarray]:
+                     aux: SceneAux, sun_azimuth_deg: float,
+                     darkness: shadow.DarknessReference | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Step 11 score parts ``(spectral, geometric)``; CLOUD_SHADOWS where their product > 0.05.
 
     The spectral part runs over row strips with a 1-row halo for its 3x3 medians (the image's own
-    border rows and columns stay untouched, as in Sen2Cor). With ``darkness_window_m > 0`` (evolution)
-    it is the maximum of Sen2Cor's score and :func:`shadow.relative_darkness` of B8A against the clear-sky
-    mean within that window, 0 on thin cirrus and where B8A < B04 (water).
+    border rows and columns stay untouched, as in Sen2Cor). With ``darkness.window_m > 0`` (evolution)
+    it is the maximum of Sen2Cor's score and :func:`shadow.relative_darkness` of B8A against the sunlit
+    clear-sky reference (:class:`sen2cor.sceneclass.shadow.DarknessReference`), 0 on thin cirrus and on water (B8A < B04 and B02 < 0.2).
     """
     # geometric part first: its FFT temporaries and the spectral score are never alive together
     clouds = shadow.shadow_casting_clouds(p)
@@ -273,8 +280,9 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
                                                     aux.resolution_m)
     del clouds
     local = None
-    if darkness_window_m > 0:
-        local, factor = _clear_b8a_mean(bands, cm, aux.resolution_m, darkness_window_m)
+    if darkness is not None and darkness.window_m > 0:
+        local, factor = shadow.clear_b8a_reference(bands, cm, aux.resolution_m, darkness,
+                                                   geometric if darkness.sunlit_only else None, STRIP_ROWS)
     spectral = np.empty(bands.shape, np.float32)
     for read, inner, core in strips(bands.shape[0], halo=1):
         block = bands.block(shadow.SHADOW_BANDS, read)
@@ -285,9 +293,11 @@ def run_shadow_stage(bands: Bands, cm: np.ndarray, p: np.ndarray, nodata: np.nda
         if local is not None:
             rows = np.arange(read.start, read.stop) // factor
             cols = np.arange(bands.shape[1]) // factor
-            rel = shadow.relative_darkness(block["B8A"], local[np.ix_(rows, cols)], darkness_ratio)
-            # water: NIR below red (as in every Sen2Cor water test); hazy shadows can exceed B02/B11 = 6
-            rel[(block["B8A"] < block["B04"]) | cirrus_px] = 0
+            rel = shadow.relative_darkness(block["B8A"], local[np.ix_(rows, cols)], darkness.ratio)
+            # water: NIR below red and B02 < 0.2 (the conditions common to Sen2Cor's water tests); hazy
+            # shadows can exceed B02/B11 = 6, and shadowed snow has NIR below red but a bright B02
+            wet_px = (block["B8A"] < block["B04"]) & (block["B02"] < np.float32(water.WATER_B02_MAX))
+            rel[wet_px | cirrus_px] = 0
             np.maximum(score, rel, out=score)
         spectral[core] = score[inner]
     return spectral, geometric
@@ -356,6 +366,15 @@ def finish(cm: np.ndarray, p: np.ndarray, s: np.ndarray, nodata: np.ndarray, aux
     s[nodata] = 0
 
 
+def with_terrain(aux: SceneAux) -> SceneAux:
+    """``aux`` with SDW and slope derived from its DEM where they are missing (gdaldem conventions)."""
+    if aux.dem_m is None or (aux.sdw is not None and aux.slope_deg is not None):
+        return aux
+    sdw, slope = topography.terrain_layers(aux.dem_m, aux.resolution_m, aux.sun_zenith_deg, aux.sun_azimuth_deg)
+    return dataclasses.replace(aux, sdw=sdw if aux.sdw is None else aux.sdw,
+                               slope_deg=slope if aux.slope_deg is None else aux.slope_deg)
+
+
 def prepare(toa: Mapping[str, np.ndarray], aux: SceneAux, required: tuple[str, ...]) -> tuple[Bands, np.ndarray]:
     """Wrap the inputs and resolve the no-data mask."""
     bands = Bands(toa, required)
@@ -380,6 +399,7 @@ def classify_classic(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds: C
         L2A_GIPP Median_Filter (0 = off).
     """
     th = thresholds or CloudThresholds()
+    aux = with_terrain(aux)
     bands, nodata = prepare(toa, aux, CLASSIC_BANDS)
     cm, p, s = run_spectral_stage(bands, nodata, th, aux, snow_excluded=None)
     # Sen2Cor uses int(mean SAA) + 0.5 for the projection (facts A.4)

@@ -1,4 +1,4 @@
-"""Morphology used by the classifier: cross/diamond and square dilation, 3x3 median, isolated pixels.
+"""Morphology used by the classifier: cross/diamond, square and disk dilation, 3x3 median, isolated pixels.
 
 Square (Chebyshev) dilations use separable maximum filters, so their cost does not grow with the radius;
 this keeps the evolution's cloud dilation cheap on a full 5490 x 5490 tile.
@@ -29,6 +29,28 @@ def dilate_square(mask: np.ndarray, radius_px: int) -> np.ndarray:
         return mask.copy()
     size = 2 * radius_px + 1
     return ndimage.maximum_filter(mask.view(np.uint8), size=size, mode="constant", cval=0).view(bool)
+
+
+def dilate_disk(mask: np.ndarray, radius_px: int) -> np.ndarray:
+    """Binary dilation by a disk: every pixel within Euclidean distance ``radius_px`` (``dx^2 + dy^2 <= r^2``).
+
+    The disk is the union of the rectangles ``|dx| <= floor(sqrt(r^2 - b^2)), |dy| <= b`` for ``b = 0..r``,
+    each a pair of 1-D maximum filters, so the cost grows with ``r`` but not with ``r^2``.
+    """
+    if radius_px <= 0:
+        return mask.copy()
+    src = mask.view(np.uint8)
+    out = np.zeros(mask.shape, bool)
+    half_width_prev = None
+    for b in range(radius_px, -1, -1):                # growing half-widths, decreasing half-heights
+        a = int(np.floor(np.sqrt(radius_px ** 2 - b ** 2)))
+        if a == half_width_prev:
+            continue                                  # contained in the previous (taller) rectangle
+        half_width_prev = a
+        rect = ndimage.maximum_filter1d(src, 2 * b + 1, axis=0, mode="constant", cval=0)
+        ndimage.maximum_filter1d(rect, 2 * a + 1, axis=1, output=rect, mode="constant", cval=0)
+        out |= rect.view(bool)
+    return out
 
 
 def median3x3(image: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ Cloud heights are weighted by Sen2Cor's height prior (201 samples on a 30 m heig
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 
@@ -18,7 +19,7 @@ from scipy import ndimage, signal
 
 from sen2cor.sceneclass.dilation import dilate_cross, median3x3
 from sen2cor.sceneclass.ramps import ramp, ratio
-from sen2cor.sceneclass.thresholds import CloudThresholds
+from sen2cor.sceneclass.thresholds import SCL, CloudThresholds, in_classes
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +88,99 @@ def relative_darkness(b8a: np.ndarray, local_mean: np.ndarray, ratio_range: tupl
     return rel
 
 
-def coarse_local_mean(sums: np.ndarray, weights: np.ndarray, window_px: int) -> np.ndarray:
-    """Weighted moving mean on a coarse grid: ``uniform(sums) / uniform(weights)``, 0 where no weight."""
-    num = ndimage.uniform_filter(sums.astype(np.float32), window_px, mode="nearest")
-    den = ndimage.uniform_filter(weights.astype(np.float32), window_px, mode="nearest")
+def coarse_local_mean(sums: np.ndarray, weights: np.ndarray, window_px: int | tuple[int, ...],
+                      min_weight: float = 1e-6, fallback_global: bool = False) -> np.ndarray:
+    """Weighted moving mean on a coarse grid: ``uniform(sums) / uniform(weights)``.
+
+    With several windows (increasing), each cell takes the mean of the smallest window whose mean
+    weight per cell is at least ``min_weight``; cells no window satisfies get the mean over the whole
+    grid with ``fallback_global`` (if any weight), else 0.
+    """
+    windows = (window_px,) if isinstance(window_px, int) else tuple(window_px)
+    sums = sums.astype(np.float32, copy=False)
+    weights = weights.astype(np.float32, copy=False)
     out = np.zeros(sums.shape, np.float32)
-    np.divide(num, den, out=out, where=den > 1e-6)
+    done = np.zeros(sums.shape, bool)
+    for win in windows:
+        num = ndimage.uniform_filter(sums, win, mode="nearest")
+        den = ndimage.uniform_filter(weights, win, mode="nearest")
+        sel = (den >= max(min_weight, 1e-6)) & ~done
+        out[sel] = num[sel] / den[sel]
+        done |= sel
+    total = float(weights.sum(dtype=np.float64))
+    if fallback_global and total > 0:
+        out[~done] = np.float32(sums.sum(dtype=np.float64) / total)
     return out
+
+
+#: Classes left out of the clear-sky B8A reference of the relative-darkness test (evolution).
+NOT_CLEAR = (SCL.NO_DATA, SCL.WATER, SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS, SCL.THIN_CIRRUS, SCL.SNOW_ICE)
+
+
+@dataclasses.dataclass(frozen=True)
+class DarknessReference:
+    """Evolution: sunlit clear-sky B8A reference of the relative-darkness shadow test.
+
+    Attributes
+    ----------
+    window_m : float
+        First (smallest) averaging window, metres (0 = no relative-darkness test).
+    ratio : tuple of float
+        Ramp of B8A / reference: fully shadow-like at or below the first value, not above the second.
+    sunlit_only : bool
+        Leave out of the reference the pixels where a projected cloud can fall (geometric score above
+        :data:`SHADOW_SCORE_MIN`): they may be shadowed themselves.
+    fallback_scales : int
+        Number of 3x larger windows tried where the first one holds too few reference pixels; then the
+        mean over the image.
+    min_clear_fraction : float
+        Share of a window's pixels that must be reference pixels for its mean to be used.
+    """
+
+    window_m: float = 0.0
+    ratio: tuple[float, float] = (0.4, 0.65)
+    sunlit_only: bool = True
+    fallback_scales: int = 2
+    min_clear_fraction: float = 0.1
+
+
+def _block_sum(a: np.ndarray, factor: int) -> np.ndarray:
+    """Sum of each ``factor`` x ``factor`` block (edges padded with zeros), float32."""
+    pad_r, pad_c = -a.shape[0] % factor, -a.shape[1] % factor
+    if pad_r or pad_c:
+        a = np.pad(a, ((0, pad_r), (0, pad_c)))
+    return a.reshape(a.shape[0] // factor, factor, a.shape[1] // factor, factor).sum(axis=(1, 3), dtype=np.float32)
+
+
+def clear_b8a_reference(bands, cm: np.ndarray, resolution_m: float, ref: DarknessReference,
+                        geometric: np.ndarray | None = None, strip_rows: int = PROJECTION_STRIP_ROWS
+                        ) -> tuple[np.ndarray, int]:
+    """Clear-sky B8A mean on a ~60 m grid; returns ``(coarse mean, block factor)``.
+
+    ``bands.get("B8A", rows)`` gives B8A reflectance for a row slice. Clear = class not in
+    :data:`NOT_CLEAR`; with ``geometric`` also ``geometric <= SHADOW_SCORE_MIN`` (sunlit). The mean is over
+    ``ref.window_m``, then 3x larger windows where too few pixels are clear (:func:`coarse_local_mean`).
+    """
+    factor = max(1, int(round(60.0 / resolution_m)))
+    n_rows, n_cols = bands.shape
+    c_rows, c_cols = -(-n_rows // factor), -(-n_cols // factor)
+    sums = np.zeros((c_rows, c_cols), np.float32)
+    weights = np.zeros((c_rows, c_cols), np.float32)
+    step = factor * max(1, strip_rows // factor)
+    for r in range(0, n_rows, step):
+        rows = slice(r, min(r + step, n_rows))
+        w = ~in_classes(cm[rows], NOT_CLEAR)
+        if geometric is not None:
+            w &= geometric[rows] <= np.float32(SHADOW_SCORE_MIN)
+        v = np.where(w, bands.get("B8A", rows), np.float32(0))
+        c0 = r // factor
+        block_sums = _block_sum(v, factor)
+        sums[c0:c0 + block_sums.shape[0]] = block_sums
+        weights[c0:c0 + block_sums.shape[0]] = _block_sum(w.astype(np.float32), factor)
+    window = max(1, int(round(ref.window_m / (resolution_m * factor))))
+    windows = tuple(window * 3 ** k for k in range(ref.fallback_scales + 1))
+    return coarse_local_mean(sums, weights, windows, min_weight=ref.min_clear_fraction * factor ** 2,
+                             fallback_global=ref.fallback_scales > 0), factor
 
 
 def cloud_height_prior() -> np.ndarray:
