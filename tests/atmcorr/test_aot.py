@@ -107,6 +107,10 @@ def test_ddv_red_reflectance_with_half_adjacency():
     )
     # L* = 4 + 0.5 * 0.2 * (4 - 6) = 3.8 ; pi * 2.8 / 100
     assert rho[0, 0] == pytest.approx(np.pi * 2.8 / 100.0)
+    full = aot.ddv_red_reflectance(np.array([4.0]), 6.0, np.array([[1.0]]), np.array([[100.0]]),
+                                   np.array([[20.0]]), np.array([[0.2]]), 0.8, adjacency_weight=1.0)
+    # L* = 4 + 1.0 * 0.2 * (4 - 6) = 3.6 ; pi * 2.6 / 100
+    assert full[0, 0] == pytest.approx(np.pi * 2.6 / 100.0)
 
 
 def test_shift_indices_moves_hazier_pixels_towards_the_new_mean():
@@ -138,3 +142,17 @@ def test_cams_visibility_inverts_sen2cors_relation_at_the_surface_height():
     geopotential = np.full((1, 2), 500.0 * 9.80665)
     np.testing.assert_allclose(aot.cams_visibility_km(aod, geopotential), [[15.0, 40.0]], rtol=1e-6)
     assert aot.coarse_to_pixels(np.array([[0.0, 1.0], [2.0, 3.0]]), (3, 3))[1, 1] == pytest.approx(1.5)
+
+
+def test_coarse_to_pixels_is_scipy_bilinear_with_end_nodes_on_the_corners():
+    """The separable strip-wise stretch equals scipy's order-1 map_coordinates on a 9x9 CAMS-like grid."""
+    from scipy import ndimage
+
+    coarse = np.random.default_rng(3).uniform(0.0, 0.8, (9, 9))
+    shape = (700, 530)                      # > one 256-row strip, non-square
+    rows, cols = np.meshgrid(np.linspace(0, 8, shape[0]), np.linspace(0, 8, shape[1]), indexing="ij")
+    expected = ndimage.map_coordinates(coarse, [rows, cols], order=1, mode="nearest")
+    stretched = aot.coarse_to_pixels(coarse, shape)
+    assert stretched.dtype == np.float32
+    np.testing.assert_allclose(stretched, expected, rtol=1e-6, atol=1e-7)
+    assert stretched[0, 0] == pytest.approx(coarse[0, 0]) and stretched[-1, -1] == pytest.approx(coarse[-1, -1])

@@ -6,22 +6,11 @@ import pytest
 from sen2cor.atmcorr import driver, grid
 from sen2cor.atmcorr.lut import load_lut
 from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.testing.spectra import cover_reflectance
 from tests.conftest import shared_path
 
-VEG = {
-    "B01": 0.03,
-    "B02": 0.025,
-    "B03": 0.05,
-    "B04": 0.02,
-    "B05": 0.08,
-    "B06": 0.25,
-    "B07": 0.32,
-    "B8A": 0.35,
-    "B09": 0.35,
-    "B10": 0.2,
-    "B11": 0.16,
-    "B12": 0.04,
-}
+#: Dark dense vegetation of the generator (red = 0.5 B12, blue = 0.5 red: Sen2Cor's DDV relations).
+VEG = cover_reflectance("dense_vegetation")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,7 @@ def test_uniform_vegetation_is_recovered_with_sen2cors_luts(atm_lut, vis_km, wv_
     e0 = {b: 1500.0 for b in atm_lut.bands}
     noise = 1 + 0.03 * rng.standard_normal((n, n))
     rho = {b: (VEG[b] * noise).astype(np.float32) for b in atm_lut.bands}
-    rho["B04"] = 0.5 * rho["B12"]
+    rho["B09"] = rho["B8A"]  # APDA assumes the same surface reflectance at 865 and 945 nm
     f = atm_lut.interpolate(sza, 0.0, 0.0, 0.1, vis_km, wv_cm, e0_w_m2_um=np.full(len(atm_lut.bands), 1500.0))
     mu = np.cos(np.deg2rad(sza))
     toa = {}

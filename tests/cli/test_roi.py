@@ -151,7 +151,8 @@ def test_scene_classification_inside_the_window_mostly_agrees(runs):
 
 def test_corrected_roi_agrees_with_the_whole_tile_inside_the_window(runs):
     """Surface reflectance inside the window follows the whole-tile run pixel by pixel; the aerosol and water
-    vapour statistics are those of the window, so the levels may shift slightly (as in Sen2Cor)."""
+    vapour statistics are those of the window, so the levels may shift (as in Sen2Cor): a 1.8 x 2.4 km window
+    may hold too few dark dense vegetation pixels and fall back to CAMS while the whole tile uses DDV."""
     full, roi = _images(runs["full"]), _images(runs["roi"])
     for name in ("R10m/", "R20m/"):
         band = next(n for n in roi if name in n and "_B04_" in n)
@@ -159,7 +160,11 @@ def test_corrected_roi_agrees_with_the_whole_tile_inside_the_window(runs):
         a = _read(full[band])[window].astype(float)
         b = _read(roi[band])[window].astype(float)
         assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.999, band
-        assert abs(np.median(b - a)) < 20, band   # < 0.002 reflectance: a visibility shift, not a misplacement
+        shift = b - a
+        # a misplacement by one pixel leaves differences as large as the texture itself; an aerosol level
+        # shift is nearly uniform and small (< 0.01 reflectance)
+        assert np.std(shift) < 0.1 * np.std(a), band
+        assert abs(np.median(shift)) < 100, band
 
 
 def test_dem_output_of_a_roi_is_the_window_of_the_tile_dem(tmp_path):

@@ -75,10 +75,15 @@ def test_b10_sees_only_cirrus_and_high_clouds(granule, truth):
     cloud = blocks(sc["cloud_fraction"]).max(axis=(1, 3))
     land = np.isin(blocks(sc["class_map"]), (4, 5, 6)).all(axis=(1, 3))
     clear = (blocks(sc["cirrus_b10"]).max(axis=(1, 3)) == 0) & land & (cloud == 0) & (dn != 65535)
-    assert toa[clear].max() < 0.005                         # water vapour absorbs the ground signal
+    # water vapour absorbs the ground signal: even in this winter scene (sea-level WV ~0.8 cm) clear land
+    # stays below Sen2Cor's thin-cirrus threshold T1_B10 = 0.012 (facts A.3)
+    leak = toa[clear].max()
+    assert leak < 0.012
     thick = (ci > 0.02) & (cloud == 0) & (dn != 65535) & (dn != 0)
     assert thick.any()
-    np.testing.assert_allclose(toa[thick], ci[thick], atol=0.004)
+    # cirrus adds its B10 reflectance on top of what the ground leaks through
+    excess = toa[thick] - ci[thick]
+    assert excess.min() > -0.004 and excess.max() < leak + 0.004
 
 
 def test_opaque_clouds_bright_and_shadows_dark(granule, truth):

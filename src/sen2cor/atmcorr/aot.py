@@ -31,6 +31,8 @@ NEGATIVE_FRACTION_LIMIT = 0.01
 GREEN_RED_RATIO = 1.08
 #: Fraction of DDV pixels (%) below which the last SWIR threshold is rejected (manual §2.2.4: "< 1 %").
 MIN_LAST_DDV_PERCENT = 1.0
+#: Weight of the adjacency term in the DDV inversion (Sen2Cor's half weight, facts B.7 step 5).
+DDV_ADJACENCY_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,14 @@ def ddv_red_reflectance(
     edift: np.ndarray,
     q: np.ndarray,
     cos_sza: float,
+    adjacency_weight: float = DDV_ADJACENCY_WEIGHT,
 ) -> np.ndarray:
     """Red surface reflectance of DDV pixels at each LUT visibility (facts B.7 step 5), shape (nvis, n).
 
     ``lp``, ``e0t``, ``edift``, ``q``: (nvis, 1) or (nvis, n) at the eight LUT visibilities.
-    Half-weight adjacency: L* = L + 0.5 q (L - mean clear red radiance).
+    Half-weight adjacency: L* = L + w q (L - mean clear red radiance), w = ``adjacency_weight`` (0.5).
     """
-    l_star = l_red[None, :] + 0.5 * q * (l_red[None, :] - l_clear_mean)
+    l_star = l_red[None, :] + adjacency_weight * q * (l_red[None, :] - l_clear_mean)
     return np.pi * (l_star - lp) / (e0t * cos_sza + edift)
 
 
@@ -259,10 +262,29 @@ def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None
     return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
 
 
+def _linear_weights(n_coarse: int, n_out: int) -> np.ndarray:
+    """(n_out, n_coarse) weights of a linear stretch whose end samples sit on the end nodes."""
+    pos = np.linspace(0.0, n_coarse - 1, n_out)
+    lower = np.minimum(np.floor(pos).astype(np.intp), max(n_coarse - 2, 0))
+    frac = pos - lower
+    weights = np.zeros((n_out, n_coarse))
+    rows = np.arange(n_out)
+    weights[rows, lower] = 1.0 - frac if n_coarse > 1 else 1.0
+    if n_coarse > 1:
+        weights[rows, lower + 1] = frac
+    return weights
+
+
 def coarse_to_pixels(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear stretch of a coarse grid (e.g. CAMS 9x9, corners on the tile corners) to ``shape``."""
+    """Bilinear stretch of a coarse grid (e.g. CAMS 9x9, corners on the tile corners) to ``shape``.
+
+    Separable: rows first on the coarse grid, then the columns strip by strip in float64, so only the
+    float32 output is allocated at full size.
+    """
     coarse = np.asarray(coarse, dtype=np.float64)
-    r = np.linspace(0, coarse.shape[0] - 1, shape[0])
-    c = np.linspace(0, coarse.shape[1] - 1, shape[1])
-    rr, cc = np.meshgrid(r, c, indexing="ij")
-    return ndimage.map_coordinates(coarse, [rr, cc], order=1, mode="nearest").astype(np.float32)
+    along_rows = _linear_weights(coarse.shape[0], shape[0]) @ coarse          # (rows, n_cols)
+    col_weights = _linear_weights(coarse.shape[1], shape[1]).T                  # (n_cols, cols)
+    out = np.empty(shape, dtype=np.float32)
+    for start in range(0, shape[0], 256):
+        out[start:start + 256] = along_rows[start:start + 256] @ col_weights
+    return out

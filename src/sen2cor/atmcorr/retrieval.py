@@ -140,7 +140,14 @@ def _scaling(
 DDV_CHUNK = 500_000
 
 
-def _ddv_indices(sr: SceneRadiance, table: RtTable, mask, rho_ref: np.ndarray, l_clear: float) -> np.ndarray:
+def _ddv_indices(
+    sr: SceneRadiance,
+    table: RtTable,
+    mask,
+    rho_ref: np.ndarray,
+    l_clear: float,
+    adjacency_weight: float = aot.DDV_ADJACENCY_WEIGHT,
+) -> np.ndarray:
     """Fractional visibility index of every DDV pixel (``mask``, C order; facts B.7 step 5), in chunks."""
     lut_iv = visibility.visibility_to_index(visibility.grid.VISIBILITY_KM)
     out = np.empty(rho_ref.size, dtype=np.float64)
@@ -164,6 +171,7 @@ def _ddv_indices(sr: SceneRadiance, table: RtTable, mask, rho_ref: np.ndarray, l
             get("edift"),
             get("q"),
             table.cos_sza,
+            adjacency_weight,
         )
         out[start : start + DDV_CHUNK] = aot.ddv_visibility_index(
             rho_by_vis, rho_ref[start : start + DDV_CHUNK]
@@ -196,7 +204,7 @@ def retrieve_aot(
         clear = in_classes(sr.scl, (4, 5, 6))
         l_clear = float(sr.radiance["B04"][clear].mean())
         del clear
-        index = _ddv_indices(sr, table, sel.mask, rho_ref, l_clear)
+        index = _ddv_indices(sr, table, sel.mask, rho_ref, l_clear, settings.ddv_adjacency_weight)
         if np.isnan(index).all():
             index = np.full(index.shape, float(visibility.visibility_to_index(float(settings.visibility_km))))
         index = np.where(np.isnan(index), np.nanmean(index), index)

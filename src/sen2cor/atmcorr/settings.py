@@ -72,6 +72,8 @@ class AcSettings:
     spr_refl_promille: float = 0.3  # AC_Spr_Refl_Promille
     #: Background albedo contained in the LUT (not a GIPP value): None = by LUT kind (.atm 0.15, 6S 0).
     reference_albedo: float | None = None
+    #: Weight of the adjacency term in the DDV inversion (a Sen2Cor constant, not a GIPP value; 0.5).
+    ddv_adjacency_weight: float = 0.5
 
     @classmethod
     def from_config(cls, atmcorr, cal_ac=None) -> "AcSettings":

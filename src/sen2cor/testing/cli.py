@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="processing baseline; 05.11 writes PSD 15 namespaces (05.10)")
     p.add_argument("--nodata-fraction", type=float, default=0.08, help="part of the crop outside the swath (0.08)")
     p.add_argument("--aot", type=float, default=None, help="mean AOT at 550 nm (scene preset)")
-    p.add_argument("--wv", type=float, default=None, help="sea-level water-vapour column, cm (scene preset)")
+    p.add_argument("--wv", type=float, default=None,
+                   help="sea-level water-vapour column, cm (default: the season's climatology, 2.0 / 0.8)")
     p.add_argument("--atmosphere", choices=("auto", "lut", "analytic"), default="auto",
                    help="radiative-transfer source: packaged LUTs when usable, else analytic (auto)")
     p.add_argument("--atm-dir", default=None,

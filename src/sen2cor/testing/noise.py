@@ -40,6 +40,24 @@ def smooth_field(shape: tuple[int, int], rng: np.random.Generator, feature_px: f
     return out / np.float32(std) if std > 0 else out
 
 
+def regional_field(shape: tuple[int, int], rng: np.random.Generator, pixel_m: float, feature_m: float,
+                   domain_m: float = 109_800.0) -> np.ndarray:
+    """Smooth float32 field of ``shape`` whose features have a physical size of about ``feature_m`` metres.
+
+    The field is built (two octaves, :func:`smooth_field`) on a coarse grid spanning ``domain_m`` (at least
+    the scene) and normalised there to zero mean and unit standard deviation; the scene is the upper-left
+    part of that domain.  A scene much smaller than ``feature_m`` therefore sees a gentle gradient, not a
+    field stretched to unit variance over the scene.
+    """
+    cell_m = feature_m / 8.0
+    extent = max(shape) * pixel_m
+    n_cells = int(np.ceil(max(domain_m, extent) / cell_m)) + 2
+    coarse = smooth_field((n_cells, n_cells), rng, 8.0, octaves=2)
+    pos_y = (np.arange(shape[0]) + 0.5) * pixel_m / cell_m
+    pos_x = (np.arange(shape[1]) + 0.5) * pixel_m / cell_m
+    return bilinear(coarse, pos_y, pos_x).astype(np.float32)
+
+
 def block_mean(a: np.ndarray, factor: int) -> np.ndarray:
     """Mean over non-overlapping ``factor`` x ``factor`` blocks (shape divisible by ``factor``)."""
     ny, nx = a.shape

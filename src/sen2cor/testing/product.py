@@ -169,7 +169,7 @@ def simulate_band(ctx: SimulationContext, band: str, truth_sink=None) -> np.ndar
     nodata = _detectors(ctx, res) == 0
     sat20 = ctx.scene.saturated
     rho20_all = forward.surface_reflectance_20m(ctx.scene, band)
-    env20_all = forward.environment_reflectance(rho20_all)
+    env20_all = forward.environment_reflectance(rho20_all, ctx.opts.scene.adjacency_range_m)
     tex_rng = np.random.default_rng(np.random.SeedSequence([ctx.opts.seed, BAND_IDS.index(band), 7]))
     for r0 in range(0, ctx.n20, BLOCK_ROWS_20M):
         rows = slice(r0, min(r0 + BLOCK_ROWS_20M, ctx.n20))
@@ -365,9 +365,9 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
 
     rng = np.random.default_rng(np.random.SeedSequence([opts.seed, 20]))
     nodata20 = view.detector(x20[None, :], y20[:, None]) == 0
-    sc = synthesize_scene(n20, rng, opts.scene, angles.mean_sun[0], angles.mean_sun[1], mean_vz, mean_va,
-                          nodata=nodata20)
     season = "summer" if (clat >= 0) == (4 <= opts.acquisition_date.month <= 9) else "winter"
+    sc = synthesize_scene(n20, rng, opts.scene, angles.mean_sun[0], angles.mean_sun[1], mean_vz, mean_va,
+                          nodata=nodata20, season=season)
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
                                     source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
                                     season=season, atm_dir=opts.atm_dir)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sen2cor.testing.noise import smooth_field
+from sen2cor.testing.noise import regional_field, smooth_field
 from sen2cor.testing.spectra import COVER_SCL, COVERS, SCL_CODES
 
 #: Scene kinds offered by the generator (``--scene``).
@@ -19,6 +19,10 @@ SCENE_KINDS = ("mixed", "clear", "cloudy", "mountain", "snow", "water")
 
 #: Scale height of water vapour (km): the column above height z is wv_sea_level * exp(-z / H).
 WV_SCALE_HEIGHT_KM = 2.2
+#: Sea-level water-vapour column (cm): (mean, standard deviation) per season when SceneOptions leaves it
+#: None.  Mid-latitude summer / winter climatology (the standard MLS / MLW columns are ~2.9 / ~0.85 cm);
+#: the winter values stay inside the winter LUTs' range (0.2 .. 1.1 cm).
+WV_CLIMATOLOGY_CM = {"summer": (2.0, 0.4), "winter": (0.8, 0.08)}
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,12 @@ class SceneOptions:
     base_elevation_m: float = 50.0
     relief_m: float = 600.0
     aot550_mean: float = 0.15
-    aot550_amplitude: float = 0.06
-    wv_sea_level_cm: float = 2.0
-    wv_amplitude_cm: float = 0.4
+    aot550_amplitude: float = 0.06        # standard deviation over a 110 km tile
+    aot_feature_m: float = 30_000.0       # aerosol fields vary over tens of km
+    wv_sea_level_cm: float | None = None  # None: the season's climatology (WV_CLIMATOLOGY_CM)
+    wv_amplitude_cm: float | None = None
+    adjacency_range_m: float = 500.0      # radius of the adjacency environment box (1 km wide)
+    ddv_spread: float = 0.15              # 1-sigma spread of dense vegetation around the DDV relations
     opaque_cloud_fraction: float = 0.08
     thin_cloud_fraction: float = 0.05
     cirrus_fraction: float = 0.10
@@ -80,6 +87,8 @@ class Scene:
     nodata: np.ndarray | None = None  # bool
     reflectance_60m: dict[str, np.ndarray] | None = None   # re-simulation: band -> 60 m surface reflectance
     texture_10m: float = 0.06         # relative amplitude of the 10 m texture
+    red_deviation_pct: np.ndarray | None = None    # int8 %, dense vegetation red (B04) / DDV relation - 1
+    blue_deviation_pct: np.ndarray | None = None   # int8 %, dense vegetation blue (B01, B02) / relation - 1
 
     @property
     def wv_surface_cm(self) -> np.ndarray:
@@ -158,10 +167,24 @@ def _fraction_threshold(noise: np.ndarray, fraction: float) -> float:
     return float(np.quantile(sample, 1.0 - fraction))
 
 
+def ddv_deviation_pct(shape: tuple[int, int], rng: np.random.Generator, spread: float, feature_px: float
+                      ) -> np.ndarray:
+    """Per-pixel deviation (int8, %) from a DDV relation: zero-mean field, 1 sigma ``spread``, +-3 sigma."""
+    if spread <= 0:
+        return np.zeros(shape, dtype=np.int8)
+    dev = 100.0 * spread * np.clip(smooth_field(shape, rng, feature_px, octaves=2), -3.0, 3.0)
+    return np.clip(np.rint(dev), -99, 127).astype(np.int8)
+
+
 def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, sun_zenith_deg: float,
                      sun_azimuth_deg: float, view_zenith_deg: float, view_azimuth_deg: float,
-                     nodata: np.ndarray | None = None) -> Scene:
-    """Build a :class:`Scene` of ``n20`` x ``n20`` pixels at 20 m (tile-mean sun and view angles in deg)."""
+                     nodata: np.ndarray | None = None, season: str = "summer") -> Scene:
+    """Build a :class:`Scene` of ``n20`` x ``n20`` pixels at 20 m (tile-mean sun and view angles in deg).
+
+    ``season`` ("summer" / "winter") picks the water-vapour climatology when the options leave it open.
+    """
+    if season not in WV_CLIMATOLOGY_CM:
+        raise ValueError(f"season {season!r} unknown; expected one of {', '.join(WV_CLIMATOLOGY_CM)}")
     shape = (n20, n20)
     scale = n20 / 300.0                        # feature sizes follow the product size, bounded below
     feat = lambda px: max(px * min(scale, 6.0), 8.0)   # noqa: E731
@@ -231,10 +254,19 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
         t_ci) else np.zeros(shape, dtype=np.float32)
 
     # atmosphere
-    aot = options.aot550_mean + options.aot550_amplitude * smooth_field(shape, rngs[8], feat(120), octaves=2)
+    aot = options.aot550_mean + options.aot550_amplitude * regional_field(shape, rngs[8], 20.0,
+                                                                           options.aot_feature_m)
     aot = np.clip(aot, 0.02, None).astype(np.float32)
-    wv = options.wv_sea_level_cm + options.wv_amplitude_cm * smooth_field(shape, rngs[9], feat(150), octaves=2)
+    wv_mean, wv_std = WV_CLIMATOLOGY_CM[season]
+    wv_mean = wv_mean if options.wv_sea_level_cm is None else options.wv_sea_level_cm
+    wv_std = wv_std if options.wv_amplitude_cm is None else options.wv_amplitude_cm
+    wv = wv_mean + wv_std * smooth_field(shape, rngs[9], feat(150), octaves=2)
     wv = np.clip(wv, 0.1, None).astype(np.float32)
+
+    # dense vegetation: spread around Sen2Cor's red / B12 and blue / red relations (independent fields)
+    ddv_rng = rngs[11].spawn(2)
+    red_dev = ddv_deviation_pct(shape, ddv_rng[0], options.ddv_spread, feat(4))
+    blue_dev = ddv_deviation_pct(shape, ddv_rng[1], options.ddv_spread, feat(4))
 
     # saturated clusters (bright roofs) and defective detector columns
     saturated = np.zeros(shape, dtype=bool)
@@ -253,7 +285,8 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     return Scene(dem_m=dem, cover=cover, brightness=brightness, cloud_fraction=cloud_fraction,
                  cloud_top_m=cloud_top, cloud_shadow=cloud_shadow, cirrus_b10=cirrus, cast_shadow=shadow,
                  cos_incidence=cos_i, sky_view=sky_view, aot550=aot, wv_sea_level_cm=wv, saturated=saturated,
-                 defective=defective, nodata=nodata)
+                 defective=defective, nodata=nodata, red_deviation_pct=red_dev, blue_deviation_pct=blue_dev)
 
 
-__all__ = ["SCENE_KINDS", "Scene", "SceneOptions", "synthesize_scene", "terrain_illumination", "cast_shadow"]
+__all__ = ["SCENE_KINDS", "WV_CLIMATOLOGY_CM", "ddv_deviation_pct", "Scene", "SceneOptions", "synthesize_scene",
+           "terrain_illumination", "cast_shadow"]

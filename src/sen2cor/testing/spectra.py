@@ -60,16 +60,33 @@ def band_info(spacecraft: str) -> dict[str, BandInfo]:
 
 
 # Land covers of the synthetic scenes and their reflectance at the 13 band centres
-# (B01 B02 B03 B04 B05 B06 B07 B08 B8A B09 B10 B11 B12), typical library values.
+# (B01 B02 B03 B04 B05 B06 B07 B08 B8A B09 B10 B11 B12), typical library values.  Dense vegetation is a
+# dark dense forest obeying, on average, the relations Sen2Cor's DDV retrieval assumes (red = 0.5 B12,
+# AC_Swir_22um_Red_Refl_Ratio; blue = 0.5 red, AC_Red_Blue_Refl_Ratio); the generator adds a per-pixel
+# spread around them (scene.DDV_SPREAD).
 COVERS = ("dense_vegetation", "sparse_vegetation", "bare_soil", "urban", "water", "snow")
 SPECTRA: dict[str, tuple[float, ...]] = {
-    "dense_vegetation": (0.020, 0.030, 0.070, 0.030, 0.100, 0.300, 0.400, 0.440, 0.450, 0.430, 0.250, 0.220, 0.100),
+    "dense_vegetation": (0.014, 0.012, 0.050, 0.024, 0.080, 0.230, 0.300, 0.320, 0.330, 0.320, 0.250, 0.140, 0.048),
     "sparse_vegetation": (0.050, 0.060, 0.095, 0.085, 0.140, 0.220, 0.260, 0.280, 0.290, 0.285, 0.220, 0.290, 0.190),
     "bare_soil": (0.080, 0.100, 0.150, 0.220, 0.250, 0.270, 0.290, 0.300, 0.310, 0.310, 0.300, 0.380, 0.320),
     "urban": (0.090, 0.100, 0.120, 0.140, 0.150, 0.160, 0.170, 0.180, 0.180, 0.180, 0.170, 0.200, 0.180),
     "water": (0.050, 0.048, 0.040, 0.020, 0.015, 0.010, 0.008, 0.006, 0.005, 0.004, 0.002, 0.002, 0.001),
     "snow": (0.950, 0.960, 0.950, 0.920, 0.900, 0.880, 0.860, 0.840, 0.820, 0.750, 0.200, 0.100, 0.050),
 }
+
+
+def cover_reflectance(cover: str) -> dict[str, float]:
+    """Library reflectance of ``cover`` per band id (B01 .. B12): ``cover_reflectance("dense_vegetation")``.
+
+    The single source of the test spectra: the generator, the atmospheric-correction tests and scripts.
+    """
+    try:
+        values = SPECTRA[cover]
+    except KeyError:
+        raise ValueError(f"cover {cover!r} unknown; expected one of {', '.join(COVERS)}") from None
+    return dict(zip(BAND_IDS, values))
+
+
 #: Cloud-top reflectance (thick water cloud) at the band centres.
 CLOUD_SPECTRUM = (0.75, 0.76, 0.77, 0.78, 0.78, 0.78, 0.78, 0.77, 0.77, 0.75, 0.60, 0.55, 0.40)
 #: Cirrus reflectance per band relative to B10 (ice cloud, nearly grey; B10 = 1).
@@ -81,4 +98,11 @@ SCL_CODES = {
     "NOT_VEGETATED": 5, "WATER": 6, "UNCLASSIFIED": 7, "CLOUD_MEDIUM_PROBA": 8, "CLOUD_HIGH_PROBA": 9,
     "THIN_CIRRUS": 10, "SNOW_ICE": 11,
 }
+#: Sen2Cor's DDV relations (L2A_CAL_AC_GIPP defaults) that the dense-vegetation spectrum follows on average.
+DDV_RED_SWIR_RATIO = 0.5
+DDV_BLUE_RED_RATIO = 0.5
+#: Bands whose dense-vegetation reflectance follows the red / the blue relation.
+DDV_RED_BANDS = ("B04",)
+DDV_BLUE_BANDS = ("B01", "B02")
+
 COVER_SCL = {"dense_vegetation": 4, "sparse_vegetation": 4, "bare_soil": 5, "urban": 5, "water": 6, "snow": 11}

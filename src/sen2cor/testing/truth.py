@@ -9,6 +9,8 @@ Layout of ``<product>_truth.h5``::
     /scene/dem_m               float32, 20 m
     /scene/cloud_fraction, cloud_top_m, cloud_shadow, cirrus_b10, wv_sea_level_cm (float32), cast_shadow (bool),
            cover (uint8 index into spectra.COVERS), 20 m
+    /scene/ddv_red_deviation_pct, ddv_blue_deviation_pct   int8, 20 m, dense vegetation's per-pixel deviation
+           (%) from the DDV relations red = 0.5 B12, blue = 0.5 red (generated scenes only)
     root attributes: atmosphere_source, seed, product_name, generator_options (repr), ...
 
 Reflectance is written block by block while the bands are simulated (bounded memory).
@@ -66,6 +68,10 @@ class TruthWriter:
                           ("cirrus_b10", scene.cirrus_b10), ("cast_shadow", scene.cast_shadow),
                           ("wv_sea_level_cm", scene.wv_sea_level_cm), ("cover", scene.cover)):
             self._h5.create_carray(s, name, obj=np.ascontiguousarray(arr), filters=FILTERS)
+        for name, arr in (("ddv_red_deviation_pct", scene.red_deviation_pct),
+                          ("ddv_blue_deviation_pct", scene.blue_deviation_pct)):
+            if arr is not None:
+                self._h5.create_carray(s, name, obj=np.ascontiguousarray(arr), filters=FILTERS)
         s._v_attrs.resolution_m = 20
         s._v_attrs.cover_names = ",".join(COVERS)
 
