@@ -6,7 +6,9 @@
 The product is generated once into WORK (reused on later calls with the same size and seed). Each run is
 a separate process (``python -m sen2cor``); its peak resident memory (process tree) is sampled with psutil
 every 0.2 s, and its stage lines (``<stage> <seconds> s (total ...)``) are read from its console output.
-Results are printed as a Markdown table ready for docs/performance.md.
+Results are printed as a Markdown table ready for docs/performance.md, with the sum of the two
+atmospheric-correction lines (20 m and 10 m: LUT choice, retrievals, surface reflectance, encoding of
+the corrected layers into the temporary database; issue 7 item 9).
 
 ``--roi N`` runs with a copy of the default L2A_GIPP.xml whose Region_Of_Interest is an N x N window
 (10 m pixels) centred on the tile (row0 = col0 = size / 2, both rounded down to a multiple of 6).
@@ -42,31 +44,45 @@ def generate(work: Path, size: int, seed: int) -> Path:
 
 
 def run(product: Path, out: Path, options: list[str]) -> dict:
-    """One L2A_Process run; returns wall seconds, peak RSS (GiB) and the stage seconds."""
+    """One L2A_Process run; returns wall seconds, peak RSS (GiB), the stage seconds and the peak RSS
+    during each stage (the samples within its reported duration before its console line)."""
     out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, SEN2COR_HOME=str(out / "home"))
+    env = dict(os.environ, SEN2COR_HOME=str(out / "home"), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "sen2cor", str(product), "--output_dir", str(out), *options]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    peak = 0
     watched = psutil.Process(proc.pid)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(line.rstrip("\n") for line in proc.stdout))
+    lines: list[tuple[float, str]] = []   # (arrival time, line)
+    samples: list[tuple[float, int]] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append((time.monotonic(), line.rstrip("\n")))
+
+    reader = threading.Thread(target=read)
     reader.start()
     while proc.poll() is None:
         try:
-            rss = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
-            peak = max(peak, rss)
+            tree = [watched, *watched.children(recursive=True)]
+            samples.append((time.monotonic(), sum(p.memory_info().rss for p in tree)))
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.2)
     reader.join()
     wall = time.monotonic() - started
     if proc.returncode != 0:
-        print("\n".join(lines[-20:]), file=sys.stderr)
+        print("\n".join(line for _, line in lines[-20:]), file=sys.stderr)
         raise SystemExit(f"L2A_Process failed with exit code {proc.returncode}")
-    stages = {m["stage"].strip(): float(m["seconds"]) for m in map(STAGE_LINE.match, lines) if m}
-    return {"wall_s": wall, "peak_gib": peak / 2**30, "stages": stages}
+    stages, stage_peaks = {}, {}
+    for t_end, line in lines:
+        m = STAGE_LINE.match(line)
+        if m:
+            name, seconds = m["stage"].strip(), float(m["seconds"])
+            stages[name] = seconds
+            inside = [rss for t, rss in samples if t_end - seconds - 0.2 <= t <= t_end]
+            stage_peaks[name] = max(inside, default=0) / 2**30
+    peak = max((rss for _, rss in samples), default=0)
+    return {"wall_s": wall, "peak_gib": peak / 2**30, "stages": stages, "stage_peaks": stage_peaks}
 
 
 def roi_gipp(out: Path, size: int, window: int) -> Path:
@@ -87,8 +103,7 @@ def roi_gipp(out: Path, size: int, window: int) -> Path:
 
 def machine() -> str:
     return (f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-            f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"load average before the run {os.getloadavg()[0]:.1f}")
+            f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,16 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.roi:
         options += ["--GIP_L2A", str(roi_gipp(out, args.size, args.roi))]
         label = f"ROI {args.roi}x{args.roi} px of {label}"
+    load_before = os.getloadavg()[0]
     runs = {label: run(product, out, options)}
-    print(f"\nMachine: {machine()}\nCommand: {' '.join(sys.argv)}\n")
+    print(f"\nMachine: {machine()}\nCommand: {' '.join(sys.argv)}\n"
+          f"Load average (1 min): {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it\n")
     stages = list(dict.fromkeys(s for r in runs.values() for s in r["stages"]))
-    print("| stage | " + " | ".join(runs) + " |")
-    print("|---|" + "---|" * len(runs))
+    print("| stage | " + " | ".join(f"{label} | peak RSS" for label in runs) + " |")
+    print("|---|" + "---|---|" * len(runs))
     for stage in stages:
-        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, float('nan')):.1f} s" for r in runs.values())
-              + " |")
-    print("| **wall time** | " + " | ".join(f"{r['wall_s']:.1f} s" for r in runs.values()) + " |")
-    print("| **peak RSS** | " + " | ".join(f"{r['peak_gib']:.2f} GiB" for r in runs.values()) + " |")
+        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, float('nan')):.1f} s | "
+                                           f"{r['stage_peaks'].get(stage, float('nan')):.2f} GiB"
+                                           for r in runs.values()) + " |")
+    ac_stages = [f"{res} m: atmospheric correction" for res in (20, 10)]
+    ac = [f"{sum(r['stages'][s] for s in ac_stages):.1f} s" if all(s in r["stages"] for s in ac_stages)
+          else "-" for r in runs.values()]
+    print("| atmospheric correction 20 m + 10 m | " + " | ".join(f"{a} | " for a in ac) + " |")
+    print("| **wall time** | " + " | ".join(f"{r['wall_s']:.1f} s | " for r in runs.values()) + " |")
+    print("| **peak RSS** | " + " | ".join(f" | {r['peak_gib']:.2f} GiB" for r in runs.values()) + " |")
     return 0
 
 

@@ -4,21 +4,29 @@ The scene (vegetation, soil, water, clouds; flat) is built in memory through Sen
 so only the correction is timed (no JPEG 2000 I/O).  Prints wall and CPU time per resolution and
 the peak resident set size during each correction (inputs included).
 
-    nice -n 19 .venv/bin/python scripts/bench_atmcorr.py [--size 5490]
+``--streamed`` runs the correction as L2A_Process does: the TOA bands staged in an HDF5 database
+and read when the driver needs them (``stage.StagedBands``), each output encoded to uint16 and
+stored as soon as it is final (a driver sink), so only about one float32 band is held at a time.
+
+    nice -n 19 .venv/bin/python scripts/bench_atmcorr.py [--size 5490] [--streamed]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from sen2cor.atmcorr import driver
+from sen2cor.atmcorr import driver, stage
 from sen2cor.atmcorr.lut import load_lut
 from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.tables import radiometry
+from sen2cor.tables.store import Database
 
 ATM_DIR = Path(__file__).resolve().parents[2] / "shared" / "luts" / "sen2cor-2.8"
 VEG = {
@@ -90,11 +98,29 @@ def _reset_peak() -> None:
         pass
 
 
-def _timed(scene, lut, prior=None):
+def _staged(scene, db: Database):
+    """The scene with its TOA bands moved into ``db`` (read back on access) and a sink storing the
+    encoded outputs there, as L2A_Process runs the correction."""
+    for band in list(scene.toa):
+        db.put(band, scene.resolution_m, scene.toa[band])
+    nodata = scene.scl == 0
+
+    def sink(name: str, values) -> None:
+        if name in ("AOT", "WVP"):
+            encode = radiometry.encode_aot if name == "AOT" else radiometry.encode_wvp
+            dn = encode(values, nodata)
+        else:
+            dn = radiometry.reflectance_to_boa_dn(values, nodata)
+        db.put(f"OUT_{name}", scene.resolution_m, dn)
+
+    return replace(scene, toa=stage.StagedBands(db, scene.resolution_m, tuple(scene.toa))), sink
+
+
+def _timed(scene, lut, prior=None, sink=None):
     _reset_peak()
     base = _rss_gb("VmRSS")
     t0, c0 = time.perf_counter(), time.process_time()
-    res = driver.correct_resolution(scene, lut, AcSettings(), prior=prior, in_place=True)
+    res = driver.correct_resolution(scene, lut, AcSettings(), prior=prior, in_place=True, sink=sink)
     print(
         f"  {scene.resolution_m} m: wall {time.perf_counter() - t0:.1f} s, "
         f"CPU {time.process_time() - c0:.1f} s"
@@ -105,15 +131,24 @@ def _timed(scene, lut, prior=None):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=5490, help="20 m side in pixels (full tile 5490)")
+    p.add_argument("--streamed", action="store_true",
+                   help="TOA bands in an HDF5 database, outputs encoded and stored as they are final")
     args = p.parse_args(argv)
     lut20 = load_lut("S2A", "summer", "rural", 331, source="atm", atm_dir=ATM_DIR, resolution="20_60")
     lut10 = load_lut("S2A", "summer", "rural", 331, source="atm", atm_dir=ATM_DIR, resolution="10")
-    scene = synthetic_scene(lut20, args.size, 20)
-    res20, t20, base20, peak20 = _timed(scene, lut20)
-    prior, info = res20.for_10m(), res20.info
-    del scene, res20
-    scene10 = synthetic_scene(lut10, 2 * args.size, 10)
-    _, t10, base10, peak10 = _timed(scene10, lut10, prior)
+    with tempfile.TemporaryDirectory(prefix="bench_atmcorr_") as work, \
+            Database(Path(work) / "t_resdb.h5") as db:
+        sink = None
+        scene = synthetic_scene(lut20, args.size, 20)
+        if args.streamed:
+            scene, sink = _staged(scene, db)
+        res20, t20, base20, peak20 = _timed(scene, lut20, sink=sink)
+        prior, info = res20.for_10m(), res20.info
+        del scene, res20
+        scene10 = synthetic_scene(lut10, 2 * args.size, 10)
+        if args.streamed:
+            scene10, sink = _staged(scene10, db)
+        _, t10, base10, peak10 = _timed(scene10, lut10, prior, sink)
     print(
         f"size {args.size} px at 20 m: 20 m {t20:.1f} s "
         f"(RSS {base20:.2f} GB with its inputs -> peak {peak20:.2f} GB), "

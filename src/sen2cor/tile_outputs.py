@@ -1,6 +1,10 @@
 """Image outputs of a processed tile: IMG_DATA layers, QI_DATA probability masks, the preview, and the
 60 m layers downsampled from 20 m (facts §5.3-§5.4). Region_Of_Interest windows are embedded into the full
-tile grid (0 outside) only when each file is written."""
+tile grid (0 outside) only when each file is written.
+
+The corrected layers reach the writers through the temporary database: :class:`OutputEncoder` (the
+correction's sink) encodes and stores each one as soon as it is final, :class:`StoredLayers` reads them
+back one at a time."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -11,6 +15,7 @@ import numpy as np
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
 from sen2cor.product.layout import L2ALayout
+from sen2cor.sceneclass import SCL
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m
 from sen2cor.tables import radiometry
 from sen2cor.tables.resample import downsample_mean
@@ -18,9 +23,14 @@ from sen2cor.tables.roi import Roi, embed
 from sen2cor.tables.store import Database
 from sen2cor.tables.writers import write_pvi, write_qi_mask, write_resolution
 
+#: Rows per block when the corrected outputs are encoded to DN (a 10 m block: 256 x 10980 px).
+ENCODE_ROWS = 256
 
-def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers: dict[str, np.ndarray],
+
+def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers: Mapping[str, np.ndarray],
                   product: L1CProduct, roi: Roi | None) -> list[Path]:
+    """IMG_DATA/R{res}m files of one resolution; ``layers`` may load each layer on access
+    (:class:`StoredLayers`): the writers take one at a time (three for the TCI)."""
     options = config.run
     return write_resolution(layout.granule, image_prefix(layout), resolution, _Embedded(layers, roi, resolution),
                             product.tile.geoposition[10], fmt=image_format(config), sc_cog=options.sc_cog,
@@ -39,6 +49,9 @@ class _Embedded(Mapping):
     def __getitem__(self, name: str) -> np.ndarray:
         return embed(self._layers[name], self._roi, self._resolution)
 
+    def __contains__(self, name: object) -> bool:   # without reading the layer (it may load on access)
+        return name in self._layers
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._layers)
 
@@ -46,8 +59,55 @@ class _Embedded(Mapping):
         return len(self._layers)
 
 
+class StoredLayers(Mapping):
+    """name -> output layer of one resolution (uint16 / uint8) read from the temporary database
+    (``OUT_<name>``) on each access: the writers hold one layer at a time (three for the TCI)."""
+
+    def __init__(self, database: Database, resolution: int, names: tuple[str, ...]) -> None:
+        self._db, self._resolution, self._names = database, resolution, tuple(names)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._db.get(f"OUT_{name}", self._resolution)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class OutputEncoder:
+    """Sink of the atmospheric correction (``driver.OutputSink``): encodes each output as it arrives
+    (BOA DN with the baseline's offset, AOT and WVP x 1000; 0 where the SCL is no data or saturated,
+    facts B.14) and stores it as ``OUT_<name>`` in the temporary database. Encoded in blocks of
+    :data:`ENCODE_ROWS` rows: the no-data mask and the float64 temporaries stay of block size."""
+
+    def __init__(self, database: Database, resolution: int, scl: np.ndarray, boa_add_offset: int) -> None:
+        self._db, self._resolution, self._scl, self._offset = database, resolution, scl, boa_add_offset
+        self.names: list[str] = []
+
+    def __call__(self, name: str, values: np.ndarray) -> None:
+        dn = np.empty(values.shape, np.uint16)
+        for start in range(0, values.shape[0], ENCODE_ROWS):
+            rows = slice(start, start + ENCODE_ROWS)
+            nodata = self._scl[rows] <= SCL.SATURATED_DEFECTIVE
+            if name == "AOT":
+                dn[rows] = radiometry.encode_aot(values[rows], nodata)
+            elif name == "WVP":
+                dn[rows] = radiometry.encode_wvp(values[rows], nodata)
+            else:
+                dn[rows] = radiometry.reflectance_to_boa_dn(values[rows], nodata, add_offset=self._offset)
+        self._db.put(f"OUT_{name}", self._resolution, dn)
+        self.names.append(name)
+
+
 def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
-               layers: dict[str, np.ndarray], roi: Roi | None) -> None:
+                  layers: Mapping[str, np.ndarray], roi: Roi | None) -> None:
     """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
     offset = radiometry.boa_add_offset(product.processing_baseline)
     tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),

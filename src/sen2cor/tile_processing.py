@@ -13,12 +13,14 @@ writers embed it into the full tile grid with no data (0) outside. Position-depe
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import tables
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
@@ -48,6 +50,10 @@ log = logging.getLogger(__name__)
 
 #: Bands the scene classification reads at its resolution (sceneclass facts A.1).
 SC_BANDS = ("B02", "B03", "B04", "B05", "B07", "B8A", "B09", "B10", "B11", "B12")
+#: HDF5 chunk cache of every open array of the tile's databases (PyTables' default: 16 MiB). The
+#: stages read and write whole images or whole rows of chunks, which the cache does not speed up,
+#: and with the ~50 arrays of a run open the default caches held ~0.9 GB at the full tile.
+DATABASE_CHUNK_CACHE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,12 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
         results.roi = roi_from_region(region, frame_px=_frame_px(product))
     clock = _Stopwatch(results)
     t = time.monotonic()
-    with open_databases(product.name, layout.granule, img_database_dir=options.img_database_dir,
-                        res_database_dir=options.res_database_dir, work_dir=options.work_dir,
-                        compression_level=config.atmcorr.database_compression_level) as (img_db, tmp_db):
+    with contextlib.ExitStack() as stack:
+        with _chunk_cache(DATABASE_CHUNK_CACHE_BYTES):   # files keep the cache size they are opened with
+            img_db, tmp_db = stack.enter_context(open_databases(
+                product.name, layout.granule, img_database_dir=options.img_database_dir,
+                res_database_dir=options.res_database_dir, work_dir=options.work_dir,
+                compression_level=config.atmcorr.database_compression_level))
         if region.mode == "AUTO":
             results.roi = _auto_roi(product, config, img_db)
         if results.roi is not None:
@@ -132,7 +141,7 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
                                             _grid(product, 20, results.roi).footprint_lonlat())
         t = clock.done("DEM geocells", t)
         for resolution in plan.native:
-            _process_resolution(product, config, layout, img_db, tmp_db, resolution, results)
+            _process_resolution(product, config, layout, img_db, tmp_db, resolution, results, clock)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
             tile_outputs.downsample_to_60(product, config, layout, tmp_db, results.roi)
@@ -140,6 +149,18 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         clock.done("quality indicators", t)
     return results
+
+
+@contextlib.contextmanager
+def _chunk_cache(nbytes: int):
+    """PyTables' CHUNK_CACHE_SIZE for the HDF5 files opened inside (a file keeps the value it was opened
+    with; PyTables offers no per-call argument through ``tables.store``); restored on exit."""
+    saved = tables.parameters.CHUNK_CACHE_SIZE
+    tables.parameters.CHUNK_CACHE_SIZE = int(nbytes)
+    try:
+        yield
+    finally:
+        tables.parameters.CHUNK_CACHE_SIZE = saved
 
 
 def _frame_px(product: L1CProduct) -> int:
@@ -198,63 +219,86 @@ def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolut
 
 
 def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db: Database,
-                        tmp_db: Database, resolution: int, results: TileResults) -> None:
+                        tmp_db: Database, resolution: int, results: TileResults, clock: _Stopwatch) -> None:
+    """Staging, scene classification (20 / 60 m), correction and outputs of one resolution, each
+    with its own progress line (``<res> m: <step>``).
+
+    Every output layer is stored in the temporary database as soon as it is final (uint16 / uint8)
+    and the writers read them back one at a time, so no stage holds all layers of a resolution."""
     radiometry_ = product.radiometry
+    t = time.monotonic()
     dem = _terrain(product, config, layout, resolution, results)
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
                      add_offset=radiometry_.add_offset)
+    t = clock.done(f"{resolution} m: staging", t)
     if resolution in (20, 60):
-        toa = {band: tmp_db.get(band, resolution) for band in SC_BANDS}
-        toa["B08"] = _b08_reflectance(img_db, resolution, product)   # parallax test of the evolution
-        nodata = tmp_db.get("NODATA", resolution).astype(bool)
-        warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
-        saturated = tmp_db.get("SATURATED", resolution) != 0
-        angles = product.tile.angles
-        aux = SceneAux(resolution_m=float(resolution), sun_zenith_deg=angles.mean_sun_zenith,
-                       sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
-                       handle_l1c_qlt_mask=False,
-                       dem_m=None if dem is None else dem.elevation_m,
-                       # no sdw: the DEM layer's hillshade follows gdaldem (1..255, 1 = self-shadow) while
-                       # the classification's SDW is 255 max(cos i, 0) (0 = self-shadow); it derives its own
-                       slope_deg=None if dem is None else dem.terrain.slope_deg)
-        classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
-                              median_filter_px=config.sc.median_filter_px)
-        del toa
-        results.scl[resolution] = classified.scl
-        results.sc_algorithm = classified.algorithm
-        scl = classified.scl
-        probabilities = {"CLDPRB": classified.msk_cldprb(), "SNWPRB": classified.msk_snwprb()}
-        tile_outputs.write_probabilities(config, layout, resolution, probabilities, product, results.roi)
-        for kind, mask in probabilities.items():
-            tmp_db.put(f"OUT_{kind}", resolution, mask)
+        scl = _classify(product, config, layout, img_db, tmp_db, resolution, results, dem)
+        t = clock.done(f"{resolution} m: scene classification", t)
     else:
         scl = upsample_nearest(results.scl[20], 2)
         results.scl[10] = scl
     if config.run.sc_only or scl.max() <= SCL.SATURATED_DEFECTIVE:   # nothing to correct (facts §7.1)
-        layers = _toa_layers(img_db, resolution)   # the L1C TOA bands are exported
+        names = _store_toa_layers(img_db, tmp_db, resolution)   # the L1C TOA bands are exported
     else:
-        layers = _corrected_layers(product, config, tmp_db, resolution, scl, results, dem)
-    layers["SCL"] = scl
+        names = _correct(product, config, tmp_db, resolution, scl, results, dem)
+        t = clock.done(f"{resolution} m: atmospheric correction", t)
+    tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
+    del scl
+    layers = tile_outputs.StoredLayers(tmp_db, resolution, names + ("SCL",))
     tile_outputs.write_layers(config, layout, resolution, layers, product, results.roi)
     if resolution != 10 and not results.pvi_written:
         tile_outputs.write_preview(product, config, layout, resolution, layers, results.roi)
         results.pvi_written = True
-    for name, array in layers.items():  # kept for the 60 m downsampling
-        tmp_db.put(f"OUT_{name}", resolution, array)
+    clock.done(f"{resolution} m: outputs", t)
 
 
-def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database, resolution: int,
-                      scl: np.ndarray, results: TileResults, dem: DemProducts | None) -> dict[str, np.ndarray]:
-    """Atmospheric correction of one resolution; uint16 BOA bands, AOT and WVP (facts B.14)."""
+def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db: Database, tmp_db: Database,
+              resolution: int, results: TileResults, dem: DemProducts | None) -> np.ndarray:
+    """Scene classification at 20 or 60 m; writes MSK_CLDPRB / MSK_SNWPRB and returns the SCL."""
+    toa = {band: tmp_db.get(band, resolution) for band in SC_BANDS}
+    toa["B08"] = _b08_reflectance(img_db, resolution, product)   # parallax test of the evolution
+    nodata = tmp_db.get("NODATA", resolution).astype(bool)
+    warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
+    saturated = tmp_db.get("SATURATED", resolution) != 0
+    angles = product.tile.angles
+    aux = SceneAux(resolution_m=float(resolution), sun_zenith_deg=angles.mean_sun_zenith,
+                   sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
+                   handle_l1c_qlt_mask=False,
+                   dem_m=None if dem is None else dem.elevation_m,
+                   # no sdw: the DEM layer's hillshade follows gdaldem (1..255, 1 = self-shadow) while
+                   # the classification's SDW is 255 max(cos i, 0) (0 = self-shadow); it derives its own
+                   slope_deg=None if dem is None else dem.terrain.slope_deg)
+    classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
+                          median_filter_px=config.sc.median_filter_px)
+    del toa, aux, nodata, saturated
+    results.scl[resolution] = classified.scl
+    results.sc_algorithm = classified.algorithm
+    probabilities = {"CLDPRB": classified.msk_cldprb(), "SNWPRB": classified.msk_snwprb()}
+    scl = classified.scl
+    del classified   # the float32 probability maps
+    tile_outputs.write_probabilities(config, layout, resolution, probabilities, product, results.roi)
+    for kind, mask in probabilities.items():
+        tmp_db.put(f"OUT_{kind}", resolution, mask)
+    return scl
+
+
+def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resolution: int,
+             scl: np.ndarray, results: TileResults, dem: DemProducts | None) -> tuple[str, ...]:
+    """Atmospheric correction of one resolution; the uint16 BOA bands, AOT and WVP (facts B.14) go
+    into the temporary database (``OUT_<name>``) one by one as the driver finishes them.
+
+    The TOA bands are read from the database when the driver needs them (``stage.StagedBands``) and
+    each output is encoded as soon as it is final, so about one float32 band is alive at a time.
+    Returns the names of the stored layers."""
     settings = AcSettings.from_config(config.atmcorr, config.cal_ac)
-    toa = {band: tmp_db.get(band, resolution) for band in PROCESSING_BANDS[resolution]}
+    toa = stage.StagedBands(tmp_db, resolution, PROCESSING_BANDS[resolution])
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
         tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
         source = stage.lut_source(config.cal_ac.lib_dir, config.home)
         results.atmosphere = stage.choose_atmosphere(
             product, settings, source, tco3,
-            lambda season: stage.scene_inputs(resolution, dict(toa), scl, product, season, cams,
+            lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
                                               offset_px=_offset(results.roi, resolution)))
     atmosphere = results.atmosphere
     terrain = None
@@ -263,25 +307,16 @@ def _corrected_layers(product: L1CProduct, config: L2A_Config, tmp_db: Database,
                    "aspect_deg": dem.terrain.aspect_deg}
     scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain,
                                offset_px=_offset(results.roi, resolution))
+    del terrain
+    sink = tile_outputs.OutputEncoder(tmp_db, resolution, scl,
+                                      radiometry.boa_add_offset(product.processing_baseline))
     result = stage.correct(scene, atmosphere.table(resolution), settings,
-                           results.prior if resolution == 10 else None)
+                           results.prior if resolution == 10 else None, sink=sink)
     if resolution != 10:
         results.prior = result.for_10m()
         results.ac_info = dict(result.info) | atmosphere.selection.metadata()
     results.corrected = True
-    del scene
-    nodata = scl <= SCL.SATURATED_DEFECTIVE
-    offset = radiometry.boa_add_offset(product.processing_baseline)
-    layers: dict[str, np.ndarray] = {}
-    for band in list(result.surface_reflectance):   # encode band by band, freeing each float32 array
-        rho = result.surface_reflectance.pop(band)
-        toa.pop(band, None)                          # the correction wrote into the TOA arrays (in place)
-        if band != "B10":
-            layers[band] = radiometry.reflectance_to_boa_dn(rho, nodata, add_offset=offset)
-        del rho
-    layers["AOT"] = radiometry.encode_aot(result.aot550, nodata)
-    layers["WVP"] = radiometry.encode_wvp(result.wv_cm, nodata)
-    return layers
+    return tuple(sink.names)
 
 
 def _aux_fields(product: L1CProduct, results: TileResults) -> tuple[dict, dict]:
@@ -302,18 +337,24 @@ def _b08_reflectance(img_db: Database, resolution: int, product: L1CProduct) -> 
     return rho
 
 
-def _toa_layers(img_db: Database, resolution: int) -> dict[str, np.ndarray]:
-    """--sc_only outputs (facts §7.1): the L1C TOA DN resampled to ``resolution``, zero AOT and WVP."""
-    layers: dict[str, np.ndarray] = {}
+def _store_toa_layers(img_db: Database, tmp_db: Database, resolution: int) -> tuple[str, ...]:
+    """--sc_only outputs (facts §7.1): the L1C TOA DN resampled to ``resolution``, zero AOT and WVP,
+    stored as ``OUT_<name>`` in the temporary database; returns their names."""
+    names = []
+    shape = None
     for band in PROCESSING_BANDS[resolution]:
         if band == "B10":
             continue
         native = NATIVE_RESOLUTION_M[band]
-        layers[band] = resample_band(band, img_db.get(band, native), native, resolution)
-    shape = next(iter(layers.values())).shape
-    layers["AOT"] = np.zeros(shape, dtype=np.uint16)
-    layers["WVP"] = np.zeros(shape, dtype=np.uint16)
-    return layers
+        dn = resample_band(band, img_db.get(band, native), native, resolution)
+        shape = dn.shape
+        tmp_db.put(f"OUT_{band}", resolution, dn)
+        names.append(band)
+        del dn
+    for name in ("AOT", "WVP"):
+        tmp_db.put(f"OUT_{name}", resolution, np.zeros(shape, dtype=np.uint16))
+        names.append(name)
+    return tuple(names)
 
 
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,

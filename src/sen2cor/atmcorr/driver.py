@@ -12,7 +12,7 @@ evaluated per processing cell (``radiance.cells``) on the visibility-index grid.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,13 +54,18 @@ HIGH_CLOUD_FRACTION = 0.95
 #: Rows per strip of the surface-reflectance step 2 (a 10 m strip: 1024 x 10980 x 4 B = 45 MB).
 STRIP_ROWS = 1024
 
+#: ``sink(name, array)``: receives each output of :func:`correct_resolution` as soon as it is final —
+#: a band's surface reflectance ("B02", ...), then "AOT" (AOT550) and "WVP" (cm), float32, 0 outside
+#: the valid area — so the caller can encode and store it while the driver drops its reference.
+OutputSink = Callable[[str, np.ndarray], None]
+
 
 @dataclass(frozen=True)
 class SceneInputs:
     """One resolution of one tile, as the Tables layer stages it."""
 
     resolution_m: int
-    toa: Mapping[str, np.ndarray]  # TOA reflectance (float32) per band
+    toa: Mapping[str, np.ndarray]  # TOA reflectance (float32) per band; may load on access (StagedBands)
     scl: np.ndarray  # uint8 scene classification (0 = no data)
     e0_w_m2_um: Mapping[str, float]  # SOLAR_IRRADIANCE per band
     sza_deg: float  # tile-mean sun zenith / azimuth
@@ -68,7 +73,7 @@ class SceneInputs:
     vza_deg: float = 0.0  # tile-mean view zenith / azimuth
     vaa_deg: float = 0.0
     season: str = "summer"
-    sza_map_deg: np.ndarray | None = None  # per-pixel sun zenith (radiance.angle_grid_to_pixels)
+    sza_map_deg: np.ndarray | None = None  # per-pixel sun zenith: an array or any object sliced [rows, cols]
     elevation_m: np.ndarray | None = None  # DEM; None = flat at Altitude
     slope_deg: np.ndarray | None = None
     aspect_deg: np.ndarray | None = None
@@ -88,11 +93,15 @@ class Prior:
 
 @dataclass
 class AcResult:
-    """Outputs of one resolution (float32 maps; 0 outside the valid area)."""
+    """Outputs of one resolution (float32 maps; 0 outside the valid area).
+
+    With an :data:`OutputSink` the bands, AOT550 and WVP went to the sink: ``surface_reflectance`` is
+    then empty and ``aot550`` / ``wv_cm`` are None.
+    """
 
     surface_reflectance: dict[str, np.ndarray]
-    aot550: np.ndarray
-    wv_cm: np.ndarray  # column above ground (WVP)
+    aot550: np.ndarray | None
+    wv_cm: np.ndarray | None  # column above ground (WVP)
     vis_index: np.ndarray  # uint8
     wv_label_mean_cm: float
     blue_scaling: float
@@ -103,6 +112,28 @@ class AcResult:
         return Prior(self.vis_index, self.wv_label_mean_cm, self.blue_scaling, dict(self.info))
 
 
+class _Bands(Mapping):
+    """The ``names`` present in ``toa``, read through on each access: nothing is loaded up front when
+    ``toa`` loads on access (``stage.StagedBands``)."""
+
+    def __init__(self, toa: Mapping[str, np.ndarray], names: tuple[str, ...]) -> None:
+        self._toa, self._names = toa, tuple(b for b in names if b in toa)
+
+    def __getitem__(self, band: str) -> np.ndarray:
+        if band not in self._names:
+            raise KeyError(band)
+        return self._toa[band]
+
+    def __contains__(self, band: object) -> bool:
+        return band in self._names
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class LazyRadiance(Mapping):
     """band -> TOA radiance computed from the TOA reflectance on access (no stored copies)."""
 
@@ -111,6 +142,9 @@ class LazyRadiance(Mapping):
 
     def __getitem__(self, band: str) -> np.ndarray:
         return radiance.toa_radiance(self._toa[band], self._e0[band], self._sza)
+
+    def __contains__(self, band: object) -> bool:   # without computing the radiance
+        return band in self._toa
 
     def __iter__(self):
         return iter(self._toa)
@@ -163,6 +197,7 @@ def correct_resolution(
     *,
     in_place: bool = False,
     strip_rows: int | None = None,
+    sink: OutputSink | None = None,
 ) -> AcResult:
     """Surface reflectance, AOT550, water vapour and visibility index of one resolution.
 
@@ -170,6 +205,11 @@ def correct_resolution(
     ``scene.toa`` (saves one full copy of all bands: ~1.3 GB for a 20 m tile).  Step 2 of the
     surface reflectance runs in row strips of ``strip_rows`` (default :data:`STRIP_ROWS`) with a halo
     of the neighbourhood radius; the result does not depend on the strip height.
+
+    The bands are corrected one after the other (step 1 per cell, step 2, BRDF), each read from
+    ``scene.toa`` once for it (and once before, for the finite-TOA check): with a ``scene.toa`` that
+    loads on access (``stage.StagedBands``) and a ``sink`` that takes each output away, about one
+    band is held at a time instead of all of them.
     """
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
@@ -191,18 +231,15 @@ def correct_resolution(
 
     if prior is None:
         nadir = tabulate(lut, bands, scene.sza_deg, 0.0, 0.0, e0, nodes, levels)
-        rad = LazyRadiance(
-            {b: scene.toa[b] for b in ("B02", "B03", "B04", "B8A", "B09", "B12") if b in scene.toa},
-            scene.e0_w_m2_um,
-            scene.sza_deg,
-        )
+        rad = LazyRadiance(_Bands(scene.toa, ("B02", "B03", "B04", "B8A", "B09", "B12")), scene.e0_w_m2_um,
+                           scene.sza_deg)
         apda = settings.wv_correction == 1 and "B8A" in rad and "B09" in rad
         start = (
             settings.wv_iter_start_summer_cm if scene.season == "summer" else settings.wv_iter_start_winter_cm
         )
         aot_wv = _preliminary_wv(rad, scl, z, nadir, settings, start, r_ref) if apda else main_wv
         sr = SceneRadiance(
-            rad, {b: scene.toa[b] for b in ("B04", "B8A")}, scl, valid, z, pixel, aot_wv or main_wv, zi
+            rad, _Bands(scene.toa, ("B04", "B8A")), scl, valid, z, pixel, aot_wv or main_wv, zi
         )
         ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
         vis_map, blue_sc = ret.vis_index, ret.blue_scaling
@@ -248,7 +285,7 @@ def correct_resolution(
         info.update({k: v for k, v in prior.info.items()})
         info["FINAL_VISIBILITY"] = visibility.scene_visibility_km(mean_index)
 
-    toa = dict(scene.toa)
+    toa: Mapping[str, np.ndarray] = scene.toa
     if (
         prior is None
         and "B10" in toa
@@ -260,29 +297,19 @@ def correct_resolution(
         )
     ):
         toa = _cirrus(toa, valid, info)
-    rho = _surface(
-        scene,
-        toa,
-        lut,
-        settings,
-        bands,
-        e0,
-        raa,
-        zi,
-        nodes,
-        levels,
-        vis_map,
-        mean_index,
-        wv_label,
-        wv_mean,
-        blue_sc,
-        r_ref,
-        valid,
-        in_place,
-        strip_rows,
+    inputs = SurfaceInputs(
+        scene, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
+        float(wv_mean), blue_sc, r_ref, valid,
     )
+    rho = _surface(inputs, toa, in_place=in_place, strip_rows=strip_rows, sink=sink)
+    del inputs, toa
+    strips = strip_rows or STRIP_ROWS
     # after the surface reflectance, AOT (larger temporaries) before WV: fewer maps alive at the peaks
     aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
+    info["GRANULE_MEAN_AOT"] = _positive_mean(aot550, strips)
+    if sink is not None:
+        sink("AOT", aot550)
+        aot550 = None
     if np.ndim(wv_label) == 0 and np.ndim(z) == 0:  # 10 m, flat: one value, no full-size temporaries
         wv_cm = np.zeros(scl.shape, np.float32)
         wv_cm[valid] = wvp.column_above_ground(np.float32(wv_label), z)
@@ -291,11 +318,11 @@ def correct_resolution(
             np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
         )
     del wv_label
-    info.update(
-        GRANULE_MEAN_AOT=_positive_mean(aot550, strip_rows or STRIP_ROWS),
-        GRANULE_MEAN_WV=_positive_mean(wv_cm, strip_rows or STRIP_ROWS),
-        BLUE_PATH_RADIANCE_RESCALING_FACTOR=blue_sc,
-    )
+    info["GRANULE_MEAN_WV"] = _positive_mean(wv_cm, strips)
+    if sink is not None:
+        sink("WVP", wv_cm)
+        wv_cm = None
+    info["BLUE_PATH_RADIANCE_RESCALING_FACTOR"] = blue_sc
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
 
 
@@ -344,10 +371,10 @@ def auto_aerosol(
         nadir = tabulate(
             lut, bands, scene.sza_deg, 0.0, 0.0, e0, elevation_nodes(lut.elevation_km, z), levels
         )
-        rad = {b: radiance.toa_radiance(scene.toa[b], scene.e0_w_m2_um[b], scene.sza_deg) for b in bands}
+        rad = LazyRadiance(_Bands(scene.toa, bands), scene.e0_w_m2_um, scene.sza_deg)
         sr = SceneRadiance(
             rad,
-            {b: scene.toa[b] for b in ("B04", "B8A")},
+            _Bands(scene.toa, ("B04", "B8A")),
             np.asarray(scene.scl),
             valid,
             z,
@@ -358,7 +385,7 @@ def auto_aerosol(
     return choose_aerosol("AUTO", ratios), ratios
 
 
-def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
+def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict) -> Mapping[str, np.ndarray]:
     rho_cir = cirrus.cirrus_reflectance(toa["B10"])
     cir = cirrus.cirrus_pixels(rho_cir, valid)
     clear = valid & (rho_cir < cirrus.CLEAR_THRESHOLD)
@@ -367,124 +394,154 @@ def _cirrus(toa: dict, valid: np.ndarray, info: dict) -> dict:
         log.info("cirrus correction skipped: too few cirrus / cirrus-free pixels")
         return toa
     info["CIRRUS_GAMMA"] = gamma
-    return {
-        b: (cirrus.correct_cirrus(v, rho_cir, gamma, WAVELENGTH_UM[b]) if b != "B10" else v)
-        for b, v in toa.items()
-    }
+    return _CirrusCorrected(toa, rho_cir, gamma)
 
 
-def _surface(
-    scene,
-    toa,
-    lut,
-    settings,
-    bands,
-    e0,
-    raa,
-    z,
-    nodes,
-    levels,
-    vis_map,
-    mean_index,
-    wv_label,
-    wv_mean,
-    blue_sc,
-    r_ref,
-    valid,
-    in_place=False,
-    strip_rows=None,
-) -> dict[str, np.ndarray]:
-    """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12).
+class _CirrusCorrected(Mapping):
+    """band -> cirrus-corrected TOA reflectance, computed on access (B10 unchanged)."""
 
-    ``z`` is the elevation-class index (``rtables.elevation_class``) of every pixel, or a 0-d 0.
-    Step 2 runs in strips of ``strip_rows`` rows (default :data:`STRIP_ROWS`).
-    """
-    strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
-    pixel = float(scene.resolution_m)
-    out_bands = [b for b in bands if b != "B10"]
-    per_pixel_wv = np.ndim(wv_label) > 0
-    scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, blue_sc)
-    rugged = _rugged(scene, settings)
-    cbeta, vsky = _terrain_maps(scene, strip_rows) if rugged else (None, None)
+    def __init__(self, toa: Mapping[str, np.ndarray], rho_cir: np.ndarray, gamma: float) -> None:
+        self._toa, self._rho_cir, self._gamma = toa, rho_cir, gamma
 
-    def target(b):
-        a = toa[b]
-        if in_place and isinstance(a, np.ndarray) and a.dtype == np.float32 and a.flags.writeable:
-            return a  # each cell is read before it is overwritten
-        return np.zeros(scene.scl.shape, np.float32)
+    def __getitem__(self, band: str) -> np.ndarray:
+        toa = self._toa[band]
+        if band == "B10":
+            return toa
+        return cirrus.correct_cirrus(toa, self._rho_cir, self._gamma, WAVELENGTH_UM[band])
 
-    rho1 = {b: target(b) for b in out_bands}
+    def __contains__(self, band: object) -> bool:
+        return band in self._toa
+
+    def __iter__(self):
+        return iter(self._toa)
+
+    def __len__(self) -> int:
+        return len(self._toa)
+
+
+@dataclass(frozen=True, eq=False)
+class SurfaceInputs:
+    """What the surface-reflectance retrieval of one resolution uses besides the TOA bands."""
+
+    scene: SceneInputs
+    lut: AtmosphereTable
+    settings: AcSettings
+    bands: tuple[str, ...]  # LUT bands of the scene, in scene order
+    e0_w_m2_um: np.ndarray  # SOLAR_IRRADIANCE of ``bands``
+    raa_deg: float
+    elevation_class: np.ndarray | int  # rtables.elevation_class per pixel, or a 0-d 0
+    nodes_km: np.ndarray  # LUT elevation nodes covering the scene
+    wv_levels_cm: np.ndarray  # LUT water-vapour levels
+    vis_index: np.ndarray  # uint8 visibility-index map
+    mean_vis_index: int  # scene visibility index (WV-dependent bands at 20/60 m, step 2)
+    wv_label_cm: np.ndarray | float  # per-pixel LUT water-vapour label (20/60 m) or the scene value
+    wv_mean_cm: float
+    blue_scaling: float
+    reference_albedo: float
+    valid: np.ndarray  # bool
+
+
+def _cell_tables(p: SurfaceInputs, out_bands: list[str]) -> list[tuple[slice, slice, float, object, object]]:
+    """(rows, cols, cell sun zenith, RT table, WV classes or None) of every processing cell."""
+    scene = p.scene
+    e0 = p.e0_w_m2_um[[p.bands.index(b) for b in out_bands]]
+    per_pixel_wv = np.ndim(p.wv_label_cm) > 0
+    cells = []
     for rows, cols in radiance.cells(scene.scl.shape):
-        sza_c = (
-            float(np.mean(scene.sza_map_deg[rows, cols])) if scene.sza_map_deg is not None else scene.sza_deg
-        )
+        sza_c = scene.sza_deg if scene.sza_map_deg is None else float(np.mean(scene.sza_map_deg[rows, cols]))
         table = tabulate(
-            lut,
-            tuple(out_bands),
-            sza_c,
-            scene.vza_deg,
-            raa,
-            e0[[bands.index(b) for b in out_bands]],
-            nodes,
-            levels,
+            p.lut, tuple(out_bands), sza_c, scene.vza_deg, p.raa_deg, e0, p.nodes_km, p.wv_levels_cm
         )
+        wvc = wv_class(p.wv_label_cm[rows, cols]) if per_pixel_wv else None
+        cells.append((rows, cols, sza_c, table, wvc))
+    return cells
+
+
+def _step1_band(p: SurfaceInputs, band: str, source: np.ndarray, target: np.ndarray, cells, scale: float,
+                rugged: bool, cbeta, vsky) -> None:
+    """Step-1 reflectance of one band, cell by cell, into ``target`` (may be ``source`` itself: each
+    cell is read before it is overwritten); 0 on no data."""
+    scene, settings, z = p.scene, p.settings, p.elevation_class
+    for rows, cols, sza_c, table, wvc in cells:
         zc = z if np.ndim(z) == 0 else z[rows, cols]
-        wvc = wv_class(wv_label[rows, cols]) if per_pixel_wv else None
-        visc = vis_map[rows, cols]
-        for b in out_bands:
-            if per_pixel_wv and b in WV_BANDS:
-                vis, wv = mean_index, wvc
-            else:
-                vis, wv = visc, wv_mean
-            if not rugged:
-                rho1[b][rows, cols] = _flat_step1(
-                    table,
-                    b,
-                    toa[b][rows, cols],
-                    scene.e0_w_m2_um[b],
-                    scale[b],
-                    zc,
-                    vis,
-                    wv,
-                    settings.topo_corr_cutoff,
-                )
-                continue
-            get = lambda name: lookup(table, name, b, zc, vis, wv)  # noqa: E731
-            lrad = radiance.toa_radiance(toa[b][rows, cols], scene.e0_w_m2_um[b], sza_c)
-            lp, e0t, edift = get("lp") * scale[b], get("e0t"), get("edift")
+        if wvc is not None and band in WV_BANDS:
+            vis, wv = p.mean_vis_index, wvc
+        else:
+            vis, wv = p.vis_index[rows, cols], p.wv_mean_cm
+        if not rugged:
+            cell = _flat_step1(
+                table, band, source[rows, cols], scene.e0_w_m2_um[band], scale, zc, vis, wv,
+                settings.topo_corr_cutoff,
+            )
+        else:
+            get = lambda name: lookup(table, name, band, zc, vis, wv)  # noqa: E731
+            lrad = radiance.toa_radiance(source[rows, cols], scene.e0_w_m2_um[band], sza_c)
+            lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
             tsun = sun_transmittance(get("t_dir"), table.cos_sza)
             e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
             e_ter = terrain_start_irradiance(
                 e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
             )
-            rho1[b][rows, cols] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
-    invalid = ~valid
-    for b in out_bands:                         # no data must not leak into neighbourhood means
-        rho1[b][invalid] = 0.0
-    del invalid
+            cell = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+        cell[~p.valid[rows, cols]] = 0.0  # no data must not leak into neighbourhood means
+        target[rows, cols] = cell
+        table.cache.clear()  # this band's expanded fields: the next band needs its own
+
+
+def _surface(
+    p: SurfaceInputs,
+    toa: Mapping[str, np.ndarray],
+    *,
+    in_place: bool = False,
+    strip_rows: int | None = None,
+    sink: OutputSink | None = None,
+) -> dict[str, np.ndarray]:
+    """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12),
+    one band at a time; each band goes to ``sink`` when given, else into the returned dict.
+
+    Step 2 runs in strips of ``strip_rows`` rows (default :data:`STRIP_ROWS`).
+    """
+    strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
+    scene, settings = p.scene, p.settings
+    out_bands = [b for b in p.bands if b != "B10"]
+    scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, p.blue_scaling)
+    rugged = _rugged(scene, settings)
+    cbeta, vsky = _terrain_maps(scene, strip_rows) if rugged else (None, None)
+    cells = _cell_tables(p, out_bands)
+
+    def step1(band: str) -> np.ndarray:
+        source = toa[band]
+        writable = isinstance(source, np.ndarray) and source.dtype == np.float32 and source.flags.writeable
+        if in_place and writable:
+            target = source
+        else:
+            target = np.empty(scene.scl.shape, np.float32)
+        _step1_band(p, band, source, target, cells, scale[band], rugged, cbeta, vsky)
+        return target
+
     centre = tabulate(
-        lut,
-        tuple(out_bands),
-        scene.sza_deg,
-        scene.vza_deg,
-        raa,
-        e0[[bands.index(b) for b in out_bands]],
-        nodes,
-        levels,
+        p.lut, tuple(out_bands), scene.sza_deg, scene.vza_deg, p.raa_deg,
+        p.e0_w_m2_um[[p.bands.index(b) for b in out_bands]], p.nodes_km, p.wv_levels_cm,
     )
     n_cloud, n_clear = _count_classes(scene.scl, strip_rows)
     adjacency_on = settings.adj_km > 0 and n_cloud <= HIGH_CLOUD_FRACTION * max(n_cloud + n_clear, 1)
-    n_adj = adjacency.adjacency_radius_px(settings.adj_km, pixel) if adjacency_on else 0
+    n_adj = adjacency.adjacency_radius_px(settings.adj_km, float(scene.resolution_m)) if adjacency_on else 0
+    early: dict[str, np.ndarray] = {}  # step-1 bands needed before any step 2 (the BRDF vegetation mask)
     veg = None
-    if rugged and settings.brdf_correction > 10 and "B8A" in rho1 and "B04" in rho1:
-        veg = brdf.vegetation_mask(rho1["B8A"], rho1["B04"], settings.vegetation_index_th)
+    if rugged and settings.brdf_correction > 10 and "B8A" in out_bands and "B04" in out_bands:
+        early = {b: step1(b) for b in ("B8A", "B04")}
+        veg = brdf.vegetation_mask(early["B8A"], early["B04"], settings.vegetation_index_th)
     step2 = _Step2(
-        scene, settings, centre, z, mean_index, wv_mean, r_ref, valid, n_adj, rugged, cbeta, vsky, veg,
-        strip_rows,
+        scene, settings, centre, p.elevation_class, p.mean_vis_index, p.wv_mean_cm, p.reference_albedo,
+        p.valid, n_adj, rugged, cbeta, vsky, veg, strip_rows,
     )
     out = {}
     for b in out_bands:
-        base = rho1.pop(b)
+        base = early.pop(b) if b in early else step1(b)
         step2.run(base, b)
-        out[b] = base
+        if sink is None:
+            out[b] = base
+        else:
+            sink(b, base)
+        del base
     return out

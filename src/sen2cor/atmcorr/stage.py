@@ -10,7 +10,7 @@ project's own 6S tables in ``luts/`` (docs/luts.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from sen2cor.atmcorr import radiance
-from sen2cor.atmcorr.driver import AcResult, Prior, SceneInputs, auto_aerosol, correct_resolution
+from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
 from sen2cor.atmcorr.lut import load_lut
 from sen2cor.atmcorr.selection import LutSelection, select_lut
 from sen2cor.atmcorr.settings import AcSettings
@@ -93,6 +93,61 @@ def sun_zenith_map(grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], 
     return radiance.angle_grid_to_pixels(grid_deg, step_m, shape, pixel_m, offset_px)
 
 
+class SunZenithMap:
+    """The map of :func:`sun_zenith_map` computed per window when sliced (``m[rows]``, ``m[rows, cols]``
+    with unit-step slices): the correction needs it per cell and per strip only, so the full float32
+    map (0.48 GB at 10 m) is never held. Every window equals the same window of the full map."""
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float,
+                 offset_px: tuple[int, int] = (0, 0)) -> None:
+        self.grid_deg = np.asarray(grid_deg, dtype=np.float64)
+        self.step_m, self.pixel_m = float(step_m), pixel_m
+        self.shape, self.offset_px = (int(shape[0]), int(shape[1])), offset_px
+
+    def __getitem__(self, key) -> np.ndarray:
+        keys = key if isinstance(key, tuple) else (key,)
+        if len(keys) > 2 or not all(isinstance(k, slice) for k in keys):
+            raise TypeError(f"SunZenithMap: only [rows] or [rows, cols] slices, got {key!r}")
+        (r0, r1, rs), (c0, c1, cs) = (k.indices(n) for k, n in zip(keys + (slice(None),) * (2 - len(keys)),
+                                                                    self.shape))
+        if rs != 1 or cs != 1:
+            raise TypeError(f"SunZenithMap: only unit-step slices, got {key!r}")
+        shape = (max(r1 - r0, 0), max(c1 - c0, 0))
+        return sun_zenith_map(self.grid_deg, self.step_m, shape, self.pixel_m,
+                              (self.offset_px[0] + r0, self.offset_px[1] + c0))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        full = self[:, :]
+        return full if dtype is None else full.astype(dtype)
+
+
+class StagedBands(Mapping):
+    """band -> TOA reflectance (float32) of one resolution, read from the temporary database on each
+    access (``tables.staging.stage_resolution`` put it there): the correction holds one band at a
+    time instead of all of them (0.48 GB per band at 10 m). Each access returns a fresh array, which
+    an in-place correction may overwrite; the database keeps the TOA."""
+
+    def __init__(self, database, resolution_m: int, bands: tuple[str, ...]) -> None:
+        self._db, self._resolution_m, self._bands = database, resolution_m, tuple(bands)
+
+    def __getitem__(self, band: str) -> np.ndarray:
+        if band not in self._bands:
+            raise KeyError(band)
+        return self._db.get(band, self._resolution_m)
+
+    def __contains__(self, band: object) -> bool:
+        return band in self._bands
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bands)
+
+    def __len__(self) -> int:
+        return len(self._bands)
+
+
 def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tuple[int, int],
                      offset_px: tuple[int, int]) -> np.ndarray:
     """A coarse field whose corner nodes lie on the tile corners (CAMS), sampled bilinearly at
@@ -127,8 +182,7 @@ def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray,
     return SceneInputs(
         resolution_m, toa, scl, dict(product.radiometry.solar_irradiance), angles.mean_sun_zenith,
         angles.mean_sun_azimuth, vza, vaa, season,
-        sza_map_deg=sun_zenith_map(angles.sun_zenith, angles.step_m, scl.shape, float(resolution_m),
-                                   offset_px),
+        sza_map_deg=SunZenithMap(angles.sun_zenith, angles.step_m, scl.shape, float(resolution_m), offset_px),
         elevation_m=dem.get("elevation_m"), slope_deg=dem.get("slope_deg"), aspect_deg=dem.get("aspect_deg"),
         cams_aod550=fields["aod550"], cams_geopotential=fields["geopotential"],
     )
@@ -155,6 +209,8 @@ def choose_atmosphere(product, settings: AcSettings, source: LutSource, tco3_kg_
     return TileAtmosphere(selection, source, product.spacecraft, product.spectral_responses)
 
 
-def correct(scene: SceneInputs, table, settings: AcSettings, prior: Prior | None = None) -> AcResult:
-    """Run the driver on one resolution (the TOA arrays are overwritten by the surface reflectance)."""
-    return correct_resolution(scene, table, settings, prior, in_place=True)
+def correct(scene: SceneInputs, table, settings: AcSettings, prior: Prior | None = None, *,
+            sink: OutputSink | None = None) -> AcResult:
+    """Run the driver on one resolution (the TOA arrays are overwritten by the surface reflectance;
+    with ``sink`` each band, then AOT and WVP, goes to it as soon as it is final)."""
+    return correct_resolution(scene, table, settings, prior, in_place=True, sink=sink)

@@ -38,7 +38,7 @@ def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[np.ndarray, np.n
     cbeta, vsky = np.empty(shape, np.float32), np.empty(shape, np.float32)
     for a in range(0, shape[0], strip_rows):
         rows = slice(a, a + strip_rows)
-        sza = scene.sza_deg if scene.sza_map_deg is None else np.asarray(scene.sza_map_deg)[rows]
+        sza = scene.sza_deg if scene.sza_map_deg is None else scene.sza_map_deg[rows]  # array or lazy map
         slope = np.asarray(scene.slope_deg)[rows]
         cbeta[rows] = terrain.illumination(
             illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
