@@ -5,10 +5,13 @@
 2. import: decode every band once (OpenJPEG, --threads) into the image database;
 3. staging: TOA reflectance of the 20 m stage (12 bands) and the 10 m stage (4 bands);
 4. export: every image output of a full product (R10m, R20m, R60m incl. AOT, WVP, SCL, TCI,
-   QI masks at 20/60 m, PVI), written from uint16/uint8 arrays as the writer receives them.
+   QI masks at 20/60 m, PVI), one layer dict per resolution through writers.write_resolution
+   (two files encoded at once when --threads >= 2, as two bands are decoded at once in the
+   import; --serial-files for one file at a time in both).
 Reports seconds per phase and the peak RSS (psutil, sampled every 0.1 s, and ru_maxrss).
 
     nice -n 19 .venv/bin/python scripts/bench_tables.py --work /tmp/bench_tables --threads 2
+    nice -n 19 .venv/bin/python scripts/bench_tables.py --threads 2 --compare-export 3   # R20m only
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import psutil
 from sen2cor.bands import BAND_IDS, NATIVE_RESOLUTION_M, TILE_SIZE_PX
 from sen2cor.io.geo import Geocoding
 from sen2cor.io.jp2 import L2A_PROFILES, write_jp2
-from sen2cor.tables import radiometry, writers
+from sen2cor.tables import radiometry, staging, writers
 from sen2cor.tables.resample import downsample_mean, downsample_median, resample_band
 from sen2cor.tables.staging import import_bands, stage_resolution
 from sen2cor.tables.store import open_databases
@@ -36,18 +39,28 @@ PREFIX = "T29UNU_20221005T115411"
 
 
 class PeakRss:
-    """Samples the process RSS in a thread."""
+    """Samples the process RSS (every 0.1 s) and the load average (every 5 s) in a thread."""
 
     def __init__(self) -> None:
         self.peak = 0
+        self.loads: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._proc = psutil.Process()
 
     def _run(self) -> None:
+        ticks = 0
         while not self._stop.is_set():
             self.peak = max(self.peak, self._proc.memory_info().rss)
+            if ticks % 50 == 0:
+                self.loads.append(os.getloadavg()[0])
+            ticks += 1
             time.sleep(0.1)
+
+    def take(self) -> int:
+        """Peak since the last call (and restart the peak from the current RSS)."""
+        peak, self.peak = self.peak, self._proc.memory_info().rss
+        return max(peak, self.peak)
 
     def __enter__(self):
         self._thread.start()
@@ -88,56 +101,67 @@ def make_l1c(folder: Path, threads: int) -> dict[str, Path]:
 
 
 def export_all(img, granule: Path, threads: int) -> int:
-    """Write every image output of a full product band by band (as the processing chain
-    does: one full-size 10 m array alive at a time); returns the number of files."""
+    """Write every image output of a full product resolution by resolution as the processing
+    chain does (tile_outputs: one layer dict per resolution -> writers.write_resolution, QI
+    masks, PVI); returns the number of files."""
     written = []
-    img10, img20, img60 = (granule / "IMG_DATA" / f"R{r}m" for r in (10, 20, 60))
     qi = granule / "QI_DATA"
-    geo = {r: GEO10.at_resolution(r) for r in (10, 20, 60)}
-    # 10 m: bands, AOT, WVP, TCI, PVI
-    for band in ("B02", "B03", "B04", "B08"):
-        written.append(writers.write_band(img10, PREFIX, band, 10, img.get(band, 10), geo[10], nr_threads=threads))
-    for name, value in (("AOT", 150), ("WVP", 1800)):
-        const = np.full((TILE_SIZE_PX[10],) * 2, value, np.uint16)
-        written.append(writers.write_band(img10, PREFIX, name, 10, const, geo[10], nr_threads=threads))
-        del const
-    tci = radiometry.tci_from_boa_dn(img.get("B04", 10), img.get("B03", 10), img.get("B02", 10))
-    written.append(writers.write_image(img10 / f"{PREFIX}_TCI_10m.jp2", tci, geo[10],
-                                       profile=writers.jp2.TCI_PROFILE, nr_threads=threads))
-    written.append(writers.write_pvi(qi, PREFIX, tci, geo[10]))
-    del tci
-    # 20 m and 60 m (60 m = 3x3 means of the 20 m product; B09 native)
-    rgb20 = {}
+    n = {r: TILE_SIZE_PX[r] for r in (10, 20, 60)}
+    # 10 m: B02, B03, B04, B08, AOT, WVP, TCI; PVI from the 10 m TCI
+    layers = {band: img.get(band, 10) for band in ("B02", "B03", "B04", "B08")}
+    layers["AOT"] = np.full((n[10],) * 2, 150, np.uint16)
+    layers["WVP"] = np.full((n[10],) * 2, 1800, np.uint16)
+    written += writers.write_resolution(granule, PREFIX, 10, layers, GEO10, nr_threads=threads)
+    tci = writers.TciTiles(layers["B04"], layers["B03"], layers["B02"], radiometry.BOA_ADD_OFFSET)
+    written.append(writers.write_pvi(qi, PREFIX, tci, GEO10))  # samples 343 x 343 pixels only
+    del tci, layers
+    # 20 m: every band resampled to 20 m, AOT, WVP, SCL, TCI; CLDPRB/SNWPRB
+    layers = {}
     for band in writers.output_names(20):
-        if band not in BAND_IDS:
-            continue
-        native = NATIVE_RESOLUTION_M[band]
-        dn20 = resample_band(band, img.get(band, native), native, 20)
-        written.append(writers.write_band(img20, PREFIX, band, 20, dn20, geo[20], nr_threads=threads))
-        written.append(writers.write_band(img60, PREFIX, band, 60, downsample_mean(dn20, 3), geo[60],
-                                          nr_threads=threads))
-        if band in ("B02", "B03", "B04"):
-            rgb20[band] = dn20
-        if band == "B05":
-            scl20 = (dn20 % 12).astype(np.uint8)
-            cld20 = (dn20 % 101).astype(np.uint8)
-    written.append(writers.write_band(img60, PREFIX, "B09", 60, img.get("B09", 60), geo[60], nr_threads=threads))
-    for res, dst in ((20, img20), (60, img60)):
-        for name, value in (("AOT", 150), ("WVP", 1800)):
-            const = np.full((TILE_SIZE_PX[res],) * 2, value, np.uint16)
-            written.append(writers.write_band(dst, PREFIX, name, res, const, geo[res], nr_threads=threads))
-    written.append(writers.write_scl(img20, PREFIX, 20, scl20, geo[20], nr_threads=threads))
-    written.append(writers.write_scl(img60, PREFIX, 60, downsample_median(scl20, 3), geo[60], nr_threads=threads))
-    written.append(writers.write_tci(img20, PREFIX, 20, rgb20["B04"], rgb20["B03"], rgb20["B02"], geo[20],
-                                     nr_threads=threads))
-    rgb60 = {b: downsample_mean(a, 3) for b, a in rgb20.items()}
-    written.append(writers.write_tci(img60, PREFIX, 60, rgb60["B04"], rgb60["B03"], rgb60["B02"], geo[60],
-                                     nr_threads=threads))
-    for kind in ("CLDPRB", "SNWPRB"):
-        written.append(writers.write_qi_mask(qi, kind, 20, cld20, geo[20], nr_threads=threads))
-        written.append(writers.write_qi_mask(qi, kind, 60, downsample_mean(cld20, 3), geo[60],
-                                             nr_threads=threads))
+        if band in BAND_IDS:
+            native = NATIVE_RESOLUTION_M[band]
+            layers[band] = resample_band(band, img.get(band, native), native, 20)
+    layers["AOT"] = np.full((n[20],) * 2, 150, np.uint16)
+    layers["WVP"] = np.full((n[20],) * 2, 1800, np.uint16)
+    layers["SCL"] = (layers["B05"] % 12).astype(np.uint8)
+    written += writers.write_resolution(granule, PREFIX, 20, layers, GEO10, nr_threads=threads)
+    masks = {kind: (layers[band] % 101).astype(np.uint8)
+             for kind, band in (("CLDPRB", "B05"), ("SNWPRB", "B06"))}
+    written += writers.write_qi_masks(qi, 20, masks, GEO10.at_resolution(20), nr_threads=threads)
+    # 60 m: 3x3 means of the 20 m layers (B09 native), 3x3 median SCL; masks by 3x3 means
+    layers60 = {name: downsample_mean(array, 3) for name, array in layers.items() if name != "SCL"}
+    layers60["B09"] = img.get("B09", 60)
+    layers60["SCL"] = downsample_median(layers["SCL"], 3)
+    del layers
+    written += writers.write_resolution(granule, PREFIX, 60, layers60, GEO10, nr_threads=threads)
+    masks60 = {kind: downsample_mean(mask, 3) for kind, mask in masks.items()}
+    written += writers.write_qi_masks(qi, 60, masks60, GEO10.at_resolution(60), nr_threads=threads)
     return len(written)
+
+
+def compare_export(work: Path, threads: int, repeats: int) -> None:
+    """Write the 14 R20m files of a synthetic 5490 x 5490 product alternately one file at a
+    time and two at once (``repeats`` times each, interleaved so that both see the same load)."""
+    layers = {band: synthetic_band(TILE_SIZE_PX[20], i) for i, band in enumerate(writers.output_names(20))
+              if band in BAND_IDS}
+    layers["AOT"] = np.full((TILE_SIZE_PX[20],) * 2, 150, np.uint16)
+    layers["WVP"] = np.full((TILE_SIZE_PX[20],) * 2, 1800, np.uint16)
+    layers["SCL"] = (layers["B05"] % 12).astype(np.uint8)
+    results: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for at_once in (1, 2):
+            writers.MAX_FILES_AT_ONCE = at_once
+            t0, c0, load = time.perf_counter(), _cpu(), os.getloadavg()[0]
+            writers.write_resolution(work / "compare", PREFIX, 20, layers, GEO10, nr_threads=threads)
+            results[at_once].append((time.perf_counter() - t0, _cpu() - c0))
+            print(f"  R20m, {at_once} file(s) at once, {threads} OpenJPEG threads each: "
+                  f"{results[at_once][-1][0]:.1f} s wall, {results[at_once][-1][1]:.1f} s CPU, "
+                  f"load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+    shutil.rmtree(work / "compare", ignore_errors=True)
+    for at_once, runs in results.items():
+        wall, cpu = (sorted(r[k] for r in runs)[len(runs) // 2] for k in (0, 1))
+        print(f"R20m {at_once} file(s) at once: median {wall:.1f} s wall, {cpu:.1f} s CPU "
+              f"over {len(runs)} runs")
 
 
 def main() -> None:
@@ -147,7 +171,16 @@ def main() -> None:
     parser.add_argument("--compression-level", type=int, default=0)
     parser.add_argument("--complib", default="blosc2")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic L1C bands")
+    parser.add_argument("--serial-files", action="store_true",
+                        help="decode and encode one file at a time (the code before files were paired)")
+    parser.add_argument("--compare-export", type=int, default=0, metavar="REPEATS",
+                        help="only compare one vs two files at once on the R20m files (no import)")
     args = parser.parse_args()
+    if args.compare_export:
+        compare_export(args.work, args.threads, args.compare_export)
+        return
+    if args.serial_files:
+        writers.MAX_FILES_AT_ONCE = staging.BANDS_AT_ONCE = 1
     l1c_dir, granule = args.work / "l1c", args.work / "L2A_T29UNU"
     shutil.rmtree(granule, ignore_errors=True)
     print(f"synthetic L1C in {l1c_dir}", flush=True)
@@ -160,25 +193,29 @@ def main() -> None:
                             complib=args.complib) as (img, tmp):
             t0, c0 = time.perf_counter(), _cpu()
             import_bands(img, paths, nr_threads=args.threads)
-            times["import 13 bands (JP2 -> HDF5)"] = (time.perf_counter() - t0, _cpu() - c0)
+            times["import 13 bands (JP2 -> HDF5)"] = (time.perf_counter() - t0, _cpu() - c0, rss.take())
             t0, c0 = time.perf_counter(), _cpu()
             offsets = dict.fromkeys(BAND_IDS, -1000)
             stage_resolution(img, tmp, 20, quantification=10000.0, add_offset=offsets)
             tmp.renew([])
             stage_resolution(img, tmp, 10, quantification=10000.0, add_offset=offsets)
-            times["staging 20 m + 10 m (resample, TOA float32)"] = (time.perf_counter() - t0, _cpu() - c0)
+            times["staging 20 m + 10 m (resample, TOA float32)"] = (time.perf_counter() - t0, _cpu() - c0,
+                                                                     rss.take())
             t0, c0 = time.perf_counter(), _cpu()
             files = export_all(img, granule, args.threads)
-            times[f"export {files} files (JP2 + GML)"] = (time.perf_counter() - t0, _cpu() - c0)
+            times[f"export {files} files (JP2 + GML)"] = (time.perf_counter() - t0, _cpu() - c0, rss.take())
             db_sizes = (img.path.stat().st_size, tmp.path.stat().st_size)
-    print(f"threads={args.threads} compression_level={args.compression_level} complib={args.complib} "
-          f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    for name, (wall, cpu) in times.items():
-        print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    print(f"threads={args.threads} files at once: import {min(staging.BANDS_AT_ONCE, args.threads)}, "
+          f"export {writers.files_at_once(args.threads, 99)}; "
+          f"compression_level={args.compression_level} complib={args.complib} "
+          f"on {os.cpu_count()} CPUs; 1-min load average during the run (every 5 s): min "
+          f"{min(rss.loads):.1f}, mean {sum(rss.loads) / len(rss.loads):.1f}, max {max(rss.loads):.1f}")
+    for name, (wall, cpu, peak) in times.items():
+        print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak / 2**30:.2f} GiB")
     print(f"  total: {sum(t[0] for t in times.values()):.1f} s wall, "
           f"{sum(t[1] for t in times.values()):.1f} s CPU (user + system)")
     print(f"  image db {db_sizes[0] / 1e6:.0f} MB, temporary db {db_sizes[1] / 1e6:.0f} MB (at the end)")
-    print(f"  peak RSS: {rss.peak / 2**30:.2f} GiB (psutil), "
+    print(f"  peak RSS: {max(t[2] for t in times.values()) / 2**30:.2f} GiB (psutil), "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB (ru_maxrss)")
     shutil.rmtree(granule, ignore_errors=True)
     if not args.keep:

@@ -21,7 +21,7 @@ from sen2cor.tables import radiometry
 from sen2cor.tables.resample import downsample_mean
 from sen2cor.tables.roi import Roi, embed
 from sen2cor.tables.store import Database
-from sen2cor.tables.writers import write_pvi, write_qi_mask, write_resolution
+from sen2cor.tables.writers import TciTiles, write_pvi, write_qi_masks, write_resolution
 
 #: Rows per block when the corrected outputs are encoded to DN (a 10 m block: 256 x 10980 px).
 ENCODE_ROWS = 256
@@ -110,18 +110,19 @@ def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, re
                   layers: Mapping[str, np.ndarray], roi: Roi | None) -> None:
     """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
     offset = radiometry.boa_add_offset(product.processing_baseline)
-    tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
-                roi, resolution)
+    if roi is None:   # scaled where the preview samples it: the full RGB image is never held
+        tci = TciTiles(layers["B04"], layers["B03"], layers["B02"], offset)
+    else:
+        tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
+                    roi, resolution)
     write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
               fmt=image_format(config), epsg=product.tile.epsg)
 
 
 def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
                          masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
-    geo = product.tile.geoposition[resolution]
-    for kind, mask in masks.items():
-        write_qi_mask(layout.qi_dir, kind, resolution, embed(mask, roi, resolution), geo, fmt=image_format(config),
-                      epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
+    write_qi_masks(layout.qi_dir, resolution, _Embedded(masks, roi, resolution), product.tile.geoposition[resolution],
+                   fmt=image_format(config), epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 
 def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
@@ -129,6 +130,7 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
     """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
     and the probability masks; 3x3 median then nearest for the SCL."""
     layers: dict[str, np.ndarray] = {}
+    masks: dict[str, np.ndarray] = {}
     for name, _ in tmp_db.names(20):
         if not name.startswith("OUT_"):
             continue
@@ -137,9 +139,11 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
         if layer == "SCL":
             layers[layer] = scl_to_60m(array)
         elif layer in ("CLDPRB", "SNWPRB"):
-            write_probabilities(config, layout, 60, {layer: block_mean_uint8(array, 3)}, product, roi)
+            masks[layer] = block_mean_uint8(array, 3)
         else:
             layers[layer] = downsample_mean(array, 3)
+    if masks:
+        write_probabilities(config, layout, 60, masks, product, roi)
     write_layers(config, layout, 60, layers, product, roi)
 
 

@@ -265,8 +265,8 @@ def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db
                    sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
                    handle_l1c_qlt_mask=False,
                    dem_m=None if dem is None else dem.elevation_m,
-                   # no sdw: the DEM layer's hillshade follows gdaldem (1..255, 1 = self-shadow) while
-                   # the classification's SDW is 255 max(cos i, 0) (0 = self-shadow); it derives its own
+                   # the DEM layers' hillshade is the classification's SDW (gdaldem scale, 1 = self-shadow)
+                   sdw=None if dem is None else dem.terrain.hillshade,
                    slope_deg=None if dem is None else dem.terrain.slope_deg)
     classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
                           median_filter_px=config.sc.median_filter_px)

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sen2cor.io.gdal_io import (cog_layout_errors, mem_dataset, write_cog, write_envi_raw,
-                                write_geotiff, warp_to_grid)
+from sen2cor.dem.grid import TileGrid
+from sen2cor.dem.mosaic import warp_onto
+from sen2cor.io.gdal_io import cog_layout_errors, mem_dataset, write_cog, write_envi_raw, write_geotiff
 from sen2cor.io.geo import Geocoding, as_geocoding
 
 GEO20 = Geocoding(399960.0, 5000040.0, 20.0, -20.0, 32631)
@@ -77,7 +78,8 @@ def test_warp_onto_a_coarser_grid_averages_blocks(tmp_path):
     fine = np.kron(np.arange(6, dtype=np.float32).reshape(2, 3), np.ones((3, 3), np.float32))
     src = tmp_path / "fine.tif"
     write_geotiff(src, fine, GEO20)
-    coarse = warp_to_grid(src, GEO20.at_resolution(60), 2, 3, resampling="average")
+    grid = TileGrid(epsg=32631, ulx_m=399960.0, uly_m=5000040.0, pixel_size_m=60.0, nrows=2, ncols=3)
+    coarse = warp_onto(str(src), grid, resampling="average", output_type=gdal.GDT_Float32)
     np.testing.assert_allclose(coarse, np.arange(6).reshape(2, 3))
 
 

@@ -180,3 +180,91 @@ def test_tci_and_pvi_coding_styles_are_byte_identical_to_the_official_files(tmp_
     ours_pvi = write_jp2(tmp_path / "pvi.jp2", rgb, T29UNU_60M.at_resolution(320), PVI_PROFILE)
     assert _cod_bytes(ours_tci) == _cod_bytes(tci)  # reversible colour transform, 16x16 blocks
     assert _cod_bytes(ours_pvi) == _cod_bytes(pvi)
+
+
+def _precision(path) -> tuple[tuple[int, ...], int]:
+    """(SIZ bit depth per component, ihdr bits per component) of a JP2 file."""
+    jp2 = glymur.Jp2k(str(path))
+    ihdr = next(b for b in jp2.box if b.box_id == "jp2h").box[0]
+    return tuple(jp2.get_codestream(header_only=True).segment[1].bitdepth), ihdr.bits_per_component
+
+
+@pytest.mark.parametrize("folder,name,profile,bits", [
+    ("IMG_DATA/R60m", "T29UNU_20221005T115411_B02_60m.jp2", L2A_PROFILES[60], 15),
+    ("IMG_DATA/R60m", "T29UNU_20221005T115411_AOT_60m.jp2", L2A_PROFILES[60], 15),
+    ("IMG_DATA/R60m", "T29UNU_20221005T115411_WVP_60m.jp2", L2A_PROFILES[60], 15),
+    ("IMG_DATA/R60m", "T29UNU_20221005T115411_SCL_60m.jp2", L2A_PROFILES[60], 8),
+    ("IMG_DATA/R60m", "T29UNU_20221005T115411_TCI_60m.jp2", TCI_PROFILE, 8),
+    ("QI_DATA", "MSK_CLDPRB_60m.jp2", L2A_PROFILES[60], 8),
+    ("QI_DATA", "T29UNU_20221005T115411_PVI.jp2", PVI_PROFILE, 8),
+])
+def test_declared_precision_matches_the_official_files(tmp_path, folder, name, profile, bits):
+    real = shared_path(*REAL_L2A, *folder.split("/"), name)
+    data = read_jp2(real, nr_threads=2)
+    ours = write_jp2(tmp_path / name, data, T29UNU_60M, profile, nr_threads=2)
+    components = 1 if data.ndim == 2 else data.shape[2]
+    assert _precision(real) == ((bits,) * components, bits)
+    assert _precision(ours) == _precision(real)
+    real_box = glymur.Jp2k(str(real)).box
+    ours_box = glymur.Jp2k(str(ours)).box
+    header = lambda boxes: (boxes[1].brand, boxes[2].box[1].colorspace)  # noqa: E731  (ftyp, colr)
+    assert header(ours_box) == header(real_box)
+    assert gdal.Open(str(ours)).GetRasterBand(1).GetMetadataItem("NBITS", "IMAGE_STRUCTURE") == \
+        gdal.Open(str(real)).GetRasterBand(1).GetMetadataItem("NBITS", "IMAGE_STRUCTURE")
+    np.testing.assert_array_equal(read_jp2(ours), data)
+
+
+def test_uint16_values_beyond_15_bits_stay_lossless(tmp_path):
+    image = _noise((50, 60), 30000, np.uint16, seed=4)
+    image[0, :3] = (0, 32767, 1)
+    fits = write_jp2(tmp_path / "fits.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    assert _precision(fits) == ((15,), 15)
+    np.testing.assert_array_equal(read_jp2(fits), image)
+    image[1, 1] = 65535  # saturation value: needs all 16 bits
+    wide = write_jp2(tmp_path / "wide.jp2", image, T29UNU_60M, L2A_PROFILES[60])
+    assert _precision(wide) == ((16,), 16)
+    np.testing.assert_array_equal(read_jp2(wide), image)
+    with pytest.raises(OutputError, match="65535 does not fit in the declared 15-bit"):
+        write_jp2(tmp_path / "forced.jp2", image, T29UNU_60M, L2A_PROFILES[60], precision_bits=15)
+    with pytest.raises(OutputError, match="expected 1..8"):
+        write_jp2(tmp_path / "forced.jp2", image.astype(np.uint8), T29UNU_60M, L2A_PROFILES[60],
+                  precision_bits=12)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.jp2", "wide.jp2"]
+
+
+def _glymur_tiled(path, image, profile, levels):
+    """Reference encode through glymur's own tile writer (16-bit uint16 / 8-bit uint8 only)."""
+    tile = (profile.tile_px, profile.tile_px)
+    jp2 = glymur.Jp2k(str(path), shape=image.shape, tilesize=tile, numres=levels + 1, prog="LRCP",
+                      cbsize=(profile.codeblock_px,) * 2, psizes=[(profile.precinct_px,) * 2] * (levels + 1),
+                      **({"mct": True} if image.ndim == 3 else {}))
+    per_row = -(-image.shape[1] // tile[1])
+    for index, writer in enumerate(jp2.get_tilewriters()):
+        row, col = divmod(index, per_row)
+        rows, cols = slice(row * tile[0], (row + 1) * tile[0]), slice(col * tile[1], (col + 1) * tile[1])
+        writer[:] = np.ascontiguousarray(image[rows, cols])
+
+
+@pytest.mark.parametrize("image,profile", [
+    (_noise((700, 1300), 65536, np.uint16, seed=11), L2A_PROFILES[20]),
+    (_noise((300, 520, 3), 256, np.uint8, seed=12), TCI_PROFILE),
+])
+def test_encoder_writes_the_same_bytes_as_glymurs_tile_writer(tmp_path, image, profile):
+    reference = tmp_path / "glymur.jp2"
+    _glymur_tiled(reference, image, profile, levels=4)
+    ours = write_jp2(tmp_path / "ours.jp2", image, None, profile, nr_threads=2,
+                     precision_bits=8 * image.dtype.itemsize)
+    assert ours.read_bytes() == reference.read_bytes()
+
+
+def test_threads_and_concurrent_files_do_not_change_the_bytes(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [_noise((500, 700), 20000, np.uint16, seed=s) for s in (21, 22)]
+    serial = [write_jp2(tmp_path / f"s{i}.jp2", image, T29UNU_60M, L2A_PROFILES[20])
+              for i, image in enumerate(images)]
+    with ThreadPoolExecutor(2) as pool:
+        concurrent = list(pool.map(lambda i: write_jp2(tmp_path / f"c{i}.jp2", images[i], T29UNU_60M,
+                                                       L2A_PROFILES[20], nr_threads=2), range(2)))
+    for a, b in zip(serial, concurrent):
+        assert a.read_bytes() == b.read_bytes()

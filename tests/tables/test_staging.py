@@ -104,3 +104,12 @@ def test_real_l1c_band_roundtrip_through_the_database_is_lossless(tmp_path):
     np.testing.assert_array_equal(written.ReadAsArray(), expected)
     assert written.GetGeoTransform() == reference.GetGeoTransform()
     assert written.GetSpatialRef().IsSame(reference.GetSpatialRef())
+
+
+def test_two_bands_at_once_store_every_band_exactly(tmp_path, l1c_bands):
+    paths, arrays = l1c_bands
+    with open_databases("T29UNU", tmp_path, compression_level=1) as (img, _):
+        seconds = import_bands(img, paths, nr_threads=2)
+        assert list(seconds) == [b for b in paths]  # reported in the order given
+        for band in BAND_IDS:
+            np.testing.assert_array_equal(img.get(band, NATIVE_RESOLUTION_M[band]), arrays[band])

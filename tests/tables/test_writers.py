@@ -122,3 +122,94 @@ def test_roi_outputs_keep_the_full_grid_with_nodata_outside(tmp_path):
     assert (b02[4:12, 6:16] == 2000).all() and b02.sum() == 2000 * 80
     tci = read_jp2(written[-1])
     assert tci.shape == (20, 20, 3) and tci[0, 0].sum() == 0 and tci[4, 6].tolist() == [102] * 3
+
+
+def test_two_files_at_once_write_the_same_bytes_in_product_order(tmp_path):
+    layers = _layers(20, 300)
+    serial = w.write_resolution(tmp_path / "serial", PREFIX, 20, layers, GEO, nr_threads=1)
+    both = w.write_resolution(tmp_path / "both", PREFIX, 20, layers, GEO, nr_threads=2)
+    assert [p.name for p in both] == [p.name for p in serial] == \
+        [f"{PREFIX}_{b}_20m.jp2" for b in w.output_names(20)]
+    for a, b in zip(serial, both):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    masks = {"CLDPRB": layers["SCL"] * 8, "SNWPRB": layers["SCL"]}
+    qi = w.write_qi_masks(tmp_path / "QI_DATA", 20, masks, GEO.at_resolution(20), nr_threads=2)
+    assert [p.name for p in qi] == ["MSK_CLDPRB_20m.jp2", "MSK_SNWPRB_20m.jp2"]
+    np.testing.assert_array_equal(read_jp2(qi[0]), masks["CLDPRB"])
+
+
+def test_concurrent_export_reads_layers_on_the_calling_thread_and_reports_failures(tmp_path):
+    import threading
+
+    class Recording(dict):
+        threads: set = set()
+
+        def __getitem__(self, name):
+            self.threads.add(threading.get_ident())
+            return dict.__getitem__(self, name)
+
+    layers = Recording(_layers(60, 40))
+    w.write_resolution(tmp_path, PREFIX, 60, layers, GEO, nr_threads=2)
+    assert Recording.threads == {threading.get_ident()}
+    layers = _layers(60, 40)
+    layers["B05"] = layers["B05"].astype(np.float32)
+    with pytest.raises(OutputError, match="B05 60 m: got float32"):
+        w.write_resolution(tmp_path / "bad", PREFIX, 60, layers, GEO, nr_threads=2)
+    assert not list((tmp_path / "bad").rglob(".*")), "temporary files left behind"
+
+
+def test_files_at_once_follows_nr_threads():
+    assert w.files_at_once(1, 14) == 1
+    assert w.files_at_once(2, 14) == 2
+    assert w.files_at_once(8, 14) == w.MAX_FILES_AT_ONCE == 2
+    assert w.files_at_once(8, 1) == 1
+
+
+def test_tci_scaled_tile_by_tile_equals_the_whole_image(tmp_path):
+    rng = np.random.default_rng(7)
+    b04, b03, b02 = (rng.integers(0, 4000, (300, 530)).astype(np.uint16) for _ in range(3))
+    b02[:5] = 0  # no data -> 0
+    tiles = w.TciTiles(b04, b03, b02, -1000)
+    whole = w.radiometry.tci_from_boa_dn(b04, b03, b02)
+    np.testing.assert_array_equal(tiles[10:270, 256:530], whole[10:270, 256:530])
+    geo60 = GEO.at_resolution(60)
+    lazy = w.write_tci(tmp_path / "lazy", PREFIX, 60, b04, b03, b02, geo60)
+    full = w.write_image(tmp_path / "full" / lazy.name, whole, geo60, profile=w.jp2.TCI_PROFILE)
+    assert lazy.read_bytes() == full.read_bytes()
+    assert read_jp2(lazy)[:5, :, 2].sum() == 0  # blue channel of the rows without B02
+
+
+def test_pvi_from_tci_tiles_samples_only_the_preview_pixels(tmp_path):
+    rng = np.random.default_rng(8)
+    b04, b03, b02 = (rng.integers(0, 4000, (700, 690)).astype(np.uint16) for _ in range(3))
+    whole = w.radiometry.tci_from_boa_dn(b04, b03, b02)
+    np.testing.assert_array_equal(w.make_pvi(w.TciTiles(b04, b03, b02, -1000)), w.make_pvi(whole))
+    path = w.write_pvi(tmp_path, PREFIX, w.TciTiles(b04, b03, b02, -1000), GEO)
+    np.testing.assert_array_equal(read_jp2(path), w.make_pvi(whole))
+
+
+def test_layers_read_from_pytables_while_two_files_are_encoded(tmp_path):
+    from collections.abc import Mapping
+
+    from sen2cor.tables.store import open_databases
+
+    layers = _layers(60, 120)
+    with open_databases("T29UNU", tmp_path, compression_level=1) as (_, tmp):
+        for name, array in layers.items():
+            tmp.put(f"OUT_{name}", 60, array)
+
+        class Stored(Mapping):  # reads the database on each access, like tile_outputs.StoredLayers
+            def __getitem__(self, name):
+                return tmp.get(f"OUT_{name}", 60)
+
+            def __iter__(self):
+                return iter(layers)
+
+            def __len__(self):
+                return len(layers)
+
+        written = w.write_resolution(tmp_path / "G", PREFIX, 60, Stored(), GEO, nr_threads=2)
+    assert len(written) == 15
+    for path in written[:-1]:
+        name = path.stem.split("_")[2]
+        np.testing.assert_array_equal(read_jp2(path), layers[name])

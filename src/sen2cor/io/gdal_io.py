@@ -1,5 +1,6 @@
 """GDAL-based image I/O: GeoTIFF (``--tif``), Cloud-Optimized GeoTIFF (``--sc_cog``),
-raw + ENVI header (``--raw``), in-memory datasets and warping onto a tile grid.
+raw + ENVI header (``--raw``) and in-memory datasets. (Warping onto a tile grid is
+:func:`sen2cor.dem.mosaic.warp_onto`.)
 
 Every writer goes through an in-memory (MEM) dataset wrapping the array, writes under a
 temporary name and renames when complete.
@@ -101,22 +102,6 @@ def open_raster(path: Path) -> gdal.Dataset:
         return gdal.Open(str(path))
     except RuntimeError as exc:
         raise ProductReadError(f"GDAL cannot open {path}: {exc}") from exc
-
-
-def warp_to_grid(src: Path | gdal.Dataset, geo: Geocoding, rows: int, cols: int, *,
-                 resampling: str = "cubicspline", dtype: int = gdal.GDT_Float32,
-                 nodata: float | None = None) -> np.ndarray:
-    """Warp a raster onto the tile grid (``gdalwarp -r <resampling>``) and return the array."""
-    source = open_raster(src) if isinstance(src, (str, Path)) else src
-    xmin, ymax = geo.ulx, geo.uly
-    xmax, ymin = geo.ulx + cols * geo.xdim, geo.uly + rows * geo.ydim
-    try:
-        out = gdal.Warp("", source, format="MEM", outputBounds=(xmin, ymin, xmax, ymax),
-                        width=cols, height=rows, dstSRS=f"EPSG:{geo.epsg}", resampleAlg=resampling,
-                        outputType=dtype, dstNodata=nodata, multithread=False)
-    except RuntimeError as exc:
-        raise ProductReadError(f"gdalwarp of {src} onto EPSG:{geo.epsg} failed: {exc}") from exc
-    return out.ReadAsArray()
 
 
 # --- COG layout check -------------------------------------------------------------------

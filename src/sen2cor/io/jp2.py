@@ -9,6 +9,7 @@ Files are written under a temporary name and renamed when complete.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import glymur
 import numpy as np
+from glymur.lib import openjp2 as opj
 from lxml import etree
 
 from sen2cor.errors import OutputError, ProductReadError
@@ -26,6 +28,9 @@ from sen2cor.io.geo import Geocoding, format_coordinate
 log = logging.getLogger(__name__)
 
 glymur.set_option("print.codestream", False)
+
+#: Bit depth of uint16 layers in official L2A files (SIZ and ihdr; PDGS baselines 02.11, 04.00).
+UINT16_PRECISION_BITS = 15
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def read_jp2(path: Path, *, nr_threads: int = 1, reduce: int = 0,
             return jp2[::step, ::step]
         row0, col0, row1, col1 = window
         return jp2[row0:row1:step, col0:col1:step]
-    except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
+    except (OSError, RuntimeError, ValueError, opj.OpenJPEGLibraryError) as exc:
         raise ProductReadError(f"cannot decode JPEG 2000 file {path}: {exc}") from exc
 
 
@@ -98,7 +103,7 @@ def read_jp2_strips(path: Path, *, nr_threads: int = 1,
         stop = min((start // step + 1) * step, row1)
         try:
             yield start - row0, jp2[start:stop, col0:col1]
-        except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
+        except (OSError, RuntimeError, ValueError, opj.OpenJPEGLibraryError) as exc:
             raise ProductReadError(f"cannot decode rows {start}..{stop} of {path}: {exc}") from exc
         start = stop
 
@@ -172,61 +177,138 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.part{path.suffix}")
 
 
+def default_precision(image: np.ndarray) -> int:
+    """Bits per sample declared in the SIZ marker and ihdr box, as in official L2A files.
+
+    uint8 layers (SCL, TCI, PVI, QI masks): 8. uint16 layers (BOA bands, AOT, WVP): 15 when every
+    value fits (official PDGS products of baselines 02.11 and 04.00 declare 15 bits; the BOA
+    encoding clips to 32767); otherwise 16 with a warning, so that the file stays lossless.
+    """
+    if image.dtype == np.uint8:
+        return 8
+    peak = int(image.max()) if image.size else 0
+    if peak < 1 << UINT16_PRECISION_BITS:
+        return UINT16_PRECISION_BITS
+    log.warning("values up to %d do not fit in %d bits: declaring 16-bit precision",
+                peak, UINT16_PRECISION_BITS)
+    return 16
+
+
 def write_jp2(path: Path, image: np.ndarray, geo: Geocoding | None, profile: Jp2Profile, *,
-              nr_threads: int = 1) -> Path:
+              nr_threads: int = 1, precision_bits: int | None = None) -> Path:
     """Encode ``image`` losslessly to ``path`` (uint8/uint16, (rows, cols) or (rows, cols, 3)).
+
+    ``image`` may also be an array-like (shape, dtype, ndim, size, nbytes) whose
+    ``[row_slice, col_slice]`` windows are computed on demand, e.g. a TCI scaled tile by tile.
 
     With ``geo`` a GMLJP2 box is placed before the code stream (boxes jP, ftyp, jp2h, asoc,
     jp2c as in official files). Tiled images are encoded tile by tile, so OpenJPEG's working
-    memory is one tile instead of ~4x the image. Written under a temporary name, then renamed.
+    memory is one tile instead of ~4x the image; ``nr_threads`` OpenJPEG threads encode the
+    code blocks of a tile. ``precision_bits`` (SIZ/ihdr bit depth) defaults to
+    :func:`default_precision`; values must fit in it. Written under a temporary name, then renamed.
     """
     path = Path(path)
     if image.dtype not in (np.uint8, np.uint16):
         raise OutputError(f"cannot write {path.name}: dtype {image.dtype}, expected uint8 or uint16")
+    bits = default_precision(image) if precision_bits is None else int(precision_bits)
+    width = 8 * image.dtype.itemsize
+    if not width - 8 < bits <= width:
+        raise OutputError(f"cannot write {path.name}: precision {bits} bits for {image.dtype} data, "
+                          f"expected {width - 7}..{width}")
+    if precision_bits is not None and bits < width and image.size and int(image.max()) >= 1 << bits:
+        raise OutputError(f"cannot write {path.name}: value {int(image.max())} does not fit in the "
+                          f"declared {bits}-bit precision (lossless encoding impossible)")
     rows, cols = image.shape[:2]
     tile = None if profile.tile_px is None else (profile.tile_px, profile.tile_px)
     if tile is not None and (tile[0] >= rows and tile[1] >= cols):
         tile = None  # one tile: identical code stream without tiling headers
     smallest = min(tile) if tile else min(rows, cols)
     levels = max(0, min(profile.levels, int(np.log2(max(smallest, 1)))))  # tiny images only
-    kwargs = dict(cbsize=(profile.codeblock_px, profile.codeblock_px), numres=levels + 1,
-                  prog=profile.progression, tilesize=tile)
-    if profile.precinct_px is not None:
-        kwargs["psizes"] = [(profile.precinct_px, profile.precinct_px)] * (levels + 1)
-    if image.ndim == 3:
-        kwargs["mct"] = True
     stage1 = path.with_name(f".{path.stem}.stage{path.suffix}")
     stage2 = partial_path(path)
-    set_threads(nr_threads)
     try:
-        if tile is None:
-            glymur.Jp2k(str(stage1), data=np.ascontiguousarray(image), **kwargs)
-        else:
-            _write_tiles(stage1, image, tile, kwargs)
-        jp2 = glymur.Jp2k(str(stage1))
+        _encode(stage1, image, profile, tile, levels, bits, nr_threads)
         if geo is not None:
+            jp2 = glymur.Jp2k(str(stage1))
             _insert_box_before_codestream(stage1, stage2, jp2, gml_box(geo, rows, cols))
             stage1.unlink()
         else:
             os.replace(stage1, stage2)
         os.replace(stage2, path)
-    except (OSError, RuntimeError, ValueError, glymur.lib.openjp2.OpenJPEGLibraryError) as exc:
+    except (OSError, RuntimeError, ValueError, opj.OpenJPEGLibraryError) as exc:
         for tmp in (stage1, stage2):
             tmp.unlink(missing_ok=True)
         cause = describe_write_error(exc, Path(path).parent, image.nbytes)
         raise OutputError(f"cannot write JPEG 2000 file {path}: {cause}") from exc
-    log.debug("wrote %s %s %s", path.name, image.shape, image.dtype)
+    log.debug("wrote %s %s %s (%d bits)", path.name, image.shape, image.dtype, bits)
     return path
 
 
-def _write_tiles(path: Path, image: np.ndarray, tile: tuple[int, int], kwargs: dict) -> None:
-    """Encode ``image`` tile by tile in raster order (glymur tile writers)."""
-    jp2 = glymur.Jp2k(str(path), shape=image.shape, **kwargs)
-    tiles_per_row = -(-image.shape[1] // tile[1])
-    for index, writer in enumerate(jp2.get_tilewriters()):
-        row, col = divmod(index, tiles_per_row)
-        writer[:] = np.ascontiguousarray(image[row * tile[0]:(row + 1) * tile[0],
-                                               col * tile[1]:(col + 1) * tile[1]])
+def _encoder_parameters(profile: Jp2Profile, tile: tuple[int, int] | None, levels: int,
+                        rgb: bool):
+    """OpenJPEG compression parameters: reversible 5-3, one lossless layer, the profile's code
+    blocks, precincts (every resolution level), progression and tiling; RCT for RGB."""
+    params = opj.set_default_encoder_parameters()
+    params.codec_fmt = opj.CODEC_JP2
+    params.irreversible = 0
+    params.tcp_numlayers = 1
+    params.tcp_rates[0] = 0
+    params.cp_disto_alloc = 1
+    params.numresolution = levels + 1
+    params.cblockw_init = params.cblockh_init = profile.codeblock_px
+    params.prog_order = glymur.core.PROGRESSION_ORDER[profile.progression]
+    if profile.precinct_px is not None:
+        for level in range(levels + 1):
+            params.prcw_init[level] = params.prch_init[level] = profile.precinct_px
+        params.res_spec = levels + 1
+        params.csty |= 0x01
+    if tile is not None:
+        params.cp_tdy, params.cp_tdx = tile
+        params.tile_size_on = opj.TRUE
+    params.tcp_mct = 1 if rgb else 0
+    return params
+
+
+def _encode(path: Path, image: np.ndarray, profile: Jp2Profile, tile: tuple[int, int] | None,
+            levels: int, bits: int, nr_threads: int) -> None:
+    """Encode ``image`` to a JP2 file (boxes jP, ftyp, jp2h, jp2c) tile by tile in raster order,
+    through glymur's ctypes binding of OpenJPEG (the GIL is released while OpenJPEG works, so
+    several files can be encoded at once from Python threads)."""
+    rows, cols = image.shape[:2]
+    components = 1 if image.ndim == 2 else image.shape[2]
+    comptparms = (opj.ImageComptParmType * components)()
+    for comp in comptparms:
+        comp.dx = comp.dy = 1
+        comp.w, comp.h = cols, rows
+        comp.x0 = comp.y0 = 0
+        comp.prec = comp.bpp = bits
+        comp.sgnd = 0
+    colour = opj.CLRSPC_SRGB if components == 3 else opj.CLRSPC_GRAY
+    params = _encoder_parameters(profile, tile, levels, components == 3)
+    with contextlib.ExitStack() as cleanup:
+        codec = opj.create_compress(opj.CODEC_JP2)
+        cleanup.callback(opj.destroy_codec, codec)
+        image_t = opj.image_tile_create(comptparms, colour)
+        cleanup.callback(opj.image_destroy, image_t)
+        image_t.contents.x0 = image_t.contents.y0 = 0
+        image_t.contents.x1, image_t.contents.y1 = cols, rows
+        opj.set_info_handler(codec, None)
+        opj.set_warning_handler(codec, opj._WARNING_CALLBACK)
+        opj.set_error_handler(codec, opj._ERROR_CALLBACK)
+        opj.setup_encoder(codec, params, image_t)
+        opj.codec_set_threads(codec, max(1, int(nr_threads)))
+        stream = opj.stream_create_default_file_stream(str(path), False)
+        cleanup.callback(opj.stream_destroy, stream)
+        opj.start_compress(codec, image_t, stream)
+        tile_rows, tile_cols = tile or (rows, cols)
+        index = 0
+        for row in range(0, rows, tile_rows):
+            for col in range(0, cols, tile_cols):
+                block = image[row:row + tile_rows, col:col + tile_cols]
+                planar = np.ascontiguousarray(block if block.ndim == 2 else np.moveaxis(block, -1, 0))
+                opj.write_tile(codec, index, planar, stream)
+                index += 1
+        opj.end_compress(codec, stream)
 
 
 def _insert_box_before_codestream(src: Path, dst: Path, jp2: glymur.Jp2k, box) -> None:

@@ -11,7 +11,9 @@ where band ``BAND_IDS[i]`` has DN 65535).
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping
 
@@ -26,6 +28,8 @@ from sen2cor.tables.store import Database
 
 log = logging.getLogger(__name__)
 
+#: L1C bands decoded at once when Nr_Threads >= 2.
+BANDS_AT_ONCE = 2
 #: Bands the 20 m stage imports first (all but B08, manual §2.4.1).
 BANDS_20M_STAGE: tuple[str, ...] = tuple(b for b in BAND_IDS if b != "B08")
 #: Bands processed at each resolution (algorithm facts A.1; B08 only at 10 m).
@@ -42,26 +46,39 @@ def import_bands(image_db: Database, band_paths: Mapping[str, Path], *, nr_threa
 
     Bands already present are skipped. Decoding goes by code-stream tile rows straight into
     the database (bounded memory). With a ``roi`` only its window is decoded (OpenJPEG decodes
-    only the tiles it touches). Returns the seconds spent per band.
+    only the tiles it touches). With ``nr_threads`` >= 2 two bands are decoded at once (each
+    with ``nr_threads`` OpenJPEG threads), overlapping the part of a decode OpenJPEG does not
+    parallelise; database writes are serialised by a lock (PyTables is not thread-safe).
+    Returns the seconds spent per band.
     """
-    seconds = {}
-    for band, path in band_paths.items():
-        resolution = NATIVE_RESOLUTION_M[band]
-        if image_db.has(band, resolution):
-            continue
+    todo = [(band, Path(path)) for band, path in band_paths.items()
+            if not image_db.has(band, NATIVE_RESOLUTION_M[band])]
+    lock = threading.Lock()
+
+    def import_one(band: str, path: Path) -> float:
         start = time.perf_counter()
+        resolution = NATIVE_RESOLUTION_M[band]
         window = roi.area(resolution) if roi is not None else None
-        rows, cols = jp2_shape(Path(path))[:2]
+        rows, cols = jp2_shape(path)[:2]
         if window is not None:
             rows, cols = window[2] - window[0], window[3] - window[1]
-        node = image_db.create(band, resolution, (rows, cols), np.uint16)
-        for offset, strip in read_jp2_strips(Path(path), nr_threads=nr_threads, window=window):
-            node[offset:offset + strip.shape[0]] = strip
-        seconds[band] = time.perf_counter() - start
-        log.info("imported %s (%d m) from %s in %.1f s", band, resolution, Path(path).name,
-                 seconds[band])
+        with lock:
+            node = image_db.create(band, resolution, (rows, cols), np.uint16)
+        for offset, strip in read_jp2_strips(path, nr_threads=nr_threads, window=window):
+            with lock:
+                node[offset:offset + strip.shape[0]] = strip
+        seconds = time.perf_counter() - start
+        log.info("imported %s (%d m) from %s in %.1f s", band, resolution, path.name, seconds)
+        return seconds
+
+    workers = max(1, min(BANDS_AT_ONCE, int(nr_threads), len(todo)))
+    if workers == 1:
+        seconds = [import_one(band, path) for band, path in todo]
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="l1c-import") as pool:
+            seconds = list(pool.map(lambda item: import_one(*item), todo))
     image_db.flush()
-    return seconds
+    return {band: s for (band, _), s in zip(todo, seconds)}
 
 
 def stage_resolution(image_db: Database, temp_db: Database, resolution_m: int, *,

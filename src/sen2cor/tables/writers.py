@@ -16,6 +16,8 @@ in AUX_DATA; ``prefix`` = tile id + datatake sensing start, e.g. ``T29UNU_202210
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 SUFFIX = {"jp2": ".jp2", "tif": ".tif", "raw": ".rawl", "cog": ".tif"}
 PVI_SIZE_PX = 343
 PVI_RESOLUTION_M = 320
+#: Files encoded concurrently at most (each with Nr_Threads OpenJPEG threads).
+MAX_FILES_AT_ONCE = 2
 
 #: Files of IMG_DATA/R{res}m besides the reflectance bands (facts §5.3).
 EXTRA_LAYERS: dict[int, tuple[str, ...]] = {10: ("AOT", "WVP", "TCI"),
@@ -103,11 +107,36 @@ def write_scl(img_dir: Path, prefix: str, resolution_m: int, scl: np.ndarray, ge
     return write_image(path, scl, geo, fmt=chosen, epsg=epsg, nr_threads=nr_threads)
 
 
+class TciTiles:
+    """The TCI of B04, B03, B02 as a read-only (rows, cols, 3) uint8 array-like whose windows are
+    scaled when indexed (slices or ``np.ix_`` index arrays): the JPEG 2000 encoder reads it tile by
+    tile and :func:`make_pvi` samples only the preview pixels, so the full RGB image (3 bytes per
+    pixel, 362 MB at 10 m) is never held."""
+
+    dtype = np.dtype(np.uint8)
+    ndim = 3
+
+    def __init__(self, b04: np.ndarray, b03: np.ndarray, b02: np.ndarray, add_offset: int) -> None:
+        self._bands, self._offset = (b04, b03, b02), add_offset
+        self.shape = b04.shape + (3,)
+        self.size = int(np.prod(self.shape))
+        self.nbytes = self.size
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        rows, cols = key
+        b04, b03, b02 = (band[rows, cols] for band in self._bands)
+        return radiometry.tci_from_boa_dn(b04, b03, b02, add_offset=self._offset)
+
+
 def write_tci(img_dir: Path, prefix: str, resolution_m: int, b04: np.ndarray, b03: np.ndarray,
               b02: np.ndarray, geo: Any, *, add_offset: int = radiometry.BOA_ADD_OFFSET,
               fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
-    """True-colour image from the L2A DN of B04, B03, B02 (Sen2Cor's scaling)."""
-    rgb = radiometry.tci_from_boa_dn(b04, b03, b02, add_offset=add_offset)
+    """True-colour image from the L2A DN of B04, B03, B02 (Sen2Cor's scaling); JPEG 2000 output
+    is scaled tile by tile (:class:`TciTiles`)."""
+    if fmt == "jp2":
+        rgb = TciTiles(b04, b03, b02, add_offset)
+    else:
+        rgb = radiometry.tci_from_boa_dn(b04, b03, b02, add_offset=add_offset)
     path = output_path(img_dir, f"{prefix}_TCI_{resolution_m}m", fmt)
     return write_image(path, rgb, geo, fmt=fmt, profile=jp2.TCI_PROFILE, epsg=epsg,
                        nr_threads=nr_threads)
@@ -150,37 +179,96 @@ def write_dem(aux_dir: Path, prefix: str, resolution_m: int, height_m: np.ndarra
                        nr_threads=nr_threads)
 
 
-def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: dict[str, np.ndarray],
+def files_at_once(nr_threads: int, n_files: int) -> int:
+    """Files encoded concurrently for ``nr_threads`` (Nr_Threads): two when at least two threads
+    are allowed (each file keeps ``nr_threads`` OpenJPEG threads, so one file alone still uses
+    every core while two overlap their serial parts), else one."""
+    return max(1, min(MAX_FILES_AT_ONCE, int(nr_threads), n_files))
+
+
+def write_all(tasks: list[tuple[Callable[[], Any], Callable[[Any], Path]]], nr_threads: int = 1
+              ) -> list[Path]:
+    """Run ``(read, write)`` tasks and return the written paths in task order.
+
+    ``read()`` runs on the calling thread (layer mappings may be backed by PyTables, which is
+    not thread-safe); ``write(read())`` runs on up to :func:`files_at_once` worker threads
+    (OpenJPEG and GDAL release the GIL while encoding). A task is read only when a worker is
+    free, so at most that many layers are alive beyond the caller's own. The first failure is
+    raised after the files already being written are finished.
+    """
+    workers = files_at_once(nr_threads, len(tasks))
+    if workers == 1:
+        return [write(read()) for read, write in tasks]
+    results: list[Path | None] = [None] * len(tasks)
+    with ThreadPoolExecutor(workers, thread_name_prefix="l2a-export") as pool:
+        pending: dict[Future, int] = {}
+        for index, (read, write) in enumerate(tasks):
+            while len(pending) >= workers:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[pending.pop(future)] = future.result()
+            pending[pool.submit(write, read())] = index
+        for future, index in pending.items():
+            results[index] = future.result()
+    return results
+
+
+def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: Mapping[str, np.ndarray],
                      geo: Any, *, fmt: str = "jp2", sc_cog: bool = False, tci: bool = True,
                      add_offset: int = radiometry.BOA_ADD_OFFSET, epsg: int | None = None,
                      roi: Roi | None = None, nr_threads: int = 1) -> list[Path]:
     """Write every IMG_DATA/R{res}m file of one resolution from ``layers`` (name -> final
     array: uint16 bands/AOT/WVP, uint8 SCL). Missing layers are skipped with a warning.
     With ``roi`` the layers are ROI windows and are embedded in the full tile grid with no
-    data (0) outside."""
+    data (0) outside. Up to two files are encoded at once (:func:`write_all`); the TCI, the
+    largest, is started first and scaled tile by tile, so at most four layers are read at a
+    time (its three bands and one other). ``layers`` is only accessed on the calling thread.
+    Returns the paths in the order of :func:`output_names`."""
     grid = as_geocoding(geo, epsg).at_resolution(resolution_m)
-    if roi is not None:
-        layers = {name: embed(array, roi, resolution_m) for name, array in layers.items()}
     img_dir = Path(granule_dir) / "IMG_DATA" / f"R{resolution_m}m"
-    written = []
-    for name in output_names(resolution_m, tci=tci):
+
+    def layer(name: str) -> np.ndarray:
+        return layers[name] if roi is None else embed(layers[name], roi, resolution_m)
+
+    def task(name: str) -> tuple[Callable[[], Any], Callable[[Any], Path]]:
         if name == "TCI":
-            if all(b in layers for b in ("B04", "B03", "B02")):
-                written.append(write_tci(img_dir, prefix, resolution_m, layers["B04"], layers["B03"],
-                                         layers["B02"], grid, add_offset=add_offset, fmt=fmt,
-                                         nr_threads=nr_threads))
-            continue
-        if name not in layers:
-            log.warning("no %s layer at %d m: file not written", name, resolution_m)
-            continue
+            def write(rgb):
+                return write_tci(img_dir, prefix, resolution_m, *rgb, grid, add_offset=add_offset, fmt=fmt,
+                                 nr_threads=nr_threads)
+            return (lambda: tuple(layer(b) for b in ("B04", "B03", "B02"))), write
         if name == "SCL":
-            written.append(write_scl(img_dir, prefix, resolution_m, layers[name], grid, fmt=fmt,
-                                     cog=sc_cog, nr_threads=nr_threads))
+            def write(scl):
+                return write_scl(img_dir, prefix, resolution_m, scl, grid, fmt=fmt, cog=sc_cog,
+                                 nr_threads=nr_threads)
         else:
-            written.append(write_band(img_dir, prefix, name, resolution_m, layers[name], grid,
-                                      fmt=fmt, nr_threads=nr_threads))
-    return written
+            def write(dn):
+                return write_band(img_dir, prefix, name, resolution_m, dn, grid, fmt=fmt,
+                                  nr_threads=nr_threads)
+        return (lambda: layer(name)), write
+
+    present = []
+    for name in output_names(resolution_m, tci=tci):
+        needed = ("B04", "B03", "B02") if name == "TCI" else (name,)
+        if all(n in layers for n in needed):
+            present.append(name)
+        elif name != "TCI":
+            log.warning("no %s layer at %d m: file not written", name, resolution_m)
+    order = sorted(present, key=lambda name: name != "TCI")  # the largest file first
+    written = dict(zip(order, write_all([task(name) for name in order], nr_threads)))
+    return [written[name] for name in present]
+
+
+def write_qi_masks(qi_dir: Path, resolution_m: int, masks: Mapping[str, np.ndarray], geo: Any, *,
+                   fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> list[Path]:
+    """Every QI mask of one resolution (kind -> uint8 array, e.g. CLDPRB, SNWPRB), up to two
+    files at once (:func:`write_all`)."""
+    tasks = [(lambda kind=kind: masks[kind],
+              lambda mask, kind=kind: write_qi_mask(qi_dir, kind, resolution_m, mask, geo, fmt=fmt,
+                                                    epsg=epsg, nr_threads=nr_threads))
+             for kind in masks]
+    return write_all(tasks, nr_threads)
 
 
 __all__ = ["Geocoding", "output_names", "output_path", "write_image", "write_band", "write_scl",
-           "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_dem", "write_resolution"]
+           "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_qi_masks", "write_dem",
+           "write_resolution", "write_all", "files_at_once"]
