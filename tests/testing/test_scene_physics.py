@@ -138,3 +138,19 @@ def test_adjacency_environment_reaches_its_range_around_a_pixel(range_m, blocks)
     assert env[301, 301] == pytest.approx(weight, rel=1e-4)
     assert env[301, 301 + 3 * blocks] == pytest.approx(weight, rel=1e-4)        # at the range, east
     assert env[301, 301 + 3 * blocks + 3] == 0.0 and env[301 - 3 * blocks - 3, 301] == 0.0
+
+
+@pytest.mark.parametrize("mean", [0.01, 2.0])
+def test_truth_aot_stays_inside_the_lut_visibility_range(mean):
+    """The forward model clamps to 5-120 km visibility at the ground height, so the truth must too: AOT550
+    between Sen2Cor's values for 120 km and 5 km at each pixel's elevation (0.079 / 1.19 at sea level)."""
+    from sen2cor.atmcorr import grid
+
+    opts = replace(SceneOptions(), aot550_mean=mean, aot550_amplitude=0.05, relief_m=2000.0)
+    scene = synthesize_scene(120, np.random.default_rng(8), opts, 40.0, 160.0, 5.0, 100.0)
+    z_km = np.clip(scene.dem_m, 0.0, None) / 1000.0
+    low, high = grid.visibility_to_aot550(120.0, z_km), grid.visibility_to_aot550(5.0, z_km)
+    assert np.all(scene.aot550 >= low * (1 - 1e-6)) and np.all(scene.aot550 <= high * (1 + 1e-6))
+    bound = low if mean < 1 else high
+    assert np.allclose(scene.aot550, bound, rtol=1e-5)      # the whole field lies beyond the range: clipped
+    assert np.ptp(bound) > 0.005                             # and the bound follows the terrain height

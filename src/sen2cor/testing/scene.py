@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from sen2cor.atmcorr import grid
 from sen2cor.testing.noise import regional_field, smooth_field
 from sen2cor.testing.spectra import COVER_SCL, COVERS, SCL_CODES
 
@@ -256,7 +257,11 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     # atmosphere
     aot = options.aot550_mean + options.aot550_amplitude * regional_field(shape, rngs[8], 20.0,
                                                                            options.aot_feature_m)
-    aot = np.clip(aot, 0.02, None).astype(np.float32)
+    # within the LUT's visibility range (5-120 km) at the pixel's height: the forward model clamps to it,
+    # so a truth outside it would not be the AOT that was simulated
+    z_km = np.clip(dem, 0.0, None) / 1000.0
+    aot = np.clip(aot, grid.visibility_to_aot550(grid.VISIBILITY_KM[-1], z_km),
+                  grid.visibility_to_aot550(grid.VISIBILITY_KM[0], z_km)).astype(np.float32)
     wv_mean, wv_std = WV_CLIMATOLOGY_CM[season]
     wv_mean = wv_mean if options.wv_sea_level_cm is None else options.wv_sea_level_cm
     wv_std = wv_std if options.wv_amplitude_cm is None else options.wv_amplitude_cm
