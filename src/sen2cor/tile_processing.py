@@ -304,7 +304,8 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     terrain = None
     if dem is not None:
         terrain = {"elevation_m": dem.elevation_m.astype(np.float32), "slope_deg": dem.terrain.slope_deg,
-                   "aspect_deg": dem.terrain.aspect_deg}
+                   "aspect_deg": dem.terrain.aspect_deg,     # None at 10 m: cos(beta) from the hillshade
+                   "hillshade": dem.terrain.hillshade}
     scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain,
                                offset_px=_offset(results.roi, resolution))
     del terrain

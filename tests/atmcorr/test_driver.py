@@ -229,6 +229,25 @@ def test_dem_terrain_correction_and_brdf_switches(lut):
     assert (brdf.surface_reflectance[b] < terrain.surface_reflectance[b] - 1e-4).any()
 
 
+def test_hillshade_without_aspect_gives_the_terrain_correction(lut):
+    """At 10 m no aspect is staged (as in Sen2Cor): cos(beta) then comes from the gdaldem hillshade
+    (1 + 254 cos i, tile-mean sun). Built here from the same slopes, it must reproduce the slope/aspect path
+    (the scene's sun zenith is uniform) and differ from the uncorrected result."""
+    from sen2cor.dem import illumination_cos
+
+    scene, _ = _rugged_scene(lut)
+    cos_i = illumination_cos(scene.slope_deg, scene.aspect_deg, scene.sza_deg, scene.saa_deg)
+    shade = np.rint(1.0 + 254.0 * np.clip(cos_i, 0.0, 1.0)).astype(np.uint8)
+    from_aspect = run(scene, lut)
+    from_hillshade = run(replace(scene, aspect_deg=None, hillshade=shade), lut)
+    no_terrain = run(replace(scene, aspect_deg=None), lut)   # neither aspect nor hillshade: flat
+    for b in ("B04", "B8A", "B12"):
+        # the hillshade's own 1/254 quantisation moves cbeta by at most one 1/255 step
+        np.testing.assert_allclose(from_hillshade.surface_reflectance[b], from_aspect.surface_reflectance[b],
+                                   rtol=0.02, atol=2e-3)
+        assert np.abs(no_terrain.surface_reflectance[b] - from_aspect.surface_reflectance[b]).max() > 0.01
+
+
 def test_cirrus_correction_switch(lut):
     scene, rho = make_scene(lut, n=100)
     toa = dict(scene.toa)

@@ -77,6 +77,9 @@ class SceneInputs:
     elevation_m: np.ndarray | None = None  # DEM; None = flat at Altitude
     slope_deg: np.ndarray | None = None
     aspect_deg: np.ndarray | None = None
+    # gdaldem hillshade (uint8, 1 + 254 cos i for the tile-mean sun): Sen2Cor's source of cos(beta); used
+    # where no aspect is staged (10 m, where Sen2Cor computes no aspect, facts A.1 / B.5)
+    hillshade: np.ndarray | None = None
     cams_aod550: np.ndarray | None = None  # AUX_CAMSFO grids (coarse)
     cams_geopotential: np.ndarray | None = None
 
@@ -165,7 +168,9 @@ def _elevation_km(scene: SceneInputs, settings: AcSettings):
 
 
 def _rugged(scene: SceneInputs, settings: AcSettings) -> bool:
-    if scene.elevation_m is None or scene.slope_deg is None or scene.aspect_deg is None:
+    if scene.elevation_m is None or scene.slope_deg is None:
+        return False
+    if scene.aspect_deg is None and scene.hillshade is None:
         return False
     if not settings.dem_terrain_correction:
         return False
@@ -506,6 +511,8 @@ def _surface(
     out_bands = [b for b in p.bands if b != "B10"]
     scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, p.blue_scaling)
     rugged = _rugged(scene, settings)
+    log.info("surface reflectance: terrain correction %s", "on (rugged terrain)" if rugged else
+             "off (no DEM, DEM_Terrain_Correction FALSE or quasi-flat terrain)")
     cbeta, vsky = _terrain_maps(scene, strip_rows) if rugged else (None, None)
     cells = _cell_tables(p, out_bands)
 

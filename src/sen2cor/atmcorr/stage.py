@@ -184,6 +184,7 @@ def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray,
         angles.mean_sun_azimuth, vza, vaa, season,
         sza_map_deg=SunZenithMap(angles.sun_zenith, angles.step_m, scl.shape, float(resolution_m), offset_px),
         elevation_m=dem.get("elevation_m"), slope_deg=dem.get("slope_deg"), aspect_deg=dem.get("aspect_deg"),
+        hillshade=dem.get("hillshade"),
         cams_aod550=fields["aod550"], cams_geopotential=fields["geopotential"],
     )
 

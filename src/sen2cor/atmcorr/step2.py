@@ -29,22 +29,47 @@ CLOUDS = (8, 9, 10)
 CLEAR = (4, 5, 6)
 
 
-def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """cos(beta) (quantised, ``terrain.illumination``) and sky view, float32, computed strip by strip
-    (the float64 temporaries stay of strip size)."""
+class _Cbeta:
+    """cos(beta) as Sen2Cor stores it (uint8 = 255 cos beta, floored at 26), read as float32 per slice:
+    a quarter of a float32 map's memory (120 MB instead of 482 MB at 10 m), the same values."""
+
+    def __init__(self, quantised: np.ndarray) -> None:
+        self._q = quantised
+        self.shape = quantised.shape
+
+    def __getitem__(self, key) -> np.ndarray:
+        return (self._q[key].astype(np.float64) / 255.0).astype(np.float32)
+
+
+class _SkyView:
+    """V_sky = (1 + cos slope) / 2 computed from the staged slope for the slice asked for."""
+
+    def __init__(self, slope_deg: np.ndarray) -> None:
+        self._slope = slope_deg
+        self.shape = np.shape(slope_deg)
+
+    def __getitem__(self, key) -> np.ndarray:
+        return terrain.sky_view_factor(np.asarray(self._slope)[key])
+
+
+def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView]:
+    """cos(beta) (quantised, ``terrain.illumination``) and sky view, read per slice; cos(beta) is computed
+    strip by strip (the float64 temporaries stay of strip size) from slope and aspect with the per-pixel
+    sun zenith, or, without aspect (10 m), from the gdaldem hillshade (1 + 254 cos i, tile-mean sun)."""
     from sen2cor.dem import illumination_cos
 
     shape = scene.scl.shape
-    cbeta, vsky = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    quantised = np.empty(shape, np.uint8)
     for a in range(0, shape[0], strip_rows):
         rows = slice(a, a + strip_rows)
-        sza = scene.sza_deg if scene.sza_map_deg is None else scene.sza_map_deg[rows]  # array or lazy map
         slope = np.asarray(scene.slope_deg)[rows]
-        cbeta[rows] = terrain.illumination(
-            illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
-        )
-        vsky[rows] = terrain.sky_view_factor(slope)
-    return cbeta, vsky
+        if scene.aspect_deg is not None:   # per-pixel sun zenith
+            sza = scene.sza_deg if scene.sza_map_deg is None else scene.sza_map_deg[rows]  # array or lazy map
+            cos_i = illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
+        else:                              # Sen2Cor's cbeta = hillshade of the tile-mean sun (facts B.5)
+            cos_i = (np.asarray(scene.hillshade)[rows].astype(np.float32) - 1.0) / 254.0
+        quantised[rows] = np.rint(terrain.illumination(cos_i).astype(np.float64) * 255.0)
+    return _Cbeta(quantised), _SkyView(scene.slope_deg)
 
 
 def _count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
