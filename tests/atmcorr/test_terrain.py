@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from sen2cor.atmcorr import terrain
 
@@ -40,3 +41,13 @@ def test_terrain_radius():
     assert terrain.terrain_radius_px(0.5, 20) == 25
     assert terrain.terrain_radius_px(0.5, 60) == 8
     assert terrain.terrain_radius_px(0.0, 20) == 3
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_quasi_flat_peak_to_peak_ignores_sea_and_no_data(dtype):
+    """Peak-to-peak over pixels > 0 only: 140 - 100 = 40 m (the 0 m pixels are left out)."""
+    heights = np.array([[0, 100, 140], [120, 0, 130]], dtype=dtype)
+    flat_slopes = np.zeros(heights.shape)
+    assert terrain.is_quasi_flat(heights, flat_slopes, dem_p2p_val_m=50.0)
+    assert not terrain.is_quasi_flat(heights, flat_slopes, dem_p2p_val_m=30.0)
+    assert terrain.is_quasi_flat(np.zeros((2, 2), dtype), flat_slopes[:2, :2], dem_p2p_val_m=1.0)

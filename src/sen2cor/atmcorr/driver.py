@@ -164,7 +164,8 @@ def reference_albedo(lut: AtmosphereTable) -> float:
 def _elevation_km(scene: SceneInputs, settings: AcSettings):
     if scene.elevation_m is None:
         return float(settings.altitude_km)
-    return np.clip(np.asarray(scene.elevation_m, dtype=np.float32) / 1000.0, 0.0, 3.5)
+    z = np.asarray(scene.elevation_m, dtype=np.float32) / np.float32(1000.0)
+    return np.clip(z, 0.0, 3.5, out=z)
 
 
 def _rugged(scene: SceneInputs, settings: AcSettings) -> bool:
@@ -318,10 +319,13 @@ def correct_resolution(
     if np.ndim(wv_label) == 0 and np.ndim(z) == 0:  # 10 m, flat: one value, no full-size temporaries
         wv_cm = np.zeros(scl.shape, np.float32)
         wv_cm[valid] = wvp.column_above_ground(np.float32(wv_label), z)
-    else:
-        wv_cm = wvp.column_above_ground(
-            np.where(valid, np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label, np.float32(0.0)), z
-        )
+    else:  # per-pixel label or elevation: strip by strip (the profile interpolation works in float64)
+        wv_cm = np.empty(scl.shape, np.float32)
+        for a in range(0, scl.shape[0], strips):
+            rows = slice(a, a + strips)
+            label = np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label[rows]
+            wv_cm[rows] = wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
+                                                  z if np.ndim(z) == 0 else z[rows])
     del wv_label
     info["GRANULE_MEAN_WV"] = _positive_mean(wv_cm, strips)
     if sink is not None:

@@ -82,7 +82,7 @@ ELEVATION_STEP_KM = 0.5
 
 def elevation_nodes(lut_nodes_km: np.ndarray, elevation_km: np.ndarray | float) -> np.ndarray:
     """LUT elevation nodes (extended by 0.5 km steps to 3.5 km) covering the scene's elevations."""
-    z = np.asarray(elevation_km, dtype=np.float64)
+    z = np.asarray(elevation_km)   # no float64 copy of a per-pixel map: min and max are exact in float32
     if z.ndim == 0 or z.size == 1 or float(np.nanmax(z)) == float(np.nanmin(z)):
         return np.array([float(np.clip(z.reshape(-1)[0], 0.0, 3.5))])
     nodes = np.asarray(lut_nodes_km, dtype=np.float64)

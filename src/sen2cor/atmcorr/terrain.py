@@ -44,8 +44,12 @@ def is_quasi_flat(
     radians with 6; pass the slope in radians to reproduce that (only the 50 m test then
     matters), in degrees for the intended test.
     """
-    land = elevation_m[elevation_m > 0]
-    p2p = float(land.max() - land.min()) if land.size else 0.0
+    elevation_m = np.asarray(elevation_m)
+    land = elevation_m > 0   # a mask, not a copy of the heights
+    p2p = 0.0
+    if land.any():   # the image's own extremes as neutral starting values (any dtype)
+        p2p = float(np.max(elevation_m, where=land, initial=elevation_m.min())) - float(
+            np.min(elevation_m, where=land, initial=elevation_m.max()))
     steep = float(np.mean(slope > slope_th)) if slope.size else 0.0
     return p2p < dem_p2p_val_m and steep < topo_corr_th
 
