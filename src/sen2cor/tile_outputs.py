@@ -7,13 +7,14 @@ correction's sink) encodes and stores each one as soon as it is final, :class:`S
 back one at a time."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
+from sen2cor.lazy import LazyMapping, read_through
 from sen2cor.product.layout import L2ALayout
 from sen2cor.sceneclass import SCL
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m
@@ -32,53 +33,25 @@ def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers:
     """IMG_DATA/R{res}m files of one resolution; ``layers`` may load each layer on access
     (:class:`StoredLayers`): the writers take one at a time (three for the TCI)."""
     options = config.run
-    return write_resolution(layout.granule, image_prefix(layout), resolution, _Embedded(layers, roi, resolution),
+    return write_resolution(layout.granule, image_prefix(layout), resolution, _embedded(layers, roi, resolution),
                             product.tile.geoposition[10], fmt=image_format(config), sc_cog=options.sc_cog,
                             tci=config.common.generate_tci_output,
                             add_offset=radiometry.boa_add_offset(product.processing_baseline),
                             epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 
-class _Embedded(Mapping):
+def _embedded(layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> Mapping[str, np.ndarray]:
     """ROI windows seen as full-grid layers, embedded (0 outside) only when a writer reads one: the
     writers then hold one or three full-size layers at a time instead of all of them."""
-
-    def __init__(self, layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> None:
-        self._layers, self._roi, self._resolution = layers, roi, resolution
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return embed(self._layers[name], self._roi, self._resolution)
-
-    def __contains__(self, name: object) -> bool:   # without reading the layer (it may load on access)
-        return name in self._layers
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._layers)
-
-    def __len__(self) -> int:
-        return len(self._layers)
+    return read_through(layers, lambda name, window: embed(window, roi, resolution))
 
 
-class StoredLayers(Mapping):
+class StoredLayers(LazyMapping):
     """name -> output layer of one resolution (uint16 / uint8) read from the temporary database
     (``OUT_<name>``) on each access: the writers hold one layer at a time (three for the TCI)."""
 
     def __init__(self, database: Database, resolution: int, names: tuple[str, ...]) -> None:
-        self._db, self._resolution, self._names = database, resolution, tuple(names)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._names:
-            raise KeyError(name)
-        return self._db.get(f"OUT_{name}", self._resolution)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
+        super().__init__(names, lambda name: database.get(f"OUT_{name}", resolution))
 
 
 class OutputEncoder:
@@ -121,7 +94,7 @@ def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, re
 
 def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
                          masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
-    write_qi_masks(layout.qi_dir, resolution, _Embedded(masks, roi, resolution), product.tile.geoposition[resolution],
+    write_qi_masks(layout.qi_dir, resolution, _embedded(masks, roi, resolution), product.tile.geoposition[resolution],
                    fmt=image_format(config), epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from sen2cor.atmcorr import grid, visibility
 from sen2cor.atmcorr.adjacency import box_mean, in_classes
@@ -262,29 +261,38 @@ def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None
     return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
 
 
-def _linear_weights(n_coarse: int, n_out: int) -> np.ndarray:
-    """(n_out, n_coarse) weights of a linear stretch whose end samples sit on the end nodes."""
-    pos = np.linspace(0.0, n_coarse - 1, n_out)
+def _linear_weights(n_coarse: int, positions: np.ndarray) -> np.ndarray:
+    """(len(positions), n_coarse) linear-interpolation weights at fractional node ``positions``
+    (clamped to the first / last node, like ``map_coordinates(mode="nearest")``)."""
+    pos = np.clip(np.asarray(positions, dtype=np.float64), 0.0, n_coarse - 1)
     lower = np.minimum(np.floor(pos).astype(np.intp), max(n_coarse - 2, 0))
     frac = pos - lower
-    weights = np.zeros((n_out, n_coarse))
-    rows = np.arange(n_out)
+    weights = np.zeros((pos.size, n_coarse))
+    rows = np.arange(pos.size)
     weights[rows, lower] = 1.0 - frac if n_coarse > 1 else 1.0
     if n_coarse > 1:
         weights[rows, lower + 1] = frac
     return weights
 
 
-def coarse_to_pixels(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear stretch of a coarse grid (e.g. CAMS 9x9, corners on the tile corners) to ``shape``.
+def bilinear_at(coarse: np.ndarray, row_positions: np.ndarray, col_positions: np.ndarray,
+                dtype=np.float32) -> np.ndarray:
+    """A coarse grid sampled bilinearly at every (row, column) pair of fractional node positions.
 
     Separable: rows first on the coarse grid, then the columns strip by strip in float64, so only the
-    float32 output is allocated at full size.
+    output is allocated at full size.
     """
     coarse = np.asarray(coarse, dtype=np.float64)
-    along_rows = _linear_weights(coarse.shape[0], shape[0]) @ coarse          # (rows, n_cols)
-    col_weights = _linear_weights(coarse.shape[1], shape[1]).T                  # (n_cols, cols)
-    out = np.empty(shape, dtype=np.float32)
-    for start in range(0, shape[0], 256):
+    along_rows = _linear_weights(coarse.shape[0], row_positions) @ coarse     # (rows, n_cols)
+    col_weights = _linear_weights(coarse.shape[1], col_positions).T             # (n_cols, cols)
+    out = np.empty((along_rows.shape[0], col_weights.shape[1]), dtype=dtype)
+    for start in range(0, out.shape[0], 256):
         out[start:start + 256] = along_rows[start:start + 256] @ col_weights
     return out
+
+
+def coarse_to_pixels(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear stretch of a coarse grid (e.g. CAMS 9x9, corners on the tile corners) to ``shape``
+    (float32)."""
+    n_rows, n_cols = np.shape(coarse)
+    return bilinear_at(coarse, np.linspace(0.0, n_rows - 1, shape[0]), np.linspace(0.0, n_cols - 1, shape[1]))

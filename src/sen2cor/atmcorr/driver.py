@@ -44,6 +44,7 @@ from sen2cor.atmcorr.step2 import (
     _terrain_maps,
     in_classes,
 )
+from sen2cor.lazy import LazyMapping, read_through
 
 log = logging.getLogger(__name__)
 
@@ -115,45 +116,19 @@ class AcResult:
         return Prior(self.vis_index, self.wv_label_mean_cm, self.blue_scaling, dict(self.info))
 
 
-class _Bands(Mapping):
+class _Bands(LazyMapping):
     """The ``names`` present in ``toa``, read through on each access: nothing is loaded up front when
     ``toa`` loads on access (``stage.StagedBands``)."""
 
     def __init__(self, toa: Mapping[str, np.ndarray], names: tuple[str, ...]) -> None:
-        self._toa, self._names = toa, tuple(b for b in names if b in toa)
-
-    def __getitem__(self, band: str) -> np.ndarray:
-        if band not in self._names:
-            raise KeyError(band)
-        return self._toa[band]
-
-    def __contains__(self, band: object) -> bool:
-        return band in self._names
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
+        super().__init__((b for b in names if b in toa), toa.__getitem__)
 
 
-class LazyRadiance(Mapping):
+class LazyRadiance(LazyMapping):
     """band -> TOA radiance computed from the TOA reflectance on access (no stored copies)."""
 
     def __init__(self, toa: Mapping[str, np.ndarray], e0_w_m2_um: Mapping[str, float], sza_deg: float):
-        self._toa, self._e0, self._sza = toa, e0_w_m2_um, sza_deg
-
-    def __getitem__(self, band: str) -> np.ndarray:
-        return radiance.toa_radiance(self._toa[band], self._e0[band], self._sza)
-
-    def __contains__(self, band: object) -> bool:   # without computing the radiance
-        return band in self._toa
-
-    def __iter__(self):
-        return iter(self._toa)
-
-    def __len__(self) -> int:
-        return len(self._toa)
+        super().__init__(toa, lambda band: radiance.toa_radiance(toa[band], e0_w_m2_um[band], sza_deg))
 
 
 def reference_albedo(lut: AtmosphereTable) -> float:
@@ -316,16 +291,13 @@ def correct_resolution(
     if sink is not None:
         sink("AOT", aot550)
         aot550 = None
-    if np.ndim(wv_label) == 0 and np.ndim(z) == 0:  # 10 m, flat: one value, no full-size temporaries
-        wv_cm = np.zeros(scl.shape, np.float32)
-        wv_cm[valid] = wvp.column_above_ground(np.float32(wv_label), z)
-    else:  # per-pixel label or elevation: strip by strip (the profile interpolation works in float64)
-        wv_cm = np.empty(scl.shape, np.float32)
-        for a in range(0, scl.shape[0], strips):
-            rows = slice(a, a + strips)
-            label = np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label[rows]
-            wv_cm[rows] = wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
-                                                  z if np.ndim(z) == 0 else z[rows])
+    # strip by strip: the temporaries (float64 profile interpolation with a per-pixel elevation) stay small
+    wv_cm = np.empty(scl.shape, np.float32)
+    for a in range(0, scl.shape[0], strips):
+        rows = slice(a, a + strips)
+        label = np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label[rows]
+        wv_cm[rows] = wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
+                                              z if np.ndim(z) == 0 else z[rows])
     del wv_label
     info["GRANULE_MEAN_WV"] = _positive_mean(wv_cm, strips)
     if sink is not None:
@@ -403,29 +375,8 @@ def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict) -> Map
         log.info("cirrus correction skipped: too few cirrus / cirrus-free pixels")
         return toa
     info["CIRRUS_GAMMA"] = gamma
-    return _CirrusCorrected(toa, rho_cir, gamma)
-
-
-class _CirrusCorrected(Mapping):
-    """band -> cirrus-corrected TOA reflectance, computed on access (B10 unchanged)."""
-
-    def __init__(self, toa: Mapping[str, np.ndarray], rho_cir: np.ndarray, gamma: float) -> None:
-        self._toa, self._rho_cir, self._gamma = toa, rho_cir, gamma
-
-    def __getitem__(self, band: str) -> np.ndarray:
-        toa = self._toa[band]
-        if band == "B10":
-            return toa
-        return cirrus.correct_cirrus(toa, self._rho_cir, self._gamma, WAVELENGTH_UM[band])
-
-    def __contains__(self, band: object) -> bool:
-        return band in self._toa
-
-    def __iter__(self):
-        return iter(self._toa)
-
-    def __len__(self) -> int:
-        return len(self._toa)
+    return read_through(toa, lambda band, values: values if band == "B10" else
+                        cirrus.correct_cirrus(values, rho_cir, gamma, WAVELENGTH_UM[band]))
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,18 +10,19 @@ project's own 6S tables in ``luts/`` (docs/luts.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 from sen2cor.atmcorr import radiance
+from sen2cor.atmcorr.aot import bilinear_at
 from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
 from sen2cor.atmcorr.lut import load_lut
 from sen2cor.atmcorr.selection import LutSelection, select_lut
 from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.lazy import LazyMapping
 
 log = logging.getLogger(__name__)
 
@@ -124,28 +125,14 @@ class SunZenithMap:
         return full if dtype is None else full.astype(dtype)
 
 
-class StagedBands(Mapping):
+class StagedBands(LazyMapping):
     """band -> TOA reflectance (float32) of one resolution, read from the temporary database on each
     access (``tables.staging.stage_resolution`` put it there): the correction holds one band at a
     time instead of all of them (0.48 GB per band at 10 m). Each access returns a fresh array, which
     an in-place correction may overwrite; the database keeps the TOA."""
 
     def __init__(self, database, resolution_m: int, bands: tuple[str, ...]) -> None:
-        self._db, self._resolution_m, self._bands = database, resolution_m, tuple(bands)
-
-    def __getitem__(self, band: str) -> np.ndarray:
-        if band not in self._bands:
-            raise KeyError(band)
-        return self._db.get(band, self._resolution_m)
-
-    def __contains__(self, band: object) -> bool:
-        return band in self._bands
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._bands)
-
-    def __len__(self) -> int:
-        return len(self._bands)
+        super().__init__(bands, lambda band: database.get(band, resolution_m))
 
 
 def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tuple[int, int],
@@ -154,12 +141,9 @@ def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tu
     the pixels of a window (``shape`` pixels from ``offset_px`` in a tile of ``frame_shape``
     pixels). The result has one node per window pixel, so the driver's corner-to-corner stretch
     (:func:`sen2cor.atmcorr.aot.coarse_to_pixels`) returns it unchanged."""
-    coarse = np.asarray(coarse, dtype=np.float64)
-    scale = [(n - 1) / max(f - 1, 1) for n, f in zip(coarse.shape, frame_shape)]
-    r = (offset_px[0] + np.arange(shape[0])) * scale[0]
-    c = (offset_px[1] + np.arange(shape[1])) * scale[1]
-    rr, cc = np.meshgrid(r, c, indexing="ij")
-    return ndimage.map_coordinates(coarse, [rr, cc], order=1, mode="nearest")
+    scale = [(n - 1) / max(f - 1, 1) for n, f in zip(np.shape(coarse), frame_shape)]
+    return bilinear_at(coarse, (offset_px[0] + np.arange(shape[0])) * scale[0],
+                       (offset_px[1] + np.arange(shape[1])) * scale[1], dtype=np.float64)
 
 
 def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray, product, season: str,
