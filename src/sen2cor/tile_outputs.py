@@ -1,6 +1,6 @@
 """Image outputs of a processed tile: IMG_DATA layers, QI_DATA probability masks, the preview, and the
 60 m layers downsampled from 20 m (facts §5.3-§5.4). Region_Of_Interest windows are embedded into the full
-tile grid (0 outside) only when each file is written.
+tile grid (0 outside) only when each file is written (``roi`` of the writers).
 
 The corrected layers reach the writers through the temporary database: :class:`OutputEncoder` (the
 correction's sink) encodes and stores each one as soon as it is final, :class:`StoredLayers` reads them
@@ -14,7 +14,7 @@ import numpy as np
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
-from sen2cor.lazy import LazyMapping, read_through
+from sen2cor.lazy import LazyMapping
 from sen2cor.product.layout import L2ALayout
 from sen2cor.sceneclass import SCL
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m
@@ -33,17 +33,11 @@ def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers:
     """IMG_DATA/R{res}m files of one resolution; ``layers`` may load each layer on access
     (:class:`StoredLayers`): the writers take one at a time (three for the TCI)."""
     options = config.run
-    return write_resolution(layout.granule, image_prefix(layout), resolution, _embedded(layers, roi, resolution),
+    return write_resolution(layout.granule, image_prefix(layout), resolution, layers,
                             product.tile.geoposition[10], fmt=image_format(config), sc_cog=options.sc_cog,
                             tci=config.common.generate_tci_output,
                             add_offset=radiometry.boa_add_offset(product.processing_baseline),
-                            epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
-
-
-def _embedded(layers: Mapping[str, np.ndarray], roi: Roi | None, resolution: int) -> Mapping[str, np.ndarray]:
-    """ROI windows seen as full-grid layers, embedded (0 outside) only when a writer reads one: the
-    writers then hold one or three full-size layers at a time instead of all of them."""
-    return read_through(layers, lambda name, window: embed(window, roi, resolution))
+                            epsg=product.tile.epsg, roi=roi, nr_threads=config.common.nr_threads)
 
 
 class StoredLayers(LazyMapping):
@@ -94,8 +88,8 @@ def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, re
 
 def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
                          masks: dict[str, np.ndarray], product: L1CProduct, roi: Roi | None) -> None:
-    write_qi_masks(layout.qi_dir, resolution, _embedded(masks, roi, resolution), product.tile.geoposition[resolution],
-                   fmt=image_format(config), epsg=product.tile.epsg, nr_threads=config.common.nr_threads)
+    write_qi_masks(layout.qi_dir, resolution, masks, product.tile.geoposition[resolution],
+                   fmt=image_format(config), epsg=product.tile.epsg, roi=roi, nr_threads=config.common.nr_threads)
 
 
 def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,

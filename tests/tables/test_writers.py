@@ -124,6 +124,18 @@ def test_roi_outputs_keep_the_full_grid_with_nodata_outside(tmp_path):
     assert tci.shape == (20, 20, 3) and tci[0, 0].sum() == 0 and tci[4, 6].tolist() == [102] * 3
 
 
+def test_roi_qi_masks_keep_the_full_grid_with_zero_outside(tmp_path):
+    from sen2cor.tables.roi import Roi
+
+    roi = Roi(24, 36, 48, 60, frame_px=120)  # 60 m window rows 4..12, cols 6..16 of 20 x 20
+    masks = {"CLDPRB": np.full((8, 10), 70, np.uint8), "SNWPRB": np.full((8, 10), 5, np.uint8)}
+    geo60 = Geocoding(499980.0, 5900040.0, 60.0, -60.0, 32629)   # QI masks take the grid of their resolution
+    written = w.write_qi_masks(tmp_path, 60, masks, geo60, roi=roi, nr_threads=2)
+    assert [p.stem for p in written] == ["MSK_CLDPRB_60m", "MSK_SNWPRB_60m"]
+    cld = _check(written[0], 60, 20, gdal.GDT_Byte).ReadAsArray()
+    assert (cld[4:12, 6:16] == 70).all() and int(cld.sum()) == 70 * 80
+
+
 def test_two_files_at_once_write_the_same_bytes_in_product_order(tmp_path):
     layers = _layers(20, 300)
     serial = w.write_resolution(tmp_path / "serial", PREFIX, 20, layers, GEO, nr_threads=1)

@@ -259,10 +259,12 @@ def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: 
 
 
 def write_qi_masks(qi_dir: Path, resolution_m: int, masks: Mapping[str, np.ndarray], geo: Any, *,
-                   fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> list[Path]:
+                   fmt: str = "jp2", epsg: int | None = None, roi: Roi | None = None, nr_threads: int = 1
+                   ) -> list[Path]:
     """Every QI mask of one resolution (kind -> uint8 array, e.g. CLDPRB, SNWPRB), up to two
-    files at once (:func:`write_all`)."""
-    tasks = [(lambda kind=kind: masks[kind],
+    files at once (:func:`write_all`). With ``roi`` the masks are ROI windows, embedded in the
+    full tile grid (0 outside) as each file is written, like :func:`write_resolution`."""
+    tasks = [(lambda kind=kind: masks[kind] if roi is None else embed(masks[kind], roi, resolution_m),
               lambda mask, kind=kind: write_qi_mask(qi_dir, kind, resolution_m, mask, geo, fmt=fmt,
                                                     epsg=epsg, nr_threads=nr_threads))
              for kind in masks]
