@@ -7,6 +7,7 @@ import pytest
 
 from sen2cor.atmcorr import adjacency, driver, visibility, wvp
 from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.sceneclass.thresholds import in_classes
 from tests.atmcorr.analytic_atmosphere import make_table
 from tests.atmcorr.test_driver import make_scene
 
@@ -141,5 +142,7 @@ def test_apda_in_strips_equals_the_whole_image():
 def test_scl_class_mask_equals_isin():
     scl = np.arange(256, dtype=np.uint8).reshape(16, 16)
     for classes in ((4, 5), (7, 8, 9, 10), (0,)):
-        np.testing.assert_array_equal(adjacency.in_classes(scl, classes), np.isin(scl, classes))
-    assert adjacency.in_classes(scl, (4, 5)).sum() == 2
+        np.testing.assert_array_equal(in_classes(scl, classes), np.isin(scl, classes))
+        np.testing.assert_array_equal(in_classes(scl.astype(np.int16) - 1, classes), np.isin(scl.astype(np.int16) - 1,
+                                                                                              classes))
+    assert in_classes(scl, (4, 5)).sum() == 2

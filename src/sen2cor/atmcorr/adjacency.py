@@ -38,17 +38,6 @@ def band_has_adjacency(wavelength_um: float) -> bool:
     return not any(lo <= wavelength_um <= hi for lo, hi in NO_ADJACENCY_WINDOWS_UM)
 
 
-def in_classes(scl: np.ndarray, classes) -> np.ndarray:
-    """Boolean mask of SCL codes in ``classes``: a 256-entry look-up, 1 B/px (np.isin on uint8
-    allocates ~12 B/px of temporaries)."""
-    scl = np.asarray(scl)
-    if scl.dtype != np.uint8:
-        return np.isin(scl, tuple(classes))
-    table = np.zeros(256, dtype=bool)
-    table[list(classes)] = True
-    return table[scl]
-
-
 #: Radius (px) from which the box mean is computed on a block-averaged grid.
 FAST_BOX_RADIUS_PX = 16
 

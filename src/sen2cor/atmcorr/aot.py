@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sen2cor.atmcorr import grid, visibility
-from sen2cor.atmcorr.adjacency import box_mean, in_classes
+from sen2cor.atmcorr.adjacency import box_mean
+from sen2cor.sceneclass.thresholds import in_classes
 
 log = logging.getLogger(__name__)
 

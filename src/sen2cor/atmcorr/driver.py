@@ -42,9 +42,9 @@ from sen2cor.atmcorr.step2 import (
     _flat_step1,
     _Step2,
     _terrain_maps,
-    in_classes,
 )
 from sen2cor.lazy import LazyMapping, read_through
+from sen2cor.sceneclass.thresholds import in_classes
 
 log = logging.getLogger(__name__)
 

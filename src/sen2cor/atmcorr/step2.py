@@ -19,6 +19,7 @@ from sen2cor.atmcorr.surface import (
     sun_transmittance,
     terrain_start_irradiance,
 )
+from sen2cor.sceneclass.thresholds import in_classes
 
 if TYPE_CHECKING:
     from sen2cor.atmcorr.driver import SceneInputs
@@ -220,11 +221,6 @@ def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, bord
     tmp *= -np.asarray(s, dtype=np.float32)
     tmp += np.float32(1.0)
     rho *= tmp
-
-
-def in_classes(scl: np.ndarray, classes) -> np.ndarray:
-    """Boolean mask of SCL codes in ``classes`` (``adjacency.in_classes``)."""
-    return adjacency.in_classes(scl, classes)
 
 
 def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.optimize import curve_fit
 
-from sen2cor.atmcorr.adjacency import in_classes
+from sen2cor.sceneclass.thresholds import in_classes
 
 log = logging.getLogger(__name__)
 

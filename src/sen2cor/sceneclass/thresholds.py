@@ -43,10 +43,14 @@ NOT_SNOW = 50
 
 
 def in_classes(class_map: np.ndarray, codes: Iterable[int]) -> np.ndarray:
-    """Boolean mask of the pixels of a uint8 class map whose code is in ``codes``.
+    """Boolean mask of the pixels of a class map (SCL) whose code is in ``codes``.
 
-    A 256-entry lookup table: one byte per pixel, unlike ``np.isin`` which may build int64 temporaries.
+    For uint8 maps a 256-entry lookup table: one byte per pixel, unlike ``np.isin`` which may build
+    int64 temporaries (~12 B/px); other dtypes go through ``np.isin``.
     """
+    class_map = np.asarray(class_map)
+    if class_map.dtype != np.uint8:
+        return np.isin(class_map, tuple(codes))
     table = np.zeros(256, bool)
     table[list(codes)] = True
     return table[class_map]
