@@ -87,7 +87,7 @@ def run(product: Path, out: Path, options: list[str]) -> dict:
 
 def roi_gipp(out: Path, size: int, window: int) -> Path:
     """Default L2A_GIPP.xml with Region_Of_Interest centred on the tile, ``window`` px wide."""
-    from sen2cor.resources import cfg_dir
+    from sen2cor.config.resources import cfg_dir
 
     centre = size // 2 - (size // 2) % 6
     text = (cfg_dir() / "L2A_GIPP.xml").read_text()

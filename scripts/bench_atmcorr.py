@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sen2cor.atmcorr import driver, stage
-from sen2cor.atmcorr.lut import load_lut
+from sen2cor.rtm.sources import load_lut
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.tables import radiometry
 from sen2cor.tables.store import Database

@@ -50,7 +50,8 @@ def main() -> None:
         done.set()
         t.join()
         total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        print(f"size={size} wall_s={wall:.1f} cpu_s={cpu:.1f} load1={psutil.getloadavg()[0]:.1f} peak_rss_MB={peak[0] / 2**20:.0f} "
+        print(f"size={size} wall_s={wall:.1f} cpu_s={cpu:.1f} load1={psutil.getloadavg()[0]:.1f} "
+              f"peak_rss_MB={peak[0] / 2**20:.0f} "
               f"output_MB={total / 2**20:.1f} product={safe.name}", flush=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)

@@ -19,13 +19,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sen2cor.atmcorr.lut import load_lut  # noqa: E402
-from sen2cor.atmcorr.lut_field import FieldInterpolator  # noqa: E402
+from sen2cor.rtm.sources import load_lut  # noqa: E402
+from sen2cor.rtm.lut_field import FieldInterpolator  # noqa: E402
 
 BANDS_20M = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B8A", "B09", "B10", "B11", "B12")
 

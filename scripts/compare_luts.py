@@ -24,12 +24,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sen2cor.atmcorr import grid  # noqa: E402
-from sen2cor.atmcorr.atm_reader import load_atm_lut  # noqa: E402
-from sen2cor.atmcorr.lut import LutTable, load_lut  # noqa: E402,F401
-from sen2cor.atmcorr.srf import packaged_solar_irradiance  # noqa: E402
+from sen2cor.rtm import grid  # noqa: E402
+from sen2cor.rtm.atm_reader import load_atm_lut  # noqa: E402
+from sen2cor.rtm.lut import LutTable  # noqa: E402
+from sen2cor.rtm.sources import load_lut  # noqa: E402
+from sen2cor.rtm.srf import packaged_solar_irradiance  # noqa: E402
 from sen2cor.errors import LutError  # noqa: E402
-from sen2cor.resources import luts_dir  # noqa: E402
+from sen2cor.config.resources import luts_dir  # noqa: E402
 
 QUANTITIES = ("path_radiance", "e0t", "edift", "t_up_dir", "t_up_dif", "spherical_albedo", "global_irradiance",
               "global_irradiance_bg015")
@@ -70,7 +71,8 @@ def per_visibility(a: dict, b: dict, bands: tuple[str, ...], aerosol: str) -> li
     for q in VIS_QUANTITIES:
         for band in VIS_BANDS:
             i = bands.index(band)
-            cells = [summarise(a[q][i][:, :, :, :, k], b[q][i][:, :, :, :, k])[1] for k in range(grid.VISIBILITY_KM.size)]
+            cells = [summarise(a[q][i][:, :, :, :, k], b[q][i][:, :, :, :, k])[1]
+                     for k in range(grid.VISIBILITY_KM.size)]
             rows.append(f"| {aerosol} | {q} | {band} | " + " | ".join(f"{c:.1%}" for c in cells) + " |")
     return rows
 
@@ -128,7 +130,7 @@ def fit_aerosol(sen2cor_root: Path, aerosol: str) -> list[str]:
     from Sen2Cor's visibility relation) against Sen2Cor's path reflectance, T_down * T_up / Tg
     (Tg of 6S at 2 cm water vapour, 331 DU) and spherical albedo: median |ln(ours / Sen2Cor)|.
     """
-    from sen2cor.atmcorr import sixs
+    from sen2cor.rtm import sixs
 
     bands = tuple(FIT_BANDS)
     ref = load_atm_lut(sen2cor_root, "S2A", "summer", aerosol, 331.0)
@@ -145,7 +147,8 @@ def fit_aerosol(sen2cor_root: Path, aerosol: str) -> list[str]:
                 aot = float(grid.visibility_to_aot550(vis, 0.0))
                 for i, band in enumerate(bands):
                     j = ref.bands.index(band)
-                    out = sixs.run_sixs(sixs.SixsCase(sza, 0.0, 0.0, 0.0, aerosol, aot, monochromatic_um=FIT_BANDS[band]))
+                    case = sixs.SixsCase(sza, 0.0, 0.0, 0.0, aerosol, aot, monochromatic_um=FIT_BANDS[band])
+                    out = sixs.run_sixs(case)
                     ours = np.array(sixs.parse_monochromatic(out))
                     theirs = np.array([f.path_reflectance[j], (f.t_down_dir[j] + f.t_down_dif[j])
                                        * (f.t_up_dir[j] + f.t_up_dif[j]) / gas.gas_transmittance[i],
@@ -208,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start = time.time()
     lines, worst = compare(args.sen2cor, args.luts)
-    summary = ["| band | quantity | worst median abs | worst p95 abs | target met (2 % / 5 %) |", "|---|---|---|---|---|"]
+    summary = ["| band | quantity | worst median abs | worst p95 abs | target met (2 % / 5 %) |",
+               "|---|---|---|---|---|"]
     for (band, q), vals in worst.items():
         med, p95 = max(v[0] for v in vals), max(v[1] for v in vals)
         met = "n/a (absorption band)" if band in ABSORPTION_BANDS else ("yes" if med <= 0.02 and p95 <= 0.05 else "NO")

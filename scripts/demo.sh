@@ -5,4 +5,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh"
 OUT="$(realpath -m "${1:-$ROOT/demo_output}")"
-exec "${SEN2COR_VENV:-$ROOT/.venv}/bin/python" -m sen2cor.demo "$OUT"
+exec "${SEN2COR_VENV:-$ROOT/.venv}/bin/python" -m sen2cor.testing.demo "$OUT"

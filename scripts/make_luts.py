@@ -26,8 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sen2cor.atmcorr import grid, sixs  # noqa: E402
-from sen2cor.atmcorr.spectral_tables import run_azimuths_deg  # noqa: E402
+from sen2cor.rtm import grid, sixs  # noqa: E402
+from sen2cor.rtm.spectral_tables import run_azimuths_deg  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("SEN2COR_LUT_CACHE", "/work/lutcache/runs"))
 #: Elevation order of the Rayleigh and gas runs: coarse coverage first, refined later.
@@ -149,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def pack_atomically(cache: Path, out: Path) -> None:
     """Pack into a scratch folder beside the cache, then move each file into place (os.replace)."""
-    from sen2cor.atmcorr.spectral_tables import pack_tables
+    from sen2cor.rtm.spectral_tables import pack_tables
 
     scratch = cache.parent / "packing"
     scratch.mkdir(exist_ok=True)
@@ -177,7 +177,7 @@ def cmd_srf(args: argparse.Namespace) -> int:
     """luts/srf_msi.json from public L1C metadata (Spectral_Information + SOLAR_IRRADIANCE)."""
     from lxml import etree
 
-    from sen2cor.atmcorr.srf import SRF_FILE, read_mtd_srf
+    from sen2cor.rtm.srf import SRF_FILE, read_mtd_srf
     from sen2cor.bands import BAND_IDS
 
     content = {"source": "Spectral_Information/Spectral_Response and SOLAR_IRRADIANCE of public Sentinel-2 "
@@ -190,7 +190,8 @@ def cmd_srf(args: argparse.Namespace) -> int:
         e0 = {BAND_IDS[int(e.get("bandId"))]: float(e.text) for e in root.iter("SOLAR_IRRADIANCE")}
         content["spacecraft"][craft] = {
             "product": Path(path).parent.name, "solar_irradiance_w_m2_um": e0,
-            "bands": {b: {"min_nm": float(r.wavelength_nm[0]), "step_nm": float(r.wavelength_nm[1] - r.wavelength_nm[0]),
+            "bands": {b: {"min_nm": float(r.wavelength_nm[0]),
+                          "step_nm": float(r.wavelength_nm[1] - r.wavelength_nm[0]),
                           "values": [float(v) for v in r.response]} for b, r in srfs.items()}}
     (args.out / SRF_FILE).write_text(json.dumps(content, indent=1) + "\n")
     print(f"wrote {args.out / SRF_FILE}")
@@ -201,7 +202,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if args.partial and args.out.resolve() == (REPO / "luts").resolve():
         print("--partial tables must not go to luts/: give --out", file=sys.stderr)
         return 2
-    from sen2cor.atmcorr.spectral_tables import pack_tables
+    from sen2cor.rtm.spectral_tables import pack_tables
 
     manifest = pack_tables(args.cache, args.out, unique_geometries(), WATER_VAPOUR_RUNS_CM, OZONE_RUNS_DU,
                            PACK_COMMAND,

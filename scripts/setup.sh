@@ -23,7 +23,7 @@ fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 VPY="$VENV/bin/python"
 STAMP="$VENV/.sen2cor-setup"
-WANT="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)-$(gdal-config --version)"
+WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)-$(gdal-config --version)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && "$VPY" -c "import sen2cor, osgeo.gdal_array" 2>/dev/null; then
     exit 0
 fi

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from sen2cor.atmcorr import driver, radiance, visibility
-from sen2cor.atmcorr.lut import load_lut
+from sen2cor.rtm.sources import load_lut
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.dem.terrain import slope_aspect
 from sen2cor.io.jp2 import read_jp2

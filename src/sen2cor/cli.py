@@ -1,6 +1,6 @@
 """``L2A_Process``: the command line of Sen2Cor 2.12.04 (manual §3.3.1, §3.3.2).
 
-Thin by design: parse and check the options, then hand over to :mod:`sen2cor.processing`.
+Thin by design: parse and check the options, then hand over to :mod:`sen2cor.run.modes`.
 Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = options_from(args)
         check_arguments(options)
-        from sen2cor.processing import run  # heavy imports only after parsing
+        from sen2cor.run.modes import run  # heavy imports only after parsing
 
         return run(options)
     except Sen2CorError as exc:
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      f"traceback)"), args.debug)
         return EXIT_FAILURE
     finally:
-        from sen2cor.logging_setup import close_logging
+        from sen2cor.run.logging_setup import close_logging
 
         close_logging()
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sen2cor.atmcorr import grid
-from sen2cor.atmcorr.lut import AtmosphericFunctions, LutTable
+from sen2cor.rtm import grid
+from sen2cor.rtm.lut import AtmosphericFunctions, LutTable
 from sen2cor.atmcorr.settings import WAVELENGTH_UM
 
 BANDS_20 = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B8A", "B09", "B10", "B11", "B12")

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import aot, grid, visibility
+from sen2cor.atmcorr import aot, visibility
+from sen2cor.rtm import grid
 
 
 @pytest.mark.parametrize(

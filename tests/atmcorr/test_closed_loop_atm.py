@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import driver, grid
-from sen2cor.atmcorr.lut import load_lut
+from sen2cor.atmcorr import driver
+from sen2cor.rtm import grid
+from sen2cor.rtm.sources import load_lut
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.testing.spectra import cover_reflectance
 from tests.conftest import shared_path

@@ -5,7 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import driver, grid, rtables, step2, visibility
+from sen2cor.atmcorr import driver, rtables, step2, visibility
+from sen2cor.rtm import grid
 from sen2cor.atmcorr.settings import AcSettings
 from tests.atmcorr.analytic_atmosphere import E0, make_table, toa_reflectance
 

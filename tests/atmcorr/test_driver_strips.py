@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import adjacency, driver, visibility, wvp
+from sen2cor.atmcorr import adjacency, driver, inputs, visibility, wvp
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.sceneclass.thresholds import in_classes
 from tests.atmcorr.analytic_atmosphere import make_table
@@ -45,7 +45,7 @@ def _run(scene, lut, settings, strip_rows, monkeypatch=None):
 def test_strips_equal_the_whole_image_with_adjacency_and_terrain(lut, brdf_code, monkeypatch):
     scene = _rugged_cloudy_scene(lut)
     settings = AcSettings(adj_km=1.0, brdf_correction=brdf_code)
-    assert driver._rugged(scene, settings)
+    assert inputs.rugged_terrain(scene, settings)
     whole = _run(scene, lut, settings, 10 * N, monkeypatch)  # one strip = the whole image
     no_adj = _run(scene, lut, replace(settings, adj_km=0.0), strip_rows=10 * N)
     # adjacency acts, so the comparison below exercises the background in strips

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import grid, visibility
+from sen2cor.atmcorr import visibility
+from sen2cor.rtm import grid
 
 
 def test_extended_grid_end_points_match_sen2cor():

@@ -121,7 +121,7 @@ def test_unsupported_psd_version_fails_cleanly(tmp_path, capsys):
 
 def test_invalid_gipp_fails_cleanly_naming_file_element_and_value(tmp_path, capsys):
     l1c = assemble(tmp_path, "N0510", datastrip_mtd=True)
-    from sen2cor.resources import cfg_dir
+    from sen2cor.config.resources import cfg_dir
 
     gipp = tmp_path / "my_gipp.xml"
     gipp.write_text((cfg_dir() / "L2A_GIPP.xml").read_text().replace(

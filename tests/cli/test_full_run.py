@@ -119,7 +119,7 @@ def test_dem_reaches_the_outputs(tmp_path, monkeypatch, download):
     from sen2cor.dem import grid_from_product
     from sen2cor.dem.sources import DemFormat
     from sen2cor.dem.synthetic import elevation_from_array, serve_directory, write_geocells_for_grid
-    from sen2cor.resources import cfg_dir
+    from sen2cor.config.resources import cfg_dir
 
     l1c = make_l1c(tmp_path / "l1c", size_px=600, seed=4, scene="mountain")
     truth_dem = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]["dem_m"]

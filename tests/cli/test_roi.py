@@ -15,7 +15,7 @@ from sen2cor.atmcorr.aot import coarse_to_pixels
 from sen2cor.atmcorr.stage import sun_zenith_map, window_of_coarse
 from sen2cor.cli import main
 from sen2cor.l1c import read_l1c_product
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 from sen2cor.testing import make_l1c
 
 SIZE_10M = 600

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 
 
 @pytest.fixture(autouse=True)

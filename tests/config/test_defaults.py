@@ -12,7 +12,7 @@ from lxml import etree
 
 from sen2cor.config import load_config
 from sen2cor.config.calibration import ACL_GIPP_NAMES
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 
 # Config facts §1.3: Common_Section sequence of the 2.10-2.12 L2A_GIPP.xml.
 COMMON_ORDER = [

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sen2cor.logging_setup import (
+from sen2cor.run.logging_setup import (
     close_logging, configure_logging, level_number, logging_configured, report_path,
 )
 
@@ -53,7 +53,7 @@ def test_gipp_level_and_debug_override(tmp_path):
     loud = configure_logging(tmp_path / "loud.log", "ERROR", debug=True)
     _emit_all()
     close_logging()
-    assert [LINE.match(l).group(2) for l in loud.read_text().splitlines()] == ["DEBUG", "INFO", "WARNING"]
+    assert [LINE.match(line).group(2) for line in loud.read_text().splitlines()] == ["DEBUG", "INFO", "WARNING"]
 
 
 def test_console_is_short_and_hides_tracebacks(tmp_path, capsys):

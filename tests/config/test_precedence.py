@@ -10,7 +10,7 @@ import pytest
 
 from sen2cor.config import RunOptions, ensure_user_gipp, load_config, resolve_home
 from sen2cor.errors import ConfigError
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 
 
 def _set_visibility(path: Path, km: str) -> None:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from sen2cor.config import load_config, read_ac_gipp, read_pb_gipp, read_sc_gipp, read_user_gipp
 from sen2cor.errors import ConfigError
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 from tests.conftest import shared_path
 
 GIPP_NAMES = ("L2A_GIPP", "L2A_CAL_SC_GIPP", "L2A_CAL_AC_GIPP", "L2A_PB_GIPP")

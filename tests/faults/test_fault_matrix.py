@@ -3,7 +3,7 @@
 (file / element / expected value), the exit code, that nothing is left in the output directory (no
 product, no hidden temporary) and that the input tree is byte-identical afterwards.
 
-Tests marked ``NEEDS_WIRING`` fail until the lead calls sen2cor.input_checks / sen2cor.reruns from
+Tests marked ``NEEDS_WIRING`` fail until the lead calls sen2cor.run.input_checks / sen2cor.run.reruns from
 processing.py / tile_processing.py (see the report); they are strict xfails so that wiring shows up.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from lxml import etree
 from osgeo import gdal
 
 from sen2cor.cli import main
-from sen2cor.reruns import remove_stale_temporaries
-from sen2cor.resources import cfg_dir
+from sen2cor.run.reruns import remove_stale_temporaries
+from sen2cor.config.resources import cfg_dir
 from sen2cor.testing import make_l1c
 from tests.faults.helpers import (
     band_file,

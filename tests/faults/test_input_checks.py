@@ -1,4 +1,4 @@
-"""sen2cor.input_checks on a generated L1C product, damaged copies of it, and real JPEG 2000 files."""
+"""sen2cor.run.input_checks on a generated L1C product, damaged copies of it, and real JPEG 2000 files."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sen2cor.errors import ProductReadError
-from sen2cor.input_checks import (
+from sen2cor.run.input_checks import (
     check_band_files,
     check_jp2_file,
     check_jp2_structure,
@@ -75,7 +75,7 @@ def test_manifest_size_mismatch_warns_by_default_and_fails_on_request(product, c
     parsed = read_l1c_product(product)
     with pytest.raises(ProductReadError, match=f"{size - 50} bytes differs from the {size} bytes"):
         check_band_files(parsed, manifest="error")
-    with caplog.at_level(logging.WARNING, logger="sen2cor.input_checks"), \
+    with caplog.at_level(logging.WARNING, logger="sen2cor.run.input_checks"), \
             pytest.raises(ProductReadError, match="truncated"):   # the box lengths still catch it
         check_band_files(parsed)
     assert f"{size - 50} bytes differs" in caplog.text
@@ -84,7 +84,7 @@ def test_manifest_size_mismatch_warns_by_default_and_fails_on_request(product, c
 def test_replaced_band_of_the_right_size_passes_with_a_warning(product, caplog):
     band = band_file(product, "B07")
     replace_band_image(band, np.full((60, 60), 1234, np.uint16))
-    with caplog.at_level(logging.WARNING, logger="sen2cor.input_checks"):
+    with caplog.at_level(logging.WARNING, logger="sen2cor.run.input_checks"):
         assert check_band_files(read_l1c_product(product), bands=["B07"])["B07"] == (60, 60)
     assert "manifest.safe" in caplog.text
     assert check_band_files(read_l1c_product(product), bands=["B07"], manifest="off")["B07"] == (60, 60)
@@ -176,7 +176,7 @@ def test_real_tiff_named_jp2_is_rejected():
 
 
 def test_warn_if_no_data(caplog):
-    with caplog.at_level(logging.WARNING, logger="sen2cor.input_checks"):
+    with caplog.at_level(logging.WARNING, logger="sen2cor.run.input_checks"):
         assert warn_if_no_data(np.ones((4, 4), bool), tile_id="29UNU", resolution_m=20) is True
         assert warn_if_no_data(np.eye(4, dtype=bool), tile_id="29UNU", resolution_m=20) is False
     assert len(caplog.records) == 1

@@ -1,4 +1,4 @@
-"""sen2cor.output_checks: the cause of a failed write, from the real system state."""
+"""sen2cor.run.output_checks: the cause of a failed write, from the real system state."""
 from __future__ import annotations
 
 import errno
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sen2cor.output_checks import describe_write_error, write_failure_cause
+from sen2cor.run.output_checks import describe_write_error, write_failure_cause
 from tests.faults.helpers import try_mount, umount
 
 
@@ -46,6 +46,6 @@ def test_full_file_system(tmp_path):
 
 def test_file_size_limit_of_the_process(tmp_path):
     code = ("import resource, sys\nresource.setrlimit(resource.RLIMIT_FSIZE, (50000, 50000))\n"
-            "from sen2cor.output_checks import write_failure_cause\nprint(write_failure_cause(sys.argv[1]))")
+            "from sen2cor.run.output_checks import write_failure_cause\nprint(write_failure_cause(sys.argv[1]))")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert "File too large: the process may write files of at most 50000 bytes (ulimit -f)" in result.stdout

@@ -1,4 +1,4 @@
-"""sen2cor.reruns: already-processed products and stale temporaries, on hand-built product folders."""
+"""sen2cor.run.reruns: already-processed products and stale temporaries, on hand-built product folders."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sen2cor.reruns import (
+from sen2cor.run.reruns import (
     atmospheric_correction_enabled,
     filesystem_type,
     find_completed_run,

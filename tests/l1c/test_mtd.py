@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from sen2cor.bands import BAND_IDS
-from sen2cor.l1c import _xml
+from sen2cor.l1c import xmlpath
 from sen2cor.l1c.mtd import image_files_by_band, read_product_info, read_radiometry, read_spectral_responses
 from tests.l1c.builders import REAL_L1C, real
 
@@ -27,7 +27,7 @@ def _xp(path: Path, expr: str):
 
 def _read(key: str):
     mtd = _mtd(key)
-    root = _xml.parse_xml(mtd)
+    root = xmlpath.parse_xml(mtd)
     info = read_product_info(root, mtd)
     return mtd, root, info
 

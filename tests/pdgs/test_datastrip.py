@@ -11,7 +11,7 @@ from lxml import etree
 from sen2cor.errors import ConfigError, OutputError, ProductError, ProductReadError
 from sen2cor.pdgs import generate_datastrip, plan_datastrip
 from sen2cor.config import load_config
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 from tests.pdgs.builders import GENERATED, STANDARD_DS, ds_options, standard_datastrip, tree_state
 
 

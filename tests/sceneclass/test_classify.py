@@ -32,8 +32,8 @@ def _scene():
     return toa
 
 
-# the package re-exports the function ``classify``; the module of the same name holds the strips
-classify_module = importlib.import_module("sen2cor.sceneclass.classify")
+# the module that holds the strips and the shared stages
+classify_module = importlib.import_module("sen2cor.sceneclass.classic")
 
 AUX = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0)
 

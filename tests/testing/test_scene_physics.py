@@ -144,7 +144,7 @@ def test_adjacency_environment_reaches_its_range_around_a_pixel(range_m, blocks)
 def test_truth_aot_stays_inside_the_lut_visibility_range(mean):
     """The forward model clamps to 5-120 km visibility at the ground height, so the truth must too: AOT550
     between Sen2Cor's values for 120 km and 5 km at each pixel's elevation (0.079 / 1.19 at sea level)."""
-    from sen2cor.atmcorr import grid
+    from sen2cor.rtm import grid
 
     opts = replace(SceneOptions(), aot550_mean=mean, aot550_amplitude=0.05, relief_m=2000.0)
     scene = synthesize_scene(120, np.random.default_rng(8), opts, 40.0, 160.0, 5.0, 100.0)

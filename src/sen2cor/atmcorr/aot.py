@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sen2cor.atmcorr import grid, visibility
+from sen2cor.atmcorr import visibility
+from sen2cor.rtm import grid
 from sen2cor.atmcorr.adjacency import box_mean
 from sen2cor.sceneclass.thresholds import in_classes
 

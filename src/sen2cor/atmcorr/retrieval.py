@@ -11,7 +11,7 @@ import numpy as np
 
 from sen2cor.atmcorr import aot, scaling, visibility, wvp
 from sen2cor.atmcorr.rtables import RtTable, lookup
-from sen2cor.atmcorr.selection import aerosol_double_ratio
+from sen2cor.rtm.selection import aerosol_double_ratio
 from sen2cor.atmcorr.surface import flat_reflectance
 from sen2cor.sceneclass.thresholds import in_classes
 

@@ -2,7 +2,7 @@
 
 Sen2Cor evaluates its LUTs per processing cell for the 183 visibility indices and the 20 m
 elevation classes, then indexes the result per pixel (facts B.2, B.5, B.6).  :func:`tabulate`
-does the same with any object following :class:`AtmosphereTable` (``sen2cor.atmcorr.lut.LutTable``):
+does the same with any object following :class:`AtmosphereTable` (``sen2cor.rtm.lut.LutTable``):
 one interpolation per cell on (elevation node, visibility index, water-vapour level); the LUT is
 linear between its nodes, so expanding linearly to 20 m classes (and 0.01 cm WV steps) and
 indexing per pixel reproduces the LUT's multilinear interpolation at the class centres.
@@ -25,12 +25,12 @@ FIELDS = ("lp", "e0t", "edift", "s", "q", "t_dir")
 #: Elevation class width (km; Sen2Cor's 20 m classes) and water-vapour step (cm) of the per-pixel look-up.
 ELEVATION_CLASS_KM = 0.02
 WV_STEP_CM = 0.01
-#: LUT fields read (names of ``sen2cor.atmcorr.lut.AtmosphericFunctions``).
+#: LUT fields read (names of ``sen2cor.rtm.lut.AtmosphericFunctions``).
 LUT_FIELDS = ("path_radiance", "e0t", "edift", "spherical_albedo", "t_up_dir", "t_up_dif")
 
 
 class AtmosphereTable(Protocol):
-    """What the correction needs from a LUT (``sen2cor.atmcorr.lut.LutTable`` satisfies it)."""
+    """What the correction needs from a LUT (``sen2cor.rtm.lut.LutTable`` satisfies it)."""
 
     kind: str  # "atm" (Sen2Cor libRadtran, background albedo 0.15) or "6s"
     bands: tuple[str, ...]

@@ -19,10 +19,10 @@ import numpy as np
 from sen2cor.atmcorr import radiance
 from sen2cor.atmcorr.aot import bilinear_at
 from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
-from sen2cor.atmcorr.lut import load_lut
-from sen2cor.atmcorr.selection import LutSelection, select_lut
+from sen2cor.rtm.sources import load_lut
+from sen2cor.rtm.selection import LutSelection, select_lut
 from sen2cor.atmcorr.settings import AcSettings
-from sen2cor.lazy import LazyMapping
+from sen2cor.tables.lazy import LazyMapping
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,10 +18,9 @@ from sen2cor.atmcorr.surface import (
     sun_transmittance,
     terrain_start_irradiance,
 )
+from sen2cor.atmcorr.inputs import SceneInputs
 from sen2cor.sceneclass.thresholds import in_classes
 
-if TYPE_CHECKING:
-    from sen2cor.atmcorr.driver import SceneInputs
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +51,7 @@ class _SkyView:
         return terrain.sky_view_factor(np.asarray(self._slope)[key])
 
 
-def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView]:
+def terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView]:
     """cos(beta) (quantised, ``terrain.illumination``) and sky view, read per slice; cos(beta) is computed
     strip by strip (the float64 temporaries stay of strip size) from slope and aspect with the per-pixel
     sun zenith, or, without aspect (10 m), from the gdaldem hillshade (1 + 254 cos i, tile-mean sun)."""
@@ -73,7 +71,7 @@ def _terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView
     return _Cbeta(quantised), _SkyView(scene.slope_deg)
 
 
-def _count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
+def count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
     """Numbers of cloud (8, 9, 10) and clear (4, 5, 6) pixels, counted strip by strip."""
     n_cloud = n_clear = 0
     for a in range(0, scl.shape[0], max(strip_rows, 1)):
@@ -89,7 +87,7 @@ def _rows(a, rows: slice):
 
 
 @dataclass
-class _Step2:
+class Step2:
     """Step 2 (terrain, adjacency, spherical albedo) and BRDF of one band at a time, in row strips.
 
     Every strip is computed from a window extended by the halo of the neighbourhood means
@@ -223,7 +221,7 @@ def _adjacency_and_albedo_in_place(rho, background, q, s, reference_albedo, bord
     rho *= tmp
 
 
-def _flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:
+def flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np.ndarray:
     """Step-1 reflectance of flat terrain as rho_TOA * A - B with A = pi F / E and B = pi Lp / E
     tabulated per (elevation class, visibility or WV step); F = (E0/10) cos(SZA)/pi (facts B.10)."""
     from sen2cor.atmcorr.rtables import field_table

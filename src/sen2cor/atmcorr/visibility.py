@@ -16,7 +16,7 @@ import logging
 import numpy as np
 from scipy import ndimage
 
-from sen2cor.atmcorr import grid
+from sen2cor.rtm import grid
 
 log = logging.getLogger(__name__)
 

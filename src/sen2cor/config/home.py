@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from sen2cor.errors import ConfigError
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Precedence, later sources winning (each GIPP file is complete and schema-valid, so a later file
 replaces an earlier one as a whole; options then override single values):
 
-1. packaged defaults: ``cfg/`` of the installation (:func:`sen2cor.resources.cfg_dir`);
+1. packaged defaults: ``cfg/`` of the installation (:func:`sen2cor.config.resources.cfg_dir`);
 2. ``$SEN2COR_HOME/cfg/L2A_GIPP.xml`` (copied there from 1. on the first run, then the user's);
 3. the files named by --GIP_L2A, --GIP_L2A_SC, --GIP_L2A_AC, --GIP_L2A_PB (or the arguments
    ``gip_l2a`` ... of :func:`load_config`, which win over the same options in ``RunOptions``);
@@ -34,7 +34,7 @@ from sen2cor.config.sections import (
 )
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ConfigError
-from sen2cor.resources import cfg_dir
+from sen2cor.config.resources import cfg_dir
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class GippFiles:
 
 
 @dataclass(frozen=True)
-class L2A_Config:  # noqa: N801 - Sen2Cor's name
+class L2A_Config:
     """Configuration of one run: GIPP sections, command-line options and the home folder."""
 
     common: CommonSection

@@ -22,7 +22,7 @@ from glymur.lib import openjp2 as opj
 from lxml import etree
 
 from sen2cor.errors import OutputError, ProductReadError
-from sen2cor.output_checks import describe_write_error
+from sen2cor.run.output_checks import describe_write_error
 from sen2cor.io.geo import Geocoding, format_coordinate
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sen2cor.errors import ProductReadError
-from sen2cor.l1c import _xml
+from sen2cor.l1c import xmlpath
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +47,28 @@ def _compact_time(text: str) -> datetime:
 
 def read_datastrip_metadata(file: Path, datastrip_identifier: str) -> DatastripMetadata:
     """Parse MTD_DS.xml once (``datastrip_identifier`` comes from MTD_MSIL1C; MTD_DS does not repeat it)."""
-    root = _xml.parse_xml(file)
-    if not _xml.local_name(root).endswith("_DataStrip_ID"):
+    root = xmlpath.parse_xml(file)
+    if not xmlpath.local_name(root).endswith("_DataStrip_ID"):
         raise ProductReadError(
-            f"{file}: root element is {_xml.local_name(root)!r}; expected Level-1C_DataStrip_ID"
+            f"{file}: root element is {xmlpath.local_name(root)!r}; expected Level-1C_DataStrip_ID"
         )
     gi = "General_Info"
 
     def when(path: str, required: bool) -> datetime | None:
-        text = _xml.required_text(root, path, file) if required else _xml.optional_text(root, path)
-        return _xml.as_utc(text, file, path) if text else None
+        text = xmlpath.required_text(root, path, file) if required else xmlpath.optional_text(root, path)
+        return xmlpath.as_utc(text, file, path) if text else None
 
     tiles = tuple(
-        e.get("tileId", "") for e in _xml.find_all(root, "Image_Data_Info/Tiles_Information/Tile_List/Tile")
+        e.get("tileId", "") for e in xmlpath.find_all(root, "Image_Data_Info/Tiles_Information/Tile_List/Tile")
     )
     return DatastripMetadata(
         datastrip_identifier=datastrip_identifier,
-        processing_centre=_xml.required_text(root, f"{gi}/Processing_Info/PROCESSING_CENTER", file),
+        processing_centre=xmlpath.required_text(root, f"{gi}/Processing_Info/PROCESSING_CENTER", file),
         processing_time=when(f"{gi}/Processing_Info/UTC_DATE_TIME", False),
         sensing_start=when(f"{gi}/Datastrip_Time_Info/DATASTRIP_SENSING_START", True),
         sensing_stop=when(f"{gi}/Datastrip_Time_Info/DATASTRIP_SENSING_STOP", False),
-        processing_baseline=_xml.required_text(root, f"{gi}/Processing_Info/PROCESSING_BASELINE", file),
-        archiving_centre=_xml.optional_text(root, f"{gi}/Archiving_Info/ARCHIVING_CENTRE"),
+        processing_baseline=xmlpath.required_text(root, f"{gi}/Processing_Info/PROCESSING_BASELINE", file),
+        archiving_centre=xmlpath.optional_text(root, f"{gi}/Archiving_Info/ARCHIVING_CENTRE"),
         archiving_time=when(f"{gi}/Archiving_Info/ARCHIVING_TIME", False),
         granule_identifiers=tiles,
         source="MTD_DS.xml",

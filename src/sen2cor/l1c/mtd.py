@@ -18,7 +18,7 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ProductError, ProductReadError
-from sen2cor.l1c import _xml, versions
+from sen2cor.l1c import versions, xmlpath
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class ProductInfo:
 
 
 def _frozen(mapping: dict) -> Mapping:
-    return _xml.FrozenDict(dict(mapping))
+    return xmlpath.FrozenDict(dict(mapping))
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -119,7 +119,7 @@ def _band_of(element: etree._Element, attribute: str, file: Path, path: str) -> 
 
 def _per_band(root: etree._Element, path: str, attribute: str, file: Path, convert) -> dict[str, object]:
     values = {}
-    for element in _xml.find_all(root, path):
+    for element in xmlpath.find_all(root, path):
         values[_band_of(element, attribute, file, path)] = convert((element.text or "").strip(), file, path)
     return values
 
@@ -132,11 +132,11 @@ def _require_all_bands(values: Mapping[str, object], path: str, file: Path) -> N
 
 def read_radiometry(root: etree._Element, file: Path, baseline: str) -> Radiometry:
     """Quantification, offsets, solar irradiance, U, special values and gains of MTD_MSIL1C."""
-    quant = _xml.as_float(
-        _xml.required_text(root, f"{_PIC}/QUANTIFICATION_VALUE", file), file, "QUANTIFICATION_VALUE"
+    quant = xmlpath.as_float(
+        xmlpath.required_text(root, f"{_PIC}/QUANTIFICATION_VALUE", file), file, "QUANTIFICATION_VALUE"
     )
     offset_path = f"{_PIC}/Radiometric_Offset_List/RADIO_ADD_OFFSET"
-    offsets = _per_band(root, offset_path, "band_id", file, _xml.as_int)
+    offsets = _per_band(root, offset_path, "band_id", file, xmlpath.as_int)
     if offsets:
         _require_all_bands(offsets, offset_path, file)
     elif versions.has_radiometric_offset(baseline):
@@ -147,21 +147,21 @@ def read_radiometry(root: etree._Element, file: Path, baseline: str) -> Radiomet
     else:
         offsets = dict.fromkeys(BAND_IDS, 0)
     e0_path = f"{_PIC}/Reflectance_Conversion/Solar_Irradiance_List/SOLAR_IRRADIANCE"
-    e0 = _per_band(root, e0_path, "bandId", file, _xml.as_float)
+    e0 = _per_band(root, e0_path, "bandId", file, xmlpath.as_float)
     _require_all_bands(e0, e0_path, file)
-    u = _xml.as_float(_xml.required_text(root, f"{_PIC}/Reflectance_Conversion/U", file), file, "U")
+    u = xmlpath.as_float(xmlpath.required_text(root, f"{_PIC}/Reflectance_Conversion/U", file), file, "U")
     special = {}
-    for element in _xml.find_all(root, f"{_PIC}/Special_Values"):
-        name = _xml.optional_text(element, "SPECIAL_VALUE_TEXT")
-        index = _xml.optional_text(element, "SPECIAL_VALUE_INDEX")
+    for element in xmlpath.find_all(root, f"{_PIC}/Special_Values"):
+        name = xmlpath.optional_text(element, "SPECIAL_VALUE_TEXT")
+        index = xmlpath.optional_text(element, "SPECIAL_VALUE_INDEX")
         if name and index:
-            special[name] = _xml.as_int(index, file, f"{_PIC}/Special_Values/SPECIAL_VALUE_INDEX")
+            special[name] = xmlpath.as_int(index, file, f"{_PIC}/Special_Values/SPECIAL_VALUE_INDEX")
     for name in ("NODATA", "SATURATED"):
         if name not in special:
             raise ProductReadError(
                 f"{file}: element {_PIC}/Special_Values with SPECIAL_VALUE_TEXT {name} is missing"
             )
-    gains = _per_band(root, f"{_PIC}/PHYSICAL_GAINS", "bandId", file, _xml.as_float)
+    gains = _per_band(root, f"{_PIC}/PHYSICAL_GAINS", "bandId", file, xmlpath.as_float)
     return Radiometry(
         quant, _frozen(offsets), _frozen(e0), u, special["NODATA"], special["SATURATED"], _frozen(gains)
     )
@@ -171,19 +171,19 @@ def read_spectral_responses(root: etree._Element, file: Path) -> Mapping[str, Sp
     """Spectral_Information_List: response on MIN + STEP * i (nm) for each band."""
     path = f"{_PIC}/Spectral_Information_List/Spectral_Information"
     responses = {}
-    for element in _xml.find_all(root, path):
+    for element in xmlpath.find_all(root, path):
         band = _band_of(element, "bandId", file, path)
         where = f"{path}[@bandId='{element.get('bandId')}']"
-        start = _xml.as_float(
-            _xml.required_text(element, "Wavelength/MIN", file), file, f"{where}/Wavelength/MIN"
+        start = xmlpath.as_float(
+            xmlpath.required_text(element, "Wavelength/MIN", file), file, f"{where}/Wavelength/MIN"
         )
-        stop = _xml.as_float(
-            _xml.required_text(element, "Wavelength/MAX", file), file, f"{where}/Wavelength/MAX"
+        stop = xmlpath.as_float(
+            xmlpath.required_text(element, "Wavelength/MAX", file), file, f"{where}/Wavelength/MAX"
         )
-        step = _xml.as_float(
-            _xml.required_text(element, "Spectral_Response/STEP", file), file, f"{where}/STEP"
+        step = xmlpath.as_float(
+            xmlpath.required_text(element, "Spectral_Response/STEP", file), file, f"{where}/STEP"
         )
-        text = _xml.required_text(element, "Spectral_Response/VALUES", file)
+        text = xmlpath.required_text(element, "Spectral_Response/VALUES", file)
         try:
             response = np.array(text.split(), dtype=np.float64)
         except ValueError:
@@ -201,8 +201,8 @@ def read_spectral_responses(root: etree._Element, file: Path) -> Mapping[str, Sp
                 stop,
                 step,
             )
-        central = _xml.optional_text(element, "Wavelength/CENTRAL")
-        resolution = _xml.optional_text(element, "RESOLUTION")
+        central = xmlpath.optional_text(element, "Wavelength/CENTRAL")
+        resolution = xmlpath.optional_text(element, "RESOLUTION")
         responses[band] = SpectralResponse(
             _readonly(wavelength),
             _readonly(response),
@@ -216,8 +216,8 @@ def read_spectral_responses(root: etree._Element, file: Path) -> Mapping[str, Sp
 def _granules(root: etree._Element, file: Path) -> tuple[GranuleRef, ...]:
     path = f"{_PI}/Product_Organisation/Granule_List/Granule"
     granules = []
-    for element in _xml.find_all(root, path):
-        files = tuple((e.text or "").strip() for e in _xml.find_all(element, "IMAGE_FILE"))
+    for element in xmlpath.find_all(root, path):
+        files = tuple((e.text or "").strip() for e in xmlpath.find_all(element, "IMAGE_FILE"))
         granules.append(
             GranuleRef(
                 element.get("datastripIdentifier", ""),
@@ -243,59 +243,59 @@ def image_files_by_band(granule: GranuleRef) -> dict[str, str]:
 
 def read_product_info(root: etree._Element, file: Path) -> ProductInfo:
     """General_Info/Product_Info; validates level, type and spacecraft."""
-    if _xml.local_name(root) != "Level-1C_User_Product":
+    if xmlpath.local_name(root) != "Level-1C_User_Product":
         raise ProductError(
-            f"{file}: root element is {_xml.local_name(root)!r}; expected Level-1C_User_Product "
+            f"{file}: root element is {xmlpath.local_name(root)!r}; expected Level-1C_User_Product "
             "(not a Level-1C product)"
         )
-    level = _xml.required_text(root, f"{_PI}/PROCESSING_LEVEL", file)
-    ptype = _xml.required_text(root, f"{_PI}/PRODUCT_TYPE", file)
+    level = xmlpath.required_text(root, f"{_PI}/PROCESSING_LEVEL", file)
+    ptype = xmlpath.required_text(root, f"{_PI}/PRODUCT_TYPE", file)
     if level != "Level-1C" or ptype != "S2MSI1C":
         raise ProductError(
             f"{file}: PROCESSING_LEVEL/PRODUCT_TYPE = {level}/{ptype}; expected Level-1C/S2MSI1C"
         )
-    baseline = versions.parse_baseline(_xml.required_text(root, f"{_PI}/PROCESSING_BASELINE", file), file)
+    baseline = versions.parse_baseline(xmlpath.required_text(root, f"{_PI}/PROCESSING_BASELINE", file), file)
     dt = f"{_PI}/Datatake"
-    name = _xml.required_text(root, f"{dt}/SPACECRAFT_NAME", file)
+    name = xmlpath.required_text(root, f"{dt}/SPACECRAFT_NAME", file)
     if name not in _SPACECRAFTS:
         raise ProductError(
             f"{file}: element {dt}/SPACECRAFT_NAME = {name!r}; expected one of {', '.join(_SPACECRAFTS)}"
         )
-    datatake = _xml.required(root, dt, file).get("datatakeIdentifier", "")
+    datatake = xmlpath.required(root, dt, file).get("datatakeIdentifier", "")
     fields = datatake.split("_")
     absolute = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else None
 
     def when(path: str) -> datetime:
-        return _xml.as_utc(_xml.required_text(root, path, file), file, path)
+        return xmlpath.as_utc(xmlpath.required_text(root, path, file), file, path)
 
     def number(path: str) -> float | None:
-        text = _xml.optional_text(root, path)
-        return _xml.as_float(text, file, path) if text is not None else None
+        text = xmlpath.optional_text(root, path)
+        return xmlpath.as_float(text, file, path) if text is not None else None
 
     schema = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", "")
     ref_band = number(f"{_PIC}/REFERENCE_BAND")
     return ProductInfo(
-        product_uri=_xml.required_text(root, f"{_PI}/PRODUCT_URI", file),
+        product_uri=xmlpath.required_text(root, f"{_PI}/PRODUCT_URI", file),
         product_type=ptype,
         processing_level=level,
         processing_baseline=baseline,
-        product_format=_xml.optional_text(root, f"{_PI}/Query_Options/PRODUCT_FORMAT"),
-        product_doi=_xml.optional_text(root, f"{_PI}/PRODUCT_DOI"),
+        product_format=xmlpath.optional_text(root, f"{_PI}/Query_Options/PRODUCT_FORMAT"),
+        product_doi=xmlpath.optional_text(root, f"{_PI}/PRODUCT_DOI"),
         product_start_time=when(f"{_PI}/PRODUCT_START_TIME"),
         product_stop_time=when(f"{_PI}/PRODUCT_STOP_TIME"),
         generation_time=when(f"{_PI}/GENERATION_TIME"),
         datatake_identifier=datatake,
-        datatake_type=_xml.optional_text(root, f"{dt}/DATATAKE_TYPE") or "",
+        datatake_type=xmlpath.optional_text(root, f"{dt}/DATATAKE_TYPE") or "",
         datatake_sensing_start=when(f"{dt}/DATATAKE_SENSING_START"),
         spacecraft=_SPACECRAFTS[name],
-        relative_orbit=_xml.as_int(
-            _xml.required_text(root, f"{dt}/SENSING_ORBIT_NUMBER", file), file, f"{dt}/SENSING_ORBIT_NUMBER"
+        relative_orbit=xmlpath.as_int(
+            xmlpath.required_text(root, f"{dt}/SENSING_ORBIT_NUMBER", file), file, f"{dt}/SENSING_ORBIT_NUMBER"
         ),
-        orbit_direction=_xml.optional_text(root, f"{dt}/SENSING_ORBIT_DIRECTION") or "",
+        orbit_direction=xmlpath.optional_text(root, f"{dt}/SENSING_ORBIT_DIRECTION") or "",
         absolute_orbit=absolute,
         granules=_granules(root, file),
-        psd_major=versions.psd_major_from_namespace(_xml.namespace(root), schema, file),
-        namespace=_xml.namespace(root),
+        psd_major=versions.psd_major_from_namespace(xmlpath.namespace(root), schema, file),
+        namespace=xmlpath.namespace(root),
         reference_band=int(ref_band) if ref_band is not None else None,
         cloud_coverage_assessment=number("Quality_Indicators_Info/Cloud_Coverage_Assessment"),
     )

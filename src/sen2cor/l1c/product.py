@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import MissingBandError, ProductError, ProductReadError
-from sen2cor.l1c import _xml, versions
+from sen2cor.l1c import versions, xmlpath
 from sen2cor.l1c.datastrip import DatastripMetadata, datastrip_from_identifier, read_datastrip_metadata
 from sen2cor.l1c.mtd import (
     ProductInfo,
@@ -228,7 +228,7 @@ def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CP
     """
     path = Path(path).expanduser().absolute()
     mtd = _check_layout(path)
-    root = _xml.parse_xml(mtd)
+    root = xmlpath.parse_xml(mtd)
     info = read_product_info(root, mtd)
     if info.product_format is not None and info.product_format != "SAFE_COMPACT":
         raise ProductError(
@@ -277,8 +277,8 @@ def read_l1c_product(path: str | Path, *, check_band_files: bool = True) -> L1CP
         tile=tile,
         datastrip=datastrip,
         qi=qi,
-        aux_paths=_xml.FrozenDict(_aux_paths(granule_dir)),
-        band_files=_xml.FrozenDict(band_files),
+        aux_paths=xmlpath.FrozenDict(_aux_paths(granule_dir)),
+        band_files=xmlpath.FrozenDict(band_files),
         tci_path=tci,
         info=info,
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sen2cor.bands import BAND_IDS
-from sen2cor.l1c import _xml
+from sen2cor.l1c import xmlpath
 from sen2cor.l1c.tile import MaskFile
 
 log = logging.getLogger(__name__)
@@ -91,19 +91,19 @@ def _normalise_band(token: str) -> str:
 
 def read_quality_report(file: Path) -> tuple[QualityCheck, ...]:
     """All ``check`` elements of an OLQC report (GENERAL_QUALITY.xml and siblings)."""
-    root = _xml.parse_xml(file)
+    root = xmlpath.parse_xml(file)
     checks = []
-    for check in _xml.find_all(root, "//check"):
-        inspection = _xml.find(check, "inspection")
+    for check in xmlpath.find_all(root, "//check"):
+        inspection = xmlpath.find(check, "inspection")
         extras = {
-            e.get("name", ""): (e.text or "").strip() for e in _xml.find_all(check, "extraValues/value")
+            e.get("name", ""): (e.text or "").strip() for e in xmlpath.find_all(check, "extraValues/value")
         }
         checks.append(
             QualityCheck(
                 check_id=inspection.get("id", "") if inspection is not None else "",
                 status=inspection.get("status", "") if inspection is not None else "",
-                message=_xml.optional_text(check, "message") or "",
-                extra_values=_xml.FrozenDict(extras),
+                message=xmlpath.optional_text(check, "message") or "",
+                extra_values=xmlpath.FrozenDict(extras),
             )
         )
     return tuple(checks)
@@ -147,9 +147,9 @@ def read_quality_info(
     return QualityInfo(
         qi_dir,
         mask_format,
-        _xml.FrozenDict(masks),
+        xmlpath.FrozenDict(masks),
         tuple(missing),
-        _xml.FrozenDict(reports),
+        xmlpath.FrozenDict(reports),
         checks,
         degraded_bands(checks),
     )

@@ -20,7 +20,7 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ProductReadError
-from sen2cor.l1c import _xml
+from sen2cor.l1c import xmlpath
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +107,15 @@ def _readonly(array: np.ndarray) -> np.ndarray:
 
 def _grid(element: etree._Element, file: Path, where: str) -> tuple[np.ndarray, float]:
     """VALUES rows of ``element`` (a Zenith or Azimuth node) as a 2-D float64 grid, and its step (m)."""
-    rows = [(v.text or "").split() for v in _xml.find_all(element, "Values_List/VALUES")]
+    rows = [(v.text or "").split() for v in xmlpath.find_all(element, "Values_List/VALUES")]
     if not rows or len({len(r) for r in rows}) != 1 or not rows[0]:
         raise ProductReadError(f"{file}: {where}/Values_List/VALUES is empty or not rectangular")
     try:
         grid = np.array(rows, dtype=np.float64)
     except ValueError:
         raise ProductReadError(f"{file}: {where}/Values_List/VALUES holds non-numeric values") from None
-    col = _xml.as_float(_xml.required_text(element, "COL_STEP", file), file, f"{where}/COL_STEP")
-    row = _xml.as_float(_xml.required_text(element, "ROW_STEP", file), file, f"{where}/ROW_STEP")
+    col = xmlpath.as_float(xmlpath.required_text(element, "COL_STEP", file), file, f"{where}/COL_STEP")
+    row = xmlpath.as_float(xmlpath.required_text(element, "ROW_STEP", file), file, f"{where}/ROW_STEP")
     if col != row:
         raise ProductReadError(f"{file}: {where} COL_STEP {col} m differs from ROW_STEP {row} m")
     return grid, col
@@ -155,29 +155,29 @@ def _grid_means(zenith: np.ndarray, azimuth: np.ndarray) -> tuple[float, float]:
 
 def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
     sun = f"{_ANG}/Sun_Angles_Grid"
-    sun_zen, step = _grid(_xml.required(root, f"{sun}/Zenith", file), file, f"{sun}/Zenith")
-    sun_az, _ = _grid(_xml.required(root, f"{sun}/Azimuth", file), file, f"{sun}/Azimuth")
-    mean_zen = _xml.as_float(
-        _xml.required_text(root, f"{_ANG}/Mean_Sun_Angle/ZENITH_ANGLE", file),
+    sun_zen, step = _grid(xmlpath.required(root, f"{sun}/Zenith", file), file, f"{sun}/Zenith")
+    sun_az, _ = _grid(xmlpath.required(root, f"{sun}/Azimuth", file), file, f"{sun}/Azimuth")
+    mean_zen = xmlpath.as_float(
+        xmlpath.required_text(root, f"{_ANG}/Mean_Sun_Angle/ZENITH_ANGLE", file),
         file,
         "Mean_Sun_Angle/ZENITH_ANGLE",
     )
-    mean_az = _xml.as_float(
-        _xml.required_text(root, f"{_ANG}/Mean_Sun_Angle/AZIMUTH_ANGLE", file),
+    mean_az = xmlpath.as_float(
+        xmlpath.required_text(root, f"{_ANG}/Mean_Sun_Angle/AZIMUTH_ANGLE", file),
         file,
         "Mean_Sun_Angle/AZIMUTH_ANGLE",
     )
     per_zen: dict[str, dict[int, np.ndarray]] = {}
     per_az: dict[str, dict[int, np.ndarray]] = {}
     path = f"{_ANG}/Viewing_Incidence_Angles_Grids"
-    for element in _xml.find_all(root, path):
+    for element in xmlpath.find_all(root, path):
         where = f"{path}[@bandId='{element.get('bandId')}'][@detectorId='{element.get('detectorId')}']"
         try:
             band, detector = BAND_IDS[int(element.get("bandId"))], int(element.get("detectorId"))
         except (TypeError, ValueError, IndexError):
             raise ProductReadError(f"{file}: {where} has an invalid bandId/detectorId") from None
-        zen, _ = _grid(_xml.required(element, "Zenith", file), file, f"{where}/Zenith")
-        az, _ = _grid(_xml.required(element, "Azimuth", file), file, f"{where}/Azimuth")
+        zen, _ = _grid(xmlpath.required(element, "Zenith", file), file, f"{where}/Zenith")
+        az, _ = _grid(xmlpath.required(element, "Azimuth", file), file, f"{where}/Azimuth")
         if zen.shape != sun_zen.shape or az.shape != sun_zen.shape:
             raise ProductReadError(
                 f"{file}: {where} grid shape {zen.shape} differs from the sun grid {sun_zen.shape}"
@@ -196,11 +196,11 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
         view_zen[band], view_az[band] = _readonly(zen), _readonly(az)
     mean_viewing = {}
     mpath = f"{_ANG}/Mean_Viewing_Incidence_Angle_List/Mean_Viewing_Incidence_Angle"
-    for element in _xml.find_all(root, mpath):
+    for element in xmlpath.find_all(root, mpath):
         band = BAND_IDS[int(element.get("bandId"))]
         mean_viewing[band] = (
-            _xml.as_float(_xml.required_text(element, "ZENITH_ANGLE", file), file, f"{mpath}/ZENITH_ANGLE"),
-            _xml.as_float(_xml.required_text(element, "AZIMUTH_ANGLE", file), file, f"{mpath}/AZIMUTH_ANGLE"),
+            xmlpath.as_float(xmlpath.required_text(element, "ZENITH_ANGLE", file), file, f"{mpath}/ZENITH_ANGLE"),
+            xmlpath.as_float(xmlpath.required_text(element, "AZIMUTH_ANGLE", file), file, f"{mpath}/AZIMUTH_ANGLE"),
         )
     if not (np.isfinite(mean_zen) and np.isfinite(mean_az)):
         # Real quirk (e.g. antimeridian tiles, baseline 05.09): Mean_Sun_Angle is NaN -> mean of the grid.
@@ -213,18 +213,18 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
         step,
         _readonly(sun_zen),
         _readonly(sun_az),
-        _xml.FrozenDict(view_zen),
-        _xml.FrozenDict(view_az),
+        xmlpath.FrozenDict(view_zen),
+        xmlpath.FrozenDict(view_az),
         mean_zen,
         mean_az,
-        _xml.FrozenDict(mean_viewing),
-        _xml.FrozenDict({b: _xml.FrozenDict(d) for b, d in per_zen.items()}),
-        _xml.FrozenDict({b: _xml.FrozenDict(d) for b, d in per_az.items()}),
+        xmlpath.FrozenDict(mean_viewing),
+        xmlpath.FrozenDict({b: xmlpath.FrozenDict(d) for b, d in per_zen.items()}),
+        xmlpath.FrozenDict({b: xmlpath.FrozenDict(d) for b, d in per_az.items()}),
     )
 
 
 def _read_geocoding(root: etree._Element, file: Path) -> tuple[int, str, dict[int, GeoPosition]]:
-    code = _xml.required_text(root, f"{_GEO}/HORIZONTAL_CS_CODE", file)
+    code = xmlpath.required_text(root, f"{_GEO}/HORIZONTAL_CS_CODE", file)
     try:
         epsg = int(code.upper().replace("EPSG:", ""))
     except ValueError:
@@ -232,20 +232,20 @@ def _read_geocoding(root: etree._Element, file: Path) -> tuple[int, str, dict[in
             f"{file}: {_GEO}/HORIZONTAL_CS_CODE = {code!r}; expected EPSG:<code>"
         ) from None
     sizes = {}
-    for element in _xml.find_all(root, f"{_GEO}/Size"):
+    for element in xmlpath.find_all(root, f"{_GEO}/Size"):
         where = f"{_GEO}/Size[@resolution='{element.get('resolution')}']"
         sizes[int(element.get("resolution"))] = (
-            _xml.as_int(_xml.required_text(element, "NROWS", file), file, f"{where}/NROWS"),
-            _xml.as_int(_xml.required_text(element, "NCOLS", file), file, f"{where}/NCOLS"),
+            xmlpath.as_int(xmlpath.required_text(element, "NROWS", file), file, f"{where}/NROWS"),
+            xmlpath.as_int(xmlpath.required_text(element, "NCOLS", file), file, f"{where}/NCOLS"),
         )
     geo = {}
-    for element in _xml.find_all(root, f"{_GEO}/Geoposition"):
+    for element in xmlpath.find_all(root, f"{_GEO}/Geoposition"):
         res = int(element.get("resolution"))
         where = f"{_GEO}/Geoposition[@resolution='{res}']"
         if res not in sizes:
             raise ProductReadError(f"{file}: {_GEO}/Size[@resolution='{res}'] is missing")
         values = [
-            _xml.as_float(_xml.required_text(element, tag, file), file, f"{where}/{tag}")
+            xmlpath.as_float(xmlpath.required_text(element, tag, file), file, f"{where}/{tag}")
             for tag in ("ULX", "ULY", "XDIM", "YDIM")
         ]
         geo[res] = GeoPosition(*values, *sizes[res])
@@ -254,12 +254,12 @@ def _read_geocoding(root: etree._Element, file: Path) -> tuple[int, str, dict[in
             raise ProductReadError(
                 f"{file}: required element {_GEO}/Geoposition[@resolution='{res}'] is missing"
             )
-    return epsg, _xml.optional_text(root, f"{_GEO}/HORIZONTAL_CS_NAME") or "", geo
+    return epsg, xmlpath.optional_text(root, f"{_GEO}/HORIZONTAL_CS_NAME") or "", geo
 
 
 def _read_masks(root: etree._Element) -> tuple[MaskFile, ...]:
     masks = []
-    for element in _xml.find_all(root, "Quality_Indicators_Info/Pixel_Level_QI/MASK_FILENAME"):
+    for element in xmlpath.find_all(root, "Quality_Indicators_Info/Pixel_Level_QI/MASK_FILENAME"):
         band_id = element.get("bandId")
         band = BAND_IDS[int(band_id)] if band_id is not None and band_id.isdigit() else None
         masks.append(MaskFile(element.get("type", ""), band, (element.text or "").strip()))
@@ -268,12 +268,12 @@ def _read_masks(root: etree._Element) -> tuple[MaskFile, ...]:
 
 def read_tile_metadata(file: Path) -> TileMetadata:
     """Parse MTD_TL.xml once; raise ProductReadError naming the file and the missing element."""
-    root = _xml.parse_xml(file)
-    if not _xml.local_name(root).endswith("_Tile_ID"):
+    root = xmlpath.parse_xml(file)
+    if not xmlpath.local_name(root).endswith("_Tile_ID"):
         raise ProductReadError(
-            f"{file}: root element is {_xml.local_name(root)!r}; expected Level-1C_Tile_ID"
+            f"{file}: root element is {xmlpath.local_name(root)!r}; expected Level-1C_Tile_ID"
         )
-    identifier = _xml.required_text(root, "General_Info/TILE_ID", file)
+    identifier = xmlpath.required_text(root, "General_Info/TILE_ID", file)
     match = _TILE_IN_ID.search(identifier + "_")
     if match is None:
         raise ProductReadError(
@@ -283,23 +283,23 @@ def read_tile_metadata(file: Path) -> TileMetadata:
     qi = "Quality_Indicators_Info/Image_Content_QI"
 
     def number(path: str) -> float | None:
-        text = _xml.optional_text(root, path)
-        return _xml.as_float(text, file, path) if text is not None else None
+        text = xmlpath.optional_text(root, path)
+        return xmlpath.as_float(text, file, path) if text is not None else None
 
     sensing_path = "General_Info/SENSING_TIME"
     return TileMetadata(
         tile_id=match.group(1),
         tile_identifier=identifier,
-        datastrip_identifier=_xml.optional_text(root, "General_Info/DATASTRIP_ID") or "",
-        sensing_time=_xml.as_utc(_xml.required_text(root, sensing_path, file), file, sensing_path),
+        datastrip_identifier=xmlpath.optional_text(root, "General_Info/DATASTRIP_ID") or "",
+        sensing_time=xmlpath.as_utc(xmlpath.required_text(root, sensing_path, file), file, sensing_path),
         epsg=epsg,
         crs_name=crs_name,
-        geoposition=_xml.FrozenDict(geo),
+        geoposition=xmlpath.FrozenDict(geo),
         angles=_read_angles(root, file),
         mask_files=_read_masks(root),
-        pvi_filename=_xml.optional_text(root, "Quality_Indicators_Info/PVI_FILENAME"),
+        pvi_filename=xmlpath.optional_text(root, "Quality_Indicators_Info/PVI_FILENAME"),
         cloudy_pixel_percentage=number(f"{qi}/CLOUDY_PIXEL_PERCENTAGE"),
         degraded_msi_data_percentage=number(f"{qi}/DEGRADED_MSI_DATA_PERCENTAGE"),
-        archiving_centre=_xml.optional_text(root, "General_Info/Archiving_Info/ARCHIVING_CENTRE"),
+        archiving_centre=xmlpath.optional_text(root, "General_Info/Archiving_Info/ARCHIVING_CENTRE"),
         schema_location=root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", ""),
     )

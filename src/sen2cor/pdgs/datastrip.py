@@ -15,7 +15,7 @@ from typing import Any
 
 from sen2cor.config import RunOptions
 from sen2cor.errors import ConfigError
-from sen2cor.l1c._xml import as_utc
+from sen2cor.l1c.xmlpath import as_utc
 from sen2cor.product import naming
 from sen2cor.product.layout import L2ALayout, utc_milliseconds
 from sen2cor.product.metadata import BOA_ADD_OFFSET_DN, MetadataContext, write_xml

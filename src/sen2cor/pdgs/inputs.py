@@ -23,7 +23,7 @@ import numpy as np
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ProductReadError
-from sen2cor.l1c import Radiometry, SpectralResponse, TileMetadata, _xml, versions
+from sen2cor.l1c import Radiometry, SpectralResponse, TileMetadata, versions, xmlpath
 
 log = logging.getLogger(__name__)
 
@@ -154,28 +154,28 @@ def read_datastrip_radiometry(ds_root, ds_mtd: Path, l1c_baseline: str
     RADIO_ADD_OFFSET -1000 DN from baseline 04.00 (0 before).  U, SOLAR_IRRADIANCE (W m-2 um-1) and the
     spectral responses are required.
     """
-    info = _xml.required(ds_root, RADIOMETRIC_INFO, ds_mtd)
-    quant_text = _xml.optional_text(info, "QUANTIFICATION_VALUE")
-    quant = _xml.as_float(quant_text, ds_mtd, f"{RADIOMETRIC_INFO}/QUANTIFICATION_VALUE") if quant_text \
+    info = xmlpath.required(ds_root, RADIOMETRIC_INFO, ds_mtd)
+    quant_text = xmlpath.optional_text(info, "QUANTIFICATION_VALUE")
+    quant = xmlpath.as_float(quant_text, ds_mtd, f"{RADIOMETRIC_INFO}/QUANTIFICATION_VALUE") if quant_text \
         else L1C_QUANTIFICATION_VALUE
     offset_path = "Radiometric_Offset_List/RADIO_ADD_OFFSET"
-    offsets = _per_band(info, offset_path, "band_id", ds_mtd, _xml.as_int)
+    offsets = _per_band(info, offset_path, "band_id", ds_mtd, xmlpath.as_int)
     if not offsets:
         value = L1C_RADIO_ADD_OFFSET if versions.has_radiometric_offset(l1c_baseline) else 0
         offsets = dict.fromkeys(BAND_IDS, value)
         log.debug("%s: no RADIO_ADD_OFFSET; L1C baseline %s gives %d DN", ds_mtd, l1c_baseline, value)
     e0 = _per_band(info, "Reflectance_Conversion/Solar_Irradiance_List/SOLAR_IRRADIANCE", "bandId", ds_mtd,
-                   _xml.as_float)
+                   xmlpath.as_float)
     u_path = "Reflectance_Conversion/U"
-    u = _xml.as_float(_xml.required_text(info, u_path, ds_mtd), ds_mtd, f"{RADIOMETRIC_INFO}/{u_path}")
+    u = xmlpath.as_float(xmlpath.required_text(info, u_path, ds_mtd), ds_mtd, f"{RADIOMETRIC_INFO}/{u_path}")
     for values, path in ((offsets, offset_path), (e0, "Reflectance_Conversion/Solar_Irradiance_List")):
         missing = [band for band in BAND_IDS if band not in values]
         if missing:
             raise ProductReadError(f"{ds_mtd}: element {RADIOMETRIC_INFO}/{path} missing for band(s) "
                                    f"{', '.join(missing)}")
-    gains = _per_band(info, "PHYSICAL_GAINS", "bandId", ds_mtd, _xml.as_float)
-    radiometry = Radiometry(quant, _xml.FrozenDict(offsets), _xml.FrozenDict(e0), u, NODATA_DN, SATURATED_DN,
-                            _xml.FrozenDict(gains))
+    gains = _per_band(info, "PHYSICAL_GAINS", "bandId", ds_mtd, xmlpath.as_float)
+    radiometry = Radiometry(quant, xmlpath.FrozenDict(offsets), xmlpath.FrozenDict(e0), u, NODATA_DN, SATURATED_DN,
+                            xmlpath.FrozenDict(gains))
     return radiometry, _spectral_responses(info, ds_mtd)
 
 
@@ -191,29 +191,29 @@ def _band(element, attribute: str, file: Path, path: str) -> str:
 def _per_band(info, path: str, attribute: str, file: Path, convert) -> dict[str, object]:
     where = f"{RADIOMETRIC_INFO}/{path}"
     return {_band(e, attribute, file, path): convert((e.text or "").strip(), file, where)
-            for e in _xml.find_all(info, path)}
+            for e in xmlpath.find_all(info, path)}
 
 
 def _spectral_responses(info, file: Path) -> Mapping[str, SpectralResponse]:
     """Spectral_Information_List: relative response on MIN + STEP * i (nm) per band."""
     path = "Spectral_Information_List/Spectral_Information"
     responses = {}
-    for element in _xml.find_all(info, path):
+    for element in xmlpath.find_all(info, path):
         band = _band(element, "bandId", file, path)
         where = f"{RADIOMETRIC_INFO}/{path}[@bandId='{element.get('bandId')}']"
 
         def number(sub: str) -> float:
-            return _xml.as_float(_xml.required_text(element, sub, file), file, f"{where}/{sub}")
+            return xmlpath.as_float(xmlpath.required_text(element, sub, file), file, f"{where}/{sub}")
 
         try:
-            response = np.array(_xml.required_text(element, "Spectral_Response/VALUES", file).split(),
+            response = np.array(xmlpath.required_text(element, "Spectral_Response/VALUES", file).split(),
                                 dtype=np.float64)
         except ValueError:
             raise ProductReadError(f"{file}: {where}/Spectral_Response/VALUES holds non-numeric "
                                    "values") from None
         wavelength = number("Wavelength/MIN") + number("Spectral_Response/STEP") * np.arange(response.size)
-        central = _xml.optional_text(element, "Wavelength/CENTRAL")
-        resolution = _xml.optional_text(element, "RESOLUTION")
+        central = xmlpath.optional_text(element, "Wavelength/CENTRAL")
+        resolution = xmlpath.optional_text(element, "RESOLUTION")
         for array in (wavelength, response):
             array.setflags(write=False)
         responses[band] = SpectralResponse(
@@ -224,4 +224,4 @@ def _spectral_responses(info, file: Path) -> Mapping[str, SpectralResponse]:
     if missing:
         raise ProductReadError(f"{file}: element {RADIOMETRIC_INFO}/{path} missing for band(s) "
                                f"{', '.join(missing)}")
-    return _xml.FrozenDict(responses)
+    return xmlpath.FrozenDict(responses)

@@ -1,7 +1,7 @@
 """The image processing of ``--mode process_tile``: PDGS inputs through Sen2Cor's L2A_ProcessTile.
 
 :func:`process_tile_images` is the ``tile_processor`` of :func:`sen2cor.pdgs.process_tile`: it adapts the
-L1C tile folder and the L2A datastrip to ``sen2cor.tile_processing.process_tile`` (same resolution plan,
+L1C tile folder and the L2A datastrip to ``sen2cor.run.tile.process_tile`` (same resolution plan,
 stages and writers as a Toolbox run) and lets it write the temporary L2A tile folder::
 
     from sen2cor.pdgs import process_tile
@@ -15,8 +15,8 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from sen2cor.input_checks import check_band_files
-from sen2cor.l1c import TileMetadata, _xml
+from sen2cor.run.input_checks import check_band_files
+from sen2cor.l1c import TileMetadata, xmlpath
 from sen2cor.pdgs import folders
 from sen2cor.pdgs.folders import L2A_DATASTRIP
 from sen2cor.pdgs.inputs import (
@@ -30,7 +30,7 @@ from sen2cor.pdgs.inputs import (
 )
 from sen2cor.pdgs.tile import TileJob
 from sen2cor.tables import radiometry as dn_codecs
-from sen2cor.tile_processing import process_tile
+from sen2cor.run.tile import process_tile
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def tile_input(job: TileJob) -> PdgsTileInput:
         processing_baseline=job.baseline, l1c_baseline=l1c_baseline, sensing_start=job.datatake_start,
         tile_id=job.tile_id, absolute_orbit=job.absolute_orbit, radiometry=radiometry,
         spectral_responses=spectral, tile=job.l1c_tile,
-        aux_paths=_xml.FrozenDict(tile_aux_paths(job.l1c_tile_dir)),
-        band_files=_xml.FrozenDict(tile_band_files(job.l1c_tile_dir)),
+        aux_paths=xmlpath.FrozenDict(tile_aux_paths(job.l1c_tile_dir)),
+        band_files=xmlpath.FrozenDict(tile_band_files(job.l1c_tile_dir)),
     )
     check_band_files(product, manifest="off")
     return product
@@ -84,7 +84,7 @@ def process_tile_images(l1c_tile: TileMetadata, l2a_tile_dir: Path, job: TileJob
 def _check_boa_offset(ds_root, ds_mtd: Path, baseline: str) -> None:
     """Warn when the BOA_ADD_OFFSET stated by the L2A datastrip differs from the one the images get."""
     path = f"{RADIOMETRIC_INFO}/BOA_ADD_OFFSET_VALUES_LIST/BOA_ADD_OFFSET"
-    texts = {(e.text or "").strip() for e in _xml.find_all(ds_root, path)}
+    texts = {(e.text or "").strip() for e in xmlpath.find_all(ds_root, path)}
     written = dn_codecs.boa_add_offset(baseline)
     if texts and texts != {str(written)}:
         log.warning("%s: BOA_ADD_OFFSET %s differs from %d DN used for the images of baseline %s",

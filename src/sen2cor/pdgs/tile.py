@@ -18,7 +18,7 @@ from typing import Any
 from sen2cor.config import RunOptions
 from sen2cor.errors import ConfigError, ProductError, ProductReadError
 from sen2cor.l1c import TileMetadata, read_tile_metadata
-from sen2cor.l1c._xml import as_utc
+from sen2cor.l1c.xmlpath import as_utc
 from sen2cor.product import naming
 from sen2cor.product.layout import LAYERS, L2ALayout
 from sen2cor.product.metadata import MetadataContext, read_xml, write_xml

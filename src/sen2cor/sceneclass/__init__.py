@@ -6,7 +6,8 @@ Public entry points::
     result = classify(toa, SceneAux(resolution_m=20, sun_zenith_deg=..., sun_azimuth_deg=...))
     result.scl, result.msk_cldprb(), result.msk_snwprb(), result.percentages()
 """
-from sen2cor.sceneclass.classify import SceneAux, SceneClassification, classify, classify_classic
+from sen2cor.sceneclass.classic import SceneAux, SceneClassification, classify_classic
+from sen2cor.sceneclass.classify import classify
 from sen2cor.sceneclass.evolution import EvolutionOptions, classify_evolution
 from sen2cor.sceneclass.grids import block_mean_uint8, output_maps, probability_percent, scl_to_60m, upsample_nearest
 from sen2cor.sceneclass.percentages import class_percentages

@@ -1,7 +1,8 @@
 """Brightness and spectral cloud tests of the classic algorithm (algorithm facts A.3, steps 1a-7).
 
 Each function evaluates one test on arrays of any shape and returns new arrays: a probability, a
-membership or a boolean mask. The driver (:mod:`sen2cor.sceneclass.classify`) applies them in order.
+membership or a boolean mask. The drivers (:mod:`sen2cor.sceneclass.classic`, :mod:`sen2cor.sceneclass.evolution`)
+apply them in order.
 """
 from __future__ import annotations
 

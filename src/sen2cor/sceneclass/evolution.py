@@ -22,7 +22,7 @@ import numpy as np
 
 from sen2cor.errors import ConfigError
 from sen2cor.sceneclass import cloud, dilation, parallax, shadow, snow, topography
-from sen2cor.sceneclass.classify import (
+from sen2cor.sceneclass.classic import (
     CLASSIC_BANDS, Bands, SceneAux, SceneClassification, SnowToCloud, finish, prepare,
     run_land_cover_recoveries, run_pixel_recoveries, run_shadow_stage, run_spectral_stage, strips, with_terrain,
 )
@@ -235,7 +235,7 @@ def _terrain_shadow(aux: SceneAux) -> np.ndarray:
 
 def classify_evolution(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds: CloudThresholds | None = None,
                        options: EvolutionOptions | None = None, median_filter_px: int = 0) -> SceneClassification:
-    """Evolution scene classification (inputs as :func:`sen2cor.sceneclass.classify.classify_classic`,
+    """Evolution scene classification (inputs as :func:`sen2cor.sceneclass.classic.classify_classic`,
     plus B07 and B08 for the parallax test, skipped with a warning when they are missing)."""
     th = thresholds or CloudThresholds()
     opt = options or EvolutionOptions()

@@ -85,7 +85,8 @@ def reflectance_to_boa_dn(rho: np.ndarray, nodata: np.ndarray | None = None, *,
     """BOA reflectance -> L2A uint16 DN (algorithm facts B.14).
 
     ``add_offset`` -1000 (baseline >= 04.00): DN = trunc(rho*Q - offset + 0.5), DN < 0 -> 1,
-    clipped to [0, 32767]; rho exactly 0 is no data as in Sen2Cor. ``add_offset`` 0 (older baselines): DN = round(max(rho, 1e-4)*Q),
+    clipped to [0, 32767]; rho exactly 0 is no data as in Sen2Cor. ``add_offset`` 0 (older baselines):
+    DN = round(max(rho, 1e-4)*Q),
     clipped to 32767. No data (``nodata`` True or non-finite rho) -> 0.
     """
     out = np.empty(rho.shape, dtype=np.uint16)

@@ -22,7 +22,7 @@ import numpy as np
 import tables
 
 from sen2cor.errors import MissingBandError, OutputError
-from sen2cor.output_checks import describe_write_error
+from sen2cor.run.output_checks import describe_write_error
 
 log = logging.getLogger(__name__)
 

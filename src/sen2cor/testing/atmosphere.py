@@ -9,7 +9,7 @@ together). Two sources implement it:
   two-term Henyey-Greenstein phase function, delta-scaled transmittances, and band gas
   absorption fitted to 6S sanity numbers (rtm_6s_facts.md). Accurate to ~20-50 % in path
   reflectance, enough for testing, NOT for validating an inversion to better than that.
-* a LUT-backed atmosphere (sen2cor.atmcorr.lut) when packaged tables exist (see
+* a LUT-backed atmosphere (sen2cor.rtm.lut) when packaged tables exist (see
   :func:`default_atmosphere`).
 
 The forward model only depends on this interface, never on the atmospheric-correction code.
@@ -57,7 +57,7 @@ _GAS = {
     "B09": (0.571, 0.000, 0.000), "B10": (3.000, 0.000, 0.010), "B11": (0.006, 0.000, 0.012),
     "B12": (0.0125, 0.000, 0.0274),
 }
-_AEROSOLS = {
+AEROSOLS = {
     # single-scattering albedo, Angstrom exponent, HG asymmetry of the forward lobe
     "rural": (0.93, 1.3, 0.72),
     "maritime": (0.98, 0.5, 0.75),
@@ -81,7 +81,7 @@ class AnalyticAtmosphere:
     def optics(self, band, sun_zenith_deg, view_zenith_deg, relative_azimuth_deg, elevation_km,
                aot550, wv_cm) -> AtmosphericOptics:
         lam = self.band_centres_nm[band] / 1000.0
-        omega, alpha, g = _AEROSOLS[self.aerosol]
+        omega, alpha, g = AEROSOLS[self.aerosol]
         mu_s = np.cos(np.deg2rad(sun_zenith_deg))
         mu_v = np.cos(np.deg2rad(view_zenith_deg))
         pressure = np.exp(-np.asarray(elevation_km, dtype=np.float32) / np.float32(SCALE_HEIGHT_KM))
@@ -116,25 +116,6 @@ class AnalyticAtmosphere:
             t_up_dir=t_up_dir, t_up_dif=np.maximum(t_up - t_up_dir, 0.0),
             spherical_albedo=s_alb, gas_transmittance=tg,
         )
-
-
-def default_atmosphere(band_centres_nm: dict[str, float], spacecraft: str, source: str = "auto",
-                       aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
-                       atm_dir=None) -> Atmosphere:
-    """The generator's atmosphere: ``"auto"`` packaged 6S LUTs when usable else analytic; ``"lut"`` LUTs or
-    error (Sen2Cor's own .atm files when ``atm_dir`` is given); ``"analytic"`` the fallback."""
-    if source in ("auto", "lut"):
-        try:
-            from sen2cor.testing.lut_adapter import LutAtmosphere  # noqa: PLC0415 (optional backend)
-            return LutAtmosphere.load(spacecraft, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm, season=season,
-                                      source="atm" if atm_dir else "6s", atm_dir=atm_dir)
-        except (ImportError, OSError, ValueError, KeyError) as exc:
-            if source == "lut":
-                raise
-            log.info("radiative-transfer LUTs not usable (%s); using the analytic fallback atmosphere", exc)
-    if aerosol not in _AEROSOLS:
-        raise ValueError(f"aerosol type {aerosol!r} unknown; expected one of {', '.join(_AEROSOLS)}")
-    return AnalyticAtmosphere(band_centres_nm, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm)
 
 
 assert set(_GAS) == set(BAND_IDS)

@@ -10,8 +10,8 @@ atmosphere.Atmosphere`. Per pixel (all quantities per band):
     rho_cloud* = same for the cloud-top reflectance, with the atmosphere above the cloud top
     rho_TOA = (1 - f) * rho_surf* + f * rho_cloud* + rho_cirrus,B10 * k_band
 
-rho_env is the surface reflectance averaged within SceneOptions.adjacency_range_m (adjacency), also the reflectance of the
-surrounding slopes in the terrain-reflected term (documented in docs/test_products.md).
+rho_env is the surface reflectance averaged within SceneOptions.adjacency_range_m (adjacency), also the reflectance of
+the surrounding slopes in the terrain-reflected term (documented in docs/test_products.md).
 """
 from __future__ import annotations
 

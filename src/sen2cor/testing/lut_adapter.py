@@ -1,4 +1,4 @@
-"""Atmosphere backed by the project's radiative-transfer LUTs (sen2cor.atmcorr.lut), for the forward model.
+"""Atmosphere backed by the project's radiative-transfer LUTs (sen2cor.rtm.lut), for the forward model.
 
 Only the table lookup is shared with the atmospheric correction; the forward equations stay in
 :mod:`sen2cor.testing.forward`. Geometry is taken per call as the mean of the given angles (the
@@ -7,26 +7,29 @@ vapour are per pixel. The LUT transmittances include gas absorption, so ``gas_tr
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sen2cor.testing.atmosphere import AtmosphericOptics
+from sen2cor.testing.atmosphere import AEROSOLS, AnalyticAtmosphere, Atmosphere, AtmosphericOptics
 from sen2cor.testing.scene import WV_SCALE_HEIGHT_KM
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LutAtmosphere:
-    tables: tuple                # sen2cor.atmcorr.lut.LutTable objects; the first holding a band is used
+    tables: tuple                # sen2cor.rtm.lut.LutTable objects; the first holding a band is used
     name: str
 
     @classmethod
     def load(cls, spacecraft: str, aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
              source: str = "6s", atm_dir: Path | None = None) -> "LutAtmosphere":
         """Load the packaged 6S tables (``source="6s"``) or Sen2Cor's .atm files (``source="atm"``, ``atm_dir``)."""
-        from sen2cor.atmcorr.lut import load_lut  # noqa: PLC0415 (optional dependency between areas)
-        from sen2cor.errors import LutError  # noqa: PLC0415
+        from sen2cor.rtm.sources import load_lut
+        from sen2cor.errors import LutError
         try:
             tables = [load_lut(spacecraft, season, aerosol, ozone_cm_atm * 1000.0, source=source, atm_dir=atm_dir)]
             if source == "atm":        # Sen2Cor keeps B08 in its 10 m table only
@@ -63,3 +66,21 @@ class LutAtmosphere:
         return AtmosphericOptics(pick(f.path_reflectance), pick(f.t_down_dir), pick(f.t_down_dif),
                                  pick(f.t_up_dir), pick(f.t_up_dif), pick(f.spherical_albedo),
                                  np.ones(shape, dtype=np.float32))
+
+
+def default_atmosphere(band_centres_nm: dict[str, float], spacecraft: str, source: str = "auto",
+                       aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
+                       atm_dir=None) -> Atmosphere:
+    """The generator's atmosphere: ``"auto"`` packaged 6S LUTs when usable else analytic; ``"lut"`` LUTs or
+    error (Sen2Cor's own .atm files when ``atm_dir`` is given); ``"analytic"`` the fallback."""
+    if source in ("auto", "lut"):
+        try:
+            return LutAtmosphere.load(spacecraft, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm, season=season,
+                                      source="atm" if atm_dir else "6s", atm_dir=atm_dir)
+        except (ImportError, OSError, ValueError, KeyError) as exc:
+            if source == "lut":
+                raise
+            log.info("radiative-transfer LUTs not usable (%s); using the analytic fallback atmosphere", exc)
+    if aerosol not in AEROSOLS:
+        raise ValueError(f"aerosol type {aerosol!r} unknown; expected one of {', '.join(AEROSOLS)}")
+    return AnalyticAtmosphere(band_centres_nm, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm)

@@ -136,7 +136,8 @@ def write_product_metadata(path: Path, identity: ProductIdentity, grid: TileGrid
         sub(gipps, "GIPP_FILENAME", _gipp_name(identity, gtype, version), type=gtype, version=version)
     sub(aux, "PRODUCTION_DEM_TYPE", "S2__OPER_DEM_GLOBEF_PDMC_19800101T000000_S19800101T000000")
     sub(aux, "IERS_BULLETIN_FILENAME", "S2__OPER_AUX_UT1UTC_PDMC_20230101T000000_V20230101T000000_21000101T000000")
-    sub(sub(aux, "GRI_List"), "GRI_FILENAME", f"{identity.spacecraft}_OPER_GRI_MSIL1B_MPC__20160521T184422_S20151114T103133")
+    sub(sub(aux, "GRI_List"), "GRI_FILENAME",
+        f"{identity.spacecraft}_OPER_GRI_MSIL1B_MPC__20160521T184422_S20151114T103133")
     day = identity.tile_sensing.strftime("%Y%m%d")
     sub(aux, "ECMWF_DATA_REF", f"S2__OPER_AUX_ECMWFD_ADG__{day}T000000_V{day}T090000_{day}T210000")
 

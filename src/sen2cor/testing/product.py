@@ -11,7 +11,8 @@ import numpy as np
 
 from sen2cor.bands import BAND_IDS, NATIVE_RESOLUTION_M
 from sen2cor.testing import forward, grib, jp2, metadata, safe
-from sen2cor.testing.atmosphere import Atmosphere, default_atmosphere
+from sen2cor.testing.atmosphere import Atmosphere
+from sen2cor.testing.lut_adapter import default_atmosphere
 from sen2cor.testing.geometry import SWATH_WIDTH_M, ViewModel, angle_grid_axes, angle_grids
 from sen2cor.testing.naming import ProductIdentity, iso_us, orbits
 from sen2cor.testing.noise import bilinear, block_mean, upsample_nearest
@@ -217,7 +218,7 @@ def _write_aux(ctx: SimulationContext, aux_dir: Path) -> None:
     """AUX_CAMSFO and AUX_ECMWFT sampled from the scene's AOT, WV and terrain at the 9 x 9 nodes."""
     gg = _lonlat_grid(ctx.grid)
     lon, lat = gg.nodes()
-    from osgeo import osr  # noqa: PLC0415
+    from osgeo import osr
     src = osr.SpatialReference()
     src.ImportFromEPSG(4326)
     src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)

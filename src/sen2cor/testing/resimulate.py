@@ -25,7 +25,7 @@ import numpy as np
 from lxml import etree
 
 from sen2cor.bands import BAND_IDS
-from sen2cor.testing.atmosphere import default_atmosphere
+from sen2cor.testing.lut_adapter import default_atmosphere
 from sen2cor.testing.geometry import ANGLE_STEP_M, AngleGrids
 from sen2cor.testing.naming import ProductIdentity
 from sen2cor.testing.noise import bilinear, upsample_nearest
@@ -102,7 +102,8 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     r60, c60 = offset_px[0] // 6, offset_px[1] // 6
     win60 = (slice(r60, r60 + n60), slice(c60, c60 + n60))
     nodes = int(np.ceil(size_px * 10 / ANGLE_STEP_M)) + 1
-    node_sl = (slice(offset_px[0] // 500, offset_px[0] // 500 + nodes), slice(offset_px[1] // 500, offset_px[1] // 500 + nodes))
+    node_sl = (slice(offset_px[0] // 500, offset_px[0] // 500 + nodes),
+               slice(offset_px[1] // 500, offset_px[1] // 500 + nodes))
     angles, merged = read_angles(granule / "MTD_TL.xml", *node_sl)
 
     def img(name: str) -> np.ndarray:
@@ -120,7 +121,7 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     aot = img("AOT").astype(np.float32) / 1000.0
     wv_surface = img("WVP").astype(np.float32) / 1000.0
     # terrain from the CAMS geopotential, the 9 x 9 grid spanning the tile
-    from osgeo import gdal  # noqa: PLC0415
+    from osgeo import gdal
     gdal.PushErrorHandler("CPLQuietErrorHandler")
     try:
         ds = gdal.Open(str(granule / "AUX_DATA" / "AUX_CAMSFO"))

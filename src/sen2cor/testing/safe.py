@@ -131,7 +131,8 @@ def write_inspire(path: Path, identity: ProductIdentity, footprint_lonlat: list[
         text(ident, "codeSpace", "http://www.isotc211.org/2005/gmd")
     text(di, "abstract", " ".join(f"{lat!r} {lon!r}" for lon, lat in footprint_lonlat))
     contact(di, "pointOfContact", "response_party", "respons_party@org.ext", "owner")
-    for words, thesaurus in ((("Orthoimagery", "Land cover", "Geographical names"), "GEMET - INSPIRE themes, version 1.0"),
+    for words, thesaurus in ((("Orthoimagery", "Land cover", "Geographical names"),
+                              "GEMET - INSPIRE themes, version 1.0"),
                              (("Sentinel-2",), "GCMD Platforms"), (("MSI",), "GCMD Instruments")):
         kw = sub(sub(di, g("descriptiveKeywords")), g("MD_Keywords"))
         for w in words:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sen2cor.atmcorr import grid
+from sen2cor.rtm import grid
 from sen2cor.testing.noise import regional_field, smooth_field
 from sen2cor.testing.spectra import COVER_SCL, COVERS, SCL_CODES
 

@@ -4,7 +4,7 @@ encodes it block by block (facts B.14) and the writers read the layers back one 
 import numpy as np
 import pytest
 
-from sen2cor import tile_outputs
+from sen2cor.run import outputs as tile_outputs
 from sen2cor.tables.store import Database
 
 

@@ -22,7 +22,7 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import LutError, ProductReadError
-from sen2cor.resources import luts_dir
+from sen2cor.config.resources import luts_dir
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr.atm_reader import ATM_BANDS, atm_file_name, load_atm_lut, read_atm
-from sen2cor.atmcorr.lut import load_lut
+from sen2cor.rtm.atm_reader import ATM_BANDS, atm_file_name, load_atm_lut, read_atm
+from sen2cor.rtm.sources import load_lut
 from sen2cor.errors import LutError
 from tests.conftest import shared_path
 

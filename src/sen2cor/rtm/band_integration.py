@@ -14,10 +14,10 @@ from typing import Mapping
 
 import numpy as np
 
-from sen2cor.atmcorr import grid
-from sen2cor.atmcorr.lut import NATIVE_6S, LutTable
-from sen2cor.atmcorr.spectral_tables import GAS_FILE, SCAT_FILE
-from sen2cor.atmcorr.srf import BandResponse, srf_matrix
+from sen2cor.rtm import grid
+from sen2cor.rtm.lut import NATIVE_6S, LutTable
+from sen2cor.rtm.spectral_tables import GAS_FILE, SCAT_FILE
+from sen2cor.rtm.srf import BandResponse, srf_matrix
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)

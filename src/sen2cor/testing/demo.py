@@ -1,6 +1,6 @@
 """The built-in demo: generate a small L1C product, run L2A_Process on it, print a summary.
 
-    python -m sen2cor.demo OUTPUT_DIR
+    python -m sen2cor.testing.demo OUTPUT_DIR
 
 The L1C product comes from :mod:`sen2cor.testing` (synthetic scene with known truth, hilly); its
 terrain is written as SRTM geocells and a copy of L2A_GIPP.xml names them (DEM_Directory), so the
@@ -55,7 +55,7 @@ def _gipp_with_dem(l1c: Path, out: Path) -> Path:
     from sen2cor.dem.sources import DemFormat
     from sen2cor.dem.synthetic import elevation_from_array, write_geocells_for_grid
     from sen2cor.l1c import read_l1c_product
-    from sen2cor.resources import cfg_dir
+    from sen2cor.config.resources import cfg_dir
     from sen2cor.testing import read_truth
 
     grid20 = grid_from_product(read_l1c_product(l1c), 20)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sen2cor.atmcorr import grid
+from sen2cor.rtm import grid
 from sen2cor.errors import ConfigError
 
 log = logging.getLogger(__name__)

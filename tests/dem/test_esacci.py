@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from sen2cor.auxdata import (
+from sen2cor.dem.esacci import (
     LANDCOVER_MAP,
     SNOWCONDITION_DIR,
     WATERBODIES_MAP,

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr.lut_field import FieldInterpolator
+from sen2cor.rtm.lut_field import FieldInterpolator
 from sen2cor.errors import LutError
-from tests.atmcorr.test_lut import make_table
+from tests.rtm.test_lut import make_table
 
 
 def table():

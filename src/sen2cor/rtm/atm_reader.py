@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sen2cor.atmcorr import grid
-from sen2cor.atmcorr.lut import LutTable
+from sen2cor.rtm import grid
+from sen2cor.rtm.lut import LutTable
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def load_atm_lut(lut_root: Path, spacecraft: str, season: str = "summer", aeroso
     per_wv = [read_atm(folder / atm_file_name(letter, wv, aerosol), bands) for wv in levels]
     values = {k: np.stack([t[k] for t in per_wv], axis=-1) for k in per_wv[0]}
     if solar_irradiance_w_m2_um is None:
-        from sen2cor.atmcorr.srf import packaged_solar_irradiance
+        from sen2cor.rtm.srf import packaged_solar_irradiance
         craft = spacecraft if spacecraft in ("S2A", "S2B") else "S2A"
         solar_irradiance_w_m2_um = packaged_solar_irradiance(craft)
     e0 = np.array([solar_irradiance_w_m2_um[b] for b in bands], dtype=np.float64)

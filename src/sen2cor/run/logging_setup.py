@@ -31,7 +31,7 @@ class _UtcFormatter(logging.Formatter):
 
     converter = time.gmtime
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
         return f"{stamp}.{int(record.msecs):03d}Z"
 
@@ -43,7 +43,7 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     @property
-    def stream(self):  # noqa: D401 - property of logging.StreamHandler
+    def stream(self):
         return sys.stderr
 
     @stream.setter

@@ -16,11 +16,11 @@ from sen2cor.l1c import read_l1c_product
 from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.pdgs.processor import process_tile_images
-from sen2cor.logging_setup import close_logging, configure_logging, report_path
+from sen2cor.run.logging_setup import close_logging, configure_logging, report_path
 from sen2cor.product.layout import L2ALayout
-from sen2cor.input_checks import check_band_files
-from sen2cor.reruns import ALREADY_PROCESSED_MESSAGE, find_completed_run, remove_stale_temporaries
-from sen2cor.tile_processing import process_tile, resolution_plan
+from sen2cor.run.input_checks import check_band_files
+from sen2cor.run.reruns import ALREADY_PROCESSED_MESSAGE, find_completed_run, remove_stale_temporaries
+from sen2cor.run.tile import process_tile, resolution_plan
 from sen2cor.product.writer import create_l2a_skeleton, discard_product, finalise_product, publish_product
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import srf
-from sen2cor.atmcorr.sixs import grid_wavelengths_um
+from sen2cor.rtm import srf
+from sen2cor.rtm.sixs import grid_wavelengths_um
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import LutError
 from tests.conftest import shared_path

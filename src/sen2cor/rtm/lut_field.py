@@ -17,7 +17,7 @@ from itertools import product as corners
 import numpy as np
 from scipy import sparse
 
-from sen2cor.atmcorr.lut import _E0_FIELDS, AXES, LutTable, _contract
+from sen2cor.rtm.lut import E0_FIELDS, AXES, LutTable, contract_axis
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class FieldInterpolator:
             if getattr(table, AXES[axis]).size == 1:
                 values = {k: np.take(v, 0, axis=axis - 2) for k, v in values.items()}
             elif i0.ndim == 0:
-                values = {k: _contract(v, axis - 2, int(i0), float(frac)) for k, v in values.items()}
+                values = {k: contract_axis(v, axis - 2, int(i0), float(frac)) for k, v in values.items()}
             else:
                 varying.insert(0, axis)
         self._tables = {k: np.ascontiguousarray(v.reshape(v.shape[0], -1), dtype=np.float32)
@@ -72,7 +72,7 @@ class FieldInterpolator:
                                          shape=(npix, nnodes))
         e0, scale = table._e0_scale(e0_w_m2_um, 0)
         self._scale = {k: (scale if table.kind == "6s" else 1.0 / scale).astype(np.float32)
-                       for k in _E0_FIELDS[table.kind]}
+                       for k in E0_FIELDS[table.kind]}
 
     def evaluate(self, field: str, band: str) -> np.ndarray:
         """One field of one band over the image (float32, the broadcast query shape)."""

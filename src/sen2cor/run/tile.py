@@ -24,13 +24,13 @@ import tables
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
-from sen2cor.input_checks import warn_if_no_data
+from sen2cor.run.input_checks import warn_if_no_data
 from sen2cor.l1c import read_grib
 from sen2cor.product.layout import L2ALayout
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass.grids import upsample_nearest
-from sen2cor import tile_outputs
+from sen2cor.run import outputs as tile_outputs
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
 from sen2cor.atmcorr.driver import Prior

@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import selection
+from sen2cor.rtm import selection
 from sen2cor.errors import ConfigError
 
 

@@ -25,7 +25,7 @@ from itertools import product as corners
 
 import numpy as np
 
-from sen2cor.atmcorr import grid
+from sen2cor.rtm import grid
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ MAX_ELEVATION_KM = 3.5
 FIELDS = ("path_reflectance", "path_radiance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
           "spherical_albedo", "gas_transmittance", "e0t", "edift")
 #: Fields proportional to E0 (6S tables, native reflectances) or to 1/E0 (.atm, native radiances).
-_E0_FIELDS = {"6s": ("path_radiance", "e0t", "edift"),
+E0_FIELDS = {"6s": ("path_radiance", "e0t", "edift"),
               "atm": ("path_reflectance", "t_down_dir", "t_down_dif")}
 
 
@@ -129,7 +129,7 @@ class LutTable:
         out = table._interpolate_values(queries, visibility_axis, fields)
         shape = np.broadcast_shapes(*(q.shape for q in queries))
         e0, scale = table._e0_scale(e0_w_m2_um, len(shape))
-        for k in _E0_FIELDS[table.kind]:
+        for k in E0_FIELDS[table.kind]:
             if k in out:
                 out[k] = out[k] * (scale if table.kind == "6s" else 1.0 / scale)
         full = (len(table.bands),) + shape
@@ -142,7 +142,7 @@ class LutTable:
         values = dict(self.values)
         for axis in (2, 1, 0):
             i0, frac = _segment(getattr(self, AXES[axis]).astype(np.float64), queries[axis])
-            values = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in values.items()}
+            values = {k: contract_axis(v, axis + 1, int(i0), float(frac)) for k, v in values.items()}
         values = {k: v[:, None, None, None].astype(np.float32) for k, v in values.items()}
         return replace(self, sza_deg=queries[0].reshape(1), vza_deg=queries[1].reshape(1),
                        raa_deg=queries[2].reshape(1), values=values)
@@ -197,7 +197,7 @@ class LutTable:
             if getattr(self, AXES[axis]).size == 1:
                 arrays = {k: np.take(v, 0, axis=axis + 1) for k, v in arrays.items()}
             elif i0.ndim == 0:
-                arrays = {k: _contract(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
+                arrays = {k: contract_axis(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
             else:
                 array_axes.insert(0, axis)
         if not array_axes:
@@ -233,7 +233,7 @@ def _segment(nodes: np.ndarray, x: np.ndarray,
     return i0, frac
 
 
-def _contract(values: np.ndarray, axis: int, i0: int, frac: float) -> np.ndarray:
+def contract_axis(values: np.ndarray, axis: int, i0: int, frac: float) -> np.ndarray:
     """Linear combination of two neighbouring slices along ``axis`` (drops the axis)."""
     lo = np.take(values, i0, axis=axis)
     if values.shape[axis] == 1 or frac == 0.0:
@@ -270,50 +270,3 @@ def _complete_atm(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
             "t_down_dir": v["e0t"] / (e0_lut * t_up), "t_down_dif": v["edift"] / (e0_lut * mu_s * t_up),
             "t_up_dir": v["t_up_dir"], "t_up_dif": v["t_up_dif"], "spherical_albedo": v["spherical_albedo"],
             "gas_transmittance": np.full_like(v["t_up_dir"], np.nan), "e0t": v["e0t"], "edift": v["edift"]}
-
-
-_AEROSOL_NAMES = {"rura": "rura", "rural": "rura", "continental": "rura", "mari": "mari", "maritime": "mari"}
-
-
-def load_lut(spacecraft: str, season: str = "summer", aerosol: str = "rura", ozone_du: float = 331.0, *,
-             bands: tuple[str, ...] | None = None, srf=None, source: str = "6s", atm_dir=None,
-             resolution: str = "20_60", lut_dir=None, cache_dir=None) -> LutTable:
-    """Load the LUT of one spacecraft ("S2A"|"S2B"|"S2C") / season / aerosol / ozone selection.
-
-    ``source="6s"``: the project's spectral tables (``lut_dir``, default the packaged ``luts/``)
-    integrated with ``srf`` (a product's ``spectral_responses`` mapping, or None for the
-    packaged SRF of ``spacecraft``) over ``bands`` (default all 13).  ``source="atm"``:
-    Sen2Cor's own ``.atm`` files under ``atm_dir`` (folder holding ``lib_S2A`` ...), for the
-    ``resolution`` folder "20_60" or "10".  The ozone level is the nearest of the season's
-    (manual §2.2.3.2.1).
-    """
-    from pathlib import Path
-
-    from sen2cor.bands import BAND_IDS
-
-    season = season.lower()
-    if season not in grid.SEASONS:
-        raise LutError(f"season {season!r} unknown; expected 'summer' or 'winter'")
-    try:
-        aer = _AEROSOL_NAMES[aerosol.lower()]
-    except KeyError:
-        raise LutError(f"aerosol type {aerosol!r} unknown; expected RURAL or MARITIME") from None
-    if source == "atm":
-        from sen2cor.atmcorr.atm_reader import load_atm_lut
-        if atm_dir is None:
-            raise LutError("source='atm' needs atm_dir, the folder holding Sen2Cor's lib_S2A/lib_S2B")
-        table = load_atm_lut(Path(atm_dir), spacecraft, season, aer, ozone_du, resolution)
-        return table if bands is None else table.select_bands(tuple(bands))
-    if source != "6s":
-        raise LutError(f"LUT source {source!r} unknown; expected '6s' or 'atm'")
-    from sen2cor.atmcorr import srf as srf_mod
-    from sen2cor.atmcorr.band_integration import band_lut
-    from sen2cor.resources import luts_dir
-
-    lut_dir = Path(lut_dir) if lut_dir else luts_dir()
-    srfs = srf_mod.packaged_srf(spacecraft, lut_dir) if srf is None else srf_mod.from_product(srf)
-    description = {"spacecraft": spacecraft, "season": season, "aerosol": aer,
-                   "ozone_letter": grid.nearest_ozone_letter(ozone_du, season),
-                   "srf": "product" if srf is not None else "packaged"}
-    return band_lut(lut_dir, srfs, tuple(bands or BAND_IDS), season, aer,
-                    ozone_du, Path(cache_dir) if cache_dir else None, description)

@@ -14,7 +14,7 @@ import numpy as np
 
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
-from sen2cor.lazy import LazyMapping
+from sen2cor.tables.lazy import LazyMapping
 from sen2cor.product.layout import L2ALayout
 from sen2cor.sceneclass import SCL
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sen2cor.atmcorr import grid
-from sen2cor.atmcorr.lut import NATIVE_6S, AtmosphericFunctions, LutTable, load_lut
+from sen2cor.rtm import grid
+from sen2cor.rtm.lut import NATIVE_6S, AtmosphericFunctions, LutTable
+from sen2cor.rtm.sources import load_lut
 from sen2cor.errors import LutError
 
 

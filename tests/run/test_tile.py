@@ -4,7 +4,7 @@ held ~0.9 GB at the full tile) and leaves PyTables' default untouched for other 
 import numpy as np
 import tables
 
-from sen2cor import tile_processing
+from sen2cor.run import tile as tile_processing
 from sen2cor.tables.store import Database
 
 

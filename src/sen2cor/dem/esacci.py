@@ -144,7 +144,7 @@ def read_esacci_from_config(
 ) -> EsaCciMaps:
     """:func:`read_esacci_maps` with the names of ``config.sc.references`` (L2A_CAL_SC_GIPP)."""
     if aux_dir is None:
-        from sen2cor.resources import aux_data_dir
+        from sen2cor.config.resources import aux_data_dir
 
         aux_dir = aux_data_dir()
     refs = config.sc.references

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sen2cor.atmcorr import grid, sixs
+from sen2cor.rtm import grid, sixs
 
 log = logging.getLogger(__name__)
 
