@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cr_only", action="store_true",
                    help="Performs only the creation of the L2A product tree, no processing")
     p.add_argument("--debug", action="store_true", help="Performs in debug mode")
+    extensions = p.add_argument_group("extensions of this re-implementation (not Sen2Cor options)")
+    extensions.add_argument("--cog", action="store_true",
+                            help="Export every image as a Cloud-Optimized GeoTIFF (.tif: internal overviews, "
+                                 "ZSTD, reflectance scale/offset, SCL colours) instead of JPEG-2000")
+    extensions.add_argument("--stac", action="store_true",
+                            help="Write a STAC item (<product>.json) next to the product, one per tile in "
+                                 "process_tile mode (needs the 'stac' extra)")
+    extensions.add_argument("--no_quicklook", action="store_true",
+                            help="Do not write the quicklook PNG (true colour, SCL, legend, quality numbers) "
+                                 "into the granule's QI_DATA")
     p.add_argument("--GIP_L2A", help="Select the user GIPP")
     p.add_argument("--GIP_L2A_SC", help="Select the scene classification GIPP")
     p.add_argument("--GIP_L2A_AC", help="Select the atmospheric correction GIPP")
@@ -95,8 +105,9 @@ def check_arguments(options: RunOptions) -> None:
         missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(options, n) is None]
         if missing:
             raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
-    if options.raw and options.tif:
-        raise UsageError("--raw and --tif are exclusive: choose one image export format")
+    if options.raw and (options.tif or options.cog):
+        raise UsageError(f"--raw and --{'tif' if options.tif else 'cog'} are exclusive: choose one image export "
+                         f"format")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -167,7 +167,7 @@ def plan_tile(options: RunOptions, config: Any = None) -> TileJob:
         absolute_orbit=orbit, processing_centre=fields["centre"], datastrip_creation=creation,
         datastrip_start=ds_start, datatake_start=datatake, baseline=baseline,
         psd_major=folders.psd_major(ds_root),
-        extension=".rawl" if options.raw else (".tif" if options.tif else ".jp2"), work_dir=work_dir,
+        extension=".rawl" if options.raw else (".tif" if options.geotiff else ".jp2"), work_dir=work_dir,
         img_database_dir=Path(options.img_database_dir).absolute() if options.img_database_dir else work_dir,
         res_database_dir=Path(options.res_database_dir).absolute() if options.res_database_dir else work_dir,
     )

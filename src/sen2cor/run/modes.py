@@ -77,12 +77,12 @@ def run_toolbox(config: L2A_Config) -> int:
     remove_stale_temporaries(options.output_dir)
     temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                     processing_centre=options.processing_centre,
-                                    archiving_centre=options.archiving_centre, tif=options.tif,
+                                    archiving_centre=options.archiving_centre, tif=options.geotiff,
                                     doi=config.common.product_doi,
                                     dem_type=config.common.dem_reference or "None", publish=False)
     try:
         if not options.cr_only:
-            process_tile(product, config, L2ALayout.from_root(temporary, tif=options.tif))
+            process_tile(product, config, L2ALayout.from_root(temporary, tif=options.geotiff))
         log.info("L2A product: %s", _final_path(temporary))
         _finish(temporary, report, started)
         publish_product(temporary)

@@ -82,8 +82,10 @@ def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, re
     else:
         tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
                     roi, resolution)
-    write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
-              fmt=image_format(config), epsg=product.tile.epsg)
+    written = write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
+                        fmt=image_format(config), epsg=product.tile.epsg)
+    if written.suffix != ".jp2":   # the L1C preview of the same name, copied with the L1C QI_DATA, is replaced
+        written.with_suffix(".jp2").unlink(missing_ok=True)
 
 
 def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
@@ -120,4 +122,6 @@ def image_prefix(layout: L2ALayout) -> str:
 
 
 def image_format(config: L2A_Config) -> str:
-    return "raw" if config.run.raw else "tif" if config.run.tif else "jp2"
+    """'raw' (--raw), 'cog' (--cog, also with --tif: a COG is a GeoTIFF), 'tif' (--tif) or 'jp2'."""
+    run = config.run
+    return "raw" if run.raw else "cog" if run.cog else "tif" if run.tif else "jp2"

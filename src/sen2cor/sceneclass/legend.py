@@ -1,0 +1,58 @@
+"""How the scene classification is shown: Sen2Cor's class names and the usual SCL colours.
+
+Names are the labels of manual Table 2-1 (the classificator names of the metadata); colours are the
+palette of ESA's Sentinel-2 L2A documentation that SNAP, EO Browser and most SCL viewers use
+(0 black, 1 red, 2 very dark grey, 3 dark brown, 4 green, 5 dark yellow, 6 blue, 7 dark grey,
+8 grey, 9 white, 10 light blue, 11 pink).
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from sen2cor.sceneclass.thresholds import SCL
+
+log = logging.getLogger(__name__)
+
+#: Class label of each SCL value (manual Table 2-1).
+SCL_NAMES: dict[int, str] = {
+    SCL.NO_DATA: "NO_DATA",
+    SCL.SATURATED_DEFECTIVE: "SATURATED_OR_DEFECTIVE",
+    SCL.DARK_FEATURES: "CAST_SHADOWS",
+    SCL.CLOUD_SHADOWS: "CLOUD_SHADOWS",
+    SCL.VEGETATION: "VEGETATION",
+    SCL.NOT_VEGETATED: "NOT_VEGETATED",
+    SCL.WATER: "WATER",
+    SCL.UNCLASSIFIED: "UNCLASSIFIED",
+    SCL.MEDIUM_PROBA_CLOUDS: "CLOUD_MEDIUM_PROBABILITY",
+    SCL.HIGH_PROBA_CLOUDS: "CLOUD_HIGH_PROBABILITY",
+    SCL.THIN_CIRRUS: "THIN_CIRRUS",
+    SCL.SNOW_ICE: "SNOW",
+}
+
+#: (r, g, b) of each SCL value.
+SCL_COLOURS: dict[int, tuple[int, int, int]] = {
+    SCL.NO_DATA: (0, 0, 0),
+    SCL.SATURATED_DEFECTIVE: (255, 0, 0),
+    SCL.DARK_FEATURES: (47, 47, 47),
+    SCL.CLOUD_SHADOWS: (100, 50, 0),
+    SCL.VEGETATION: (0, 160, 0),
+    SCL.NOT_VEGETATED: (255, 230, 90),
+    SCL.WATER: (0, 0, 255),
+    SCL.UNCLASSIFIED: (128, 128, 128),
+    SCL.MEDIUM_PROBA_CLOUDS: (192, 192, 192),
+    SCL.HIGH_PROBA_CLOUDS: (255, 255, 255),
+    SCL.THIN_CIRRUS: (100, 200, 255),
+    SCL.SNOW_ICE: (255, 150, 255),
+}
+
+def scl_rgb(scl: np.ndarray) -> np.ndarray:
+    """(rows, cols, 3) uint8 picture of an SCL array; values outside 0..11 are black."""
+    palette = np.zeros((256, 3), np.uint8)
+    for value, rgb in SCL_COLOURS.items():
+        palette[value] = rgb
+    return palette[np.asarray(scl, dtype=np.uint8)]
+
+
+__all__ = ["SCL_NAMES", "SCL_COLOURS", "scl_rgb"]
