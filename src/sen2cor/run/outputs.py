@@ -116,6 +116,14 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
     write_layers(config, layout, 60, layers, product, roi)
 
 
+def write_quicklook(layout: L2ALayout) -> Path:
+    """The quicklook PNG beside the preview (:mod:`sen2cor.export.quicklook`), titled with the final
+    product name (the tile folder name in PDGS mode)."""
+    from sen2cor.export.quicklook import write_quicklook as write_png
+
+    return write_png(layout.granule, title=getattr(layout, "name", None))
+
+
 def image_prefix(layout: L2ALayout) -> str:
     """Image file prefix ``T<tile>_<datatake start>``."""
     return f"T{layout.tile_id}_{layout.datatake_start:%Y%m%dT%H%M%S}"

@@ -1,0 +1,256 @@
+"""Quicklook of an L2A tile: true colour and scene classification side by side, the SCL legend with
+Sen2Cor's class names, colours and percentages, and the key quality numbers (cloud %, AOT, WV, AOT method).
+
+Written as ``GRANULE/<granule>/QI_DATA/<T<tile>_<datatake start>>_quicklook.png`` (beside the PVI; in a
+PDGS tile folder its ``QI_DATA``) at the end of every run unless ``--no_quicklook``. It reads the finished
+outputs only (TCI and SCL files of the coarsest resolution that is large enough, decoded at a reduced
+resolution; the numbers from the tile metadata), so it also works on any L2A product::
+
+    python -m sen2cor.export.quicklook <L2A.SAFE or granule folder> [OUT.png]
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from lxml import etree
+from PIL import Image, ImageDraw, ImageFont
+
+from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.sceneclass.legend import SCL_COLOURS, SCL_NAMES, scl_rgb
+
+log = logging.getLogger(__name__)
+
+#: Longest side of each of the two image panels (px).
+PANEL_PX = 640
+SUFFIX = "_quicklook.png"
+IMAGE_SUFFIXES = (".jp2", ".tif", ".rawl")
+#: Tile-metadata percentage of each SCL class, in class order (older PSDs: DARK_FEATURES, newer CAST_SHADOW).
+CLASS_PERCENT_ELEMENTS: dict[int, tuple[str, ...]] = {
+    0: ("NODATA_PIXEL_PERCENTAGE",), 1: ("SATURATED_DEFECTIVE_PIXEL_PERCENTAGE",),
+    2: ("CAST_SHADOW_PERCENTAGE", "DARK_FEATURES_PERCENTAGE"), 3: ("CLOUD_SHADOW_PERCENTAGE",),
+    4: ("VEGETATION_PERCENTAGE",), 5: ("NOT_VEGETATED_PERCENTAGE",), 6: ("WATER_PERCENTAGE",),
+    7: ("UNCLASSIFIED_PERCENTAGE",), 8: ("MEDIUM_PROBA_CLOUDS_PERCENTAGE",), 9: ("HIGH_PROBA_CLOUDS_PERCENTAGE",),
+    10: ("THIN_CIRRUS_PERCENTAGE",), 11: ("SNOW_ICE_PERCENTAGE",),
+}
+BACKGROUND = (255, 255, 255)
+INK = (20, 20, 20)
+
+
+@dataclass(frozen=True)
+class TileNumbers:
+    """Quality numbers of the tile metadata (None when absent): cloud %, mean AOT (550 nm), mean WV (cm),
+    AOT retrieval method, and the percentage of each SCL class."""
+
+    cloud_percent: float | None
+    mean_aot: float | None
+    mean_wv_cm: float | None
+    aot_method: str | None
+    class_percent: dict[int, float | None]
+
+
+def read_numbers(tile_mtd: Path) -> TileNumbers:
+    """The numbers of the quicklook from a tile metadata file (MTD_TL.xml or the PDGS tile's MTD)."""
+    try:
+        root = etree.parse(str(tile_mtd)).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise ProductReadError(f"cannot read tile metadata {tile_mtd}: {exc}") from exc
+    values = {etree.QName(e).localname: (e.text or "").strip() for e in root.iter() if isinstance(e.tag, str)}
+
+    def number(*names: str) -> float | None:
+        for name in names:
+            try:
+                return float(values[name])
+            except (KeyError, ValueError):
+                continue
+        return None
+
+    return TileNumbers(
+        cloud_percent=number("CLOUDY_PIXEL_PERCENTAGE"), mean_aot=number("GRANULE_MEAN_AOT"),
+        mean_wv_cm=number("GRANULE_MEAN_WV"), aot_method=values.get("AOT_RETRIEVAL_METHOD") or None,
+        class_percent={value: number(*names) for value, names in CLASS_PERCENT_ELEMENTS.items()})
+
+
+def _find(granule: Path, layer: str) -> list[tuple[int, Path]]:
+    """(resolution, file) of ``layer`` in IMG_DATA/R{res}m, coarsest first."""
+    found = []
+    for res in (60, 20, 10):
+        for path in sorted((granule / "IMG_DATA" / f"R{res}m").glob(f"*_{layer}_{res}m.*")):
+            if path.suffix in IMAGE_SUFFIXES:
+                found.append((res, path))
+                break
+    return found
+
+
+def _pick(files: list[tuple[int, Path]], shape_of) -> tuple[Path, int]:
+    """The coarsest file whose longest side reaches :data:`PANEL_PX` (else the finest), and the number of
+    halvings (JPEG 2000 reduce level / overview) that keeps it at least that large."""
+    if not files:
+        raise ProductReadError("no image file found")
+    for _, path in files:
+        side = max(shape_of(path)[:2])
+        if side >= PANEL_PX or path == files[-1][1]:
+            return path, max(0, int(math.floor(math.log2(max(side, 1) / PANEL_PX))))
+    raise AssertionError("unreachable")
+
+
+def read_reduced(path: Path, halvings: int) -> np.ndarray:
+    """Image ``path`` at 1/2**halvings of its size ((rows, cols) or (rows, cols, bands)): JPEG 2000 decodes
+    only the needed resolution levels; GeoTIFF/raw read through GDAL (overviews when present)."""
+    if path.suffix == ".jp2":
+        from sen2cor.io.jp2 import read_jp2
+
+        return read_jp2(path, reduce=halvings)
+    from sen2cor.io.gdal_io import open_raster
+
+    ds = open_raster(path)
+    step = 2 ** halvings
+    data = ds.ReadAsArray(buf_xsize=max(1, ds.RasterXSize // step), buf_ysize=max(1, ds.RasterYSize // step))
+    return data if data.ndim == 2 else np.moveaxis(data, 0, -1)
+
+
+def _shape(path: Path) -> tuple[int, ...]:
+    if path.suffix == ".jp2":
+        from sen2cor.io.jp2 import jp2_shape
+
+        return jp2_shape(path)
+    from sen2cor.io.gdal_io import open_raster
+
+    ds = open_raster(path)
+    return ds.RasterYSize, ds.RasterXSize
+
+
+def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) -> Image.Image:
+    """The quicklook picture: ``tci`` (rows, cols, 3) uint8 and ``scl`` (any size; shown at the TCI's size,
+    nearest neighbour) side by side under ``title``, the legend to the right, the numbers below."""
+    rows, cols = tci.shape[:2]
+    scale = PANEL_PX / max(rows, cols)
+    size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
+    left = Image.fromarray(np.ascontiguousarray(tci[..., :3])).resize(size, Image.Resampling.BOX if scale < 1
+                                                                       else Image.Resampling.NEAREST)
+    right = Image.fromarray(scl_rgb(scl)).resize(size, Image.Resampling.NEAREST)
+    font = ImageFont.load_default(size=15)
+    bold = ImageFont.load_default(size=18)
+    pad, legend_w, header, footer = 12, 330, 40, 64
+    canvas = Image.new("RGB", (pad * 4 + 2 * size[0] + legend_w, header + size[1] + footer + pad), BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((pad, 10), title, fill=INK, font=bold)
+    top = header
+    canvas.paste(left, (pad, top))
+    canvas.paste(right, (2 * pad + size[0], top))
+    for x in (pad, 2 * pad + size[0]):
+        draw.rectangle((x - 1, top - 1, x + size[0], top + size[1]), outline=(120, 120, 120))
+    draw.text((pad, top + size[1] + 4), "true colour (B04, B03, B02)", fill=INK, font=font)
+    draw.text((2 * pad + size[0], top + size[1] + 4), "scene classification (SCL)", fill=INK, font=font)
+    x0 = 3 * pad + 2 * size[0]
+    draw.text((x0, top), "SCL class", fill=INK, font=font)
+    draw.text((x0 + legend_w - pad - draw.textlength("%", font=font), top), "%", fill=INK, font=font)
+    for value in sorted(SCL_NAMES):
+        y = top + 24 + value * 24
+        draw.rectangle((x0, y, x0 + 18, y + 18), fill=SCL_COLOURS[value], outline=(90, 90, 90))
+        draw.text((x0 + 26, y), f"{value:2d} {SCL_NAMES[value]}", fill=INK, font=font)
+        percent = numbers.class_percent.get(value)
+        text = "–" if percent is None else f"{percent:5.1f}"
+        draw.text((x0 + legend_w - pad - draw.textlength(text, font=font), y), text, fill=INK, font=font)
+    draw.text((pad, top + size[1] + 30), _numbers_line(numbers), fill=INK, font=bold)
+    return canvas
+
+
+def _numbers_line(numbers: TileNumbers) -> str:
+    def fmt(value: float | None, pattern: str) -> str:
+        return "n/a" if value is None else pattern.format(value)
+
+    return (f"cloud {fmt(numbers.cloud_percent, '{:.1f} %')}    AOT(550 nm) {fmt(numbers.mean_aot, '{:.3f}')}"
+            f" ({numbers.aot_method or 'n/a'})    WV {fmt(numbers.mean_wv_cm, '{:.2f} cm')}")
+
+
+def _true_colour(granule: Path) -> np.ndarray:
+    """The TCI, reduced; without TCI files (Generate_TCI_Output FALSE) the same scaling applied to the
+    B04, B03, B02 files of one resolution (BOA_ADD_OFFSET from MTD_MSIL2A.xml, else Sen2Cor's -1000)."""
+    if _find(granule, "TCI"):
+        return read_reduced(*_pick(_find(granule, "TCI"), _shape))
+    from sen2cor.tables.radiometry import BOA_ADD_OFFSET, tci_from_boa_dn
+
+    for res in (60, 20, 10):
+        found = [_find(granule, band) for band in ("B04", "B03", "B02")]
+        files = [dict(f).get(res) for f in found]
+        if all(files):
+            _, halvings = _pick([(res, files[0])], _shape)
+            offset = _boa_add_offset(granule)
+            return tci_from_boa_dn(*(read_reduced(f, halvings) for f in files),
+                                   add_offset=BOA_ADD_OFFSET if offset is None else offset)
+    raise ProductReadError("no TCI and no B04, B03, B02 of one resolution")
+
+
+def _boa_add_offset(granule: Path) -> int | None:
+    mtd = granule.parent.parent / "MTD_MSIL2A.xml"
+    if not mtd.is_file():
+        return None
+    for element in etree.parse(str(mtd)).getroot().iter("{*}BOA_ADD_OFFSET", "BOA_ADD_OFFSET"):
+        return int(float(element.text))
+    return 0   # no offset list: products of baselines before 04.00
+
+
+def tile_metadata(granule: Path) -> Path:
+    """MTD_TL.xml of a compact granule, or the ``*MTD*TL*.xml`` of a PDGS tile folder."""
+    for pattern in ("MTD_TL.xml", "*MTD*TL*.xml"):
+        found = sorted(Path(granule).glob(pattern))
+        if found:
+            return found[0]
+    raise ProductReadError(f"no tile metadata (MTD_TL.xml) in {granule}")
+
+
+def _product_name(granule: Path) -> str:
+    """Name of the product holding a compact granule (its final name while written under
+    ``.<name>.tmp-<pid>``), or the name of a PDGS tile folder."""
+    safe = granule.parent.parent.name
+    if granule.parent.name != "GRANULE" or not safe:
+        return granule.name
+    return safe[1:].rsplit(".tmp-", 1)[0] if safe.startswith(".") else safe
+
+
+def write_quicklook(granule: Path, out: Path | None = None, *, title: str | None = None) -> Path:
+    """Write the quicklook of the L2A tile folder ``granule`` (default: its QI_DATA/<prefix>_quicklook.png)."""
+    granule = Path(granule)
+    try:
+        scl_path, scl_halvings = _pick(_find(granule, "SCL"), _shape)
+        tci = _true_colour(granule)
+    except ProductReadError as exc:
+        raise ProductReadError(f"no quicklook for {granule}: {exc} (SCL and TCI or B04/B03/B02 in "
+                               f"IMG_DATA/R*m)") from None
+    numbers = read_numbers(tile_metadata(granule))
+    prefix = scl_path.stem.rsplit("_", 2)[0]
+    title = title or _product_name(granule)
+    picture = compose(tci, read_reduced(scl_path, scl_halvings), numbers, title)
+    target = Path(out) if out is not None else granule / "QI_DATA" / f"{prefix}{SUFFIX}"
+    tmp = target.with_name(f".{target.stem}.part.png")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        picture.save(tmp, format="PNG")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write quicklook {target}: {exc}") from exc
+    log.debug("quicklook: %s", target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m sen2cor.export.quicklook <L2A.SAFE | granule folder> [OUT.png]", file=sys.stderr)
+        return 1
+    source = Path(args[0])
+    granules = sorted(source.glob("GRANULE/L2A_*")) or [source]
+    for granule in granules:
+        print(write_quicklook(granule, Path(args[1]) if len(args) > 1 else None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
