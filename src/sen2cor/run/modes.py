@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
+from sen2cor.export import stac
 from sen2cor.l1c import read_l1c_product
 from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
@@ -31,6 +32,8 @@ EXIT_SUCCESS = 0
 def run(options: RunOptions) -> int:
     """Process one run described by ``options``; returns the exit code (errors raise Sen2CorError)."""
     configure_logging(None, "INFO", options.debug)
+    if options.stac:   # fail before any processing when the item cannot be made
+        stac.check_available(options.mode)
     config = load_config(options=options)
     if options.mode == "generate_datastrip":
         path = generate_datastrip(options, config)
@@ -80,14 +83,21 @@ def run_toolbox(config: L2A_Config) -> int:
                                     archiving_centre=options.archiving_centre, tif=options.geotiff,
                                     doi=config.common.product_doi,
                                     dem_type=config.common.dem_reference or "None", publish=False)
+    final, item = _final_path(temporary), None
     try:
         if not options.cr_only:
             process_tile(product, config, L2ALayout.from_root(temporary, tif=options.geotiff))
-        log.info("L2A product: %s", _final_path(temporary))
+        log.info("L2A product: %s", final)
         _finish(temporary, report, started)
+        if options.stac:
+            item = stac.write_item(temporary, final, cog=options.cog)
         publish_product(temporary)
+        if item is not None:
+            stac.publish_item(item, final)
     except BaseException:
         discard_product(temporary)
+        if item is not None:
+            item.unlink(missing_ok=True)
         raise
     return EXIT_SUCCESS
 
