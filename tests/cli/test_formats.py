@@ -7,7 +7,7 @@ import pytest
 from osgeo import gdal
 
 from sen2cor.cli import main
-from sen2cor.io.gdal_io import cog_layout_errors
+from sen2cor.io.gdal_io import cog_errors
 from sen2cor.l1c import read_l1c_product
 from sen2cor.testing import make_l1c
 
@@ -46,5 +46,5 @@ def test_image_format_options(l1c, tmp_path, monkeypatch, option, suffix, driver
 def test_sc_cog_writes_the_scl_as_a_cloud_optimised_geotiff(l1c, tmp_path, monkeypatch):
     product = _run(l1c, tmp_path, monkeypatch, "--sc_cog")
     (scl,) = product.glob("GRANULE/*/IMG_DATA/R20m/*_SCL_20m.tif")
-    assert cog_layout_errors(scl) == []
+    assert cog_errors(scl) == []
     assert list(product.glob("GRANULE/*/IMG_DATA/R20m/*_B02_20m.jp2"))   # the other layers stay JPEG 2000

@@ -6,7 +6,7 @@ import pytest
 from osgeo import gdal
 
 from sen2cor.errors import OutputError
-from sen2cor.io.gdal_io import cog_layout_errors
+from sen2cor.io.gdal_io import cog_errors
 from sen2cor.io.geo import Geocoding
 from sen2cor.io.jp2 import read_jp2
 from sen2cor.tables import writers as w
@@ -66,7 +66,7 @@ def test_sc_cog_writes_a_valid_cog(tmp_path):
     scl = np.random.default_rng(1).integers(0, 12, (1098, 1098)).astype(np.uint8)
     path = w.write_scl(tmp_path, PREFIX, 20, scl, GEO.at_resolution(20), cog=True)
     assert path.name == f"{PREFIX}_SCL_20m.tif"
-    assert cog_layout_errors(path) == []
+    assert cog_errors(path) == []
     ds = _check(path, 20, 1098, gdal.GDT_Byte)
     assert ds.GetRasterBand(1).GetOverviewCount() >= 1
 
