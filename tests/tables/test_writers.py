@@ -62,6 +62,21 @@ def test_resolution_outputs_open_in_gdal(tmp_path, fmt, suffix):
     assert not list(tmp_path.rglob(".*")), "temporary files left behind"
 
 
+@pytest.mark.parametrize("layer, expected", [("SCL", 4), ("B02", 6), ("CLDPRB", 6)])
+def test_cog_overviews_keep_classes_and_average_measurements(tmp_path, layer, expected):
+    """2x2 blocks 4, 4, 6, 10: the SCL overview keeps the most frequent class (4); reflectance and the
+    probability masks are averaged (6)."""
+    image = np.tile(np.array([[4, 4], [6, 10]], np.uint8), (300, 300))
+    if layer == "B02":
+        path = w.write_band(tmp_path, PREFIX, "B02", 20, image.astype(np.uint16), GEO.at_resolution(20), fmt="cog")
+    elif layer == "SCL":
+        path = w.write_scl(tmp_path, PREFIX, 20, image, GEO.at_resolution(20), fmt="cog")
+    else:
+        path = w.write_qi_mask(tmp_path, layer, 20, image, GEO.at_resolution(20), fmt="cog")
+    ds = gdal.Open(str(path))
+    assert np.all(ds.GetRasterBand(1).GetOverview(0).ReadAsArray() == expected)
+
+
 def test_sc_cog_writes_a_valid_cog(tmp_path):
     scl = np.random.default_rng(1).integers(0, 12, (1098, 1098)).astype(np.uint8)
     path = w.write_scl(tmp_path, PREFIX, 20, scl, GEO.at_resolution(20), cog=True)
