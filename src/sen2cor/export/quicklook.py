@@ -10,6 +10,7 @@ resolution; the numbers from the tile metadata), so it also works on any L2A pro
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -38,6 +39,9 @@ CLASS_PERCENT_ELEMENTS: dict[int, tuple[str, ...]] = {
     7: ("UNCLASSIFIED_PERCENTAGE",), 8: ("MEDIUM_PROBA_CLOUDS_PERCENTAGE",), 9: ("HIGH_PROBA_CLOUDS_PERCENTAGE",),
     10: ("THIN_CIRRUS_PERCENTAGE",), 11: ("SNOW_ICE_PERCENTAGE",),
 }
+#: TCI median below which the quicklook brightens the true colour, and the largest gain.
+DARK_LEVEL = 70.0
+MAX_GAIN = 4.0
 BACKGROUND = (255, 255, 255)
 INK = (20, 20, 20)
 
@@ -131,7 +135,8 @@ def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) 
     rows, cols = tci.shape[:2]
     scale = PANEL_PX / max(rows, cols)
     size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
-    left = Image.fromarray(np.ascontiguousarray(tci[..., :3])).resize(size, Image.Resampling.BOX if scale < 1
+    tci, gain = brighten(tci[..., :3])
+    left = Image.fromarray(np.ascontiguousarray(tci)).resize(size, Image.Resampling.BOX if scale < 1
                                                                        else Image.Resampling.NEAREST)
     right = Image.fromarray(scl_rgb(scl)).resize(size, Image.Resampling.NEAREST)
     font = ImageFont.load_default(size=15)
@@ -145,11 +150,14 @@ def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) 
     canvas.paste(right, (2 * pad + size[0], top))
     for x in (pad, 2 * pad + size[0]):
         draw.rectangle((x - 1, top - 1, x + size[0], top + size[1]), outline=(120, 120, 120))
-    draw.text((pad, top + size[1] + 4), "true colour (B04, B03, B02)", fill=INK, font=font)
+    caption = "true colour (TCI: B04, B03, B02)" + (f", brightness x{gain:.1f}" if gain > 1 else "")
+    draw.text((pad, top + size[1] + 4), caption, fill=INK, font=font)
     draw.text((2 * pad + size[0], top + size[1] + 4), "scene classification (SCL)", fill=INK, font=font)
     x0 = 3 * pad + 2 * size[0]
     draw.text((x0, top), "SCL class", fill=INK, font=font)
     draw.text((x0 + legend_w - pad - draw.textlength("%", font=font), top), "%", fill=INK, font=font)
+    note = "% of the valid pixels; NO_DATA: % of the tile"
+    draw.text((x0, top + 24 + 12 * 24 + 6), note, fill=(90, 90, 90), font=ImageFont.load_default(size=12))
     for value in sorted(SCL_NAMES):
         y = top + 24 + value * 24
         draw.rectangle((x0, y, x0 + 18, y + 18), fill=SCL_COLOURS[value], outline=(90, 90, 90))
@@ -161,12 +169,28 @@ def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) 
     return canvas
 
 
+def brighten(tci: np.ndarray) -> tuple[np.ndarray, float]:
+    """A dark TCI (median of the valid values below :data:`DARK_LEVEL`, e.g. winter scenes at a low sun)
+    multiplied by one gain for all three channels (colours keep their ratios; bright clouds saturate) so
+    that the median reaches :data:`DARK_LEVEL`, at most :data:`MAX_GAIN`; returns the image and the gain."""
+    valid = tci.any(axis=-1)
+    if not valid.any():
+        return tci, 1.0
+    level = float(np.median(tci[valid]))
+    if level >= DARK_LEVEL:
+        return tci, 1.0
+    gain = min(MAX_GAIN, DARK_LEVEL / max(level, 1.0))
+    out = np.clip(tci.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    out[~valid] = 0
+    return out, gain
+
+
 def _numbers_line(numbers: TileNumbers) -> str:
     def fmt(value: float | None, pattern: str) -> str:
         return "n/a" if value is None else pattern.format(value)
 
     return (f"cloud {fmt(numbers.cloud_percent, '{:.1f} %')}    AOT(550 nm) {fmt(numbers.mean_aot, '{:.3f}')}"
-            f" ({numbers.aot_method or 'n/a'})    WV {fmt(numbers.mean_wv_cm, '{:.2f} cm')}")
+            f" ({numbers.aot_method or 'method n/a'})    WV {fmt(numbers.mean_wv_cm, '{:.2f} cm')}")
 
 
 def _true_colour(granule: Path) -> np.ndarray:
@@ -196,6 +220,21 @@ def _boa_add_offset(granule: Path) -> int | None:
     return 0   # no offset list: products of baselines before 04.00
 
 
+def _with_image_means(numbers: TileNumbers, granule: Path) -> TileNumbers:
+    """Mean AOT and WV from the AOT / WVP files (mean of the valid DN / 1000, as GRANULE_MEAN_AOT / _WV)
+    when the tile metadata lack them (PSD before 14.9)."""
+    means = {}
+    for layer, value in (("AOT", numbers.mean_aot), ("WVP", numbers.mean_wv_cm)):
+        files = _find(granule, layer)
+        if value is None and files:
+            dn = read_reduced(*_pick(files, _shape))
+            means[layer] = float(dn[dn > 0].mean()) / 1000.0 if np.any(dn > 0) else None
+    if not means:
+        return numbers
+    return dataclasses.replace(numbers, mean_aot=means.get("AOT", numbers.mean_aot),
+                               mean_wv_cm=means.get("WVP", numbers.mean_wv_cm))
+
+
 def tile_metadata(granule: Path) -> Path:
     """MTD_TL.xml of a compact granule, or the ``*MTD*TL*.xml`` of a PDGS tile folder."""
     for pattern in ("MTD_TL.xml", "*MTD*TL*.xml"):
@@ -223,7 +262,7 @@ def write_quicklook(granule: Path, out: Path | None = None, *, title: str | None
     except ProductReadError as exc:
         raise ProductReadError(f"no quicklook for {granule}: {exc} (SCL and TCI or B04/B03/B02 in "
                                f"IMG_DATA/R*m)") from None
-    numbers = read_numbers(tile_metadata(granule))
+    numbers = _with_image_means(read_numbers(tile_metadata(granule)), granule)
     prefix = scl_path.stem.rsplit("_", 2)[0]
     title = title or _product_name(granule)
     picture = compose(tci, read_reduced(scl_path, scl_halvings), numbers, title)
