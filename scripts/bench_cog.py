@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import generate, machine, run  # noqa: E402  (scripts/bench.py beside this file)
+from bench import generate, machine, run  # scripts/bench.py beside this file
 
 OUTPUT_STAGES = ("20 m: outputs", "10 m: outputs", "60 m downsampling", "quicklook")
 IMAGE_SUFFIXES = (".jp2", ".tif")

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from sen2cor.cli import main
 from sen2cor.export import stac
 from sen2cor.testing import make_l1c
+from sen2cor.testing.pdgs import write_pdgs_inputs
+
+COG_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +52,41 @@ def test_raw_excludes_cog(l1c, tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-def test_stac_refused_in_process_tile_mode(tmp_path, capsys, monkeypatch):
+def test_stac_refused_for_a_datastrip(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
-    code = main(["--mode", "process_tile", "--datastrip", str(tmp_path / "ds"), "--tile", str(tmp_path / "tl"),
-                 "--output_dir", str(tmp_path / "out"), "--stac"])
+    code = main(["--mode", "generate_datastrip", "--datastrip", str(tmp_path / "ds"), "--output_dir",
+                 str(tmp_path / "out"), "--processing_centre", "EDRS", "--archiving_centre", "SGS_", "--stac"])
     assert code == 1
-    assert "--stac is not supported with --mode process_tile" in capsys.readouterr().err
+    assert "--stac is not supported with --mode generate_datastrip" in capsys.readouterr().err
+
+
+def test_stac_item_per_pdgs_tile(l1c, tmp_path, monkeypatch):
+    """process_tile --stac --cog: <tile folder>.json beside the tile, valid against the core schema, relative
+    hrefs to existing COGs, the tile's cloud cover, and the BOA offset of the L2A datastrip."""
+    monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
+    inputs = write_pdgs_inputs(l1c, tmp_path / "in")
+    assert main(["--mode", "generate_datastrip", "--datastrip", str(inputs.datastrip_dir), "--output_dir",
+                 str(tmp_path / "ds"), "--processing_centre", "EDRS", "--archiving_centre", "SGS_"]) == 0
+    (l2a_ds,) = (tmp_path / "ds").iterdir()
+    assert main(["--mode", "process_tile", "--datastrip", str(l2a_ds), "--tile", str(inputs.tile_dir), "--output_dir",
+                 str(tmp_path / "tiles"), "--archiving_centre", "SGS_", "--resolution", "20", "--cog", "--stac"]) == 0
+    (tile,) = [p for p in (tmp_path / "tiles").iterdir() if p.is_dir()]
+    item = json.loads(stac.item_path(tile).read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pystac.validation.local_validator import LocalValidator
+
+        LocalValidator().item_validator(item["stac_version"]).validate(item)
+    assert item["id"] == tile.name
+    hrefs = {key: asset["href"] for key, asset in item["assets"].items()}
+    assert all(h.startswith(f"./{tile.name}/") and (tile.parent / h).is_file() for h in hrefs.values())
+    assert hrefs["scl"].endswith("_SCL_20m.tif") and item["assets"]["scl"]["type"] == COG_TYPE
+    (mtd,) = tile.glob("MTD_TL.xml")
+    cloud = next(e.text for e in etree.parse(str(mtd)).getroot().iter("{*}CLOUDY_PIXEL_PERCENTAGE"))
+    assert item["properties"]["eo:cloud_cover"] == pytest.approx(float(cloud))
+    offsets = {e.text for e in etree.parse(str(l2a_ds / "MTD_DS.xml")).getroot().iter("{*}BOA_ADD_OFFSET")}
+    (offset,) = offsets
+    assert item["assets"]["red_20m"]["raster:bands"][0]["offset"] == pytest.approx(float(offset) / 10000)
 
 
 def test_stac_without_its_packages_fails_before_processing(l1c, tmp_path, capsys, monkeypatch):

@@ -245,12 +245,11 @@ def tile_metadata(granule: Path) -> Path:
 
 
 def _product_name(granule: Path) -> str:
-    """Name of the product holding a compact granule (its final name while written under
-    ``.<name>.tmp-<pid>``), or the name of a PDGS tile folder."""
-    safe = granule.parent.parent.name
-    if granule.parent.name != "GRANULE" or not safe:
-        return granule.name
-    return safe[1:].rsplit(".tmp-", 1)[0] if safe.startswith(".") else safe
+    """Name of the product holding a compact granule, or of a PDGS tile folder; the final name while it is
+    written under ``.<name>.tmp-<pid>``."""
+    folder = granule.parent.parent if granule.parent.name == "GRANULE" else granule
+    name = folder.name
+    return name[1:].rsplit(".tmp-", 1)[0] if name.startswith(".") and ".tmp-" in name else name
 
 
 def write_quicklook(granule: Path, out: Path | None = None, *, title: str | None = None) -> Path:

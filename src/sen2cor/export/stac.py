@@ -3,7 +3,8 @@
 stactools-sentinel2 (an independent, widely used client of the SAFE format) reads MTD_MSIL2A.xml, MTD_TL.xml,
 MTD_DS.xml and manifest.safe and builds the item: geometry, ``eo:cloud_cover``, ``s2:*`` class percentages,
 view and sun angles, projection, one asset per image with ``raster:bands`` scale/offset. This module only
-places it: the item is ``<output_dir>/<product name without .SAFE>.json``, next to the product, with asset
+places it: the item is ``<output_dir>/<product name without .SAFE>.json``, next to the product (in PDGS
+mode ``<tile folder>.json`` next to the tile folder, :mod:`sen2cor.export.stac_pdgs`), with asset
 hrefs relative to it (``./S2A_MSIL2A_....SAFE/GRANULE/...``); GeoTIFF assets of ``--tif`` are typed as plain
 GeoTIFF, those of ``--cog`` as cloud-optimised.
 
@@ -31,17 +32,17 @@ log = logging.getLogger(__name__)
 #: Packages the item needs (the ``stac`` extra of pyproject.toml).
 REQUIRED = ("stactools.sentinel2", "pystac")
 GEOTIFF = "image/tiff; application=geotiff"
+COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 #: Seconds the child process may take (it reads metadata only: ~2 s).
 TIMEOUT_S = 300
 
 
 def check_available(mode: str | None = None) -> None:
-    """Raise ConfigError when ``--stac`` cannot be served (checked before processing): a missing package,
-    or a PDGS mode (stactools-sentinel2 reads compact SAFE products and the AWS tile layout, not the PDGS
-    tile folders; see docs/product_format.md)."""
-    if mode is not None:
-        raise ConfigError(f"--stac is not supported with --mode {mode}: stactools-sentinel2 reads compact SAFE "
-                          f"products (Toolbox mode) only")
+    """Raise ConfigError when ``--stac`` cannot be served (checked before processing): a missing package, or
+    ``--mode generate_datastrip`` (a datastrip alone has no image to catalogue)."""
+    if mode == "generate_datastrip":
+        raise ConfigError("--stac is not supported with --mode generate_datastrip: STAC items describe tiles "
+                          "(use it with process_tile)")
     for name in REQUIRED:
         try:
             found = importlib.util.find_spec(name) is not None
@@ -64,14 +65,18 @@ def partial_item_path(final_product: Path) -> Path:
     return target.with_name(f".{target.name}.part-{os.getpid()}")
 
 
-def write_item(product_dir: Path, final_product: Path, *, cog: bool, target: Path | None = None) -> Path:
+def write_item(product_dir: Path, final_product: Path, *, cog: bool, target: Path | None = None,
+               datastrip: Path | None = None) -> Path:
     """Build the item of the product in ``product_dir`` (possibly its temporary folder) as it will be when
     published as ``final_product``; write it to ``target`` (default :func:`partial_item_path`) from a child
-    process; returns ``target``. Raises OutputError with the child's last error line on failure."""
+    process; returns ``target``. With ``datastrip`` (its L2A datastrip folder) ``product_dir`` is a PDGS tile
+    folder (:mod:`sen2cor.export.stac_pdgs`). Raises OutputError with the child's last error line on failure."""
     target = Path(target) if target is not None else partial_item_path(final_product)
     command = [sys.executable, "-m", "sen2cor.export.stac", str(product_dir), Path(final_product).name, str(target)]
     if cog:
         command.append("--cog")
+    if datastrip is not None:
+        command.append(f"--datastrip={datastrip}")
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -93,9 +98,14 @@ def publish_item(partial: Path, final_product: Path) -> Path:
     return final
 
 
-def build_item(product_dir: Path, final_name: str, *, cog: bool) -> dict:
+def build_item(product_dir: Path, final_name: str, *, cog: bool, datastrip: Path | None = None) -> dict:
     """The item (a dict) of ``product_dir`` with hrefs relative to ``<parent>/<item>.json`` as if the product
     were named ``final_name`` (runs in the child process: imports stactools, rasterio)."""
+    if datastrip is not None:
+        from sen2cor.export.stac_pdgs import build_tile_item
+
+        tile_dir = Path(product_dir).absolute()
+        return _relative_item(build_tile_item(tile_dir, Path(datastrip), final_name), tile_dir, final_name, cog)
     from stactools.sentinel2.stac import create_item
 
     with tempfile.TemporaryDirectory(prefix="sen2cor-stac-") as scratch:
@@ -113,8 +123,8 @@ def _relative_item(item, named: Path, final_name: str, cog: bool) -> dict:
     for asset in item.assets.values():
         relative = Path(asset.href).absolute().relative_to(named)
         asset.href = "./" + (Path(final_name) / relative).as_posix()
-        if relative.suffix == ".tif" and not cog:
-            asset.media_type = GEOTIFF
+        if relative.suffix == ".tif":
+            asset.media_type = COG if cog else GEOTIFF
     item.clear_links()
     return item.to_dict(include_self_link=False, transform_hrefs=False)
 
@@ -127,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     product_dir, final_name, target = positional
-    item = build_item(Path(product_dir), final_name, cog="--cog" in args)
+    datastrip = next((a.split("=", 1)[1] for a in args if a.startswith("--datastrip=")), None)
+    item = build_item(Path(product_dir), final_name, cog="--cog" in args,
+                      datastrip=Path(datastrip) if datastrip else None)
     tmp = Path(target).with_name(Path(target).name + ".tmp")
     tmp.write_text(json.dumps(item, indent=2) + "\n")
     os.replace(tmp, target)

@@ -315,6 +315,6 @@ def write_qi_masks(qi_dir: Path, resolution_m: int, masks: Mapping[str, np.ndarr
     return write_all(tasks, nr_threads)
 
 
-__all__ = ["Geocoding", "CLASS_LAYERS", "layer_style", "output_names", "output_path", "write_image", "write_band", "write_scl",
-           "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_qi_masks", "write_dem",
+__all__ = ["Geocoding", "CLASS_LAYERS", "layer_style", "output_names", "output_path", "write_image", "write_band",
+           "write_scl", "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_qi_masks", "write_dem",
            "write_resolution", "write_all", "files_at_once"]
