@@ -3,42 +3,27 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from sen2cor.cli import main
 from sen2cor.export import stac
-from sen2cor.testing import make_l1c
 from sen2cor.testing.pdgs import write_pdgs_inputs
 
 COG_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
-@pytest.fixture(scope="module")
-def l1c(tmp_path_factory) -> Path:
-    return make_l1c(tmp_path_factory.mktemp("l1c"), size_px=120, seed=8)
-
-
-def _run(l1c: Path, tmp_path: Path, monkeypatch, *options: str) -> Path:
-    monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
-    out = tmp_path / "out"
-    assert main([str(l1c), "--resolution", "20", "--output_dir", str(out), *options]) == 0
-    (product,) = out.glob("S2A_MSIL2A_*.SAFE")
-    return product
-
-
-def test_quicklook_by_default_and_not_with_no_quicklook(l1c, tmp_path, monkeypatch):
-    product = _run(l1c, tmp_path / "a", monkeypatch)
+def test_quicklook_by_default_and_not_with_no_quicklook(small_l1c, tmp_path, run_20m):
+    product = run_20m(small_l1c, tmp_path / "a")
     assert len(list(product.glob("GRANULE/*/QI_DATA/T*_quicklook.png"))) == 1
     assert "_quicklook.png" in (product / "manifest.safe").read_text()
-    product = _run(l1c, tmp_path / "b", monkeypatch, "--no_quicklook")
+    product = run_20m(small_l1c, tmp_path / "b", "--no_quicklook")
     assert not list(product.rglob("*quicklook*"))
 
 
-def test_stac_with_tif_types_the_assets_as_plain_geotiff(l1c, tmp_path, monkeypatch):
-    product = _run(l1c, tmp_path, monkeypatch, "--tif", "--stac", "--no_quicklook")
+def test_stac_with_tif_types_the_assets_as_plain_geotiff(small_l1c, tmp_path, run_20m):
+    product = run_20m(small_l1c, tmp_path, "--tif", "--stac", "--no_quicklook")
     item = json.loads(stac.item_path(product).read_text())
     tif = [a for a in item["assets"].values() if a["href"].endswith(".tif")]
     assert tif and {a["type"] for a in tif} == {stac.GEOTIFF}
@@ -46,8 +31,8 @@ def test_stac_with_tif_types_the_assets_as_plain_geotiff(l1c, tmp_path, monkeypa
     assert not list(product.glob("GRANULE/*/IMG_DATA/R*m/*.jp2"))
 
 
-def test_raw_excludes_cog(l1c, tmp_path, capsys):
-    assert main([str(l1c), "--output_dir", str(tmp_path), "--raw", "--cog"]) == 1
+def test_raw_excludes_cog(small_l1c, tmp_path, capsys):
+    assert main([str(small_l1c), "--output_dir", str(tmp_path), "--raw", "--cog"]) == 1
     assert "--raw and --cog are exclusive" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
@@ -60,11 +45,11 @@ def test_stac_refused_for_a_datastrip(tmp_path, capsys, monkeypatch):
     assert "--stac is not supported with --mode generate_datastrip" in capsys.readouterr().err
 
 
-def test_stac_item_per_pdgs_tile(l1c, tmp_path, monkeypatch):
+def test_stac_item_per_pdgs_tile(small_l1c, tmp_path, monkeypatch):
     """process_tile --stac --cog: <tile folder>.json beside the tile, valid against the core schema, relative
     hrefs to existing COGs, the tile's cloud cover, and the BOA offset of the L2A datastrip."""
     monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
-    inputs = write_pdgs_inputs(l1c, tmp_path / "in")
+    inputs = write_pdgs_inputs(small_l1c, tmp_path / "in")
     assert main(["--mode", "generate_datastrip", "--datastrip", str(inputs.datastrip_dir), "--output_dir",
                  str(tmp_path / "ds"), "--processing_centre", "EDRS", "--archiving_centre", "SGS_"]) == 0
     (l2a_ds,) = (tmp_path / "ds").iterdir()
@@ -89,9 +74,9 @@ def test_stac_item_per_pdgs_tile(l1c, tmp_path, monkeypatch):
     assert item["assets"]["red_20m"]["raster:bands"][0]["offset"] == pytest.approx(float(offset) / 10000)
 
 
-def test_stac_without_its_packages_fails_before_processing(l1c, tmp_path, capsys, monkeypatch):
+def test_stac_without_its_packages_fails_before_processing(small_l1c, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(stac, "REQUIRED", ("sen2cor_not_a_package.sub",))
-    assert main([str(l1c), "--output_dir", str(tmp_path / "out"), "--stac"]) == 1
+    assert main([str(small_l1c), "--output_dir", str(tmp_path / "out"), "--stac"]) == 1
     assert "--stac needs the Python package sen2cor_not_a_package" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

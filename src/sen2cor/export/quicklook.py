@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sen2cor.errors import OutputError, ProductReadError
 from sen2cor.sceneclass.legend import SCL_COLOURS, SCL_NAMES, scl_rgb
+from sen2cor.sceneclass.percentages import CLASS_PERCENTAGE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,12 @@ log = logging.getLogger(__name__)
 PANEL_PX = 640
 SUFFIX = "_quicklook.png"
 IMAGE_SUFFIXES = (".jp2", ".tif", ".rawl")
-#: Tile-metadata percentage of each SCL class, in class order (older PSDs: DARK_FEATURES, newer CAST_SHADOW).
+#: Tile-metadata percentage of each SCL class (the names the quality step writes; class 2 is CAST_SHADOW in
+#: PSD 15, DARK_FEATURES before).
 CLASS_PERCENT_ELEMENTS: dict[int, tuple[str, ...]] = {
     0: ("NODATA_PIXEL_PERCENTAGE",), 1: ("SATURATED_DEFECTIVE_PIXEL_PERCENTAGE",),
-    2: ("CAST_SHADOW_PERCENTAGE", "DARK_FEATURES_PERCENTAGE"), 3: ("CLOUD_SHADOW_PERCENTAGE",),
-    4: ("VEGETATION_PERCENTAGE",), 5: ("NOT_VEGETATED_PERCENTAGE",), 6: ("WATER_PERCENTAGE",),
-    7: ("UNCLASSIFIED_PERCENTAGE",), 8: ("MEDIUM_PROBA_CLOUDS_PERCENTAGE",), 9: ("HIGH_PROBA_CLOUDS_PERCENTAGE",),
-    10: ("THIN_CIRRUS_PERCENTAGE",), 11: ("SNOW_ICE_PERCENTAGE",),
+    **{value: (name,) for value, name in CLASS_PERCENTAGE_NAMES.items()},
+    2: ("CAST_SHADOW_PERCENTAGE", CLASS_PERCENTAGE_NAMES[2]),
 }
 #: TCI median below which the quicklook brightens the true colour, and the largest gain.
 DARK_LEVEL = 70.0

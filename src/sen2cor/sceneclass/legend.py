@@ -15,37 +15,24 @@ from sen2cor.sceneclass.thresholds import SCL
 
 log = logging.getLogger(__name__)
 
-#: Class label of each SCL value (manual Table 2-1).
-SCL_NAMES: dict[int, str] = {
-    SCL.NO_DATA: "NO_DATA",
-    SCL.SATURATED_DEFECTIVE: "SATURATED_OR_DEFECTIVE",
-    SCL.DARK_FEATURES: "CAST_SHADOWS",
-    SCL.CLOUD_SHADOWS: "CLOUD_SHADOWS",
-    SCL.VEGETATION: "VEGETATION",
-    SCL.NOT_VEGETATED: "NOT_VEGETATED",
-    SCL.WATER: "WATER",
-    SCL.UNCLASSIFIED: "UNCLASSIFIED",
-    SCL.MEDIUM_PROBA_CLOUDS: "CLOUD_MEDIUM_PROBABILITY",
-    SCL.HIGH_PROBA_CLOUDS: "CLOUD_HIGH_PROBABILITY",
-    SCL.THIN_CIRRUS: "THIN_CIRRUS",
-    SCL.SNOW_ICE: "SNOW",
+#: Class label (manual Table 2-1) and (r, g, b) colour of each SCL value.
+LEGEND: dict[int, tuple[str, tuple[int, int, int]]] = {
+    SCL.NO_DATA: ("NO_DATA", (0, 0, 0)),
+    SCL.SATURATED_DEFECTIVE: ("SATURATED_OR_DEFECTIVE", (255, 0, 0)),
+    SCL.DARK_FEATURES: ("CAST_SHADOWS", (47, 47, 47)),
+    SCL.CLOUD_SHADOWS: ("CLOUD_SHADOWS", (100, 50, 0)),
+    SCL.VEGETATION: ("VEGETATION", (0, 160, 0)),
+    SCL.NOT_VEGETATED: ("NOT_VEGETATED", (255, 230, 90)),
+    SCL.WATER: ("WATER", (0, 0, 255)),
+    SCL.UNCLASSIFIED: ("UNCLASSIFIED", (128, 128, 128)),
+    SCL.MEDIUM_PROBA_CLOUDS: ("CLOUD_MEDIUM_PROBABILITY", (192, 192, 192)),
+    SCL.HIGH_PROBA_CLOUDS: ("CLOUD_HIGH_PROBABILITY", (255, 255, 255)),
+    SCL.THIN_CIRRUS: ("THIN_CIRRUS", (100, 200, 255)),
+    SCL.SNOW_ICE: ("SNOW", (255, 150, 255)),
 }
+SCL_NAMES: dict[int, str] = {value: name for value, (name, _) in LEGEND.items()}
+SCL_COLOURS: dict[int, tuple[int, int, int]] = {value: rgb for value, (_, rgb) in LEGEND.items()}
 
-#: (r, g, b) of each SCL value.
-SCL_COLOURS: dict[int, tuple[int, int, int]] = {
-    SCL.NO_DATA: (0, 0, 0),
-    SCL.SATURATED_DEFECTIVE: (255, 0, 0),
-    SCL.DARK_FEATURES: (47, 47, 47),
-    SCL.CLOUD_SHADOWS: (100, 50, 0),
-    SCL.VEGETATION: (0, 160, 0),
-    SCL.NOT_VEGETATED: (255, 230, 90),
-    SCL.WATER: (0, 0, 255),
-    SCL.UNCLASSIFIED: (128, 128, 128),
-    SCL.MEDIUM_PROBA_CLOUDS: (192, 192, 192),
-    SCL.HIGH_PROBA_CLOUDS: (255, 255, 255),
-    SCL.THIN_CIRRUS: (100, 200, 255),
-    SCL.SNOW_ICE: (255, 150, 255),
-}
 
 def scl_rgb(scl: np.ndarray) -> np.ndarray:
     """(rows, cols, 3) uint8 picture of an SCL array; values outside 0..11 are black."""
@@ -55,4 +42,4 @@ def scl_rgb(scl: np.ndarray) -> np.ndarray:
     return palette[np.asarray(scl, dtype=np.uint8)]
 
 
-__all__ = ["SCL_NAMES", "SCL_COLOURS", "scl_rgb"]
+__all__ = ["LEGEND", "SCL_NAMES", "SCL_COLOURS", "scl_rgb"]
