@@ -80,3 +80,21 @@ def test_stac_without_its_packages_fails_before_processing(small_l1c, tmp_path, 
     assert main([str(small_l1c), "--output_dir", str(tmp_path / "out"), "--stac"]) == 1
     assert "--stac needs the Python package sen2cor_not_a_package" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_quicklook_without_tci_files(small_l1c, tmp_path, run_20m):
+    """Generate_TCI_Output FALSE: no TCI file, the quicklook's true colour comes from B04, B03, B02."""
+    from sen2cor.config.resources import cfg_dir
+
+    gipp = tmp_path / "L2A_GIPP.xml"
+    text = (cfg_dir() / "L2A_GIPP.xml").read_text()
+    gipp.write_text(text.replace("<Generate_TCI_Output>TRUE</Generate_TCI_Output>",
+                                 "<Generate_TCI_Output>FALSE</Generate_TCI_Output>"))
+    product = run_20m(small_l1c, tmp_path, "--GIP_L2A", str(gipp))
+    assert not list(product.glob("GRANULE/*/IMG_DATA/R*m/*_TCI_*"))
+    (png,) = product.glob("GRANULE/*/QI_DATA/*_quicklook.png")
+    from PIL import Image
+
+    picture = Image.open(png).convert("RGB")
+    left = [picture.getpixel((12 + x, 40 + y)) for x in range(100, 500, 50) for y in range(100, 500, 50)]
+    assert len(set(left)) > 3   # a picture, not an empty panel

@@ -240,3 +240,14 @@ def test_layers_read_from_pytables_while_two_files_are_encoded(tmp_path):
     for path in written[:-1]:
         name = path.stem.split("_")[2]
         np.testing.assert_array_equal(read_jp2(path), layers[name])
+
+
+def test_dem_cog_reads_back_as_metres(tmp_path):
+    """The DEM output stores height + 10000 m; the COG's scale and offset give the height back."""
+    height = np.linspace(-50.0, 3200.0, 600 * 600).reshape(600, 600)
+    path = w.write_dem(tmp_path, PREFIX, 20, height, GEO.at_resolution(20), fmt="cog")
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    metres = band.ReadAsArray() * band.GetScale() + band.GetOffset()
+    np.testing.assert_allclose(metres, np.rint(height), atol=0)
+    assert band.GetUnitType() == "m" and band.GetOverviewCount() >= 1
