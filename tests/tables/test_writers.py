@@ -251,3 +251,20 @@ def test_dem_cog_reads_back_as_metres(tmp_path):
     metres = band.ReadAsArray() * band.GetScale() + band.GetOffset()
     np.testing.assert_allclose(metres, np.rint(height), atol=0)
     assert band.GetUnitType() == "m" and band.GetOverviewCount() >= 1
+
+
+def test_ddv_map_cog_carries_its_class_names_and_colours(tmp_path):
+    ddv = np.tile(np.array([[6, 6], [2, 6]], np.uint8), (300, 300))
+    ddv[:2, :4] = (0, 4, 5, 6)
+    path = w.write_qi_mask(tmp_path, "DDVPXL", 20, ddv, GEO.at_resolution(20), fmt="cog")
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
+    try:
+        ds = gdal.Open(str(path))
+        band = ds.GetRasterBand(1)
+        band.GetDescription()
+        names = band.GetCategoryNames()
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    assert names[4] == "DDV_REFERENCE" and names[6] == "WATER" and names[0] == "NO_DATA"
+    assert band.GetColorTable().GetColorEntry(4)[:3] == (0, 160, 0)
+    assert np.all(band.GetOverview(0).ReadAsArray()[2:, 2:] == 6)   # the most frequent class, not the mean 5

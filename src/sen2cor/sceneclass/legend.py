@@ -33,6 +33,26 @@ LEGEND: dict[int, tuple[str, tuple[int, int, int]]] = {
 SCL_NAMES: dict[int, str] = {value: name for value, (name, _) in LEGEND.items()}
 SCL_COLOURS: dict[int, tuple[int, int, int]] = {value: rgb for value, (_, rgb) in LEGEND.items()}
 
+#: MSK_DDVPXL (Generate_DDV_Output): Sen2Cor's DDV map keeps the SCL codes of no data, dark features and
+#: water, marks the DDV reference pixels with the vegetation code and everything else with 5.
+DDV_LEGEND: dict[int, tuple[str, tuple[int, int, int]]] = {
+    0: ("NO_DATA", (0, 0, 0)),
+    2: ("CAST_SHADOWS", (47, 47, 47)),
+    4: ("DDV_REFERENCE", (0, 160, 0)),
+    5: ("NOT_DDV", (210, 210, 210)),
+    6: ("WATER", (0, 0, 255)),
+}
+
+
+def class_names(legend: dict[int, tuple[str, tuple[int, int, int]]]) -> tuple[str, ...]:
+    """GDAL category names of ``legend``: the name of value 0, 1, 2, ... up to its largest value ("" if unused)."""
+    return tuple(legend[v][0] if v in legend else "" for v in range(max(legend) + 1))
+
+
+def colours(legend: dict[int, tuple[str, tuple[int, int, int]]]) -> dict[int, tuple[int, int, int]]:
+    """GDAL colour table entries of ``legend``: value -> (r, g, b)."""
+    return {value: rgb for value, (_, rgb) in legend.items()}
+
 
 def scl_rgb(scl: np.ndarray) -> np.ndarray:
     """(rows, cols, 3) uint8 picture of an SCL array; values outside 0..11 are black."""
@@ -42,4 +62,4 @@ def scl_rgb(scl: np.ndarray) -> np.ndarray:
     return palette[np.asarray(scl, dtype=np.uint8)]
 
 
-__all__ = ["LEGEND", "SCL_NAMES", "SCL_COLOURS", "scl_rgb"]
+__all__ = ["LEGEND", "DDV_LEGEND", "SCL_NAMES", "SCL_COLOURS", "class_names", "colours", "scl_rgb"]

@@ -30,7 +30,7 @@ from sen2cor.errors import OutputError
 from sen2cor.io import gdal_io, jp2
 from sen2cor.io.gdal_io import BandStyle
 from sen2cor.io.geo import Geocoding, as_geocoding
-from sen2cor.sceneclass.legend import SCL_COLOURS, SCL_NAMES
+from sen2cor.sceneclass.legend import DDV_LEGEND, LEGEND, class_names, colours
 from sen2cor.tables import radiometry
 from sen2cor.tables.roi import Roi, embed
 
@@ -66,11 +66,9 @@ def layer_style(layer: str, add_offset: int = radiometry.BOA_ADD_OFFSET) -> Band
     (DN + ``add_offset``) / 10000, AOT = DN / 1000, WV = DN / 1000 cm, height = DN - 10000 m; no data 0
     everywhere; averaged overviews for measurements (the probability masks too, as Sen2Cor's own 60 m
     masks are 3x3 means of the 20 m ones), most frequent class for classes."""
-    if layer == "SCL":
-        names = tuple(SCL_NAMES[value] for value in sorted(SCL_NAMES))
-        return BandStyle(("SCL",), colours=SCL_COLOURS, categories=names, resampling="MODE")
     if layer in CLASS_LAYERS:
-        return BandStyle((layer,), resampling="MODE")
+        legend = LEGEND if layer == "SCL" else DDV_LEGEND
+        return BandStyle((layer,), colours=colours(legend), categories=class_names(legend), resampling="MODE")
     if layer in ("TCI", "PVI"):
         return BandStyle(("B04", "B03", "B02"))
     if layer in ("CLDPRB", "SNWPRB"):
