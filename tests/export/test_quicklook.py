@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sen2cor.export.quicklook import TileNumbers, brighten, compose, read_numbers, write_quicklook
+from sen2cor.export.quicklook import FULL, TileNumbers, brighten, compose, data_window, read_numbers, write_quicklook
 from sen2cor.sceneclass.legend import SCL_COLOURS
 
 NUMBERS = TileNumbers(cloud_percent=12.5, mean_aot=0.1, mean_wv_cm=1.2, aot_method="CAMS",
@@ -73,6 +73,24 @@ def test_quicklook_of_an_official_product(tmp_path, real_dir):
     (granule,) = product.glob("GRANULE/L2A_*")
     out = write_quicklook(granule, tmp_path / "ql.png")
     picture = Image.open(out)
-    assert picture.width > 2 * 640 and picture.height > 640
+    assert picture.width >= 4 * 12 + 3 * 330 and picture.height > 640   # cut to the data: a narrow strip
     assert [p.name for p in tmp_path.iterdir()] == ["ql.png"]
     assert not list(Path(granule, "QI_DATA").glob("*quicklook*"))   # the input product is not touched
+
+
+def test_panels_are_cut_to_the_data_of_a_tile_corner():
+    scl = np.zeros((100, 200), np.uint8)
+    scl[10:30, 150:190] = 4          # 20 x 40 px of data: 4 % of the tile
+    window, share = data_window(scl)
+    assert window == pytest.approx((0.1, 0.3, 0.75, 0.95)) and share == pytest.approx(0.04)
+    scl[90, 5] = 6                   # data spread over most of the tile: shown whole
+    assert data_window(scl) == (FULL, 1.0)
+    assert data_window(np.zeros((10, 10), np.uint8)) == (FULL, 1.0)
+
+
+def test_narrow_panels_keep_their_captions_apart():
+    picture = compose(np.full((400, 40, 3), 100, np.uint8), np.full((400, 40), 4, np.uint8), NUMBERS, "t" * 200)
+    assert picture.width >= 4 * 12 + 2 * 330 + 330
+    from PIL import ImageFont
+
+    assert picture.width >= ImageFont.load_default(size=18).getlength("t" * 200)   # the canvas grows with the title

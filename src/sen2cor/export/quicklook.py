@@ -28,8 +28,9 @@ from sen2cor.sceneclass.percentages import CLASS_PERCENTAGE_NAMES
 
 log = logging.getLogger(__name__)
 
-#: Longest side of each of the two image panels (px).
+#: Longest side of each of the two image panels (px), and the least width of the slot holding one.
 PANEL_PX = 640
+SLOT_PX = 330
 SUFFIX = "_quicklook.png"
 IMAGE_SUFFIXES = (".jp2", ".tif", ".rawl")
 #: Tile-metadata percentage of each SCL class (the names the quality step writes; class 2 is CAST_SHADOW in
@@ -39,6 +40,11 @@ CLASS_PERCENT_ELEMENTS: dict[int, tuple[str, ...]] = {
     **{value: (name,) for value, name in CLASS_PERCENTAGE_NAMES.items()},
     2: ("CAST_SHADOW_PERCENTAGE", CLASS_PERCENTAGE_NAMES[2]),
 }
+#: Share of the tile below which the panels are cut to the bounding box of the data.
+CROP_BELOW = 0.5
+#: A part of the tile: (first row, end row, first column, end column) as fractions of its size.
+Window = tuple[float, float, float, float]
+FULL: Window = (0.0, 1.0, 0.0, 1.0)
 #: TCI median below which the quicklook brightens the true colour, and the largest gain.
 DARK_LEVEL = 70.0
 MAX_GAIN = 4.0
@@ -91,31 +97,53 @@ def _find(granule: Path, layer: str) -> list[tuple[int, Path]]:
     return found
 
 
-def _pick(files: list[tuple[int, Path]], shape_of) -> tuple[Path, int]:
-    """The coarsest file whose longest side reaches :data:`PANEL_PX` (else the finest), and the number of
-    halvings (JPEG 2000 reduce level / overview) that keeps it at least that large."""
+def _pick(files: list[tuple[int, Path]], window: Window = FULL) -> tuple[Path, int, tuple[int, int, int, int]]:
+    """The coarsest file in which ``window`` (fractions of the tile: row0, row1, col0, col1) spans at least
+    :data:`PANEL_PX` (else the finest), the number of halvings (JPEG 2000 reduce level / overview) that keeps
+    it at least that large, and the window in that file's pixels (row0, col0, row1, col1)."""
     if not files:
         raise ProductReadError("no image file found")
     for _, path in files:
-        side = max(shape_of(path)[:2])
+        rows, cols = _shape(path)[:2]
+        r0, c0 = int(window[0] * rows), int(window[2] * cols)
+        r1, c1 = max(r0 + 1, math.ceil(window[1] * rows)), max(c0 + 1, math.ceil(window[3] * cols))
+        side = max(r1 - r0, c1 - c0)
         if side >= PANEL_PX or path == files[-1][1]:
-            return path, max(0, int(math.floor(math.log2(max(side, 1) / PANEL_PX))))
+            return path, max(0, int(math.floor(math.log2(side / PANEL_PX)))) if side > PANEL_PX else 0, (
+                r0, c0, r1, c1)
     raise AssertionError("unreachable")
 
 
-def read_reduced(path: Path, halvings: int) -> np.ndarray:
-    """Image ``path`` at 1/2**halvings of its size ((rows, cols) or (rows, cols, bands)): JPEG 2000 decodes
-    only the needed resolution levels; GeoTIFF/raw read through GDAL (overviews when present)."""
+def read_window(path: Path, halvings: int, pixels: tuple[int, int, int, int]) -> np.ndarray:
+    """Window ``pixels`` (row0, col0, row1, col1) of image ``path`` at 1/2**halvings of its resolution
+    ((rows, cols) or (rows, cols, bands)): JPEG 2000 decodes only the tiles and resolution levels needed;
+    GeoTIFF/raw are read through GDAL (from overviews when present)."""
+    r0, c0, r1, c1 = pixels
     if path.suffix == ".jp2":
         from sen2cor.io.jp2 import read_jp2
 
-        return read_jp2(path, reduce=halvings)
+        return read_jp2(path, reduce=halvings, window=(r0, c0, r1, c1))
     from sen2cor.io.gdal_io import open_raster
 
     ds = open_raster(path)
     step = 2 ** halvings
-    data = ds.ReadAsArray(buf_xsize=max(1, ds.RasterXSize // step), buf_ysize=max(1, ds.RasterYSize // step))
+    data = ds.ReadAsArray(c0, r0, c1 - c0, r1 - r0, buf_xsize=max(1, (c1 - c0) // step),
+                          buf_ysize=max(1, (r1 - r0) // step))
     return data if data.ndim == 2 else np.moveaxis(data, 0, -1)
+
+
+def data_window(scl: np.ndarray) -> tuple[Window, float]:
+    """Bounding box of the SCL's data (SCL > 0) as fractions of the tile, and its share of the tile, when
+    that share is below :data:`CROP_BELOW` (a tile corner at a swath edge); else the whole tile and 1.0."""
+    rows = np.flatnonzero(np.any(scl > 0, axis=1))
+    cols = np.flatnonzero(np.any(scl > 0, axis=0))
+    if rows.size == 0:
+        return FULL, 1.0
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    share = (r1 - r0) * (c1 - c0) / scl.size
+    if share >= CROP_BELOW:
+        return FULL, 1.0
+    return (r0 / scl.shape[0], r1 / scl.shape[0], c0 / scl.shape[1], c1 / scl.shape[1]), float(share)
 
 
 def _shape(path: Path) -> tuple[int, ...]:
@@ -131,7 +159,8 @@ def _shape(path: Path) -> tuple[int, ...]:
 
 def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) -> Image.Image:
     """The quicklook picture: ``tci`` (rows, cols, 3) uint8 and ``scl`` (any size; shown at the TCI's size,
-    nearest neighbour) side by side under ``title``, the legend to the right, the numbers below."""
+    nearest neighbour) side by side under ``title``, the legend to the right, the numbers below. Each panel
+    sits in a slot at least :data:`SLOT_PX` wide so that narrow images keep readable captions."""
     rows, cols = tci.shape[:2]
     scale = PANEL_PX / max(rows, cols)
     size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
@@ -142,18 +171,24 @@ def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) 
     font = ImageFont.load_default(size=15)
     bold = ImageFont.load_default(size=18)
     pad, legend_w, header, footer = 12, 330, 40, 64
-    canvas = Image.new("RGB", (pad * 4 + 2 * size[0] + legend_w, header + size[1] + footer + pad), BACKGROUND)
+    slot = max(size[0], SLOT_PX)
+    numbers_text = _numbers_line(numbers)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    width = max(pad * 4 + 2 * slot + legend_w, int(measure.textlength(title, font=bold)) + 2 * pad,
+                int(measure.textlength(numbers_text, font=bold)) + 2 * pad)
+    height = header + max(size[1], 13 * 24 + 30) + footer + pad
+    canvas = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     draw.text((pad, 10), title, fill=INK, font=bold)
     top = header
-    canvas.paste(left, (pad, top))
-    canvas.paste(right, (2 * pad + size[0], top))
-    for x in (pad, 2 * pad + size[0]):
-        draw.rectangle((x - 1, top - 1, x + size[0], top + size[1]), outline=(120, 120, 120))
     caption = "true colour (TCI: B04, B03, B02)" + (f", brightness x{gain:.1f}" if gain > 1 else "")
-    draw.text((pad, top + size[1] + 4), caption, fill=INK, font=font)
-    draw.text((2 * pad + size[0], top + size[1] + 4), "scene classification (SCL)", fill=INK, font=font)
-    x0 = 3 * pad + 2 * size[0]
+    for index, (image, text) in enumerate(((left, caption), (right, "scene classification (SCL)"))):
+        x_slot = pad + index * (slot + pad)
+        x = x_slot + (slot - size[0]) // 2
+        canvas.paste(image, (x, top))
+        draw.rectangle((x - 1, top - 1, x + size[0], top + size[1]), outline=(120, 120, 120))
+        draw.text((x_slot, top + size[1] + 4), text, fill=INK, font=font)
+    x0 = 3 * pad + 2 * slot
     draw.text((x0, top), "SCL class", fill=INK, font=font)
     draw.text((x0 + legend_w - pad - draw.textlength("%", font=font), top), "%", fill=INK, font=font)
     note = "% of the valid pixels; NO_DATA: % of the tile"
@@ -165,7 +200,7 @@ def compose(tci: np.ndarray, scl: np.ndarray, numbers: TileNumbers, title: str) 
         percent = numbers.class_percent.get(value)
         text = "–" if percent is None else f"{percent:5.1f}"
         draw.text((x0 + legend_w - pad - draw.textlength(text, font=font), y), text, fill=INK, font=font)
-    draw.text((pad, top + size[1] + 30), _numbers_line(numbers), fill=INK, font=bold)
+    draw.text((pad, height - footer + 18), numbers_text, fill=INK, font=bold)
     return canvas
 
 
@@ -193,20 +228,20 @@ def _numbers_line(numbers: TileNumbers) -> str:
             f" ({numbers.aot_method or 'method n/a'})    WV {fmt(numbers.mean_wv_cm, '{:.2f} cm')}")
 
 
-def _true_colour(granule: Path) -> np.ndarray:
-    """The TCI, reduced; without TCI files (Generate_TCI_Output FALSE) the same scaling applied to the
-    B04, B03, B02 files of one resolution (BOA_ADD_OFFSET from MTD_MSIL2A.xml, else Sen2Cor's -1000)."""
+def _true_colour(granule: Path, window: Window) -> np.ndarray:
+    """``window`` of the TCI, reduced; without TCI files (Generate_TCI_Output FALSE) the same scaling applied
+    to the B04, B03, B02 files of one resolution (BOA_ADD_OFFSET from MTD_MSIL2A.xml, else Sen2Cor's -1000)."""
     if _find(granule, "TCI"):
-        return read_reduced(*_pick(_find(granule, "TCI"), _shape))
+        return read_window(*_pick(_find(granule, "TCI"), window))
     from sen2cor.tables.radiometry import BOA_ADD_OFFSET, tci_from_boa_dn
 
     for res in (60, 20, 10):
         found = [_find(granule, band) for band in ("B04", "B03", "B02")]
         files = [dict(f).get(res) for f in found]
         if all(files):
-            _, halvings = _pick([(res, files[0])], _shape)
+            _, halvings, pixels = _pick([(res, files[0])], window)
             offset = _boa_add_offset(granule)
-            return tci_from_boa_dn(*(read_reduced(f, halvings) for f in files),
+            return tci_from_boa_dn(*(read_window(f, halvings, pixels) for f in files),
                                    add_offset=BOA_ADD_OFFSET if offset is None else offset)
     raise ProductReadError("no TCI and no B04, B03, B02 of one resolution")
 
@@ -227,7 +262,7 @@ def _with_image_means(numbers: TileNumbers, granule: Path) -> TileNumbers:
     for layer, value in (("AOT", numbers.mean_aot), ("WVP", numbers.mean_wv_cm)):
         files = _find(granule, layer)
         if value is None and files:
-            dn = read_reduced(*_pick(files, _shape))
+            dn = read_window(*_pick(files))
             means[layer] = float(dn[dn > 0].mean()) / 1000.0 if np.any(dn > 0) else None
     if not means:
         return numbers
@@ -256,15 +291,20 @@ def write_quicklook(granule: Path, out: Path | None = None, *, title: str | None
     """Write the quicklook of the L2A tile folder ``granule`` (default: its QI_DATA/<prefix>_quicklook.png)."""
     granule = Path(granule)
     try:
-        scl_path, scl_halvings = _pick(_find(granule, "SCL"), _shape)
-        tci = _true_colour(granule)
+        scl_files = _find(granule, "SCL")
+        scl_path, *where = _pick(scl_files)
+        window, share = data_window(read_window(scl_path, *where))
+        scl = read_window(*_pick(scl_files, window))
+        tci = _true_colour(granule, window)
     except ProductReadError as exc:
         raise ProductReadError(f"no quicklook for {granule}: {exc} (SCL and TCI or B04/B03/B02 in "
                                f"IMG_DATA/R*m)") from None
     numbers = _with_image_means(read_numbers(tile_metadata(granule)), granule)
     prefix = scl_path.stem.rsplit("_", 2)[0]
     title = title or _product_name(granule)
-    picture = compose(tci, read_reduced(scl_path, scl_halvings), numbers, title)
+    if share < 1.0:
+        title = f"{title}  (cut to the {100 * share:.2g} % of the tile holding data)"
+    picture = compose(tci, scl, numbers, title)
     target = Path(out) if out is not None else granule / "QI_DATA" / f"{prefix}{SUFFIX}"
     tmp = target.with_name(f".{target.stem}.part.png")
     try:
