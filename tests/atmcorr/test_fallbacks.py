@@ -76,7 +76,8 @@ def test_select_dbv_thresholds():
 
 
 def test_dbv_visibility_floors_the_mean_of_rounded_indices():
-    assert aot.dbv_visibility_km(np.array([40.4, 40.6, 41.4]))  # 40, 41, 41: mean 40.67 == visibility.scene_visibility_km(40)
+    rounded_mean = 40.67  # 40, 41, 41: the floor gives 40 where rounding would give 41
+    assert aot.dbv_visibility_km(np.array([40.4, 40.6, 41.4])) == visibility.scene_visibility_km(int(rounded_mean))
 
 
 def test_dbv_clear_excludes_clouds_and_dark_features():
