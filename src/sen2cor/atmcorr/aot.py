@@ -202,6 +202,25 @@ def select_ddv(
     return empty
 
 
+#: MSK_DDVPXL codes (Sen2Cor's DDV map, written with Generate_DDV_Output): DDV reference pixels take the
+#: vegetation code, dark features and water keep theirs, no data stays 0, every other class the background.
+DDV_MAP_DDV, DDV_MAP_BACKGROUND = 4, 5
+DDV_MAP_KEPT = (0, 2, 6)
+
+
+def ddv_map(scl: np.ndarray, ddv_mask: np.ndarray | None) -> np.ndarray:
+    """MSK_DDVPXL (uint8): 4 = DDV reference pixel, 2 = dark feature, 6 = water, 0 = no data, 5 = the rest.
+
+    Sen2Cor builds it from the SCL in the same way (derived ATCOR code, ``write_ddv_map``); with no DDV
+    pixels (no DDV found, VIS_Update_Mode 0) the map has no 4.
+    """
+    scl = np.asarray(scl)
+    out = np.where(in_classes(scl, DDV_MAP_KEPT), scl, DDV_MAP_BACKGROUND).astype(np.uint8)
+    if ddv_mask is not None:
+        out[ddv_mask] = DDV_MAP_DDV
+    return out
+
+
 def red_reference(rho_swir: np.ndarray, swir_22um_red_refl_ratio: float = 0.5) -> np.ndarray:
     """DDV red surface reflectance = AC_Swir_22um_Red_Refl_Ratio * rho_B12."""
     return swir_22um_red_refl_ratio * rho_swir
