@@ -105,7 +105,7 @@ def write_stored_masks(config: L2A_Config, layout: L2ALayout, resolution: int, t
 def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                       roi: Roi | None) -> None:
     """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
-    and the QI masks (the DDV map too, as Sen2Cor 2.8 does); 3x3 median then nearest for the SCL."""
+    and the probability masks; 3x3 median then nearest for the SCL and the DDV map."""
     layers: dict[str, np.ndarray] = {}
     masks: dict[str, np.ndarray] = {}
     for name, _ in tmp_db.names(20):
@@ -115,7 +115,9 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
         layer = name[4:]
         if layer == "SCL":
             layers[layer] = scl_to_60m(array)
-        elif layer in ("CLDPRB", "SNWPRB", "DDVPXL"):
+        elif layer == "DDVPXL":   # class codes: as the SCL (Sen2Cor 2.8 averaged them, docs/product_format.md)
+            masks[layer] = scl_to_60m(array)
+        elif layer in ("CLDPRB", "SNWPRB"):
             masks[layer] = block_mean_uint8(array, 3)
         else:
             layers[layer] = downsample_mean(array, 3)
