@@ -172,3 +172,63 @@ def test_vis_update_mode_0_uses_the_configured_visibility(run, visibility_km):
     assert np.ptp(values) == 0        # constant
     # the extended visibility grid rounds the configured value by < 3 %: AOT within 3 %
     assert values[0] / 1000.0 == pytest.approx(_sen2cor_aot550(visibility_km, 0.1), rel=0.03)
+
+
+# ----------------------------------------------------------------------------- Common_Section outputs
+def test_generate_tci_output_false_writes_no_tci(run):
+    assert list(run("default").glob("GRANULE/*/IMG_DATA/R*m/*_TCI_*.jp2"))
+    product = run("no_tci", {"L2A_GIPP.xml": [("<Generate_TCI_Output>TRUE", "<Generate_TCI_Output>FALSE")]})
+    assert not list(product.glob("GRANULE/*/IMG_DATA/R*m/*_TCI_*")) and "_TCI_" not in \
+        (product / "MTD_MSIL2A.xml").read_text()
+
+
+def test_product_doi_is_written_into_product_and_datastrip_metadata(run):
+    doi = "https://doi.org/10.5270/S2_-test"
+    product = run("doi", {"L2A_GIPP.xml": [("<Product_DOI>https://doi.org/10.5270/S2_-znk9xsj",
+                                           f"<Product_DOI>{doi}")]})
+    for path in (product / "MTD_MSIL2A.xml", _one(product, "DATASTRIP/*/MTD_DS.xml")):
+        assert f"<PRODUCT_DOI>{doi}</PRODUCT_DOI>" in path.read_text(), path.name
+
+
+# ----------------------------------------------------------------------------- schema names
+@pytest.mark.parametrize("element", ["GIPP_Scheme", "SC_Scheme", "AC_Scheme", "PB_Scheme"])
+def test_scheme_elements_select_the_validating_schema(element, gipp_variant):
+    from sen2cor.config import load_config
+    from sen2cor.errors import ConfigError
+
+    default = {"GIPP_Scheme": "L2A_GIPP", "SC_Scheme": "L2A_CAL_SC_GIPP", "AC_Scheme": "L2A_CAL_AC_GIPP",
+               "PB_Scheme": "L2A_PB_GIPP"}[element]
+    gipp = gipp_variant("L2A_GIPP.xml", (f"<{element}>{default}<", f"<{element}>L2A_OTHER_SCHEMA<"))
+    with pytest.raises(ConfigError, match=f"{element} = 'L2A_OTHER_SCHEMA'.*L2A_OTHER_SCHEMA.xsd"):
+        load_config(gip_l2a=gipp)
+
+
+def test_product_generator_other_than_none_is_reported(gipp_variant, caplog):
+    from sen2cor.config import load_config
+
+    gipp = gipp_variant("L2A_GIPP.xml", ("<Product_Generator>NONE", "<Product_Generator>gen"))
+    assert load_config(gip_l2a=gipp).common.product_generator == "gen"
+    assert "Product_Generator = 'gen' is not used" in caplog.text
+
+
+# ----------------------------------------------------------------------------- Scene_Classification/Filters
+def test_median_filter_smooths_the_classification():
+    from sen2cor.sceneclass.classic import SceneAux, finish
+
+    def classified(size):
+        cm = np.full((7, 7), 5, np.uint8)
+        cm[3, 3] = 4                                            # one isolated vegetation pixel
+        zeros = np.zeros((7, 7), bool)
+        aux = SceneAux(resolution_m=20.0, sun_zenith_deg=40.0, sun_azimuth_deg=150.0, nodata=zeros,
+                       saturated=zeros)
+        finish(cm, np.zeros((7, 7), np.float32), np.zeros((7, 7), np.float32), zeros, aux, size)
+        return cm
+
+    assert classified(0)[3, 3] == 4
+    assert classified(3)[3, 3] == 5                             # removed by the 3 x 3 median
+
+
+def test_downsample_20_to_60_false_writes_no_60m(run):
+    assert list(run("default").glob("GRANULE/*/IMG_DATA/R60m/*.jp2"))
+    product = run("no60", {"L2A_GIPP.xml": [("<Downsample_20_to_60>TRUE", "<Downsample_20_to_60>FALSE")]})
+    assert not list(product.glob("GRANULE/*/IMG_DATA/R60m/*")) and list(product.glob("GRANULE/*/IMG_DATA/R20m/*"))
