@@ -16,7 +16,7 @@ from lxml import etree
 from osgeo import gdal
 
 from sen2cor.cli import main
-from sen2cor.io.gdal_io import cog_errors
+from sen2cor.io.gdal_io import category_names, cog_errors
 from sen2cor.testing import make_l1c
 
 #: 600 px at 10 m: the 10 m images are larger than one 512-px tile, so they need overviews.
@@ -113,14 +113,9 @@ def test_band_scale_and_offset_give_the_metadata_reflectance(run):
 def test_scl_carries_sen2cor_colours_and_class_names(run):
     product, _ = run
     (scl,) = (_granule(product) / "IMG_DATA" / "R20m").glob("*_SCL_20m.tif")
-    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
-    try:
-        ds = gdal.Open(str(scl))
-        band = ds.GetRasterBand(1)
-        band.GetDescription()
-        names = band.GetCategoryNames()
-    finally:
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    names = category_names(scl)
+    ds = gdal.Open(str(scl))
+    band = ds.GetRasterBand(1)
     # the labels of manual Table 2-1 and the usual SCL palette (vegetation green, water blue, cirrus light blue)
     assert names[4] == "VEGETATION" and names[6] == "WATER" and names[10] == "THIN_CIRRUS" and len(names) == 12
     table = band.GetColorTable()

@@ -6,7 +6,7 @@ import pytest
 from osgeo import gdal
 
 from sen2cor.errors import OutputError
-from sen2cor.io.gdal_io import cog_errors
+from sen2cor.io.gdal_io import category_names, cog_errors
 from sen2cor.io.geo import Geocoding
 from sen2cor.io.jp2 import read_jp2
 from sen2cor.tables import writers as w
@@ -257,14 +257,9 @@ def test_ddv_map_cog_carries_its_class_names_and_colours(tmp_path):
     ddv = np.tile(np.array([[6, 6], [2, 6]], np.uint8), (300, 300))
     ddv[:2, :4] = (0, 4, 5, 6)
     path = w.write_qi_mask(tmp_path, "DDVPXL", 20, ddv, GEO.at_resolution(20), fmt="cog")
-    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
-    try:
-        ds = gdal.Open(str(path))
-        band = ds.GetRasterBand(1)
-        band.GetDescription()
-        names = band.GetCategoryNames()
-    finally:
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    names = category_names(path)
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
     assert names[4] == "DDV_REFERENCE" and names[6] == "WATER" and names[0] == "NO_DATA"
     assert band.GetColorTable().GetColorEntry(4)[:3] == (0, 160, 0)
     assert np.all(band.GetOverview(0).ReadAsArray()[2:, 2:] == 6)   # the most frequent class, not the mean 5

@@ -178,6 +178,20 @@ def write_cog(path: Path, image: np.ndarray, geo: Geocoding, style: BandStyle = 
     return path
 
 
+def category_names(path: Path, band: int = 1) -> list[str]:
+    """Class names of a band (GDAL category names, from the ``.aux.xml`` sidecar of a COG), read with GDAL's
+    sidecars enabled for this thread only; [] when there are none."""
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
+    try:
+        ds = open_raster(path)
+        raster = ds.GetRasterBand(band)
+        raster.GetDescription()   # GDAL 3.6 loads the sidecar with the band metadata, not before
+        return list(raster.GetCategoryNames() or [])
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
+
+
 def cog_errors(path: Path) -> list[str]:
     """Reasons why ``path`` is not a Cloud-Optimized GeoTIFF, from GDAL's validator
     (``osgeo_utils.samples.validate_cloud_optimized_geotiff``, full check: tiling, overviews for
