@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 AXES = ("sza_deg", "vza_deg", "raa_deg", "elevation_km", "visibility_km", "water_vapour_cm")
 NATIVE_6S = ("path_reflectance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
-             "spherical_albedo", "gas_transmittance")
+             "spherical_albedo", "gas_transmittance", "gas_transmittance_down")
 NATIVE_ATM = ("path_radiance", "edift", "e0t", "t_up_dir", "t_up_dif", "spherical_albedo")
 #: Highest elevation reached by linear extrapolation of the last LUT segment (Sen2Cor: 3.5 km).
 MAX_ELEVATION_KM = 3.5
@@ -241,16 +241,17 @@ def contract_axis(values: np.ndarray, axis: int, i0: int, frac: float) -> np.nda
     return lo * (1.0 - frac) + np.take(values, i0 + 1, axis=axis) * frac
 
 
-def _split_gas(tg: np.ndarray, mu_s: np.ndarray, mu_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two-way gas transmittance split into sun and view paths in proportion to the air masses."""
-    m_s, m_v = 1.0 / mu_s, 1.0 / mu_v
-    down = np.power(np.maximum(tg, 1e-12), m_s / (m_s + m_v))
+def _split_gas(tg: np.ndarray, tg_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-way gas transmittance -> (sun path, view path): the sun path's own band value (``gas_paths``), the
+    view path the rest, so that down x up is the two-way value (in B09 the rest exceeds a one-way upward
+    value: the absorption lines saturate, docs/luts.md)."""
+    down = np.clip(tg_down, 1e-12, 1.0)
     return down, tg / down
 
 
 def _complete_6s(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
-    """6S quantities (scattering transmittances + two-way gas) -> all FIELDS."""
-    tg_down, tg_up = _split_gas(v["gas_transmittance"], mu_s, mu_v)
+    """6S quantities (scattering transmittances, two-way and downward gas) -> all FIELDS."""
+    tg_down, tg_up = _split_gas(v["gas_transmittance"], v["gas_transmittance_down"])
     t_dd, t_df = v["t_down_dir"] * tg_down, v["t_down_dif"] * tg_down
     t_ud, t_uf = v["t_up_dir"] * tg_up, v["t_up_dif"] * tg_up
     e0_lut = e0 / 10.0                       # W m-2 um-1 -> mW cm-2 um-1
