@@ -82,7 +82,7 @@ def test_decomposition_matches_a_coupled_6s_run():
     bands = ("B04", "B09", "B12")
     weights = srf_matrix(packaged_srf("S2A"), bands, wl) * values[5]
     weights /= weights.sum(axis=1, keepdims=True)
-    lut = load_lut("S2A", "summer", "rural", 331, bands=bands)
+    lut = load_lut("S2A", "summer", "rural", 331, bands=bands, source="6s")
     f = lut.interpolate(0.0, 0.0, 0.0, 0.0, 40.0, 2.0)
     np.testing.assert_allclose(f.gas_transmittance, weights @ values[0], rtol=2e-3)
     np.testing.assert_allclose(f.path_reflectance, weights @ values[4], rtol=0.02, atol=2e-4)
@@ -91,7 +91,7 @@ def test_decomposition_matches_a_coupled_6s_run():
 
 def test_band_lut_physical_sanity():
     committed(SCAT_FILE.format(aerosol="rura"))
-    lut = load_lut("S2B", "summer", "rural", 331)
+    lut = load_lut("S2B", "summer", "rural", 331, source="6s")
     f = lut.interpolate(40.0, 5.0, 60.0, 0.0, np.array([5.0, 10.0, 23.0, 80.0]), 2.0)
     for name in ("t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif", "gas_transmittance", "spherical_albedo"):
         values = getattr(f, name)
@@ -118,11 +118,12 @@ def test_monochromatic_run_parsers():
 def test_product_srf_drives_band_integration(tmp_path):
     """S2C with a product's own Spectral_Information: here S2B's SRF handed in as the product's."""
     committed(SCAT_FILE.format(aerosol="rura"))
-    s2b = load_lut("S2B", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path)
-    s2c = load_lut("S2C", "winter", "rural", 290, bands=("B02", "B8A"), srf=packaged_srf("S2B"), cache_dir=tmp_path)
+    s2b = load_lut("S2B", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path, source="6s")
+    s2c = load_lut("S2C", "winter", "rural", 290, bands=("B02", "B8A"), srf=packaged_srf("S2B"), cache_dir=tmp_path,
+                    source="6s")
     assert s2c.description["srf"] == "product"
     np.testing.assert_array_equal(s2c.values["path_reflectance"], s2b.values["path_reflectance"])
-    a = load_lut("S2A", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path)
+    a = load_lut("S2A", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path, source="6s")
     assert not np.array_equal(a.values["path_reflectance"], s2b.values["path_reflectance"])   # SRFs differ
     assert len(list(tmp_path.glob("band_*.npz"))) == 2          # integrated tables cached, S2B/S2C shared
 
