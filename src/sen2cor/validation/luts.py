@@ -120,9 +120,10 @@ class TablePair:
 
     @classmethod
     def load(cls, spacecraft: str, season: str, aerosol: str, ozone_du: float | None = None,
-             atm_dir=None) -> "TablePair":
+             atm_dir=None, bands: tuple[str, ...] | None = None) -> "TablePair":
         """Sen2Cor's tables from ``atm_dir`` (None: the packaged ones) and the 6S tables integrated with the
-        packaged SRFs of ``spacecraft``; ozone default: the season's default letter."""
+        packaged SRFs of ``spacecraft``, for ``bands`` (default all but B10); ozone default: the season's
+        default letter."""
         from sen2cor.rtm.atm_reader import load_atm_lut
         from sen2cor.rtm.sources import load_lut
         from sen2cor.rtm.srf import packaged_solar_irradiance
@@ -131,7 +132,7 @@ class TablePair:
             ozone_du = grid.OZONE_DU[season][grid.DEFAULT_OZONE_LETTER[season]]
         reference = load_atm_lut(atm_dir, spacecraft, season, aerosol, ozone_du,
                                  resolution="all" if atm_dir is None else "20_60")
-        reference = reference.select_bands(tuple(b for b in reference.bands if b not in UNCORRECTED_BANDS))
+        reference = reference.select_bands(tuple(bands or (b for b in reference.bands if b not in UNCORRECTED_BANDS)))
         sixs = load_lut(spacecraft, season, aerosol, ozone_du, source="6s").select_bands(reference.bands)
         e0 = packaged_solar_irradiance(spacecraft)
         return cls(spacecraft, reference, sixs, np.array([e0[b] for b in reference.bands]))
