@@ -64,3 +64,17 @@ def test_packaged_default_per_spacecraft_and_environment(monkeypatch):
     monkeypatch.setenv(SOURCE_ENV, "libradtran")
     with pytest.raises(LutError, match=f"{SOURCE_ENV}='libradtran'"):
         resolve_source("S2A")
+
+
+def test_sun_beyond_the_last_table_node_is_logged(caplog):
+    """Sun zenith 70.4 deg (winter tile): Sen2Cor clamps its queries at the 70 deg node (facts B.2); the run says so."""
+    import numpy as np
+
+    from sen2cor.atmcorr.stage import note_sun_beyond_tables     # the clamp itself: tests/rtm/test_lut.py
+
+    with caplog.at_level(logging.WARNING, logger="sen2cor.atmcorr.stage"):
+        assert not note_sun_beyond_tables(np.array([[65.0, 69.9], [68.0, 70.0]]))
+        assert caplog.text == ""
+        assert note_sun_beyond_tables(np.array([[69.8, 70.4], [np.nan, 70.1]]))
+    assert "sun zenith up to 70.4 deg (67 % of the angle grid)" in caplog.text
+    assert "functions of 70 deg are used" in caplog.text

@@ -20,6 +20,7 @@ import numpy as np
 from sen2cor.atmcorr import radiance
 from sen2cor.atmcorr.aot import bilinear_at
 from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
+from sen2cor.rtm import grid
 from sen2cor.rtm.atm_reader import has_tables
 from sen2cor.rtm.sources import describe, load_lut, resolve_source
 from sen2cor.rtm.selection import LutSelection, select_lut
@@ -196,10 +197,26 @@ def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray,
     )
 
 
+def note_sun_beyond_tables(sun_zenith_deg: np.ndarray, last_node_deg: float = float(grid.SZA_DEG[-1])) -> bool:
+    """Log (WARNING) when the tile's sun zenith exceeds the tables' last node: Sen2Cor clamps its table
+    queries at 69.999 deg (facts B.2), so the functions of 70 deg are used while radiance and reflectance
+    keep the true sun zenith. Returns whether it happened."""
+    values = np.asarray(sun_zenith_deg, dtype=np.float64)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    if top <= last_node_deg:
+        return False
+    share = float(np.mean(values[np.isfinite(values)] > last_node_deg))
+    log.warning("sun zenith up to %.1f deg (%.0f %% of the angle grid) beyond the tables' last node %.0f deg: "
+                "the atmospheric functions of %.0f deg are used there, as Sen2Cor clamps its table queries; "
+                "radiance and reflectance use the true sun zenith", top, 100 * share, last_node_deg, last_node_deg)
+    return True
+
+
 def choose_atmosphere(product, settings: AcSettings, source: LutSource, tco3_kg_m2: np.ndarray | None,
                       make_scene: Callable[[str], SceneInputs]) -> TileAtmosphere:
     """Season, aerosol and ozone of the tile (facts B.4). ``make_scene(season)`` builds the 20 m scene,
     needed only for Aerosol_Type AUTO (two trial retrievals, rural and maritime)."""
+    note_sun_beyond_tables(product.tile.angles.sun_zenith)
     geo = product.tile.geoposition[10]
     latitude = tile_latitude_deg(product.tile.epsg, geo.ulx, geo.uly, geo.ncols * geo.xdim)
     date = product.sensing_start.date()
