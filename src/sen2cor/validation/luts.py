@@ -78,10 +78,11 @@ def _curve_position(curve: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
 
 
 def water_vapour_errors(reference: LutTable, candidate: LutTable, e0_w_m2_um: np.ndarray, rho: float = 0.3,
-                        reference_albedo: float = 0.15, passes: int = 3) -> np.ndarray:
+                        reference_albedo: float = 0.15, passes: int = 10) -> np.ndarray:
     """Retrieved - true sea-level water vapour (cm) at every node (sza, vza, raa, z, vis, wv), APDA on
     B09 / B8A of a surface ``rho``: the reference's signal, the candidate's curve R(u) (linear in sqrt(u)
-    between its levels) and path radiance (pre-corrected at the previous estimate, ``passes`` times)."""
+    between its levels) and path radiance (pre-corrected at the previous estimate, ``passes`` times: 10
+    converge to < 1e-4 cm on the target nodes when both tables are the same)."""
     i09, i8a = reference.bands.index("B09"), reference.bands.index("B8A")
     mu_s = NodeAxes.of(reference).mu_s
     lp, eg, s = _radiometry(reference.select_bands(("B8A", "B09")), e0_w_m2_um[[i8a, i09]], mu_s)
