@@ -172,18 +172,19 @@ def evaluate(pair: TablePair, candidate: LutTable, label: str, nodes: np.ndarray
 
 
 def cross_validate(pairs: dict[str, TablePair], seeds: tuple[int, ...] = (0,)) -> list[HeldOut]:
-    """Fit on one spacecraft, test on the other (both ways), and random 50/50 node splits of both (fit on one
-    half of the nodes of S2A and S2B, test on the other half); the uncorrected 6S tables for comparison."""
+    """Fit on one spacecraft, test on the other (both ways; and on itself: the model's own residual), and random
+    50/50 node splits of both (fit on one half of the nodes of S2A and S2B, test on the other half); the
+    uncorrected 6S tables for comparison."""
     from sen2cor.rtm.correction import apply
 
     crafts = sorted(pairs)
     out = [evaluate(pairs[c], pairs[c].sixs, f"uncorrected 6S, {c}") for c in crafts]
     for fit_on in crafts:
         coef = fit_pairs([pairs[fit_on]])
-        for test in crafts:
-            if test != fit_on:
-                p = pairs[test]
-                out.append(evaluate(p, apply(p.sixs, coef, p.reference.bands), f"fit {fit_on}, test {test}"))
+        for test in crafts:    # in sample (the model's own residual) and held out (the other spacecraft)
+            p = pairs[test]
+            label = f"fit {fit_on}, test {test}" + (" (in sample)" if test == fit_on else "")
+            out.append(evaluate(p, apply(p.sixs, coef, p.reference.bands), label))
     shape = pairs[crafts[0]].reference.values["e0t"].shape[1:]
     for seed in seeds:
         train = np.random.default_rng(seed).random(shape) < 0.5
