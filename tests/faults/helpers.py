@@ -103,3 +103,13 @@ def abandon(final: Path, content: str = "GRANULE") -> Path:
     container = final.with_name(f".{final.name}.tmp")
     assert (container / final.name / content).is_dir()
     return container
+
+
+#: (exit code, stderr + log text) of every run of the current test; checked against its fault case.
+SEEN: list[tuple[int, str]] = []
+
+
+def record(code: int, text: str) -> tuple[int, str]:
+    """Note a run's exit code and output for the fault-case check (tests/faults/conftest.py)."""
+    SEEN.append((code, text))
+    return code, text

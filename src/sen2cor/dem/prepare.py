@@ -327,7 +327,7 @@ def _damaged_cell(cells) -> str:
     """Which DEM file makes GDAL fail (truncated or corrupt), checked file by file after a failure ("" if none)."""
     for _, path in cells:
         try:
-            download.check_geocell_file(Path(path), Path(path).suffix)
+            download.check_geocell_file(Path(path), Path(path).suffix, source=Path(path).name)
         except DemError as exc:
-            return f"{exc}; delete or replace {path}"
+            return f"DEM file {path} is damaged or truncated ({exc}); replace or delete it"
     return ""

@@ -197,7 +197,7 @@ def read_cams(path: Path | None, aux_dir: Path, *, expected: bool = True) -> dic
     level = logging.WARNING if expected else logging.INFO
     fallback = "the AOT retrieval uses the default visibility where no dark dense vegetation is found"
     if path is None:
-        log.log(level, "%s: no AUX_CAMSFO file; %s", aux_dir, fallback)
+        log.log(level, "%s: no AUX_CAMSFO file; CAMS not used: %s", aux_dir, fallback)
         return {}
     try:
         fields = read_grib(path)
