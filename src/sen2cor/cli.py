@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
     """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread while a run is going on (the
-    previous handlers come back afterwards; elsewhere than in the main thread nothing changes)."""
+    previous handlers come back afterwards; ignored signals and other threads are left alone)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -169,7 +169,8 @@ def _signals_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame) -> None:
         raise Interrupted(signum)
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(sig) is not signal.SIG_IGN}   # an ignored signal (nohup, `cmd &`) stays ignored
     try:
         yield
     finally:

@@ -43,7 +43,7 @@ class Range:
         unit = f" {self.unit}" if self.unit else ""
         if self.low is not None and self.high is not None:
             low = f"above {self.low:g}" if self.low_open else f"from {self.low:g}"
-            high = f"below {self.high:g}" if self.high_open else f"to {self.high:g}"
+            high = f"to below {self.high:g}" if self.high_open else f"to {self.high:g}"
             return f"a finite number {low} {high}{unit}"
         if self.low is not None:
             return f"a finite number {'>' if self.low_open else '>='} {self.low:g}{unit}"

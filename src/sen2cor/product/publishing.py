@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 
 CONTAINER_SUFFIX = ".tmp"
 LOCK_NAME = ".sen2cor.lock"
-#: Staging folders without a lock file (killed between mkdir and open, microseconds) older than this are stale (s).
-UNLOCKED_MIN_AGE_S = 60.0
+#: Minimum age (s, newest modification inside) of a folder whose lock cannot be judged (no lock file: killed
+#: between mkdir and open; or a file system without locks) before it is taken for stale.
+UNLOCKED_MIN_AGE_S = 6 * 3600.0
 #: Minimum age (s, newest modification inside) of a free container on a network file system before removal.
 NETWORK_MIN_AGE_S = 6 * 3600.0
 #: File system types on which another host may own a folder (locks may be emulated or local only).
@@ -128,7 +129,11 @@ def reserve(final: Path) -> Reservation | None:
     try:
         staging.mkdir()
         fd = os.open(staging / LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:   # a file system without locks: others judge the folder by its age only
+            log.debug("no lock on %s (%s); a leftover will be removed after %.0f s without change", staging, exc,
+                      UNLOCKED_MIN_AGE_S)
         os.write(fd, (owner_line() + "\n").encode())
         (staging / final.name).mkdir()
         os.rename(staging, container_of(final))
