@@ -225,3 +225,15 @@ def open_raster(path: Path) -> gdal.Dataset:
         return gdal.Open(str(path))
     except RuntimeError as exc:
         raise ProductReadError(f"GDAL cannot open {path}: {exc}") from exc
+
+
+def known_epsg(code: int) -> bool:
+    """True when PROJ knows the coordinate reference system EPSG:``code`` (quietly, no message on stderr)."""
+    srs = osr.SpatialReference()
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        return srs.ImportFromEPSG(int(code)) == 0
+    except (RuntimeError, ValueError, OverflowError):
+        return False
+    finally:
+        gdal.PopErrorHandler()
