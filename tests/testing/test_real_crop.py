@@ -30,5 +30,7 @@ def test_wrapped_product_holds_the_real_pixels_at_their_place(tmp_path):
     np.testing.assert_array_equal(wrapped, real.ReadAsArray(384, 60, 120, 120))
     b09 = gdal.Open(str(product.band_files["B09"])).ReadAsArray()
     np.testing.assert_array_equal(b09, gdal.Open(str(next(source.glob("*_B09.jp2")))).ReadAsArray(64, 10, 20, 20))
+    # baseline 02.04: DN without offset, so no RADIO_ADD_OFFSET in the metadata (reflectance = DN / 10000)
+    assert not product.has_radiometric_offset and set(product.radiometry.add_offset.values()) == {0}
     # sun at 52.5 N, 12.6 E on 16 February 2017 around 10:24 UTC: about 66 degrees from the zenith
     assert product.tile.angles.mean_sun_zenith == pytest.approx(66.0, abs=1.0)

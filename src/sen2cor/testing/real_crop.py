@@ -5,7 +5,8 @@ The generator (:func:`sen2cor.testing.make_l1c`) writes the product for the tile
 MTD_MSIL1C / MTD_TL / MTD_DS with sun angles computed for that time and place, viewing angles of its
 nadir-track model, GRIB auxiliary data, QI masks and manifest. Then every band file is replaced by the
 real pixels of the same window (re-encoded losslessly with the product's grid), the TCI and PVI are
-rebuilt from the real B04/B03/B02, and manifest.safe gets the new sizes and checksums. What stays
+rebuilt from the real B04/B03/B02, the radiometric offsets are dropped from the metadata for baselines
+before 04.00 (whose DN have none), and manifest.safe gets the new sizes and checksums. What stays
 synthetic: the viewing angles, the auxiliary data (ECMWF/CAMS) and the L1C QI masks (all pixels valid).
 
     python -m sen2cor.testing.real_crop BAND_DIR OUT_DIR --tile 33UUU --sensing 2017-02-16T10:21:01 \\
@@ -85,6 +86,22 @@ def _update_manifest(safe: Path, files: list[Path]) -> None:
     tree.write(str(manifest), xml_declaration=True, encoding="UTF-8")
 
 
+def _drop_radiometric_offsets(safe: Path) -> list[Path]:
+    """Remove Radiometric_Offset_List from MTD_MSIL1C.xml and MTD_DS.xml (the generator writes the offsets of
+    baseline 04.00 and later; products of earlier baselines have none: reflectance = DN / 10000)."""
+    changed = []
+    for path in [safe / "MTD_MSIL1C.xml", *sorted(safe.glob("DATASTRIP/*/MTD_DS.xml"))]:
+        tree = etree.parse(str(path))
+        lists = [e for e in tree.getroot().iter() if isinstance(e.tag, str)
+                 and etree.QName(e).localname == "Radiometric_Offset_List"]
+        for element in lists:
+            element.getparent().remove(element)
+        if lists:
+            tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+            changed.append(path)
+    return changed
+
+
 def wrap_real_l1c(band_dir: Path, out_dir: Path, *, tile_id: str, sensing: datetime, baseline: str,
                   spacecraft: str = "S2A", size_px: int = 768, col0_px: int = 0, row0_px: int = 0) -> Path:
     """Build the L1C product of the ``size_px`` square (10 m pixels) at (``row0_px``, ``col0_px``) of the real
@@ -115,6 +132,8 @@ def wrap_real_l1c(band_dir: Path, out_dir: Path, *, tile_id: str, sensing: datet
     (tci_file,) = img.glob("*_TCI.jp2")
     jp2.write_jp2(tci_file, tci, 10, grid.ulx_m + offset[1] * 10, grid.uly_m - offset[0] * 10, epsg)
     written.append(tci_file)
+    if float(baseline) < 4.0:   # real DN of such baselines carry no offset
+        written += _drop_radiometric_offsets(safe)
     _update_manifest(safe, written)
     log.info("wrapped %d real bands of %s into %s", len(bands), band_dir, safe)
     return safe
