@@ -34,3 +34,7 @@ class DemError(Sen2CorError):
 
 class LutError(Sen2CorError):
     """Radiative-transfer look-up tables are missing or inconsistent."""
+
+
+class UsageError(Sen2CorError):
+    """A command-line option (or API keyword) is missing, malformed or combined with one it excludes."""
