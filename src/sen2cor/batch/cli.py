@@ -86,14 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace, started: datetime) -> int:
     from sen2cor.api import as_run_options, check_options
-    from sen2cor.batch import archive, cluster
+    from sen2cor.batch import cluster
     from sen2cor.batch.engine import run_items
     from sen2cor.batch.inputs import collect_inputs
     from sen2cor.batch.pdgs import prepare_datastrip
     from sen2cor.batch.progress import BatchProgress
     from sen2cor.batch.summary import counts, format_table, write_summary
     from sen2cor.config import load_config
-    from sen2cor.run.reruns import remove_stale_temporaries
 
     options = _options(args, as_run_options)
     pdgs = options.mode == "process_tile"
@@ -105,9 +104,8 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
         check_options(replace(options, mode="generate_datastrip", datastrip=options.datastrip or Path()))
         options = replace(options, datastrip=prepare_datastrip(options, config))
     out_dirs = {options.output_dir} if options.output_dir else {i.source.parent for i in items}
-    for folder in sorted(out_dirs | ({options.work_dir} if options.work_dir else set())):
-        remove_stale_temporaries(folder)
-        archive.remove_stale_unpacked(folder)
+    scratch = sorted(out_dirs | ({options.work_dir} if options.work_dir else set()))
+    _clean(scratch)
     summary_dir = options.output_dir or Path.cwd()
 
     cpus, memory = cluster.machine()
@@ -133,6 +131,7 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
             progress.close()
     except OSError as exc:
         raise UsageError(f"cannot start or reach the Dask cluster ({where}): {exc}") from exc
+    _clean(scratch)     # what workers killed during the batch left (their processes are gone now)
     records = outcome.records
     tally = counts(records)
     if outcome.interrupted:
@@ -159,6 +158,16 @@ def _options(args: argparse.Namespace, as_run_options):
     if options.mode == "process_tile" and (options.datastrip is None or options.output_dir is None):
         raise UsageError("--mode process_tile requires --datastrip (the L1C or L2A datastrip) and --output_dir")
     return options
+
+
+def _clean(folders: Sequence[Path]) -> None:
+    """Remove temporary products and unpacked archives of processes that no longer exist."""
+    from sen2cor.batch.archive import remove_stale_unpacked
+    from sen2cor.run.reruns import remove_stale_temporaries
+
+    for folder in folders:
+        for removed in remove_stale_temporaries(folder) + remove_stale_unpacked(folder):
+            log.info("L2A_Batch: removed %s, left by an interrupted run", removed)
 
 
 def _bytes(text: str) -> int:

@@ -83,14 +83,15 @@ def run_items(client, items: Sequence[BatchItem], options: RunOptions, progress:
                     record = future.result()
                 except KilledWorker as exc:
                     if attempt <= RETRIES:
-                        progress.product_retried(item.name, f"its worker process died ({exc}); attempt "
-                                                            f"{attempt + 1} of {RETRIES + 1}")
+                        progress.product_retried(item.name, f"its worker process died; attempt {attempt + 1} "
+                                                            f"of {RETRIES + 1}")
+                        log.debug("worker died: %s", exc)
                         submit(item, attempt + 1)
                         continue
                     record = records[item.name].updated(
                         status=FAILED, attempts=attempt,
                         error=f"the worker process died {attempt} times while processing this product (killed, or "
-                              f"above its memory limit{memory_note}); last: {exc}")
+                              f"above its memory limit{memory_note})")
                 except FutureCancelledError as exc:
                     record = records[item.name].updated(status=FAILED, attempts=attempt, error=f"cancelled: {exc}")
                 except Exception as exc:  # the task could not run (e.g. the worker cannot import sen2cor)

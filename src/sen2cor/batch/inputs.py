@@ -65,6 +65,10 @@ def collect_inputs(inputs: Sequence[str | Path], *, tiles: bool = False, cwd: Pa
 def archive_product_name(archive: Path) -> str:
     """Name of the L1C product inside a .zip archive (its top folder ``<name>.SAFE``), from the archive's
     directory alone; the file name without ``.zip`` / ``.SAFE.zip`` when the archive cannot be read."""
+    return _l1c_in_archive(archive) or archive.name.removesuffix(".zip").removesuffix(".SAFE")
+
+
+def _l1c_in_archive(archive: Path) -> str | None:
     try:
         with zipfile.ZipFile(archive) as zf:
             for member in zf.namelist():
@@ -73,7 +77,11 @@ def archive_product_name(archive: Path) -> str:
                     return top.removesuffix(".SAFE")
     except (OSError, zipfile.BadZipFile):
         pass
-    return archive.name.removesuffix(".zip").removesuffix(".SAFE")
+    return None
+
+
+def _holds_l1c(archive: Path) -> bool:
+    return _l1c_in_archive(archive) is not None
 
 
 def is_l1c_product(folder: Path) -> bool:
@@ -90,7 +98,7 @@ def is_l1c_tile(folder: Path) -> bool:
 def _expand(inputs: Iterable[str | Path], base: Path, tiles: bool, seen_lists: set[Path]) -> Iterable[BatchItem]:
     for raw in inputs:
         text = os.path.expanduser(str(raw))
-        path = Path(text) if Path(text).is_absolute() else base / text
+        path = Path(os.path.abspath(base / text))
         if _GLOB_CHARS & set(text) and not path.exists():
             matches = sorted(glob.glob(str(path)))
             if not matches:
@@ -136,9 +144,10 @@ def _folder(path: Path, tiles: bool) -> Iterable[BatchItem]:
             dirs.remove(name)   # never look inside a product
             found += 1
         if not tiles:
-            for name in sorted(f for f in files if f.lower().endswith(".zip") and "MSIL1C" in f):
-                yield BatchItem(archive_product_name(here / name), here / name, ZIP)
-                found += 1
+            for name in sorted(f for f in files if f.lower().endswith(".zip")):
+                if _holds_l1c(here / name) or "MSIL1C" in name:
+                    yield BatchItem(archive_product_name(here / name), here / name, ZIP)
+                    found += 1
     if not found:
         log.warning("no L1C %s found in folder %s", "tile" if tiles else "product", path)
 
