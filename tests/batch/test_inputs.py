@@ -62,7 +62,8 @@ def test_the_same_product_twice_is_processed_once(tmp_path, caplog):
 
 
 def test_tiles_in_process_tile_mode(tmp_path):
-    for name in ("S2A_OPER_MSI_L1C_TL_EDRS_20221005T133546_A038058_T29UNU_N05.10", "L1C_T29UNV_A038058_20221005T114821"):
+    for name in ("S2A_OPER_MSI_L1C_TL_EDRS_20221005T133546_A038058_T29UNU_N05.10",
+                 "L1C_T29UNV_A038058_20221005T114821"):
         (tmp_path / "tiles" / name).mkdir(parents=True)
         (tmp_path / "tiles" / name / "MTD_TL.xml").write_text("<x/>")
     (tmp_path / "tiles" / "other").mkdir()

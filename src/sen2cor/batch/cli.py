@@ -127,7 +127,8 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
             workers = len(client.scheduler_info().get("workers", {})) or plan.workers
             progress = BatchProgress(len(items), bar=_bar(args.progress), workers=workers)
             note = f" of {plan.memory_limit_bytes / cluster.GIB:.2f} GiB" if not args.scheduler else ""
-            outcome = run_items(client, items, options, progress, memory_note=note)
+            stop = None if args.scheduler or args.cluster else (lambda: cluster.kill_local_workers(client))
+            outcome = run_items(client, items, options, progress, memory_note=note, on_interrupt=stop)
             progress.close()
     except OSError as exc:
         raise UsageError(f"cannot start or reach the Dask cluster ({where}): {exc}") from exc

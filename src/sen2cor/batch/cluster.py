@@ -118,6 +118,27 @@ def local_client(plan: ClusterPlan, host: str = "127.0.0.1") -> Iterator[object]
             cluster.close()
 
 
+def kill_local_workers(client) -> list[int]:
+    """SIGKILL the worker processes of ``client`` that run on this host (Ctrl-C of a local batch: a running
+    product must not finish and publish after the user stopped the batch); returns their pids."""
+    import os
+    import signal
+    import socket
+
+    try:
+        where = client.run(lambda: (socket.gethostname(), os.getpid()), on_error="return")
+    except Exception:  # workers already gone or unresponsive
+        log.debug("cannot list the worker processes", exc_info=True)
+        return []
+    killed = []
+    for value in where.values():
+        if isinstance(value, tuple) and value[0] == socket.gethostname() and value[1] != os.getpid():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(value[1], signal.SIGKILL)
+                killed.append(value[1])
+    return killed
+
+
 @contextlib.contextmanager
 def remote_client(address: str, timeout_s: float = 30.0) -> Iterator[object]:
     """A Client of an existing scheduler; warns when its settings differ from :data:`DASK_SETTINGS`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sen2cor.batch.inputs import BatchItem
@@ -35,8 +35,11 @@ class BatchOutcome:
 
 
 def run_items(client, items: Sequence[BatchItem], options: RunOptions, progress: BatchProgress,
-              *, memory_note: str = "") -> BatchOutcome:
-    """Process ``items`` on ``client``'s cluster; returns one record per item, in the items' order."""
+              *, memory_note: str = "", on_interrupt: Callable[[], object] | None = None) -> BatchOutcome:
+    """Process ``items`` on ``client``'s cluster; returns one record per item, in the items' order.
+
+    ``on_interrupt`` is called after Ctrl-C, once the queued products are cancelled (a local batch stops
+    its worker processes there)."""
     from distributed import wait
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
@@ -103,6 +106,8 @@ def run_items(client, items: Sequence[BatchItem], options: RunOptions, progress:
     except KeyboardInterrupt:
         interrupted = True
         client.cancel(list(pending), force=True)
+        if on_interrupt is not None:
+            on_interrupt()
         for item, _ in pending.values():
             if records[item.name].status == RUNNING:
                 records[item.name] = records[item.name].updated(
