@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``L2A_Batch`` and ``python -m sen2cor.batch``; returns the exit code."""
     args = build_parser().parse_args(argv)
-    _console_logging()
+    console = _console_logging()
     _TERMINATED["flag"] = False
     previous = signal.signal(signal.SIGTERM, _sigterm)
     started = datetime.now(UTC)
@@ -82,10 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)
+        logging.getLogger("sen2cor.batch").removeHandler(console)
 
 
 def _main(args: argparse.Namespace, started: datetime) -> int:
-    from sen2cor.api import as_run_options, check_options
+    from sen2cor.api import as_run_options
     from sen2cor.batch import cluster
     from sen2cor.batch.engine import run_items
     from sen2cor.batch.inputs import collect_inputs
@@ -101,7 +102,6 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
     if not items:
         raise UsageError("no L1C product found in the inputs: " + " ".join(args.inputs))
     if pdgs:
-        check_options(replace(options, mode="generate_datastrip", datastrip=options.datastrip or Path()))
         options = replace(options, datastrip=prepare_datastrip(options, config))
     out_dirs = {options.output_dir} if options.output_dir else {i.source.parent for i in items}
     scratch = sorted(out_dirs | ({options.work_dir} if options.work_dir else set()))
@@ -184,14 +184,14 @@ def _bar(choice: str) -> bool | None:
     return {"auto": None, "bar": True, "lines": False}[choice]
 
 
-def _console_logging() -> None:
+def _console_logging() -> logging.Handler:
+    """Plain INFO lines of the batch on stderr (the handler is removed when main returns)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("sen2cor.batch")
-    if not any(getattr(h, "_l2a_batch", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._l2a_batch = True
-        logger.addHandler(handler)
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    return handler
 
 
 class _Terminated(KeyboardInterrupt):
