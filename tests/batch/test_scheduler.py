@@ -41,12 +41,8 @@ def cluster(tmp_path):
         yield address, {p.pid for p in processes[1:]}, home
     finally:
         for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.kill()
+            process.wait(timeout=30)
 
 
 def test_products_run_on_the_existing_workers(l1c_products, cluster, tmp_path):

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace, started: datetime) -> int:
     from sen2cor.api import as_run_options
     from sen2cor.batch import cluster
-    from sen2cor.batch.engine import run_items
+    from sen2cor.batch.engine import run_items, settle_interrupted
     from sen2cor.batch.inputs import collect_inputs
     from sen2cor.batch.pdgs import prepare_datastrip
     from sen2cor.batch.progress import BatchProgress
@@ -134,6 +134,8 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
         raise UsageError(f"cannot start or reach the Dask cluster ({where}): {exc}") from exc
     _clean(scratch)     # what workers killed during the batch left (their processes are gone now)
     records = outcome.records
+    if outcome.interrupted and not args.scheduler:
+        records = settle_interrupted(records, items, options, started.replace(microsecond=0))
     tally = counts(records)
     if outcome.interrupted:
         code = EXIT_SIGTERM if _TERMINATED["flag"] else EXIT_SIGINT

@@ -13,12 +13,17 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
-from sen2cor.batch.inputs import BatchItem
+from sen2cor.api import PROCESSED, read_product_quality
+from sen2cor.batch.inputs import TILE, BatchItem
 from sen2cor.batch.progress import BatchProgress
 from sen2cor.batch.summary import FAILED, INTERRUPTED, RUNNING, ProductRecord
 from sen2cor.batch.task import EVENT_TOPIC, process_item
 from sen2cor.config.options import RunOptions
+from sen2cor.product.naming import parse_safe_name
+from sen2cor.product.writer import find_l2a_products
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +123,33 @@ def run_items(client, items: Sequence[BatchItem], options: RunOptions, progress:
         except Exception:  # the scheduler may already be gone after Ctrl-C
             log.debug("unsubscribe failed", exc_info=True)
     return BatchOutcome([records[item.name] for item in items], interrupted)
+
+
+def settle_interrupted(records: Sequence[ProductRecord], items: Sequence[BatchItem], options: RunOptions,
+                       since: datetime) -> list[ProductRecord]:
+    """After an interrupted batch whose workers are gone: a product that was still running but published
+    in the instant before its worker stopped is reported ``processed`` (with its output and indicators)."""
+    settled = []
+    for record, item in zip(records, items):
+        published = _published_since(item, options, since) if not record.succeeded else None
+        settled.append(_found(record, published) if published is not None else record)
+    return settled
+
+
+def _published_since(item: BatchItem, options: RunOptions, since: datetime) -> Path | None:
+    """An L2A product of ``item`` generated at or after ``since`` (Toolbox items; None for PDGS tiles)."""
+    if item.kind == TILE:
+        return None
+    for product in find_l2a_products(options.output_dir or item.source.parent, item.name):
+        fields = parse_safe_name(product.name)
+        if fields is not None and fields.generation_time >= since:
+            return product
+    return None
+
+
+def _found(record: ProductRecord, product: Path) -> ProductRecord:
+    quality = read_product_quality(product)
+    return record.updated(status=PROCESSED, output=str(product), error=None,
+                          cloud_percent=quality.cloud_percent if quality else None,
+                          aot=quality.aot_mean if quality else None, wv=quality.wv_mean if quality else None,
+                          aot_method=quality.aot_method if quality else None)
