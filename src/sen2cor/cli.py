@@ -2,17 +2,25 @@
 
 Thin by design: parse the options, then hand over to the Python API (:func:`sen2cor.api.run`), which
 checks them, runs :mod:`sen2cor.run.modes` and reports failures.
-Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure.
+Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure. SIGTERM (timeout,
+``docker stop``, a batch system at wall time) and SIGINT (Ctrl-C) end a run like a failure: the hidden
+output folder is removed, one line names the signal, exit code 1 (docs/faults.md).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
-from typing import NoReturn, Sequence
+import threading
+from typing import Iterator, NoReturn, Sequence
 
 from sen2cor import PSD_MAX, PSD_MIN, SEN2COR_VERSION
 from sen2cor.config.options import MODES
+from sen2cor.errors import Interrupted
+
+__all__ = ["Interrupted", "add_processing_options", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +89,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sen2cor.api import run  # heavy imports only after parsing
 
     try:
-        return run(args).exit_code
+        with _signals_interrupt():
+            return run(args).exit_code
     except (Exception, KeyboardInterrupt):  # reported by the API: one line on the console and in the report
         return EXIT_FAILURE
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread while a run is going on (the
+    previous handlers come back afterwards; ignored signals and other threads are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(sig) is not signal.SIG_IGN}   # an ignored signal (nohup, `cmd &`) stays ignored
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

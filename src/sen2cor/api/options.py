@@ -12,15 +12,25 @@ from pathlib import Path
 from sen2cor.config.options import RunOptions
 from sen2cor.errors import UsageError
 
+#: Options that name files or folders: an empty value is refused (it would silently mean ".").
+PATH_OPTIONS = ("input_dir", "datastrip", "tile", "output_dir", "work_dir", "img_database_dir",
+                "res_database_dir", "GIP_L2A", "GIP_L2A_SC", "GIP_L2A_AC", "GIP_L2A_PB")
+
 
 def as_run_options(options: RunOptions | Mapping[str, object] | object) -> RunOptions:
     """RunOptions from RunOptions itself, a mapping of option names, or an argparse Namespace.
 
-    Raises ConfigError for a single invalid value (e.g. ``resolution=30``) and TypeError for a name
-    that is not an option of L2A_Process.
+    Raises UsageError for an empty path, ConfigError for a single invalid value (e.g. ``resolution=30``)
+    and TypeError for a name that is not an option of L2A_Process.
     """
     if isinstance(options, RunOptions):
         return options
+    values = options if isinstance(options, Mapping) else vars(options)
+    for name in PATH_OPTIONS:
+        value = values.get(name)
+        if value is not None and not str(value).strip():
+            option = name if name == "input_dir" else f"--{name}"
+            raise UsageError(f"{option} is empty; expected a path (use '.' for the current directory)")
     if isinstance(options, Mapping):
         return RunOptions(**options)
     return RunOptions.from_namespace(options)
@@ -51,3 +61,6 @@ def check_options(options: RunOptions) -> None:
             raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
     if options.raw and options.tif:
         raise UsageError("--raw and --tif are exclusive: choose one image export format")
+    if options.sc_only and options.cr_only:
+        raise UsageError("--sc_only and --cr_only are exclusive: --cr_only creates the product tree only, "
+                         "--sc_only also runs the scene classification")

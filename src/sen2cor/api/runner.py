@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import resource
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,8 +21,8 @@ from pathlib import Path
 from sen2cor.api.options import as_run_options, check_options, prepare_options
 from sen2cor.api.result import ALREADY_PROCESSED, CREATED, PROCESSED, L2AResult, ProgressStep, read_product_quality
 from sen2cor.config.options import RunOptions
-from sen2cor.errors import Sen2CorError
-from sen2cor.run.logging_setup import PACKAGE_LOGGER, close_logging, logging_configured
+from sen2cor.errors import Interrupted, Sen2CorError
+from sen2cor.run.logging_setup import PACKAGE_LOGGER, close_logging, logging_configured, report_only
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def run(options: RunOptions | Mapping[str, object] | object, *, progress: Progre
 
             outcome = run_mode(run_options)
         except KeyboardInterrupt as exc:
-            report_failure(Sen2CorError("interrupted by the user"), debug, cause=exc)
+            report_failure(exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT), debug, cause=exc)
             raise
         except Sen2CorError as exc:
             report_failure(exc, debug)
@@ -95,7 +96,8 @@ def run(options: RunOptions | Mapping[str, object] | object, *, progress: Progre
 
 def report_failure(exc: BaseException, debug: bool, *, cause: BaseException | None = None,
                    prog: str = "L2A_Process") -> None:
-    """One readable line: into the run's log (console + report) when it is open, else on stderr.
+    """One readable line: into the run's log (console + report) when it is open, followed in the report by
+    Sen2Cor's final status line; else on stderr.
 
     The traceback of ``cause`` (default ``exc``) goes to the report at DEBUG level, or to stderr with ``debug``.
     """
@@ -103,6 +105,7 @@ def report_failure(exc: BaseException, debug: bool, *, cause: BaseException | No
     if logging_configured():
         log.error("%s", exc)
         log.debug("traceback", exc_info=cause)
+        report_only(log, "Progress[%]: 100.00 : Application terminated with at least one error.")
         return
     print(f"{prog}: error: {exc}", file=sys.stderr)
     if debug:
