@@ -86,13 +86,14 @@ def test_unreadable_or_self_including_list_files_are_usage_errors(tmp_path):
 
 def test_archive_is_unpacked_and_always_removed(tmp_path):
     archive = _archive(tmp_path, A)
-    with unpacked(archive, tmp_path / "work", A) as safe:
+    work = tmp_path / "work"
+    with unpacked(archive, work, A) as safe:
         assert safe.name == f"{A}.SAFE" and (safe / "MTD_MSIL1C.xml").read_text() == "<x/>"
-        unpack_dir = safe.parent
-    assert not unpack_dir.exists()
-    with pytest.raises(RuntimeError), unpacked(archive, tmp_path / "work", A) as safe:
+        assert safe.is_relative_to(work) and all(p.name.startswith(".") for p in work.iterdir())
+    assert list(work.iterdir()) == []
+    with pytest.raises(RuntimeError), unpacked(archive, work, A) as safe:
         raise RuntimeError("the run failed")
-    assert not safe.parent.exists() and archive.is_file()
+    assert list(work.iterdir()) == [] and archive.is_file()
 
 
 @pytest.mark.parametrize("content, message", [
@@ -118,16 +119,18 @@ def test_bad_archives_are_refused_naming_the_archive(tmp_path, content, message)
 
 
 def test_stale_unpacked_folders_of_dead_processes_are_removed(tmp_path):
+    """A worker killed while its archive is unpacked leaves the folder; the next batch removes it, but not the
+    folder of a live run (the lock it holds tells them apart, whatever the process ids)."""
     import subprocess
     import sys
 
-    from sen2cor.batch.archive import PREFIX, host_tag
-
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f"{PREFIX}{host_tag()}-{int(dead.stdout)}-{A}"
-    live = tmp_path / f"{PREFIX}{host_tag()}-{__import__('os').getpid()}-{B}"
-    other_host = tmp_path / f"{PREFIX}otherhost-{int(dead.stdout)}-{C}"
-    for folder in (stale, live, other_host):
-        (folder / "x.SAFE").mkdir(parents=True)
-    assert remove_stale_unpacked(tmp_path) == [stale]
-    assert live.exists() and other_host.exists() and not stale.exists()
+    archive = _archive(tmp_path, A)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys\nfrom pathlib import Path\nfrom sen2cor.batch.archive import unpacked\n"
+        f"with unpacked(Path({str(archive)!r}), Path({str(tmp_path / 'work')!r}), 'dead'):\n"
+        "    os._exit(9)\n")])
+    assert killed.returncode == 9
+    (left,) = (tmp_path / "work").iterdir()
+    with unpacked(archive, tmp_path / "work", "alive") as safe:
+        assert remove_stale_unpacked(tmp_path / "work") == [left]
+        assert safe.is_dir() and not left.exists()

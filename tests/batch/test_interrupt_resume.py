@@ -25,7 +25,7 @@ def test_interrupt_then_resume(l1c_products, tmp_path, signum, code):
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and process.poll() is None:
             published = list(out.glob("S2A_MSIL2A_*.SAFE"))
-            running = list(out.glob(".S2A_MSIL2A_*.SAFE.tmp-*"))
+            running = list(out.glob(".S2A_MSIL2A_*.SAFE.tmp"))
             if published and running:
                 break
             time.sleep(0.05)

@@ -13,19 +13,29 @@ from tests.batch.conftest import batch_command, run_batch
 
 
 def _worker_temporaries(out: Path) -> list[Path]:
-    return sorted(out.glob(".S2A_MSIL2A_*.SAFE.tmp-*")) if out.is_dir() else []
+    return sorted(out.glob(".S2A_MSIL2A_*")) if out.is_dir() else []
+
+
+def _writer_pid(container: Path) -> int | None:
+    """Process id of the run writing into ``.<product>.tmp`` (its lock file records host, pid, start)."""
+    try:
+        text = (container / ".sen2cor.lock").read_text()
+    except OSError:
+        return None
+    fields = dict(f.split("=", 1) for f in text.split() if "=" in f)
+    return int(fields["pid"]) if "pid" in fields else None
 
 
 def _kill_workers_mid_product(out: Path, process: subprocess.Popen, kills: int, timeout_s: float = 240.0
                               ) -> list[int]:
-    """SIGKILL the worker process that writes a temporary product (its pid ends the folder name), ``kills``
+    """SIGKILL the worker process that writes a temporary product (the pid in its lock file), ``kills``
     times; returns the pids killed."""
     killed: list[int] = []
     deadline = time.monotonic() + timeout_s
     while len(killed) < kills and time.monotonic() < deadline and process.poll() is None:
-        for folder in _worker_temporaries(out):
-            pid = int(folder.name.rsplit("-", 1)[1])
-            if pid not in killed:
+        for folder in out.glob(".S2A_MSIL2A_*.SAFE.tmp") if out.is_dir() else ():
+            pid = _writer_pid(folder)
+            if pid is not None and pid not in killed:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
                 break

@@ -1,33 +1,26 @@
 """L1C ``.zip`` archives: unpacked into a temporary folder for one run, then removed.
 
 The JPEG 2000 reader needs files, so an archive is unpacked next to the outputs (``--work_dir``, else the
-output folder: a place sized for products, unlike a node's /tmp) into
-``.L2A_Batch-unzip-<host>-<pid>-<product>``. The folder is removed when the run ends, whatever its
-outcome; a worker killed with SIGKILL leaves it behind, and :func:`remove_stale_unpacked` (called when
-a batch starts) removes those whose process on this host no longer exists. The archive is only read.
+output folder: a place sized for products, unlike a node's /tmp), hidden in
+``.L2A_Batch-unzip-<product>.tmp/`` and owned like a product being written (a lock held by the live
+process, :mod:`sen2cor.product.publishing`). The folder is removed when the run ends, whatever its outcome;
+a worker killed with SIGKILL leaves it behind, and :func:`remove_stale_unpacked` (called when a batch
+starts and ends) removes those that no live process holds. The archive is only read.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from sen2cor.errors import ProductReadError
-from sen2cor.product.writer import pid_alive
+from sen2cor.errors import OutputError, ProductReadError
+from sen2cor.product import publishing
 
 log = logging.getLogger(__name__)
 
-PREFIX = ".L2A_Batch-unzip-"
-
-
-def host_tag() -> str:
-    """This host's name without dots or dashes (it is a field of the folder name)."""
-    return socket.gethostname().split(".")[0].replace("-", "_") or "localhost"
+PREFIX = "L2A_Batch-unzip-"
 
 
 @contextlib.contextmanager
@@ -35,20 +28,19 @@ def unpacked(archive: Path, into: Path, product: str) -> Iterator[Path]:
     """Unpack ``archive`` below ``into``; yields the ``<name>.SAFE`` folder; always removes what it wrote.
 
     Raises ProductReadError naming the archive when it is not a readable zip, holds unsafe member names
-    (absolute or with ``..``) or no ``*.SAFE/MTD_MSIL1C.xml``.
+    (absolute or with ``..``) or no ``*.SAFE/MTD_MSIL1C.xml``; OutputError when ``into`` is not writable
+    or another live run is unpacking the same product there.
     """
     into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
-    folder = into / f"{PREFIX}{host_tag()}-{os.getpid()}-{product}"
-    shutil.rmtree(folder, ignore_errors=True)
+    reservation = publishing.reserve(into / f"{PREFIX}{product}")
+    if reservation is None:
+        raise OutputError(f"{into}: another running batch is unpacking {product} there; expected one run per "
+                          "product at a time")
     try:
-        folder.mkdir()
-        safe = _extract(Path(archive), folder)
-        yield safe
+        yield _extract(Path(archive), reservation.work)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if folder.exists():
-            log.warning("could not remove the unpacked archive %s", folder)
+        reservation.discard()
 
 
 def _extract(archive: Path, folder: Path) -> Path:
@@ -72,19 +64,5 @@ def _extract(archive: Path, folder: Path) -> Path:
 
 
 def remove_stale_unpacked(folder: Path) -> list[Path]:
-    """Remove ``.L2A_Batch-unzip-<this host>-<pid>-*`` folders whose process no longer exists."""
-    folder = Path(folder)
-    removed: list[Path] = []
-    if not folder.is_dir():
-        return removed
-    mine = f"{PREFIX}{host_tag()}-"
-    for candidate in sorted(folder.glob(f"{mine}*")):
-        pid_text = candidate.name[len(mine):].split("-", 1)[0]
-        if not pid_text.isdigit() or pid_alive(int(pid_text)):
-            continue
-        shutil.rmtree(candidate, ignore_errors=True)
-        if not candidate.exists():
-            log.info("removed the unpacked archive %s left by an interrupted batch", candidate.name)
-            removed.append(candidate)
-    return removed
-
+    """Remove the unpacked archives in ``folder`` that no live process holds; returns them."""
+    return publishing.remove_stale(Path(folder), f"{PREFIX}*")
