@@ -298,7 +298,7 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
         tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
-        source = stage.lut_source(config.cal_ac.lib_dir, config.home)
+        source = stage.lut_source(config.cal_ac.lib_dir, config.home, product.spacecraft)
         results.atmosphere = stage.choose_atmosphere(
             product, settings, source, tco3,
             lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
