@@ -23,6 +23,8 @@ def test_every_l2a_process_option_is_accepted():
     (["{empty}", "--tile", "x"], "--tile is not an L2A_Batch option"),
     (["{empty}", "--mode", "process_tile"], "--mode process_tile requires --datastrip"),
     (["{empty}", "--raw", "--tif"], "--raw and --tif are exclusive"),
+    (["{empty}", "--sc_only", "--cr_only"], "--sc_only and --cr_only are exclusive"),
+    (["{empty}", "--output_dir", ""], "--output_dir is empty"),
     (["{empty}", "--resolution", "10", "--processing_baseline", "5.1"], "--processing_baseline '5.1' is invalid"),
 ])
 def test_usage_errors(argv, message, tmp_path, monkeypatch, capsys):

@@ -7,7 +7,7 @@
 ``L2A_Process`` is a thin command line over :func:`run`; ``L2A_Batch`` (:mod:`sen2cor.batch`) calls it once
 per product in its worker processes.
 """
-from sen2cor.api.options import as_run_options, check_options, prepare_options
+from sen2cor.api.options import as_run_options, check_exclusive, check_options, prepare_options
 from sen2cor.api.result import (
     ALREADY_PROCESSED,
     CREATED,
@@ -28,6 +28,7 @@ __all__ = [
     "ProgressCallback",
     "ProgressStep",
     "as_run_options",
+    "check_exclusive",
     "check_options",
     "prepare_options",
     "process",

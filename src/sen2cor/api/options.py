@@ -59,6 +59,11 @@ def check_options(options: RunOptions) -> None:
         missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(options, n) is None]
         if missing:
             raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
+    check_exclusive(options)
+
+
+def check_exclusive(options: RunOptions) -> None:
+    """Options that exclude each other (whatever the mode); raises UsageError naming them."""
     if options.raw and options.tif:
         raise UsageError("--raw and --tif are exclusive: choose one image export format")
     if options.sc_only and options.cr_only:

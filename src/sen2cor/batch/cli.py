@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``L2A_Batch`` and ``python -m sen2cor.batch``; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     console = _console_logging()
     _TERMINATED["flag"] = False
     previous = signal.signal(signal.SIGTERM, _sigterm)
@@ -86,7 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace, started: datetime) -> int:
-    from sen2cor.api import as_run_options
     from sen2cor.batch import cluster
     from sen2cor.batch.engine import run_items, settle_interrupted
     from sen2cor.batch.inputs import collect_inputs
@@ -95,7 +96,7 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
     from sen2cor.batch.summary import counts, format_table, write_summary
     from sen2cor.config import load_config
 
-    options = _options(args, as_run_options)
+    options = _options(args)
     pdgs = options.mode == "process_tile"
     config = load_config(options=options)           # a bad GIPP stops the batch before any work
     items = collect_inputs(args.inputs, tiles=pdgs)
@@ -141,7 +142,7 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
         code = EXIT_SIGTERM if _TERMINATED["flag"] else EXIT_SIGINT
     else:
         code = EXIT_SUCCESS if all(r.succeeded for r in records) else EXIT_PRODUCT_FAILED
-    batch = {"command": ["L2A_Batch", *sys.argv[1:]], "started_utc": started.isoformat(),
+    batch = {"command": ["L2A_Batch", *args.argv], "started_utc": started.isoformat(),
              "finished_utc": datetime.now(UTC).isoformat(), "cluster": where, "products": len(records),
              "counts": tally, "interrupted": outcome.interrupted, "exit_code": code}
     csv_path, json_path = write_summary(records, summary_dir, batch)
@@ -152,12 +153,13 @@ def _main(args: argparse.Namespace, started: datetime) -> int:
     return code
 
 
-def _options(args: argparse.Namespace, as_run_options):
+def _options(args: argparse.Namespace):
+    from sen2cor.api import as_run_options, check_exclusive
+
     if args.tile:
         raise UsageError("--tile is not an L2A_Batch option: give the L1C tile folders as inputs (--mode process_tile)")
     options = as_run_options(args).resolve_paths()
-    if options.raw and options.tif:
-        raise UsageError("--raw and --tif are exclusive: choose one image export format")
+    check_exclusive(options)
     if options.mode == "process_tile" and (options.datastrip is None or options.output_dir is None):
         raise UsageError("--mode process_tile requires --datastrip (the L1C or L2A datastrip) and --output_dir")
     return options
