@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sen2cor import SEN2COR_VERSION
@@ -35,8 +36,19 @@ log = logging.getLogger(__name__)
 EXIT_SUCCESS = 0
 
 
-def run(options: RunOptions) -> int:
-    """Process one run described by ``options``; returns the exit code (errors raise Sen2CorError)."""
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a successful run left: its output (L2A product, datastrip or tile folder; None when nothing
+    was written), whether that output existed already ("Product already processed.") and the report file."""
+
+    output: Path | None
+    already_processed: bool = False
+    report: Path | None = None
+    exit_code: int = EXIT_SUCCESS
+
+
+def run(options: RunOptions) -> RunOutcome:
+    """Process one run described by ``options`` (errors raise Sen2CorError)."""
     configure_logging(None, "INFO", options.debug)
     check_outside_inputs(options)
     if options.stac:   # fail before any processing when the item cannot be made
@@ -45,13 +57,13 @@ def run(options: RunOptions) -> int:
     if options.mode == "generate_datastrip":
         path = generate_datastrip(options, config)
         log.info("L2A datastrip: %s", path)
-        return EXIT_SUCCESS
+        return RunOutcome(path)
     if options.mode == "process_tile":
         return run_pdgs_tile(config)
     return run_toolbox(config)
 
 
-def run_pdgs_tile(config: L2A_Config) -> int:
+def run_pdgs_tile(config: L2A_Config) -> RunOutcome:
     """PDGS process_tile: L2A datastrip + L1C tile -> L2A tile folder (standard SAFE).
 
     --cr_only writes the structure and metadata only; otherwise the images, masks and L2A_QUALITY.xml
@@ -63,10 +75,10 @@ def run_pdgs_tile(config: L2A_Config) -> int:
         log.info(ALREADY_PROCESSED_MESSAGE)
     else:
         log.info("L2A tile: %s", result.path)
-    return EXIT_SUCCESS
+    return RunOutcome(result.path, result.already_processed)
 
 
-def run_toolbox(config: L2A_Config) -> int:
+def run_toolbox(config: L2A_Config) -> RunOutcome:
     """Toolbox mode: one compact-SAFE L1C product in, one L2A product out.
 
     Success ("L2A product: <path>", "Application terminated successfully") is logged only once the
@@ -93,7 +105,7 @@ def run_toolbox(config: L2A_Config) -> int:
             if done is not None:
                 log.info("%s (%s)", ALREADY_PROCESSED_MESSAGE, done)
                 close_logging()
-                return EXIT_SUCCESS
+                return RunOutcome(done, True, report)
         remove_stale_temporaries(options.output_dir)
         temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                         processing_centre=options.processing_centre,
@@ -111,7 +123,7 @@ def run_toolbox(config: L2A_Config) -> int:
             raise
     for line in _success_lines(final, started):
         log.info("%s", line)
-    return EXIT_SUCCESS
+    return RunOutcome(final, False, report)
 
 
 def _success_lines(final: Path, started: float) -> list[str]:
