@@ -74,6 +74,16 @@ def add_processing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cr_only", action="store_true",
                    help="Performs only the creation of the L2A product tree, no processing")
     p.add_argument("--debug", action="store_true", help="Performs in debug mode")
+    extensions = p.add_argument_group("extensions of this re-implementation (not Sen2Cor options)")
+    extensions.add_argument("--cog", action="store_true",
+                            help="Export every image as a Cloud-Optimized GeoTIFF (.tif: internal overviews, "
+                                 "ZSTD, reflectance scale/offset, SCL colours) instead of JPEG-2000")
+    extensions.add_argument("--stac", action="store_true",
+                            help="Write a STAC item (<product>.json) next to the product, one per tile in "
+                                 "process_tile mode (needs the 'stac' extra)")
+    extensions.add_argument("--no_quicklook", action="store_true",
+                            help="Do not write the quicklook PNG (true colour, SCL, legend, quality numbers) "
+                                 "into the granule's QI_DATA")
     p.add_argument("--GIP_L2A", help="Select the user GIPP")
     p.add_argument("--GIP_L2A_SC", help="Select the scene classification GIPP")
     p.add_argument("--GIP_L2A_AC", help="Select the atmospheric correction GIPP")

@@ -64,8 +64,9 @@ def check_options(options: RunOptions) -> None:
 
 def check_exclusive(options: RunOptions) -> None:
     """Options that exclude each other (whatever the mode); raises UsageError naming them."""
-    if options.raw and options.tif:
-        raise UsageError("--raw and --tif are exclusive: choose one image export format")
+    if options.raw and (options.tif or options.cog):
+        raise UsageError(f"--raw and --{'tif' if options.tif else 'cog'} are exclusive: choose one image export "
+                         f"format")
     if options.sc_only and options.cr_only:
         raise UsageError("--sc_only and --cr_only are exclusive: --cr_only creates the product tree only, "
                          "--sc_only also runs the scene classification")

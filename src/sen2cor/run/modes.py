@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
+from sen2cor.export import stac
 from sen2cor.l1c import read_l1c_product
 from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
@@ -50,6 +51,8 @@ def run(options: RunOptions) -> RunOutcome:
     """Process one run described by ``options`` (errors raise Sen2CorError)."""
     configure_logging(None, "INFO", options.debug)
     check_outside_inputs(options)
+    if options.stac:   # fail before any processing when the item cannot be made
+        stac.check_available(options.mode)
     config = load_config(options=options)
     if options.mode == "generate_datastrip":
         path = generate_datastrip(options, config)
@@ -106,14 +109,14 @@ def run_toolbox(config: L2A_Config) -> RunOutcome:
         remove_stale_temporaries(options.output_dir)
         temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                         processing_centre=options.processing_centre,
-                                        archiving_centre=options.archiving_centre, tif=options.tif,
+                                        archiving_centre=options.archiving_centre, tif=options.geotiff,
                                         doi=config.common.product_doi,
                                         dem_type=config.common.dem_reference or "None",
                                         gipp_files=gipp_file_names(config.files.sc, config.files.ac, config.files.pb),
                                         publish=False)
         try:
             if not options.cr_only:
-                process_tile(product, config, L2ALayout.from_root(temporary, tif=options.tif))
+                process_tile(product, config, L2ALayout.from_root(temporary, tif=options.geotiff))
             final = _publish(temporary, config, report, started)
         except BaseException:
             discard_product(temporary)
@@ -142,7 +145,16 @@ def _publish(temporary: Path, config: L2A_Config, report: Path | None, started: 
         finalise_product(temporary, report, report_tail=report_lines(log, _success_lines(final, started)))
     finally:
         _resume_report(config, report)
-    return publish_product(temporary)
+    item = stac.write_item(temporary, final, cog=config.run.cog) if config.run.stac else None
+    try:
+        published = publish_product(temporary)
+    except BaseException:
+        if item is not None:
+            item.unlink(missing_ok=True)
+        raise
+    if item is not None:   # the STAC item beside the product (extension), renamed right after it
+        stac.publish_item(item, published)
+    return published
 
 
 def _start_report(config: L2A_Config, input_name: str) -> Path | None:

@@ -149,7 +149,10 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             tile_outputs.downsample_to_60(product, config, layout, tmp_db, results.roi)
             t = clock.done("60 m downsampling", t)
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
-        clock.done("quality indicators", t)
+        t = clock.done("quality indicators", t)
+    if not options.no_quicklook:
+        tile_outputs.write_quicklook(layout)
+        clock.done("quicklook", t)
     return results
 
 
