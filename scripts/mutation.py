@@ -220,13 +220,30 @@ def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)], cwd=ws,
                        stdout=log, stderr=subprocess.STDOUT, check=False)
     outcomes = read_mutmut(ws, modules)
-    with open(ws.parent / "survivors.diff", "w") as fh:  # what each surviving mutant changed
-        for o in outcomes:
-            if o.status in ("survived", "no tests"):
-                shown = subprocess.run([sys.executable, "-m", "mutmut", "show", o.description], cwd=ws,
-                                       capture_output=True, text=True).stdout
-                fh.write(f"## {o.status}: {o.description}\n{shown}\n")
+    write_survivors(ws, outcomes)
     return outcomes
+
+
+def write_survivors(ws: Path, outcomes: list[Outcome]) -> None:
+    """build/mutation/functions/survivors.diff: the changed lines of every mutant no test killed, taken from
+    the trampolined copy mutmut writes (``x_<function>__mutmut_<n>`` beside ``..._orig``)."""
+    import difflib
+
+    sources: dict[str, dict[str, str]] = {}
+    with open(ws.parent / "survivors.diff", "w") as fh:
+        for o in outcomes:
+            if o.status not in ("survived", "no tests"):
+                continue
+            if o.module not in sources:
+                text = (ws / "mutants" / PACKAGE / o.module).read_text()
+                sources[o.module] = {node.name: ast.get_source_segment(text, node) or ""
+                                     for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)}
+            name = o.description.rsplit(".", 1)[-1]
+            orig = sources[o.module].get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
+            changed = [line for line in difflib.unified_diff(orig.splitlines(), sources[o.module].get(name, "")
+                                                             .splitlines(), lineterm="", n=0)
+                       if line[:1] in "+-" and line[:3] not in ("+++", "---") and "__mutmut_" not in line]
+            fh.write(f"## {o.status}: {o.module}: {o.description}\n" + "\n".join(changed) + "\n")
 
 
 def read_mutmut(ws: Path, modules: list[str]) -> list[Outcome]:
@@ -272,10 +289,16 @@ def main(argv=None) -> int:
     ap.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2 = the machine's cores)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per constants/spot mutant")
     ap.add_argument("--report", action="store_true", help="only print the tables of the stored results")
+    ap.add_argument("--survivors", action="store_true",
+                    help="rewrite build/mutation/functions/survivors.diff from the last functions run")
     args = ap.parse_args(argv)
     modules = select_modules(args.modules)
     phases = ["functions", "constants", "spot"] if args.phase == "all" else [args.phase]
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.survivors:
+        stored = json.loads((WORK / "functions.json").read_text())
+        write_survivors(WORK / "functions" / "repo", [Outcome(**o) for o in stored["outcomes"]])
+        return 0
     for phase in phases if not args.report else []:
         start = time.monotonic()
         if phase == "functions":
