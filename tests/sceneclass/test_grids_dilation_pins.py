@@ -123,3 +123,49 @@ def test_output_maps_from_20_m_and_from_60_m():
     assert out[("CLDPRB", 60)].shape == (2, 3) and (out[("CLDPRB", 60)] == 30).all()
     assert out[("SCL", 10)].shape == (12, 18)
     assert set(grids.output_maps(scl, cld, snw, 60)) == {("SCL", 60), ("CLDPRB", 60), ("SNWPRB", 60)}
+
+
+def test_nodata_from_reflectance_any_band_zero_or_not_finite():
+    from sen2cor.sceneclass import masks
+
+    toa = {"B02": np.array([0.0, 0.1, 0.1, 0.1, 1.0], np.float32),
+           "B03": np.array([0.1, np.nan, 0.1, 0.1, 0.2], np.float32),
+           "B04": np.array([0.1, 0.1, 0.0, np.inf, 0.3], np.float32)}
+    assert masks.nodata_from_reflectance(toa).tolist() == [True, True, True, True, False]
+
+
+def test_saturated_defective_leaves_its_inputs_alone():
+    from sen2cor.sceneclass import masks
+
+    saturated = np.array([True, False, False])
+    quality = {"B02": np.array([0, 1, 0], np.uint8), "B03": np.array([0, 0, 1], np.uint8)}
+    out = masks.saturated_defective((3,), saturated, quality, degraded_bands=["B02"], handle_l1c_qlt_mask=True)
+    assert out.tolist() == [True, True, False]
+    assert saturated.tolist() == [True, False, False] and quality["B02"].dtype == np.uint8
+    out[:] = False
+    assert saturated.tolist() == [True, False, False]   # a copy, not the caller's array
+
+
+def test_class_percentages_of_a_single_pixel_and_the_psd15_name():
+    from sen2cor.sceneclass.percentages import class_percentages
+
+    one = class_percentages(np.array([[4]], np.uint8))
+    assert one["VEGETATION_PERCENTAGE"] == 100.0 and one["N_VALID"] == 1
+    scl = np.array([[2, 4]], np.uint8)
+    assert class_percentages(scl, psd15=True)["CAST_SHADOW_PERCENTAGE"] == 50.0
+    assert "CAST_SHADOW_PERCENTAGE" not in class_percentages(scl)
+    assert class_percentages(scl)["DARK_FEATURES_PERCENTAGE"] == 50.0
+    assert class_percentages(scl, psd15=True)["VEGETATION_PERCENTAGE"] == 50.0
+
+
+def test_ramp_helpers_keep_float32_and_scale_inside_only():
+    from sen2cor.sceneclass import ramps
+
+    nd = ramps.normalized_difference(np.array([0.3]), np.array([0.1]))
+    assert nd.dtype == np.float32 and float(nd[0]) == pytest.approx(0.5)
+    assert ramps.ramp(np.array([0.5]), 0.0, 1.0).dtype == np.float32
+    p = np.array([0.8, 0.8, 0.8], np.float32)
+    m = np.array([0.0, 0.25, 1.0], np.float32)
+    # increasing by default: P * r on 0 < r < 1 only
+    assert ramps.scale_inside_ramp(p, m).tolist() == pytest.approx([0.8, 0.2, 0.8])
+    assert ramps.scale_inside_ramp(p, m, decreasing=True).tolist() == pytest.approx([0.8, 0.6, 0.8])
