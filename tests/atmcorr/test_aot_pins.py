@@ -222,3 +222,102 @@ def test_shift_indices_never_moves_towards_haze():
     idx = np.array([40.0, 60.0, 80.0])  # mean 60; a new mean above the old one is no shift
     np.testing.assert_array_equal(aot.shift_indices(idx, 70.0), idx)
     np.testing.assert_allclose(aot.shift_indices(idx, 59.0), [40.0, 59.0, 79.0])
+
+
+# --- DDV selection (step 3): each threshold on both sides ---
+
+def _ddv_scene(n=100, **values):
+    scene = dict(rho_swir=np.full(n, 0.03, np.float32), rho_nir=np.full(n, 0.3, np.float32),
+                 rho_red_toa=np.full(n, 0.05, np.float32), rho_nir_toa=np.full(n, 0.3, np.float32),
+                 scl=np.full(n, 4, np.uint8), excluded=np.zeros(n, bool))
+    for key, value in values.items():
+        scene[key][:] = value
+    return scene
+
+
+@pytest.mark.parametrize(("key", "value", "found"), [
+    ("rho_swir", 0.0101, True), ("rho_swir", 0.01, False),          # AC_Swir_Refl_Lower_Th 0.01 (strict)
+    ("rho_swir", 0.1199, True), ("rho_swir", 0.12, False),          # last upper threshold 0.12 (strict)
+    ("rho_nir", 0.3799, True), ("rho_nir", 0.38, False),            # NIR < 0.38
+    ("rho_red_toa", 0.18, True), ("rho_red_toa", 0.1801, False),    # red TOA <= the 1.6 um threshold (0.18 last)
+    ("scl", 5, False), ("excluded", True, False),
+])
+def test_ddv_candidate_thresholds(key, value, found):
+    assert aot.select_ddv(**_ddv_scene(**{key: value})).found is found
+
+
+@pytest.mark.parametrize(("nir_toa", "found"), [(0.0612, True), (0.0610, False)])
+def test_ddv_ndvi_threshold_0_10(nir_toa, found):
+    # NDVI_TOA = (0.0612 - 0.05) / 0.1112 = 0.1007 > 0.10; (0.061 - 0.05) / 0.111 = 0.0991
+    assert aot.select_ddv(**_ddv_scene(rho_nir_toa=nir_toa)).found is found
+
+
+@pytest.mark.parametrize(("swir", "red", "upper"), [(0.0499, 0.10, 0.05), (0.05, 0.10, 0.10), (0.0999, 0.15, 0.10),
+                                                    (0.0999, 0.1501, 0.12), (0.1, 0.18, 0.12)])
+def test_ddv_threshold_pairs(swir, red, upper):
+    # (B12 upper, red TOA max) pairs: (0.05, 0.10), (0.10, 0.15), (0.12, 0.18)
+    sel = aot.select_ddv(**_ddv_scene(rho_swir=swir, rho_red_toa=red))
+    assert sel.found and sel.swir_upper == upper
+
+
+@pytest.mark.parametrize(("n_ddv", "upper"), [(3, 0.05), (2, 0.10)])
+def test_ddv_minimum_area_2_percent_of_non_water(n_ddv, upper):
+    # 200 pixels, 50 water: the first percentage is over the 150 non-water pixels, 3 of 150 = 2.0 %
+    s = _ddv_scene(n=200, rho_swir=0.2)
+    s["scl"][:50] = 6
+    s["rho_swir"][50:50 + n_ddv] = 0.03
+    s["rho_swir"][60:66] = 0.07  # candidates of the second threshold: (n + 6) / 200 >= 2 %
+    assert aot.select_ddv(**s).swir_upper == upper
+
+
+def test_ddv_search_gives_up_above_99_percent_water():
+    s = _ddv_scene(n=1000)
+    s["scl"][:990] = 6          # exactly 99 % water: still searched
+    assert aot.select_ddv(**s).found
+    s["scl"][990] = 6           # 99.1 %
+    assert not aot.select_ddv(**s).found
+
+
+# --- visibility grid and maps (steps 5, 6, 10, 11) ---
+
+def test_scene_visibility_is_capped_at_120_km_and_indices_map_to_the_grid_ends():
+    assert visibility.scene_visibility_km(0) == 120.0
+    assert visibility.scene_visibility_km(182) == pytest.approx(5.0, abs=0.05)
+    assert visibility.VISEXT_KM[0] == pytest.approx(187.81, abs=0.05)
+    assert visibility.visibility_to_index(5.0) == 182 and visibility.visibility_to_index(500.0) == 0
+
+
+@pytest.mark.parametrize(("pixel_m", "sigma"), [(20.0, 51), (60.0, 17), (10.0, 101), (400.0, 3)])
+def test_visibility_map_smoothing_sigma(pixel_m, sigma):
+    # sigma = odd(max(1 km * 1000 / pixel, 3)). On 40 rows the map is filtered directly (no block grid): a
+    # one-pixel DDV index, scaled to a peak near 150, gives exactly the rounded Gaussian of that sigma.
+    from scipy import ndimage
+
+    impulse = np.zeros((40, 6 * sigma + 1))
+    impulse[20, 3 * sigma] = 150.0 * 40 * sigma * np.sqrt(2 * np.pi)
+    out = visibility.visibility_index_map(impulse, impulse > 0, np.ones(impulse.shape, bool), 0.0, pixel_m)
+
+    def rounded(s):
+        return np.clip(np.rint(ndimage.gaussian_filter(impulse, s)), 0, 182)
+
+    np.testing.assert_array_equal(out, rounded(sigma))
+    assert out.max() > 100
+    assert not np.array_equal(out, rounded(sigma + 2)) and not np.array_equal(out, rounded(sigma - 2))
+
+
+@pytest.mark.parametrize(("pixel_m", "sigma"), [(20.0, 5), (60.0, 3), (10.0, 11), (4.0, 21), (2.0, 21)])
+def test_aot_map_smoothing_sigma(pixel_m, sigma):
+    # sigma = odd(max(int(100 / pixel), 3)), at most 21: the AOT map of a one-pixel step is that Gaussian
+    from scipy import ndimage
+
+    n = 8 * sigma + 9
+    index = np.full((n, n), 40, np.uint8)
+    index[:, n // 2:] = 120
+    aot_map = visibility.aot550_map(index, 0.0, np.ones((n, n), bool), pixel_m)
+    from sen2cor.rtm import grid
+
+    values = grid.visibility_to_aot550(visibility.VISEXT_KM[index], 0.0)
+    expected = ndimage.gaussian_filter(values, sigma)
+    np.testing.assert_allclose(aot_map[n // 2], expected[n // 2], atol=2e-3)
+    other = ndimage.gaussian_filter(values, sigma + 2)
+    assert np.abs(other[n // 2] - aot_map[n // 2]).max() > 4e-3
