@@ -46,6 +46,14 @@ FAST_TESTS = {
                "tests/tables/test_large_arrays.py"],
     "dem": ["tests/dem/test_terrain.py", "tests/dem/test_terrain_pins.py"],
 }
+#: Tests that run whole corrections (seconds each). Only the modules that orchestrate a correction get
+#: them; for the other atmcorr modules the unit tests are the selection (a full run then fits a night).
+INTEGRATION_TESTS = ["tests/atmcorr/test_driver.py", "tests/atmcorr/test_driver_streaming.py",
+                     "tests/atmcorr/test_driver_strips.py", "tests/atmcorr/test_large_arrays.py",
+                     "tests/atmcorr/test_closed_loop_atm.py", "tests/atmcorr/test_stage_lut_source.py",
+                     "tests/atmcorr/test_fallbacks.py"]
+ORCHESTRATING = ("atmcorr/driver.py", "atmcorr/stage.py", "atmcorr/retrieval.py", "atmcorr/reflectance.py",
+                 "atmcorr/step2.py", "atmcorr/inputs.py", "atmcorr/rtables.py")
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not slow", "--timeout", "600"]
 COPIED = ("src", "tests", "cfg", "luts", "aux_data", "pyproject.toml")
 
@@ -110,7 +118,10 @@ def tests_for(module: str) -> list[str]:
 
     importing = [f for f in files if f not in own and imports(f)]
     rest = [f for f in files if f not in own and f not in importing]
-    return [str(f.relative_to(REPO)) for f in own + importing + rest]
+    selected = [str(f.relative_to(REPO)) for f in own + importing + rest]
+    if module not in ORCHESTRATING:
+        selected = [t for t in selected if t not in INTEGRATION_TESTS]
+    return selected
 
 
 def make_workspace(name: str) -> Path:
@@ -212,6 +223,8 @@ def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
     ws = make_workspace("functions")
     packages = sorted({m.split("/", 1)[0] for m in modules})
     selection = [p for pkg in packages for p in FAST_TESTS[pkg] if (REPO / p).exists()]
+    if not any(m in ORCHESTRATING for m in modules):
+        selection += [f"--ignore={t}" for t in INTEGRATION_TESTS if (REPO / t).exists()]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["src"]\n'
