@@ -131,6 +131,7 @@ def test_brdf_threshold_angle_boundaries(sza, beta_t):
 
 @pytest.mark.parametrize(("code", "wavelength", "vegetation", "exponent"), [
     (1, 0.665, False, 1.0), (2, 0.665, False, 0.5), (11, 0.665, False, 1.0), (21, 0.665, False, 0.5),
+    (12, 0.665, False, 1.0), (22, 0.865, False, 0.5),
     (11, 0.719, True, 0.75), (11, 0.72, True, 1 / 3), (12, 0.865, True, 1.0), (21, 0.865, True, 1 / 3),
     (22, 0.865, True, 1.0), (22, 0.49, True, 0.75), (1, 0.865, True, 1.0), (2, 0.865, True, 0.5),
 ])
@@ -206,3 +207,40 @@ def test_background_replaces_clouds_by_the_clear_mean_and_clips_at_zero():
     np.testing.assert_allclose(bg, [[0.1, 0.3, 0.0, 0.0]], atol=1e-7)
     bg = adjacency.background_reflectance(rho, 0, replace=cloud, fill_value=0.2)
     np.testing.assert_allclose(bg, [[0.1, 0.3, 0.2, 0.0]], atol=1e-7)
+
+
+# --- cirrus correction (B.13) ---
+
+def test_cirrus_pixel_thresholds():
+    from sen2cor.atmcorr import cirrus
+
+    rho = np.array([0.02, 0.0201, 0.014, 0.0141, 0.5], np.float32)
+    valid = np.array([True, True, True, True, False])
+    # enough pixels above 2 %: only those (strictly above); the invalid one never counts
+    assert cirrus.cirrus_pixels(rho, valid, min_pixels=1).tolist() == [False, True, False, False, False]
+    # fewer than min_pixels above 2 %: the 1.4 % threshold (strict)
+    assert cirrus.cirrus_pixels(rho, valid, min_pixels=2).tolist() == [True, True, False, True, False]
+    assert cirrus.cirrus_pixels(rho, valid).tolist() == [True, True, False, True, False]   # 10 000 by default
+
+
+def test_cirrus_gamma_and_the_swir_factor():
+    from sen2cor.atmcorr import cirrus
+
+    n = 3000
+    rho_cir = np.full(n, 0.03, np.float32)
+    cir = np.zeros(n, bool)
+    cir[:1000] = True
+    clear = ~cir
+    band = np.where(cir, 0.1 + 0.03 / 0.8, 0.1).astype(np.float32)   # excess 0.0375 = rho_cir / 0.8
+    assert cirrus.estimate_gamma([band], rho_cir, cir, clear) == pytest.approx(0.8, rel=1e-5)
+    few_clear = clear.copy()
+    few_clear[1000:1001 + n - 1000 - 1999] = False                    # 1999 clear pixels
+    assert cirrus.estimate_gamma([band], rho_cir, cir, few_clear) is None
+    assert cirrus.estimate_gamma([band], rho_cir, np.zeros(n, bool), clear) is None
+    assert cirrus.estimate_gamma([np.full(n, 0.1, np.float32)], rho_cir, cir, clear) is None  # no excess
+    assert cirrus.estimate_gamma([band], np.zeros(n, np.float32), cir, clear) is None         # no cirrus signal
+    assert cirrus.estimate_gamma([np.where(cir, 0.2, 0.1)], rho_cir, cir, clear) == 0.6       # clipped
+    out = cirrus.correct_cirrus(np.array([0.2], np.float32), np.array([0.04], np.float32), 0.8, 1.5)
+    assert out[0] == pytest.approx(0.2 - 0.04 / 1.6) and out.dtype == np.float32
+    assert cirrus.correct_cirrus(np.array([0.2]), np.array([0.04]), 0.8, 1.49)[0] == pytest.approx(0.15)
+    assert cirrus.correct_cirrus(np.array([0.01]), np.array([0.04]), 0.8, 0.49)[0] == 0.0

@@ -26,3 +26,16 @@ def test_hillshade_of_self_shadowed_and_grazing_slopes():
     assert hillshade(np.array([40.0]), np.array([180.0]), 60.0, 180.0).tolist() == [240]
     # cos i exactly 0 (slope 30 away from a sun at 60): self-shadow value 1
     assert hillshade(np.array([30.0]), np.array([0.0]), 60.0, 180.0).tolist() == [1]
+
+
+def test_layer_dtypes():
+    from sen2cor.dem.terrain import slope_aspect, terrain_layers
+
+    dem = (np.arange(36, dtype=np.int16).reshape(6, 6) * 7).astype(np.int16)
+    layers = terrain_layers(dem, 20.0, 40.0, 150.0)
+    assert layers.slope_deg.dtype == np.float32 and layers.aspect_deg.dtype == np.float32
+    assert layers.hillshade.dtype == np.uint8
+    assert terrain_layers(dem.astype(np.float64), 20.0, 40.0, 150.0).slope_deg.dtype == np.float32
+    slope, aspect = slope_aspect(dem.astype(np.float64), 20.0)
+    assert slope.dtype == np.float32 and aspect.dtype == np.float32
+    assert hillshade(np.array([10.0]), np.array([180.0]), 40.0, 180.0).dtype == np.uint8
