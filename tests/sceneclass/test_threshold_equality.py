@@ -202,9 +202,14 @@ def test_land_b10_threshold_by_high_cloud_share():
     hpc = b10[0, 700:950].astype(np.float64)
     expected = min(0.004, max(0.0015, min(0.004, hpc.mean() - 2 * hpc.std())))
     assert recovery.land_b10_threshold(scl, b10, 1000.0) == pytest.approx(expected, rel=1e-5)
-    # exactly 20 % is still the middle branch
+    # exactly 20 % is still the middle branch; 21 % is the high branch
     scl = _land_scene(700, n, hpc=200)
     assert recovery.land_b10_threshold(scl, b10, 1000.0) == pytest.approx(0.0015)
+    scl = _land_scene(700, n, hpc=210)
+    hpc = b10[0, 700:910].astype(np.float64)
+    expected = min(0.004, max(0.0015, min(0.004, hpc.mean() - 2 * hpc.std())))
+    assert expected > 0.0016
+    assert recovery.land_b10_threshold(scl, b10, 1000.0) == pytest.approx(expected, rel=1e-5)
 
 
 def test_land_b10_threshold_middle_branch_counts_only_big_blobs():
