@@ -2,7 +2,6 @@
 the real-file tests (tests/cli/test_cr_only.py, tests/product/test_writer.py), without ../shared."""
 from __future__ import annotations
 
-import hashlib
 import stat
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sen2cor.errors import OutputError
 from sen2cor.l1c import read_l1c_product
 from sen2cor.product import create_l2a_skeleton
 from sen2cor.testing import make_l1c
+from tests.faults.helpers import tree_digest
 from tests.privileges import run_without_permission_override
 
 CASES = [("S2A", "05.10", "2022-10-05", "29UNU", "14"), ("S2B", "05.09", "2023-03-01", "31TDH", "14"),
@@ -31,15 +31,6 @@ def generated(request, tmp_path_factory):
     safe = make_l1c(tmp_path_factory.mktemp("l1c"), size_px=120, seed=2, spacecraft=spacecraft, baseline=baseline,
                     acquisition_date=day, tile_id=tile, scene="clear", write_truth=False)
     return safe, request.param
-
-
-def _digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _set_write(root: Path, writable: bool) -> None:
@@ -64,12 +55,12 @@ def test_reader_returns_the_identity_the_generator_wrote(generated):
 def test_cr_only_writes_the_full_tree_from_a_read_only_input(generated, tmp_path):
     safe, (spacecraft, baseline, day, tile, psd) = generated
     _set_write(safe, False)
-    before = _digest(safe)
+    before = tree_digest(safe)
     out = tmp_path / "out"
     try:
         assert main([str(safe), "--cr_only", "--output_dir", str(out)]) == 0
     finally:
-        after = _digest(safe)
+        after = tree_digest(safe)
         _set_write(safe, True)
     assert before == after
     (product,) = out.iterdir()
