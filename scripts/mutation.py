@@ -42,7 +42,8 @@ ALGORITHM_MODULES = ("atmcorr/*.py", "sceneclass/*.py", "tables/radiometry.py", 
 FAST_TESTS = {
     "atmcorr": ["tests/atmcorr"],
     "sceneclass": ["tests/sceneclass"],
-    "tables": ["tests/tables/test_radiometry.py", "tests/tables/test_resample.py",
+    "tables": ["tests/tables/test_radiometry.py", "tests/tables/test_radiometry_pins.py",
+               "tests/tables/test_resample.py", "tests/tables/test_resample_pins.py",
                "tests/tables/test_large_arrays.py"],
     "dem": ["tests/dem/test_terrain.py", "tests/dem/test_terrain_pins.py"],
 }
@@ -257,7 +258,8 @@ def write_survivors(ws: Path, outcomes: list[Outcome]) -> None:
                 continue
             if o.module not in sources:
                 text = (ws / "mutants" / PACKAGE / o.module).read_text()
-                sources[o.module] = {node.name: ast.get_source_segment(text, node) or ""
+                lines = text.splitlines()
+                sources[o.module] = {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno])
                                      for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)}
             name = o.description.rsplit(".", 1)[-1]
             orig = sources[o.module].get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
