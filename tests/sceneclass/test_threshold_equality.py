@@ -29,11 +29,13 @@ def test_dark_features_bounds_are_strict():
 
 
 def test_soil_and_rocks_bounds():
-    # soil: B02 < B02_FT (strict), R < 0.70 (strict), ambiguous 0.70 < R < 1.0 (strict both)
-    b11 = f(1.0, 1.0, 1.0)
-    soil, amb, _ = cloud.soil_b02_b11(f(0.7, 0.1, 1.0) * f(1, 1, 1), b11, TH)
-    # R = 0.7: neither soil (R < 0.7) nor ambiguous (R > 0.7); R = 1.0: not ambiguous (R < 1.0)
-    assert soil.tolist()[0] is False and amb.tolist()[0] is False and amb.tolist()[2] is False
+    # soil: B02 < B02_FT (strict), R < 0.70 (strict), ambiguous 0.70 < R < 1.0 (strict both); B11 = 0.125
+    # makes B02 / B11 exactly float32(R), and B02 stays below B02_FT (0.18 at R 0.7, 0.15 at R 1.0)
+    b11 = f(0.125, 0.125, 0.125)
+    b02 = f(0.7, 1.0, 0.75) * np.float32(0.125)
+    soil, amb, _ = cloud.soil_b02_b11(b02, b11, TH)
+    # R = 0.7: neither soil (R < 0.7) nor ambiguous (R > 0.7); R = 1.0: not ambiguous (R < 1.0); R 0.75 is
+    assert soil.tolist() == [False, False, False] and amb.tolist() == [False, False, True]
     # B02 exactly on B02_FT: R = 0.25 -> B02_FT = -0.1 + 0.46 = 0.36 -> clipped 0.32; B02 = 0.32 = 0.32 not below
     s, _, _ = cloud.soil_b02_b11(f(0.32), f(0.32 / 0.25), TH)
     assert not s[0]
