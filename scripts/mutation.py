@@ -51,8 +51,7 @@ FAST_TESTS = {
 #: them; for the other atmcorr modules the unit tests are the selection (a full run then fits a night).
 INTEGRATION_TESTS = ["tests/atmcorr/test_driver.py", "tests/atmcorr/test_driver_streaming.py",
                      "tests/atmcorr/test_driver_strips.py", "tests/atmcorr/test_large_arrays.py",
-                     "tests/atmcorr/test_closed_loop_atm.py", "tests/atmcorr/test_stage_lut_source.py",
-                     "tests/atmcorr/test_fallbacks.py"]
+                     "tests/atmcorr/test_closed_loop_atm.py", "tests/atmcorr/test_stage_lut_source.py"]
 ORCHESTRATING = ("atmcorr/driver.py", "atmcorr/stage.py", "atmcorr/retrieval.py", "atmcorr/reflectance.py",
                  "atmcorr/step2.py", "atmcorr/inputs.py", "atmcorr/rtables.py")
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not slow", "--timeout", "600"]

@@ -321,3 +321,12 @@ def test_aot_map_smoothing_sigma(pixel_m, sigma):
     np.testing.assert_allclose(aot_map[n // 2], expected[n // 2], atol=2e-3)
     other = ndimage.gaussian_filter(values, sigma + 2)
     assert np.abs(other[n // 2] - aot_map[n // 2]).max() > 4e-3
+
+
+@pytest.mark.parametrize(("n_ddv", "found"), [(2, True), (1, False)])
+def test_ddv_last_threshold_is_kept_from_1_percent(n_ddv, found):
+    # 200 pixels, candidates only for the last threshold (0.10 <= B12 < 0.12): 2 = 1.0 % is kept, 1 is not
+    s = _ddv_scene(n=200, rho_swir=0.2)
+    s["rho_swir"][:n_ddv] = 0.11
+    sel = aot.select_ddv(**s)
+    assert sel.found is found and (not found or sel.swir_upper == 0.12)

@@ -244,3 +244,24 @@ def test_cirrus_gamma_and_the_swir_factor():
     assert out[0] == pytest.approx(0.2 - 0.04 / 1.6) and out.dtype == np.float32
     assert cirrus.correct_cirrus(np.array([0.2]), np.array([0.04]), 0.8, 1.49)[0] == pytest.approx(0.15)
     assert cirrus.correct_cirrus(np.array([0.01]), np.array([0.04]), 0.8, 0.49)[0] == 0.0
+
+
+def test_cirrus_first_threshold_needs_10000_pixels_and_gamma_is_at_most_1():
+    from sen2cor.atmcorr import cirrus
+
+    rho = np.full(10_050, 0.03, np.float32)
+    rho[10_000:] = 0.017                       # between 1.4 % and 2 %
+    valid = np.ones(rho.size, bool)
+    assert cirrus.cirrus_pixels(rho, valid).sum() == 10_000       # 10 000 above 2 %: enough
+    rho[0] = 0.017
+    assert cirrus.cirrus_pixels(rho, valid).sum() == 10_050       # 9 999: the 1.4 % threshold
+    n = 3000
+    cir = np.zeros(n, bool)
+    cir[:1000] = True
+    band = np.where(cir, 0.1 + 0.03 / 1.5, 0.1).astype(np.float32)   # gamma 1.5 -> clipped to 1.0
+    assert cirrus.estimate_gamma([band], np.full(n, 0.03, np.float32), cir, ~cir) == 1.0
+
+
+def test_box_mean_switches_to_the_block_grid_at_radius_16():
+    assert adjacency.uses_block_grid(16, (200, 200)) and not adjacency.uses_block_grid(15, (200, 200))
+    assert not adjacency.uses_block_grid(16, (31, 200)) and adjacency.uses_block_grid(16, (32, 200))
