@@ -67,3 +67,13 @@ def test_tci_bounds():
     assert (out[..., 0] == out[..., 2]).all()
     b = np.array([[1, 2500]], np.uint16)
     assert r.tci_from_boa_dn(b, b * 0, b, add_offset=0)[0].tolist() == [[1, 0, 1], [255, 0, 255]]
+
+
+def test_boa_dn_exactly_zero_stays_zero():
+    # B.14: DN = trunc(rho * 10000 + 1000.5), only DN < 0 becomes 1: -0.10005 and -0.1001 truncate to 0
+    # (-0.5 truncates to -0, which is not below 0), so such pixels come out as no data, as in Sen2Cor
+    assert r.reflectance_to_boa_dn(np.array([[-0.10005, -0.1001, -0.2]], np.float32)).tolist() == [[0, 0, 1]]
+
+
+def test_percent_input_between_1_and_2_is_percent():
+    assert r.encode_percent(np.array([[1.5, 0.4]])).tolist() == [[2, 0]]

@@ -106,3 +106,15 @@ def test_masks_any_down_and_copy_up():
     assert same.dtype == bool and same.sum() == 1
     with pytest.raises(ValueError, match="3x3"):
         rs.resample_mask(np.zeros((7, 9), bool), 20, 60)
+
+
+def test_more_than_two_output_blocks_of_256_rows():
+    image = np.tile(np.arange(1100, dtype=np.uint16)[:, None], (1, 2))
+    assert rs.downsample_mean(image, 2)[:, 0].tolist() == [2 * i + 1 for i in range(550)]
+    assert rs.downsample_median(image, 2)[:, 0].tolist() == [2 * i for i in range(550)]
+    assert rs.downsample_mean(image.astype(np.float32), 2)[:, 0].tolist() == [2 * i + 0.5 for i in range(550)]
+
+
+def test_resample_up_defaults_to_nearest():
+    image = np.array([[1.0, 2.0], [3.0, 5.0]], np.float32)
+    np.testing.assert_array_equal(rs.resample(image, 60, 20), np.repeat(np.repeat(image, 3, 0), 3, 1))
