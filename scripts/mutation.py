@@ -110,7 +110,8 @@ def tests_for(module: str) -> list[str]:
     package, name = module.split("/", 1)
     stem = Path(name).stem
     paths = [p for p in FAST_TESTS[package] if (REPO / p).exists()]
-    files = sorted({f for p in paths for f in ([REPO / p] if p.endswith(".py") else (REPO / p).rglob("test_*.py"))})
+    files = sorted({f for p in paths for f in ([REPO / p] if p.endswith(".py") else (REPO / p).rglob("test_*.py"))}
+                   | set((REPO / "tests" / package).glob(f"test_{stem}*.py")))
     own = [f for f in files if f.name.startswith(f"test_{stem}")]
     def imports(f: Path) -> bool:
         text = f.read_text()
