@@ -116,3 +116,22 @@ def test_smooth_wv_map_box(smooth_m, pixel_m, box):
     out = wvp.smooth_water_vapour(wv, smooth_m, pixel_m)
     assert np.count_nonzero(out > 1e-9) == box * box
     assert out[15, 15] == pytest.approx(1.0 / box**2)
+
+
+def test_apda_coefficients_are_linear_in_elevation_between_nodes():
+    # two elevation nodes whose curves differ in a (0.95 at 0 km, 0.85 at 1 km); a pixel at z uses
+    # a(z) = 0.95 - 0.1 z (clamped to the nodes), so R = a(z) exp(-b u^c) inverts to the true u everywhere
+    lp_ref = np.full((2, LEVELS.size), 0.8)
+    lp_abs = np.full((2, LEVELS.size), 0.2)   # no dependence on u: one pass is exact
+    ratios = np.stack([_ratio(LEVELS, a=0.95), _ratio(LEVELS, a=0.85)])
+    curves = wvp.ApdaCurves(np.array([0.0, 1.0]), LEVELS, lp_ref, lp_abs, ratios)
+    z = np.array([[0.0, 0.25, 0.5, 1.0, 1.5, -0.2]])
+    u_true = 2.0
+    a_z = 0.95 - 0.1 * np.clip(z, 0.0, 1.0)
+    l_ref = np.full(z.shape, 0.8 + 5.0)
+    l_abs = 0.2 + 5.0 * _ratio(u_true, a=a_z)
+    u = wvp.retrieve_water_vapour(l_ref, l_abs, z, curves, start_cm=1.0, passes=1)
+    np.testing.assert_allclose(u, u_true, rtol=2e-3)
+    # with the other node's curve the answer would be far off: the interpolation is what matters
+    wrong = wvp.retrieve_water_vapour(l_ref, l_abs, np.zeros(z.shape), curves, start_cm=1.0, passes=1)
+    assert abs(float(wrong[0, 3]) - u_true) > 0.3
