@@ -68,7 +68,8 @@ def test_interpolated_integer_upsampling_rounds_half_up():
     assert small.dtype == np.int16
 
 
-@pytest.mark.parametrize(("band", "order"), [("B01", 3), ("B09", 1), ("B10", 1), ("B05", 1), ("AOT", 0)])
+@pytest.mark.parametrize(("band", "order"), [("B01", 3), ("B09", 1), ("B10", 1), ("B05", 1), ("AOT", 0), ("SCL", 0),
+                                           ("WVP", 0), ("VIS", 0), ("CLD", 0), ("SNW", 0)])
 def test_band_specific_upsampling_orders(band, order):
     image = np.random.default_rng(3).uniform(0, 1, (4, 6)).astype(np.float32)
     out = rs.resample_band(band, image, 60, 20)
