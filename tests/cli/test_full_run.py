@@ -75,16 +75,22 @@ def test_surface_reflectance_removes_the_path_radiance_over_dark_vegetation(l1c,
     assert veg.sum() > 100
     assert np.median(boa[veg]) < np.median(toa[veg]) - 0.02
     veg &= np.isfinite(true)
-    assert abs(np.median(boa[veg]) - np.median(true[veg])) < 0.03
+    # 0.033 against a true 0.016 on this 2.4 km hilly product run without a DEM (AOT 0.07 low, below);
+    # the accuracy on the validation case is checked by tests/cli/test_accuracy.py
+    assert abs(np.median(boa[veg]) - np.median(true[veg])) < 0.025
 
 
-def test_aot_and_water_vapour_maps_are_physical(l2a):
+def test_aot_and_water_vapour_maps_follow_the_truth(l1c, l2a):
+    """Medians against the truth's (AOT 0.217, WV 0.68 cm). Measured: AOT 0.151, WV 0.79 cm: the small hilly
+    scene without a DEM darkens shaded DDV pixels, which reads as a clearer atmosphere. Accuracy on the
+    validation case: tests/cli/test_accuracy.py."""
+    truth = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]
     aot = _read(next(l2a.glob("GRANULE/*/IMG_DATA/R20m/*_AOT_20m.jp2"))) / 1000.0
     wvp = _read(next(l2a.glob("GRANULE/*/IMG_DATA/R20m/*_WVP_20m.jp2"))) / 1000.0
     valid = aot > 0
     assert valid.mean() > 0.5
-    assert 0.02 < np.median(aot[valid]) < 1.0
-    assert 0.1 < np.median(wvp[valid]) < 6.0
+    assert abs(np.median(aot[valid]) - np.median(truth["aot550"][valid])) < 0.1
+    assert abs(np.median(wvp[valid]) - np.median(truth["wv_cm"][valid])) < 0.3
 
 
 def test_quality_indicators_come_from_the_run(l2a):
