@@ -34,3 +34,7 @@ class DemError(Sen2CorError):
 
 class LutError(Sen2CorError):
     """Radiative-transfer look-up tables are missing or inconsistent."""
+
+
+class AuxDataError(Sen2CorError):
+    """An auxiliary map (ESA-CCI land cover, water bodies, snow condition, snow climatology) is unusable."""
