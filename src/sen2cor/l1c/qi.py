@@ -216,6 +216,8 @@ def rasterize_gml(path: Path, geotransform: tuple[float, ...], shape: tuple[int,
     gdal.UseExceptions()
     ogr.UseExceptions()
     try:
+        if not Path(path).is_file():
+            raise RuntimeError("no such file")
         source = ogr.Open(str(path))
     except RuntimeError as exc:
         raise ProductReadError(f"cannot read GML mask {path}: {exc}") from exc
