@@ -9,6 +9,7 @@ with or without a DEM. Which maps were used goes to the product metadata (Auxili
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ import numpy as np
 from sen2cor.bands import NATIVE_RESOLUTION_M
 from sen2cor.config import L2A_Config
 from sen2cor.dem.esacci import (
-    aux_search_dirs, locate_aux_maps, metadata_values, read_esacci_maps, scene_could_have_snow,
+    EsaCciMaps, aux_search_dirs, locate_aux_maps, metadata_values, read_esacci_maps, scene_could_have_snow,
 )
 from sen2cor.dem.grid import TileGrid
 from sen2cor.dem.prepare import DemProducts
@@ -62,13 +63,21 @@ def classification_inputs(product, config: L2A_Config, grid: TileGrid, roi: Roi 
         dem_m=None if dem is None else dem.elevation_m,
         # the DEM layers' hillshade is the classification's SDW (gdaldem scale, 1 = self-shadow)
         sdw=None if dem is None else dem.terrain.hillshade,
-        slope_deg=None if dem is None else dem.terrain.slope_deg,
-        water_bodies=maps.water_bodies, land_cover=maps.land_cover,
-        # one monthly map: the classic CCI water rule reads it as snow condition, the evolution as climatology
-        snow_condition=maps.snow_condition, snow_climatology_percent=maps.snow_condition,
-        could_have_snow=could_have_snow is not False)
+        slope_deg=None if dem is None else dem.terrain.slope_deg)
+    aux = with_aux_maps(aux, maps, could_have_snow)
     used_snow_map = files.snow_map if could_have_snow is not None else None
     return ClassificationInputs(aux, metadata_values(maps, used_snow_map, files.snow_condition_dir))
+
+
+def with_aux_maps(aux: SceneAux, maps: EsaCciMaps, could_have_snow: bool | None = None) -> SceneAux:
+    """``aux`` with the ESA-CCI layers and the GlobalSnowMap verdict (None = no map: snow tests run).
+
+    The monthly snow-condition map is both inputs Sen2Cor's algorithms read: the classic one's CCI water rule
+    (``snow_condition``) and the evolution's monthly snow climatology (``snow_climatology_percent``).
+    """
+    return dataclasses.replace(aux, water_bodies=maps.water_bodies, land_cover=maps.land_cover,
+                               snow_condition=maps.snow_condition, snow_climatology_percent=maps.snow_condition,
+                               could_have_snow=could_have_snow is not False)
 
 
 def l1c_defective_pixels(product, resolution: int, roi: Roi | None, shape: tuple[int, int],
@@ -99,4 +108,5 @@ def l1c_defective_pixels(product, resolution: int, roi: Roi | None, shape: tuple
     return out
 
 
-__all__ = ["ClassificationInputs", "L1C_QUALITY_LAYER", "classification_inputs", "l1c_defective_pixels"]
+__all__ = ["ClassificationInputs", "L1C_QUALITY_LAYER", "classification_inputs", "l1c_defective_pixels",
+           "with_aux_maps"]
