@@ -118,22 +118,32 @@ def _month_name(month: int) -> str:
     return f"ESACCI-LC-L4-Snow-Cond-500m-MONTHLY-2000-2012-{month:02d}-v2.4.tif"
 
 
+def _truth_and_grid(safe: Path) -> tuple[dict, TileGrid]:
+    from sen2cor.l1c import read_l1c_product
+
+    scene = read_truth(safe.parent / f"{safe.stem}_truth.h5")["scene"]
+    return scene, grid_from_product(read_l1c_product(safe), 20)
+
+
+def write_dem_geocells(safe: Path, dem_dir: Path, *, samples_per_degree: int = 120) -> list[Path]:
+    """SRTM 5x5 geocells of the truth terrain of the generated product ``safe`` in ``dem_dir``."""
+    scene, grid20 = _truth_and_grid(Path(safe))
+    return write_geocells_for_grid(DemFormat.SRTM, Path(dem_dir), grid20,
+                                   elevation_from_array(grid20, scene["dem_m"]), samples_per_degree=samples_per_degree)
+
+
 def write_auxiliary_data(safe: Path, out_dir: Path, *, samples_per_degree: int = 120,
                          snow_percent: int = 80) -> AuxiliaryData:
     """SRTM geocells of the truth terrain in ``out_dir/dem`` and ESA-CCI maps in ``out_dir/aux_data`` for the
     generated product ``safe`` (its ``<name>_truth.h5`` must exist)."""
-    from sen2cor.l1c import read_l1c_product
-
     safe, out_dir = Path(safe), Path(out_dir)
-    scene = read_truth(safe.parent / f"{safe.stem}_truth.h5")["scene"]
-    grid20 = grid_from_product(read_l1c_product(safe), 20)
     dem_dir = out_dir / "dem"
-    write_geocells_for_grid(DemFormat.SRTM, dem_dir, grid20, elevation_from_array(grid20, scene["dem_m"]),
-                            samples_per_degree=samples_per_degree)
+    write_dem_geocells(safe, dem_dir, samples_per_degree=samples_per_degree)
+    scene, grid20 = _truth_and_grid(safe)
     aux_dir = write_esacci_maps(out_dir / "aux_data", scene["cover"], grid20, snow_percent)
     log.info("auxiliary data of %s: DEM geocells in %s, ESA-CCI maps in %s", safe.name, dem_dir, aux_dir)
     return AuxiliaryData(dem_dir, aux_dir)
 
 
 __all__ = ["AuxiliaryData", "LCCS_OF_COVER", "esacci_layers", "lonlat_map", "write_auxiliary_data",
-           "write_esacci_maps"]
+           "write_dem_geocells", "write_esacci_maps"]
