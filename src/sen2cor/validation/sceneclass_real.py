@@ -30,6 +30,14 @@ TABLE_HEAD = ("| algorithm | overall agreement % | interior agreement % | cloud-
               "| cloud precision | run time s |\n|---|---|---|---|---|---|---|")
 
 
+def class_details(conf: np.ndarray, label: str) -> str:
+    """Per-class recall / precision and the confusion matrix of the run ``label`` against an official SCL."""
+    return (f"Per class ({label}; rows = official class):\n\n| class | official px | recall % | precision % |\n"
+            "|---|---|---|---|\n" + "\n".join(per_class_rows(conf)) +
+            f"\n\nConfusion matrix ({label}; rows official 0-11, columns ours 0-11):\n\n```\n"
+            f"{matrix_text(conf)}\n```\n")
+
+
 def official_section(size: int, offset: tuple[int, int], l2a: Path = T29UNU) -> str:
     """(b) The official T29UNU L2A (Sen2Cor 2.10) re-simulated: every variant against its SCL."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,19 +75,7 @@ the official product" in docs/sceneclass.md were read off this same product's SC
 this comparison is not independent.
 
 {TABLE_HEAD}
-""" + "\n".join(official_rows(results)) + """
-
-Per class (evolution, no snow expected; rows = official class):
-
-| class | official px | recall % | precision % |
-|---|---|---|---|
-""" + "\n".join(per_class_rows(main.conf)) + """
-
-Confusion matrix (evolution, no snow expected; rows official 0-11, columns ours 0-11):
-
-```
-""" + matrix_text(main.conf) + """
-```
+""" + "\n".join(official_rows(results)) + "\n\n" + class_details(main.conf, "evolution, no snow expected") + """
 
 Interior only (evolution, no snow expected): per-class recall """ + ", ".join(
         f"{k} {100 * main.interior[k, k] / main.interior[k].sum():.1f} %" for k in range(2, 12)
@@ -122,18 +118,7 @@ into WATER, and the data sliver is open sea (an assumption made for that row, no
 the numbers are what the code as it stands gives.
 
 {TABLE_HEAD}
-""" + "\n".join(official_rows(results)) + """
-
-Per class (classic, no snow expected; rows = official class):
-
-| class | official px | recall % | precision % |
-|---|---|---|---|
-""" + "\n".join(per_class_rows(main.conf)) + """
-
-Confusion matrix (classic, no snow expected; rows official 0-11, columns ours 0-11):
-
-```
-""" + matrix_text(main.conf) + "\n```\n"
+""" + "\n".join(official_rows(results)) + "\n\n" + class_details(main.conf, "classic, no snow expected")
 
 
 def s2cloudless_section(resolution_m: float, sun_zenith_deg: float, sun_azimuth_deg: float,
@@ -209,5 +194,5 @@ between versions).
 """
 
 
-__all__ = ["S2CLOUDLESS_NPZ", "T29UNU", "T56LMM", "official_section", "run_s2cloudless_itself",
+__all__ = ["S2CLOUDLESS_NPZ", "T29UNU", "T56LMM", "class_details", "official_section", "run_s2cloudless_itself",
            "s2cloudless_section", "t56lmm_section"]
