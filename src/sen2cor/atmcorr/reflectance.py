@@ -12,7 +12,7 @@ from sen2cor.atmcorr import adjacency, brdf, radiance
 from sen2cor.atmcorr.inputs import OutputSink, SceneInputs, rugged_terrain
 from sen2cor.atmcorr.rtables import AtmosphereTable, lookup, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
-from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.step2 import Step2, count_classes, flat_step1, terrain_maps
 from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, sun_transmittance, terrain_start_irradiance
 
@@ -86,9 +86,9 @@ def _step1_band(p: SurfaceInputs, band: str, source: np.ndarray, target: np.ndar
             lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
             tsun = sun_transmittance(get("t_dir"), table.cos_sza)
             e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
-            e_ter = terrain_start_irradiance(
+            e_ter = terrain_start_irradiance(  # AC_Max_Nr_Topo_Iter 0: no reflected terrain irradiance
                 e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
-            )
+            ) if settings.max_nr_topo_iter > 0 else np.float32(0.0)
             cell = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
         cell[~p.valid[rows, cols]] = 0.0  # no data must not leak into neighbourhood means
         target[rows, cols] = cell
@@ -111,7 +111,7 @@ def surface_reflectance(
     strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
     scene, settings = p.scene, p.settings
     out_bands = [b for b in p.bands if b != "B10"]
-    scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, p.blue_scaling)
+    scale = band_scaling_factors({b: p.settings.wavelength_um[b] for b in out_bands}, p.blue_scaling)
     rugged = rugged_terrain(scene, settings)
     log.info("surface reflectance: terrain correction %s", "on (rugged terrain)" if rugged else
              "off (no DEM, DEM_Terrain_Correction FALSE or quasi-flat terrain)")

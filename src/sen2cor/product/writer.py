@@ -21,8 +21,9 @@ from sen2cor.product import naming
 from sen2cor.product.layout import (
     LAYERS,
     PROBABILITY_MASK_RESOLUTIONS_M,
-    PROBABILITY_MASKS,
+    QI_MASKS,
     L2ALayout,
+    output_boa_offset,
     utc_milliseconds,
 )
 from sen2cor.product.manifest import write_manifest
@@ -47,8 +48,11 @@ _TMP_RE = re.compile(r"^\.(?P<name>S2[A-D]_MSIL2A_.+\.SAFE)\.tmp-(?P<pid>\d+)$")
 
 
 def boa_offset_for(product: Any) -> int | None:
-    """BOA_ADD_OFFSET of the L2A product: -1000 DN for L1C baselines >= 04.00 (which carry
-    RADIO_ADD_OFFSET), else None (no offset list, reflectance = DN / 10000)."""
+    """BOA_ADD_OFFSET of the L2A product: -1000 DN above PSD 14.6 (L1C baselines >= 04.00, or PSD_Version
+    forcing such a PSD), else None (no offset list, reflectance = DN / 10000)."""
+    psd = getattr(product, "psd_version", None)
+    if psd is not None:
+        return output_boa_offset(psd) or None
     has_offset = getattr(product, "has_radiometric_offset", None)
     if has_offset is not None:
         return BOA_ADD_OFFSET_DN if has_offset else None
@@ -70,6 +74,7 @@ def create_l2a_skeleton(
     doi: str = DEFAULT_DOI,
     boa_add_offset_dn: int | None | str = "auto",
     dem_type: str = "None",
+    gipp_files: dict[str, str] | None = None,
     publish: bool = True,
 ) -> Path:
     """Write the full L2A tree of manual Fig. 2-19 for an L1C ``product`` and return its folder.
@@ -92,6 +97,9 @@ def create_l2a_skeleton(
         GeoTIFF instead of JPEG 2000 file names.
     boa_add_offset_dn : int, None or "auto"
         BOA_ADD_OFFSET written per band; "auto" = :func:`boa_offset_for`.
+    gipp_files : dict, optional
+        GIPP_FILENAME texts by type (:func:`sen2cor.product.metadata.gipp_file_names` of the GIPPs used);
+        default: the packaged file names.
     publish : bool
         True: rename to the final name and return it.  False: return the temporary folder; the caller
         writes the images into it and calls :func:`publish_product` (or :func:`discard_product`).
@@ -121,6 +129,7 @@ def create_l2a_skeleton(
         boa_add_offset_dn=offset,
         dem_type=dem_type,
         generation=generated,
+        **({} if gipp_files is None else {"gipp_files": gipp_files}),
     )
     temporary = output_dir / f".{layout.name}.tmp-{os.getpid()}"
     if temporary.exists():
@@ -192,7 +201,7 @@ def finalise_product(root: Path, report_path: Path | None = None) -> Path:
 
 
 def refresh_file_lists(root: Path) -> None:
-    """Rewrite the IMAGE_FILE entries (MTD_MSIL2A.xml) and MSK_CLDPRB/MSK_SNWPRB entries (MTD_TL.xml)."""
+    """Rewrite the IMAGE_FILE entries (MTD_MSIL2A.xml) and the L2A mask entries (MTD_TL.xml)."""
     root = Path(root)
     for granule in sorted((root / "GRANULE").glob("L2A_T*")):
         entries = [f.relative_to(root).with_suffix("").as_posix() for f in present_images(granule)]
@@ -217,10 +226,11 @@ def present_images(granule: Path) -> list[Path]:
 
 
 def present_masks(granule: Path) -> list[tuple[str, Path]]:
-    """(type, file) of the probability masks present in ``granule/QI_DATA`` (20 m before 60 m)."""
+    """(type, file) of the L2A masks present in ``granule/QI_DATA`` (probability masks, DDV map; 20 m before
+    60 m)."""
     found = []
     for res in PROBABILITY_MASK_RESOLUTIONS_M:
-        for kind in PROBABILITY_MASKS:
+        for kind in QI_MASKS:
             found += [
                 (kind, p)
                 for p in sorted((Path(granule) / "QI_DATA").glob(f"{kind}_{res}m.*"))

@@ -17,7 +17,8 @@ from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.pdgs.processor import process_tile_images
 from sen2cor.run.logging_setup import close_logging, configure_logging, report_path
-from sen2cor.product.layout import L2ALayout
+from sen2cor.product.layout import L2ALayout, force_psd
+from sen2cor.product.metadata import gipp_file_names
 from sen2cor.run.input_checks import check_band_files
 from sen2cor.run.reruns import ALREADY_PROCESSED_MESSAGE, find_completed_run, remove_stale_temporaries
 from sen2cor.run.tile import process_tile, resolution_plan
@@ -64,6 +65,10 @@ def run_toolbox(config: L2A_Config) -> int:
     product = read_l1c_product(options.input_dir, check_band_files=not options.cr_only)
     log.info("Sen2Cor %s re-implementation, L1C product %s (PSD %s, baseline %s)", SEN2COR_VERSION,
              product.name, product.psd_version, product.processing_baseline)
+    if config.common.psd_version is not None:   # L2A_GIPP PSD_Version: the output follows the forced PSD
+        log.info("PSD_Version %s forced for the L2A output (input PSD %s)", config.common.psd_version,
+                 product.psd_version)
+        product = force_psd(product, config.common.psd_version)
     if not options.cr_only:
         check_band_files(product)
         plan = resolution_plan(options.resolution, sc_only=options.sc_only,
@@ -79,7 +84,9 @@ def run_toolbox(config: L2A_Config) -> int:
                                     processing_centre=options.processing_centre,
                                     archiving_centre=options.archiving_centre, tif=options.tif,
                                     doi=config.common.product_doi,
-                                    dem_type=config.common.dem_reference or "None", publish=False)
+                                    dem_type=config.common.dem_reference or "None",
+                                    gipp_files=gipp_file_names(config.files.sc, config.files.ac, config.files.pb),
+                                    publish=False)
     try:
         if not options.cr_only:
             process_tile(product, config, L2ALayout.from_root(temporary, tif=options.tif))

@@ -28,6 +28,7 @@ from sen2cor.run.input_checks import warn_if_no_data
 from sen2cor.l1c import read_grib
 from sen2cor.product.layout import L2ALayout
 from sen2cor.product.metadata import update_auxiliary_maps
+from sen2cor.product.writer import boa_offset_for
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, classify
 from sen2cor.sceneclass.grids import upsample_nearest
@@ -36,6 +37,7 @@ from sen2cor.run import outputs as tile_outputs
 from sen2cor.run.scene_inputs import classification_inputs
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
+from sen2cor.atmcorr.aot import ddv_map
 from sen2cor.atmcorr.driver import Prior
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.stage import TileAtmosphere
@@ -248,6 +250,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     else:
         names = _correct(product, config, tmp_db, resolution, scl, results, dem)
         t = clock.done(f"{resolution} m: atmospheric correction", t)
+        tile_outputs.write_stored_masks(config, layout, resolution, tmp_db, ("DDVPXL",), product, results.roi)
     tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
     del scl
     layers = tile_outputs.StoredLayers(tmp_db, resolution, names + ("SCL",))
@@ -312,9 +315,11 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
                                offset_px=_offset(results.roi, resolution))
     del terrain
     sink = tile_outputs.OutputEncoder(tmp_db, resolution, scl,
-                                      radiometry.boa_add_offset(product.processing_baseline))
+                                      (boa_offset_for(product) or 0))
     result = stage.correct(scene, atmosphere.table(resolution), settings,
                            results.prior if resolution == 10 else None, sink=sink)
+    if resolution != 10 and config.common.generate_ddv_output:   # MSK_DDVPXL (20 / 60 m only)
+        tmp_db.put("OUT_DDVPXL", resolution, ddv_map(scl, result.ddv_mask))
     if resolution != 10:
         results.prior = result.for_10m()
         results.ac_info = dict(result.info) | atmosphere.selection.metadata()
@@ -379,7 +384,7 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         wvp_dn=tmp_db.get("OUT_WVP", resolution), mean_sun_zenith_deg=product.tile.angles.mean_sun_zenith,
         retrieval=retrieval, tco3_kg_m2=ecmwf["tco3"].values if "tco3" in ecmwf else None,
         configured_ozone_du=config.atmcorr.ozone_content_du, boa=boa,
-        boa_add_offset_dn=radiometry.boa_add_offset(product.processing_baseline),
+        boa_add_offset_dn=(boa_offset_for(product) or 0),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
         sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
         land=None if results.water_bodies is None else results.water_bodies != WBI_WATER,
