@@ -206,7 +206,8 @@ def warp_categorical(path: Path, grid: TileGrid, outside: float | None = None) -
 
 def read_esacci_maps(files: AuxMapFiles, grid: TileGrid, sensing: date | datetime, *,
                      dem_available: bool) -> EsaCciMaps:
-    """Warp the ESA-CCI maps found (``files``) onto ``grid``; one INFO line per map that is not used.
+    """Warp the ESA-CCI maps found (``files``) onto ``grid``; INFO lines name each map used and, in one line,
+    those not found.
 
     Without a DEM nothing is read (manual §3.1.2: DEM prerequisite, also beyond SRTM coverage).
     """
@@ -214,6 +215,7 @@ def read_esacci_maps(files: AuxMapFiles, grid: TileGrid, sensing: date | datetim
         log.info("no DEM in use: ESA-CCI maps are not used, standard scene classification")
         return EsaCciMaps()
     layers: dict[str, object] = {}
+    missing = []
     for key, path, label in (("land_cover", files.land_cover, "land cover"),
                              ("water_bodies", files.water_bodies, "water bodies")):
         if path is not None and path.is_file():
@@ -221,7 +223,7 @@ def read_esacci_maps(files: AuxMapFiles, grid: TileGrid, sensing: date | datetim
             layers[f"{key}_file"] = path
             log.info("ESA-CCI %s map %s used", label, path)
         else:
-            log.info("ESA-CCI %s map not found (%s); not used", label, path or "no such file")
+            missing.append(f"{label} map")
     snow_dir = files.snow_condition_dir
     month_file = snow_condition_file(snow_dir, sensing) if snow_dir is not None and snow_dir.is_dir() else None
     if month_file is not None:
@@ -229,8 +231,10 @@ def read_esacci_maps(files: AuxMapFiles, grid: TileGrid, sensing: date | datetim
         layers["snow_condition_file"] = month_file
         log.info("ESA-CCI snow condition %s used (month %02d)", month_file, sensing.month)
     else:
-        log.info("ESA-CCI snow condition for month %02d not found (%s); not used", sensing.month,
-                 snow_dir or "no such folder")
+        missing.append(f"snow condition of month {sensing.month:02d}" + (f" in {snow_dir}" if snow_dir else ""))
+    if missing:
+        log.info("ESA-CCI %s not found (References of L2A_CAL_SC_GIPP, aux_data/); the classification runs "
+                 "without them", ", ".join(missing))
     return EsaCciMaps(**layers)
 
 
