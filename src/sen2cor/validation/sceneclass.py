@@ -182,6 +182,7 @@ def generated_section(size: int, scenes: list[str], seeds: list[int]) -> str:
     totals = {label: np.zeros((12, 12), np.int64) for label in labels}
     totals_land = {label: np.zeros((12, 12), np.int64) for label in labels}   # truth shadows on water left out
     per_product: dict[str, list] = {label: [] for label in labels}
+    new_cirrus = {label: np.zeros(2, np.int64) for label in labels}   # with the maps: (not cirrus, cirrus) in truth
     products = []
     with tempfile.TemporaryDirectory() as tmp:
         for scene in scenes:
@@ -192,9 +193,15 @@ def generated_section(size: int, scenes: list[str], seeds: list[int]) -> str:
                 t_map = inputs.truth["scene"]["class_map"]
                 shaded_water = (t_map == SCL.CLOUD_SHADOWS) & (inputs.truth["scene"]["cover"] == COVERS.index("water"))
                 products.append(f"{scene}/seed {seed}")
+                scl = {}
                 for label in labels:
                     kwargs = ALGORITHMS[label.replace(" + CCI maps", "")]
                     res = classify(inputs.toa, cci_aux if "CCI" in label else inputs.aux, **kwargs)
+                    scl[label] = res.scl
+                    if "CCI" in label:
+                        new = (res.scl == SCL.THIN_CIRRUS) & (scl[label.replace(" + CCI maps", "")] != SCL.THIN_CIRRUS)
+                        new_cirrus[label] += (int((new & (t_map != SCL.THIN_CIRRUS)).sum()),
+                                              int((new & (t_map == SCL.THIN_CIRRUS)).sum()))
                     valid = (t_map != SCL.NO_DATA) & ~res.nodata
                     totals[label] += confusion(res.scl, t_map, valid)
                     totals_land[label] += confusion(res.scl, t_map, valid & ~shaded_water)
@@ -219,13 +226,15 @@ def generated_section(size: int, scenes: list[str], seeds: list[int]) -> str:
     lines += ["", "Effect of the ESA-CCI maps on the classes they act on (pooled; recall / precision %; NOT_VEGETATED: "
               "urban and bare-soil recovery, steps 18 and 20; WATER: water-bodies recovery, step 14, and the cirrus "
               "recovery on water, step 19; SNOW_ICE: the monthly snow condition):", "",
-              "| algorithm | 5 NOT_VEGETATED | 6 WATER | 10 THIN_CIRRUS | 11 SNOW_ICE | overall agreement % |",
-              "|---|---|---|---|---|---|"]
+              "| algorithm | 5 NOT_VEGETATED | 6 WATER | 10 THIN_CIRRUS | 11 SNOW_ICE | overall agreement % "
+              "| truth WATER taken for THIN_CIRRUS px | new THIN_CIRRUS px with the maps: not / cirrus in truth |",
+              "|---|---|---|---|---|---|---|---|"]
     for label in ("classic", "classic + CCI maps", "evolution", "evolution + CCI maps"):
         conf = totals[label]
         cells = [f"{100 * conf[k, k] / max(conf[k].sum(), 1):.1f} / {100 * conf[k, k] / max(conf[:, k].sum(), 1):.1f}"
                  for k in (5, 6, 10, 11)]
-        lines.append(f"| {label} | {' | '.join(cells)} | {agreement(conf):.1f} |")
+        extra = f"{new_cirrus[label][0]} / {new_cirrus[label][1]}" if "CCI" in label else ""
+        lines.append(f"| {label} | {' | '.join(cells)} | {agreement(conf):.1f} | {conf[6, 10]} | {extra} |")
     lines += ["", "Per-class recall / precision (evolution, pooled; rows = truth class):", "",
               "| class | truth px | recall % | precision % |", "|---|---|---|---|",
               *per_class_rows(totals["evolution"]),
