@@ -33,6 +33,6 @@ echo "setup: installing Python packages into $VENV (first run builds GDAL's bind
 if ! "$VPY" -c "import osgeo.gdal_array" 2>/dev/null; then
     "$VPY" -m pip install -q --no-build-isolation --no-cache-dir "gdal==$(gdal-config --version)"
 fi
-"$VPY" -m pip install -q -e "$ROOT[test,luts]"
-"$VPY" -c "import osgeo.gdal_array, glymur, tables; assert glymur.version.openjpeg_version >= '2.3', glymur.version.openjpeg_version"
+"$VPY" -m pip install -q -e "$ROOT[test,luts,batch,hpc]"
+"$VPY" -c "import osgeo.gdal_array, glymur, tables, distributed, dask_jobqueue; assert glymur.version.openjpeg_version >= '2.3', glymur.version.openjpeg_version"
 echo "$WANT" > "$STAMP"

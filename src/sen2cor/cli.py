@@ -1,19 +1,26 @@
 """``L2A_Process``: the command line of Sen2Cor 2.12.04 (manual §3.3.1, §3.3.2).
 
-Thin by design: parse and check the options, then hand over to :mod:`sen2cor.run.modes`.
-Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure.
+Thin by design: parse the options, then hand over to the Python API (:func:`sen2cor.api.run`), which
+checks them, runs :mod:`sen2cor.run.modes` and reports failures.
+Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure. SIGTERM (timeout,
+``docker stop``, a batch system at wall time) and SIGINT (Ctrl-C) end a run like a failure: the hidden
+output folder is removed, one line names the signal, exit code 1 (docs/faults.md).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
-from dataclasses import replace
-from typing import NoReturn, Sequence
+import threading
+from typing import Iterator, NoReturn, Sequence
 
 from sen2cor import PSD_MAX, PSD_MIN, SEN2COR_VERSION
-from sen2cor.config.options import MODES, RunOptions
-from sen2cor.errors import Sen2CorError
+from sen2cor.config.options import MODES
+from sen2cor.errors import Interrupted
+
+__all__ = ["Interrupted", "add_processing_options", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +31,6 @@ DESCRIPTION = (
     f"Sen2Cor. Version: {SEN2COR_VERSION} (open Python re-implementation), "
     f"supporting Level-1C product version {PSD_MIN} - {PSD_MAX}."
 )
-
-
-class UsageError(Sen2CorError):
-    """A command-line option is missing or malformed."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="L2A_Process", description=DESCRIPTION)
     p.add_argument("input_dir", nargs="?", help="Directory of Level-1C input (Toolbox mode; mandatory there)")
     p.add_argument("--mode", choices=MODES, metavar="MODE", help="Mode: generate_datastrip, process_tile")
+    add_processing_options(p)
+    return p
+
+
+def add_processing_options(p: argparse.ArgumentParser) -> None:
+    """Every option of L2A_Process except input_dir and --mode (L2A_Batch applies them to all products)."""
     p.add_argument("--resolution", type=int, choices=(10, 20, 60),
                    help="Target resolution, can be 10, 20 or 60m. If omitted, only 20 and 10m resolutions "
                         "will be processed (plus 60m by downsampling when Downsample_20_to_60 is TRUE)")
@@ -69,71 +78,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--GIP_L2A_SC", help="Select the scene classification GIPP")
     p.add_argument("--GIP_L2A_AC", help="Select the atmospheric correction GIPP")
     p.add_argument("--GIP_L2A_PB", help="Select the processing baseline GIPP")
-    return p
-
-
-def options_from(args: argparse.Namespace) -> RunOptions:
-    """RunOptions with absolute paths (relative ones against the current directory, as Sen2Cor) and
-    output_dir defaulting to the parent directory of input_dir. Single values are checked there."""
-    options = RunOptions.from_namespace(args).resolve_paths()
-    if options.output_dir is None and options.input_dir is not None:
-        options = replace(options, output_dir=options.input_dir.parent)
-    return options
-
-
-def check_arguments(options: RunOptions) -> None:
-    """Cross-option rules of the command line; raises UsageError naming the options."""
-    if options.mode is None:
-        if options.input_dir is None:
-            raise UsageError("input_dir is mandatory in Toolbox mode (no --mode given)")
-    elif options.mode == "generate_datastrip":
-        missing = [f"--{n}" for n in ("datastrip", "processing_centre", "archiving_centre", "output_dir")
-                   if getattr(options, n) is None]
-        if missing:
-            raise UsageError(f"--mode generate_datastrip requires {', '.join(missing)}")
-    elif options.mode == "process_tile":
-        missing = [f"--{n}" for n in ("datastrip", "tile", "output_dir") if getattr(options, n) is None]
-        if missing:
-            raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
-    if options.raw and options.tif:
-        raise UsageError("--raw and --tif are exclusive: choose one image export format")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``L2A_Process`` and ``python -m sen2cor``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of ``L2A_Process`` and ``python -m sen2cor``; returns the exit code.
+
+    The run itself is :func:`sen2cor.api.run`, which prints the one-line error message of a failure.
+    """
+    args = build_parser().parse_args(argv)
+    from sen2cor.api import run  # heavy imports only after parsing
+
     try:
-        options = options_from(args)
-        check_arguments(options)
-        from sen2cor.run.modes import run  # heavy imports only after parsing
+        with _signals_interrupt():
+            return run(args).exit_code
+    except (Exception, KeyboardInterrupt):  # reported by the API: one line on the console and in the report
+        return EXIT_FAILURE
 
-        return run(options)
-    except Sen2CorError as exc:
-        _report_failure(exc, args.debug)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        _report_failure(Sen2CorError("interrupted by the user"), args.debug)
-        return EXIT_FAILURE
-    except Exception as exc:  # a bug or an unforeseen library error: still one line and exit 1
-        log.debug("unexpected error", exc_info=exc)
-        _report_failure(Sen2CorError(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the "
-                                     f"traceback)"), args.debug)
-        return EXIT_FAILURE
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread while a run is going on (the
+    previous handlers come back afterwards; ignored signals and other threads are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(sig) is not signal.SIG_IGN}   # an ignored signal (nohup, `cmd &`) stays ignored
+    try:
+        yield
     finally:
-        from sen2cor.run.logging_setup import close_logging
-
-        close_logging()
-
-
-def _report_failure(exc: BaseException, debug: bool) -> None:
-    """One readable line on stderr and in the run's log (the traceback goes to the log at debug level)."""
-    if logging.getLogger("sen2cor").handlers:  # the run's console + report handlers are attached
-        log.error("%s", exc)
-        log.debug("traceback", exc_info=exc)
-    else:
-        print(f"L2A_Process: error: {exc}", file=sys.stderr)
-        if debug:
-            import traceback
-
-            traceback.print_exception(exc, file=sys.stderr)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

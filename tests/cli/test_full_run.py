@@ -148,3 +148,11 @@ def test_dem_reaches_the_outputs(tmp_path, monkeypatch, download):
     assert abs(dem.mean() - truth_dem.mean()) < 50.0
     qi = next(out.glob("S2A_MSIL2A_*.SAFE/GRANULE/*/QI_DATA/L2A_QUALITY.xml")).read_text()
     assert "SRTM_90" in qi
+
+
+def test_report_names_the_tables_used_for_the_spacecraft(l2a, home):
+    """A default S2A run corrects with Sen2Cor's own S2A tables (packaged) and its report says so."""
+    reports = list(Path(home).rglob("*_report.log")) + list(l2a.rglob("*report*"))
+    text = "\n".join(p.read_text(errors="replace") for p in reports if p.is_file())
+    assert "Look-up tables of S2A for 20 m: Sen2Cor 2.8 tables packaged in luts/sen2cor_S2A.npz" in text
+    assert "Look-up tables of S2A for 10 m: Sen2Cor 2.8 tables packaged" in text

@@ -119,7 +119,7 @@ def _forced_psd_major(config: Any) -> int | None:
 def generate_datastrip(options: RunOptions, config: Any, *, generation_time: datetime | None = None) -> Path:
     """``--mode generate_datastrip``: write the L2A datastrip folder and return its path.
 
-    The folder is assembled as ``.<name>.tmp-<pid>`` in --output_dir and renamed when complete; the
+    The folder is assembled as ``.<name>.tmp/<name>`` in --output_dir and renamed when complete; the
     L1C input is only read.  --work_dir is created if missing (it receives the run report).
 
     Raises
@@ -138,7 +138,6 @@ def generate_datastrip(options: RunOptions, config: Any, *, generation_time: dat
     ctx = _context(plan, config)
     temporary = folders.temporary_for(plan.path)
     try:
-        temporary.mkdir()
         (temporary / "QI_DATA").mkdir()
         write_xml(build_datastrip_metadata(root, ctx), temporary / METADATA_NAME)
         final = folders.publish(temporary, plan.path)

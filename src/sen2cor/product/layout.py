@@ -115,8 +115,6 @@ class L2ALayout:
         """
         root = Path(root)
         name = root.name
-        if name.startswith("."):
-            name = name[1:].rsplit(".tmp-", 1)[0]
         fields = naming.parse_safe_name(name)
         granules = sorted((root / "GRANULE").glob("L2A_T*"))
         datastrips = sorted((root / "DATASTRIP").glob("DS_*"))

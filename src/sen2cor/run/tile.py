@@ -25,7 +25,7 @@ import tables
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
 from sen2cor.run.input_checks import warn_if_no_data
-from sen2cor.l1c import read_grib
+from sen2cor.l1c import read_cams, read_grib, versions
 from sen2cor.product.layout import L2ALayout
 from sen2cor.product.metadata import update_auxiliary_maps
 from sen2cor.product.writer import boa_offset_for
@@ -130,8 +130,8 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     t = time.monotonic()
     with contextlib.ExitStack() as stack:
         with _chunk_cache(DATABASE_CHUNK_CACHE_BYTES):   # files keep the cache size they are opened with
-            img_db, tmp_db = stack.enter_context(open_databases(
-                product.name, layout.granule, img_database_dir=options.img_database_dir,
+            img_db, tmp_db = stack.enter_context(open_databases(   # named after the (reserved, unique) output
+                Path(layout.root).name.removesuffix(".SAFE"), layout.granule, img_database_dir=options.img_database_dir,
                 res_database_dir=options.res_database_dir, work_dir=options.work_dir,
                 compression_level=config.atmcorr.database_compression_level))
         if region.mode == "AUTO":
@@ -300,7 +300,7 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
         tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
-        source = stage.lut_source(config.cal_ac.lib_dir, config.home)
+        source = stage.lut_source(config.cal_ac.lib_dir, config.home, product.spacecraft)
         results.atmosphere = stage.choose_atmosphere(
             product, settings, source, tco3,
             lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
@@ -327,11 +327,16 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     return tuple(sink.names)
 
 
-def _aux_fields(product: L1CProduct, results: TileResults) -> tuple[dict, dict]:
-    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none), read on first use only."""
+def _aux_fields(product: L1CProduct, results: TileResults, *, with_cams: bool = True) -> tuple[dict, dict]:
+    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none), read on first use only; CAMS is
+    read (and its absence reported) only when the atmospheric correction needs it."""
     if results.aux_fields is None:
-        paths = (product.aux_paths.get(name) for name in ("AUX_ECMWFT", "AUX_CAMSFO"))
-        ecmwf, cams = (read_grib(path) if path is not None else {} for path in paths)
+        ecmwf_path = product.aux_paths.get("AUX_ECMWFT")
+        ecmwf = read_grib(ecmwf_path) if ecmwf_path is not None else {}
+        if not with_cams:
+            return ecmwf, {}
+        cams = read_cams(product.aux_paths.get("AUX_CAMSFO"), Path(product.tile_mtd_path).parent / "AUX_DATA",
+                         expected=versions.has_radiometric_offset(product.processing_baseline))  # CAMS from 04.00
         results.aux_fields = (ecmwf, cams)
     return results.aux_fields
 
@@ -368,7 +373,7 @@ def _store_toa_layers(img_db: Database, tmp_db: Database, resolution: int) -> tu
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                    resolution: int, results: TileResults) -> None:
     """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
-    ecmwf, _ = _aux_fields(product, results)
+    ecmwf, _ = _aux_fields(product, results, with_cams=False)
     info = results.ac_info
     start_km = config.atmcorr.visibility_km
     retrieval = AerosolRetrieval(

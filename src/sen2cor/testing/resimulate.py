@@ -90,9 +90,13 @@ def _fill(a: np.ndarray) -> np.ndarray:
 
 
 def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offset_px: tuple[int, int] = (0, 0),
-               atm_dir: Path | None = None, seed: int = 0) -> Path:
+               atm_dir: Path | None = None, seed: int = 0, spacecraft: str | None = None,
+               tables: str | None = None) -> Path:
     """Write the re-simulated L1C under ``out_dir``; ``size_px``/``offset_px`` at 10 m, multiples of 6 / 1500
-    (offsets on both the 60 m grid and the 5 km angle nodes)."""
+    (offsets on both the 60 m grid and the 5 km angle nodes). Forward model: Sen2Cor's .atm tables of
+    ``atm_dir``, else the packaged ``tables`` ("auto": the processor's for the spacecraft, "sen2cor",
+    "6s-corrected", "6s"), else (neither given) the analytic atmosphere; ``spacecraft``
+    replaces the official product's (S2A) to re-simulate the same scene as seen by S2B or S2C."""
     l2a = Path(l2a)
     if size_px % 6 or offset_px[0] % 1500 or offset_px[1] % 1500:
         raise ValueError(f"size {size_px} must be a multiple of 6 and offsets {offset_px} multiples of 1500 px "
@@ -151,18 +155,21 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     name = l2a.name.split("_")
     datatake = datetime.strptime(name[2], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
     datastrip = datetime.strptime(granule.name.split("_")[-1], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    craft = spacecraft or name[0]
     baseline = max(parts[-1][1:], "04.00")           # the generator writes the PB >= 04.00 layout
-    identity = ProductIdentity(name[0], tile_id, sensing, generation, baseline, absolute, int(name[4][1:]),
+    identity = ProductIdentity(craft, tile_id, sensing, generation, baseline, absolute, int(name[4][1:]),
                                datatake=datatake, datastrip=datastrip)
-    opts = GeneratorOptions(size_px=size_px, seed=seed, spacecraft=name[0], acquisition_date=sensing.date(),
+    opts = GeneratorOptions(size_px=size_px, seed=seed, spacecraft=craft, acquisition_date=sensing.date(),
                             tile_id=tile_id, offset_px=offset_px, baseline=identity.baseline,
-                            scene=SceneOptions(kind="resimulated"), atmosphere="lut" if atm_dir else "analytic",
-                            atm_dir=str(atm_dir) if atm_dir else None)
+                            scene=SceneOptions(kind="resimulated"),
+                            atmosphere="lut" if atm_dir or tables else "analytic",
+                            atm_dir=str(atm_dir) if atm_dir else None, tables=tables or "auto")
     bands = band_info(opts.spacecraft)
     northern_summer = 4 <= sensing.month <= 9
     season = "summer" if northern_summer == (grid.epsg < 32700) else "winter"
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
-                                    source=opts.atmosphere, season=season, atm_dir=atm_dir)
+                                    source=opts.atmosphere, season=season, atm_dir=atm_dir, tables=opts.tables,
+                                    band_info=bands)
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / ANGLE_STEP_M, (x20 - grid.ulx_m) / ANGLE_STEP_M)
     sun_grids = (_fill(angles.sun_zenith), _fill(angles.sun_azimuth))
