@@ -37,6 +37,10 @@ class LutError(Sen2CorError):
     """Radiative-transfer look-up tables are missing or inconsistent."""
 
 
+class AuxDataError(Sen2CorError):
+    """An auxiliary map (ESA-CCI land cover, water bodies, snow condition, snow climatology) is unusable."""
+
+
 class UsageError(Sen2CorError):
     """A command-line option (or API keyword) is missing, malformed or combined with one it excludes."""
 

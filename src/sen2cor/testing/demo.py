@@ -51,17 +51,10 @@ def _gipp_with_dem(l1c: Path, out: Path) -> Path:
     (DEM_Directory), so the demo shows the terrain correction as a user with a DEM would run it."""
     from lxml import etree
 
-    from sen2cor.dem import grid_from_product
-    from sen2cor.dem.sources import DemFormat
-    from sen2cor.dem.synthetic import elevation_from_array, write_geocells_for_grid
-    from sen2cor.l1c import read_l1c_product
     from sen2cor.config.resources import cfg_dir
-    from sen2cor.testing import read_truth
+    from sen2cor.testing.auxdata import write_dem_geocells
 
-    grid20 = grid_from_product(read_l1c_product(l1c), 20)
-    terrain = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]["dem_m"]
-    write_geocells_for_grid(DemFormat.SRTM, out / "dem", grid20, elevation_from_array(grid20, terrain),
-                            samples_per_degree=240)
+    write_dem_geocells(l1c, out / "dem", samples_per_degree=240)
     tree = etree.parse(str(cfg_dir() / "L2A_GIPP.xml"))
     (element,) = tree.xpath("//*[local-name()='DEM_Directory']")
     element.text = str(out / "dem")
