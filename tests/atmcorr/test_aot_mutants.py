@@ -177,6 +177,11 @@ def test_ddv_index_non_monotonic_table():
     assert out[0] == pytest.approx((0.52195 - 0.182) / (1.1296 / 182), abs=1e-3)
 
 
+def test_ddv_index_of_a_flat_table_has_no_solution():
+    table = np.full((8, 1), 0.03)
+    assert np.isnan(_no_warnings(aot.ddv_visibility_index, table, np.array([0.03]))[0])
+
+
 def test_ddv_index_flat_end_has_no_solution_and_no_warning():
     table = np.array([0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.07])[:, None]
     out = _no_warnings(aot.ddv_visibility_index, table, np.array([0.08, 0.07]))
@@ -229,11 +234,12 @@ def test_negative_fraction_sigma_truncates_1000_m_over_the_pixel():
 
 
 def test_cloud_proximity_box_truncates_1000_m_over_the_pixel():
-    # 20.01 m: int(49.98) = 49 -> box 49, radius 24; 100 cloud columns reach 24 columns further
+    # 20.01 m: int(49.98) = 49 -> box 49, radius 24: one cloud column gives 255 / 49 = 5.2 > 5 up to 24
+    # columns away (a box of 51 would give 255 / 51 = 5.0: nothing near)
     scl = np.full((40, 300), 4, np.uint8)
-    scl[:, :100] = 9
+    scl[:, 99] = 9
     near = aot.cloud_proximity(scl, 20.01)[20]
-    assert near[123] and not near[124]
+    assert near[123] and not near[124] and near[75] and not near[74]
 
 
 # --- CAMS visibility ---

@@ -37,13 +37,13 @@ def test_angle_grid_beyond_the_last_node_keeps_the_edge_value():
     assert np.all(out[:, 84:] == 20.0) and out[0, 0] == pytest.approx(10.0 + 10.0 * 30.0 / 5000.0)
 
 
-def test_angle_grid_rows_past_the_first_1024_row_block():
+def test_angle_grid_rows_past_the_first_1024_row_blocks():
     r, c = np.mgrid[0:3, 0:3]
     grid = 40.0 + 2.0 * r + 1.0 * c
-    rows = 1100
-    out = radiance.angle_grid_to_pixels(grid, 5000.0, (rows, 2), 5.0)
-    expect = 40.0 + 2.0 * (np.arange(rows) + 0.5) * 5.0 / 5000.0
-    np.testing.assert_allclose(out[:, 0], expect + 1.0 * 0.5 * 5.0 / 5000.0, atol=1e-5)
+    rows = 2100                                  # three blocks of 1024 rows, the last one partial
+    out = radiance.angle_grid_to_pixels(grid, 5000.0, (rows, 2), 2.0)
+    expect = 40.0 + 2.0 * (np.arange(rows) + 0.5) * 2.0 / 5000.0
+    np.testing.assert_allclose(out[:, 0], expect + 1.0 * 0.5 * 2.0 / 5000.0, atol=1e-5)
 
 
 @pytest.mark.parametrize(("saa", "vaa", "expected"), [

@@ -347,8 +347,8 @@ def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None
     height_km = (
         0.0
         if geopotential_m2_s2 is None
-        else np.clip(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0, 0.0, 3.5)
-    )
+        else np.minimum(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0, 3.5)
+    )  # (below 0 km the AOT relation keeps its sea-level coefficients: no lower clip needed)
     aot = np.maximum(np.asarray(aod550, dtype=np.float64), 1e-3)
     return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
 
