@@ -58,3 +58,9 @@ def test_relative_azimuth_folding_edges(saa, vaa, expected):
 def test_mean_view_azimuth_is_in_0_360(a1, a2, mean):
     vza, vaa = radiance.mean_view_geometry({"B02": (5.0, a1), "B04": (7.0, a2)})
     assert vza == pytest.approx(6.0) and vaa == pytest.approx(mean)
+
+
+def test_processing_cells_are_1830_rows_by_915_columns():
+    # facts B.6: cells of 915 columns x 1830 rows at the processing resolution
+    first, second = list(radiance.cells((2000, 1000)))[:2]
+    assert first == (slice(0, 1830), slice(0, 915)) and second == (slice(0, 1830), slice(915, 1000))
