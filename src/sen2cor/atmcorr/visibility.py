@@ -40,7 +40,7 @@ def index_depth(index: np.ndarray | float) -> np.ndarray:
 def index_to_visibility(index: np.ndarray | float) -> np.ndarray:
     """Visibility (km) of a visibility index (0 = 187.8 km ... 182 = 5.0 km)."""
     aot = np.maximum(index_depth(index) - DEPTH_OFFSET, 1e-4)
-    return grid.aot550_to_visibility(aot, 0.0)
+    return grid.aot550_to_visibility(aot)  # at sea level
 
 
 #: The 183 visibilities of the extended grid (km), Sen2Cor's ``visext``.
@@ -49,7 +49,7 @@ VISEXT_KM = index_to_visibility(np.arange(N_VIS_INDEX))
 
 def visibility_to_index(visibility_km: np.ndarray | float) -> np.ndarray:
     """Nearest visibility index (int, clipped to 0..182) of a visibility in km."""
-    depth = grid.visibility_to_aot550(np.asarray(visibility_km, dtype=np.float64), 0.0) + DEPTH_OFFSET
+    depth = grid.visibility_to_aot550(np.asarray(visibility_km, dtype=np.float64)) + DEPTH_OFFSET  # sea level
     index = np.rint((depth - DEPTH_START) / DEPTH_STEP)
     return np.clip(index, 0, N_VIS_INDEX - 1).astype(np.int32)
 
@@ -77,9 +77,7 @@ def block_mean(image: np.ndarray, k: int) -> np.ndarray:
     padded = np.asarray(image, dtype=np.float32)
     if rows % k or cols % k:
         padded = np.pad(padded, ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
-    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(
-        axis=(1, 3), dtype=np.float32
-    )
+    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3))
 
 
 def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
@@ -103,11 +101,7 @@ def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
     nxt = row(0)
     for i in range(m_rows):  # output rows between block centres i and i + 1
         cur, nxt = nxt, (row(i + 1) if i + 1 < m_rows else nxt)
-        rows = np.nonzero(r0 == i)[0] if i == m_rows - 1 or i == 0 else None
-        if rows is None:
-            lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)
-        else:
-            lo, hi = (rows[0], rows[-1] + 1) if rows.size else (0, 0)
+        lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)  # r0 ascends: the rows of block i
         if hi <= lo:
             continue
         w = (y[lo:hi] - i).astype(np.float32)[:, None]
@@ -144,7 +138,7 @@ def visibility_index_map(
     Non-DDV and no-data pixels take ``mean_index``; the map is Gaussian-filtered with
     sigma = odd(max(AC_Ddv_Smooting_Window * 1000 / pixel, 3)) pixels and rounded.
     """
-    index = np.where(ddv_mask, ddv_index, mean_index).astype(np.float32)
+    index = np.where(ddv_mask, ddv_index, mean_index)  # float32 in gaussian_smooth
     sigma = odd(max(smoothing_window_km * 1000.0 / pixel_m, 3))
     smooth = gaussian_smooth(index, sigma) if smoothing_window_km > 0 else index
     out = np.clip(np.rint(smooth), 0, N_VIS_INDEX - 1).astype(np.uint8)
