@@ -37,3 +37,9 @@ def test_wv_threshold_cirrus_is_inclusive_and_the_skip_is_logged(caplog):
         assert not cirrus.cirrus_enabled(True, 60, 0.2, 0.25)
     assert caplog.messages == ["cirrus correction skipped: scene water vapour 0.20 cm < WV_Threshold_Cirrus "
                                "0.25 cm"]
+
+
+def test_cirrus_free_pixels_are_below_0_8_percent():
+    rho_cir = np.array([0.0, 0.0079, 0.008, 0.0081, 0.0079])
+    valid = np.array([True, True, True, True, False])
+    assert cirrus.clear_pixels(rho_cir, valid).tolist() == [True, True, False, False, False]

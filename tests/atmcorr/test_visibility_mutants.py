@@ -37,6 +37,16 @@ def test_expand_interpolates_between_block_centres(shape):
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-4)
 
 
+def test_block_mean_pads_with_the_edge_values_and_is_float32():
+    image = np.array([[1.0, 2.0, 3.0, 4.0, 5.0],
+                      [6.0, 7.0, 8.0, 9.0, 10.0],
+                      [11.0, 12.0, 13.0, 14.0, 15.0]])           # float64, 3 x 5: padded to 4 x 6
+    out = visibility.block_mean(image, 2)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[(1 + 2 + 6 + 7) / 4, (3 + 4 + 8 + 9) / 4, (5 + 5 + 10 + 10) / 4],
+                                     [(11 + 12) / 2, (13 + 14) / 2, 15.0]], rtol=1e-6)
+
+
 # --- gaussian_smooth: scipy's filter up to sigma 8 or below 64 px, else block mean / filter / expand ---
 
 def _field(rows, cols, seed=0):
@@ -71,6 +81,15 @@ def test_visibility_index_map_clips_at_0_and_blanks_no_data():
     valid[9, 9] = False
     out = visibility.visibility_index_map(index, ddv, valid, 57.0, 60.0, smoothing_window_km=0)
     assert out[2, 2] == 0 and out[9, 9] == 0 and out[5, 5] == 57
+
+
+def test_visibility_index_map_sigma_is_the_window_in_pixels_truncated_and_made_odd():
+    # 0.8995 km / 50 m = 17.99 px -> 17 (int), odd: 17 (rounding would give 18 -> 19)
+    index = np.zeros((40, 200), np.float32)
+    index[:, 100:] = 180.0
+    ddv = index > 0
+    out = visibility.visibility_index_map(index, ddv, np.ones(ddv.shape, bool), 0.0, 50.0, 0.8995)
+    np.testing.assert_array_equal(out, np.rint(ndimage.gaussian_filter(index, 17)).astype(np.uint8))
 
 
 # --- AOT map ---
@@ -121,3 +140,17 @@ def test_aot_map_at_10_m_is_the_block_decimated_gaussian_over_strips():
     np.testing.assert_allclose(aot, decimated, rtol=1e-5)
     full = ndimage.gaussian_filter(gathered, 11)        # the decimation stays far below the 0.001 AOT quantum
     assert np.abs(aot - full)[20:-20, 20:-20].max() < 5e-4
+
+
+def test_aot_map_sigma_is_100_m_in_pixels_truncated_and_made_odd():
+    index = np.full((64, 120), 30, np.uint8)
+    index[:, 60:] = 150
+    valid = np.ones(index.shape, bool)
+    gathered = _aot(index).astype(np.float32)
+    # 16.7 m: 100 / 16.7 = 5.99 -> 5 px, scipy's filter (small sigma)
+    np.testing.assert_allclose(visibility.aot550_map(index[:40], 0.0, valid[:40], 16.7),
+                               ndimage.gaussian_filter(gathered[:40], 5), rtol=1e-6)
+    # 12 m: 8.3 -> 8 -> odd 9 px, above 8: decimated by k = 2
+    decimated = visibility.expand(ndimage.gaussian_filter(visibility.block_mean(gathered, 2), 9 / 2), 2,
+                                  index.shape)
+    np.testing.assert_allclose(visibility.aot550_map(index, 0.0, valid, 12.0), decimated, rtol=1e-5)

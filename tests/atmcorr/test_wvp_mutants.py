@@ -76,8 +76,8 @@ def test_three_elevation_nodes_are_interpolated_linearly_and_clamped():
     a_node = np.array([0.95, 0.90, 0.80])
     lp_ref_node = np.array([0.8, 0.7, 0.5])
     lp_abs_node = np.array([0.20, 0.15, 0.10])
-    lp_ref = np.repeat(lp_ref_node[:, None], LEVELS.size, axis=1)  # no dependence on u: one pass is exact
-    lp_abs = np.repeat(lp_abs_node[:, None], LEVELS.size, axis=1)
+    lp_ref = np.repeat(lp_ref_node[:, None], LEVELS.size, axis=1)
+    lp_abs = lp_abs_node[:, None] - 0.02 * LEVELS[None, :]           # B09 path radiance falls with u
     ratios = np.stack([_ratio(LEVELS, a=x) for x in a_node])
     curves = wvp.ApdaCurves(nodes, LEVELS, lp_ref, lp_abs, ratios)
     z = np.array([[0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.6]])
@@ -89,8 +89,9 @@ def test_three_elevation_nodes_are_interpolated_linearly_and_clamped():
 
     u_true = 2.0
     l_ref = at(lp_ref_node) + 5.0
-    l_abs = at(lp_abs_node) + 5.0 * _ratio(u_true, a=at(a_node))
-    u = wvp.retrieve_water_vapour(l_ref, l_abs, z, curves, start_cm=1.0, passes=1)
+    l_abs = at(lp_abs_node) - 0.02 * u_true + 5.0 * _ratio(u_true, a=at(a_node))
+    # start between two levels; the passes converge on u_true (the path radiance is linear in u)
+    u = wvp.retrieve_water_vapour(l_ref, l_abs, z, curves, start_cm=1.3, passes=6)
     np.testing.assert_allclose(u, u_true, rtol=2e-4)
 
 

@@ -269,7 +269,7 @@ def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict,
             wavelength_um: Mapping[str, float]) -> Mapping[str, np.ndarray]:
     rho_cir = cirrus.cirrus_reflectance(toa["B10"])
     cir = cirrus.cirrus_pixels(rho_cir, valid)
-    clear = valid & (rho_cir < cirrus.CLEAR_THRESHOLD)
+    clear = cirrus.clear_pixels(rho_cir, valid)
     gamma = cirrus.estimate_gamma([toa[b] for b in ("B01", "B02", "B03") if b in toa], rho_cir, cir, clear)
     if gamma is None:
         log.info("cirrus correction skipped: too few cirrus / cirrus-free pixels")

@@ -110,6 +110,11 @@ def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def decimation(sigma_px: float, shape: tuple[int, ...]) -> int:
+    """Block size k of :func:`gaussian_smooth`: sigma // 4 for sigma > 8 px on images of >= 64 px, else 1."""
+    return 1 if sigma_px <= 8 or min(shape) < 64 else int(sigma_px // 4)
+
+
 def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     """``scipy.ndimage.gaussian_filter`` with sigma ``sigma_px`` (Sen2Cor passes the filter size as sigma).
 
@@ -119,9 +124,9 @@ def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     ~k^2 times cheaper on a full tile.
     """
     image = np.asarray(image, dtype=np.float32)
-    if sigma_px <= 8 or min(image.shape) < 64:
+    k = decimation(sigma_px, image.shape)
+    if k == 1:
         return ndimage.gaussian_filter(image, sigma_px)
-    k = int(sigma_px // 4)
     return expand(ndimage.gaussian_filter(block_mean(image, k), sigma_px / k), k, image.shape)
 
 
@@ -181,10 +186,10 @@ def aot550_map(
             return table[np.clip(np.rint(z_km / np.float32(0.02)), 0, 175).astype(np.int16), index[rows]]
 
     sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
-    if sigma <= 8 or min(index.shape) < 64:
-        aot = gaussian_smooth(gather(slice(None)), sigma)
-    else:  # the block means of the AOT strip by strip (k-aligned): no full-resolution unsmoothed map
-        k = int(sigma // 4)
+    k = decimation(sigma, index.shape)
+    if k == 1:
+        aot = ndimage.gaussian_filter(gather(slice(None)), sigma)
+    else:  # gaussian_smooth's block means, of the AOT strip by strip (k-aligned): no full-resolution map
         step = max(STRIP_ROWS // k, 1) * k
         small = np.concatenate(
             [block_mean(gather(slice(a, a + step)), k) for a in range(0, index.shape[0], step)]

@@ -78,7 +78,7 @@ def fit_ratio(water_vapour_cm: np.ndarray, ratio: np.ndarray) -> tuple[float, fl
         (a, b, c), _ = curve_fit(
             _model,
             u,
-            np.asarray(ratio, dtype=np.float64),
+            ratio,  # curve_fit works in float64
             p0=(1.0, 0.01, 0.5),
             bounds=([1e-3, 1e-6, 0.05], [10.0, 10.0, 2.0]),
             maxfev=20000,
