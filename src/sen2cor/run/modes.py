@@ -17,6 +17,7 @@ from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.pdgs.processor import process_tile_images
 from sen2cor.run.logging_setup import close_logging, configure_logging, report_path
+from sen2cor.run.progress import FINAL_STEP, notify
 from sen2cor.product.layout import L2ALayout
 from sen2cor.run.input_checks import check_band_files
 from sen2cor.run.reruns import ALREADY_PROCESSED_MESSAGE, find_completed_run, remove_stale_temporaries
@@ -89,6 +90,7 @@ def run_toolbox(config: L2A_Config) -> int:
     except BaseException:
         discard_product(temporary)
         raise
+    notify(100.0, FINAL_STEP)   # listeners hear 100 % once the product has its final name
     return EXIT_SUCCESS
 
 

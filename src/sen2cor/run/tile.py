@@ -31,6 +31,7 @@ from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass.grids import upsample_nearest
 from sen2cor.run import outputs as tile_outputs
+from sen2cor.run.progress import RunProgress, tile_steps
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
 from sen2cor.atmcorr.driver import Prior
@@ -97,11 +98,17 @@ class TileResults:
 
 
 class _Stopwatch:
-    """One console line per stage with elapsed time (plain lines: readable in batch logs)."""
+    """One console line per stage with elapsed time (plain lines: readable in batch logs), and the
+    run's ``Progress[%]`` line when a stage begins (:mod:`sen2cor.run.progress`)."""
 
-    def __init__(self, results: TileResults) -> None:
+    def __init__(self, results: TileResults, progress: RunProgress) -> None:
         self._results = results
         self._start = time.monotonic()
+        self.progress = progress
+
+    def begin(self, stage: str) -> float:
+        self.progress.begin(stage)
+        return time.monotonic()
 
     def done(self, stage: str, since: float) -> float:
         now = time.monotonic()
@@ -119,8 +126,10 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     region = config.common.region_of_interest
     if region.mode == "MANUAL":   # checked before any decoding: a bad window fails fast
         results.roi = roi_from_region(region, frame_px=_frame_px(product))
-    clock = _Stopwatch(results)
-    t = time.monotonic()
+    steps = tile_steps(plan.native, downsample_to_60=plan.downsample_to_60, classify=lambda res: res != 10,
+                       correct=not options.sc_only)
+    clock = _Stopwatch(results, RunProgress(steps))
+    t = clock.begin("import of the L1C bands")
     with contextlib.ExitStack() as stack:
         with _chunk_cache(DATABASE_CHUNK_CACHE_BYTES):   # files keep the cache size they are opened with
             img_db, tmp_db = stack.enter_context(open_databases(
@@ -135,7 +144,8 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
                      "the tile", region.mode, roi.row0, roi.row0 + roi.nrows, roi.col0, roi.col0 + roi.ncols,
                      roi.frame_px, 100 * roi.fraction)
         import_bands(img_db, dict(product.band_files), nr_threads=config.common.nr_threads, roi=results.roi)
-        t = clock.done("import of the L1C bands", t)
+        clock.done("import of the L1C bands", t)
+        t = clock.begin("DEM geocells")
         results.dem_settings = settings_from_config(config)
         results.dem_cells = obtain_geocells(results.dem_settings,
                                             _grid(product, 20, results.roi).footprint_lonlat())
@@ -144,10 +154,13 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             _process_resolution(product, config, layout, img_db, tmp_db, resolution, results, clock)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
+            t = clock.begin("60 m downsampling")
             tile_outputs.downsample_to_60(product, config, layout, tmp_db, results.roi)
-            t = clock.done("60 m downsampling", t)
+            clock.done("60 m downsampling", t)
+        t = clock.begin("quality indicators")
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         clock.done("quality indicators", t)
+    clock.begin("product finalisation")
     return results
 
 
@@ -226,12 +239,13 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     Every output layer is stored in the temporary database as soon as it is final (uint16 / uint8)
     and the writers read them back one at a time, so no stage holds all layers of a resolution."""
     radiometry_ = product.radiometry
-    t = time.monotonic()
+    t = clock.begin(f"{resolution} m: staging")
     dem = _terrain(product, config, layout, resolution, results)
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
                      add_offset=radiometry_.add_offset)
     t = clock.done(f"{resolution} m: staging", t)
     if resolution in (20, 60):
+        clock.begin(f"{resolution} m: scene classification")
         scl = _classify(product, config, layout, img_db, tmp_db, resolution, results, dem)
         t = clock.done(f"{resolution} m: scene classification", t)
     else:
@@ -240,10 +254,12 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     if config.run.sc_only or scl.max() <= SCL.SATURATED_DEFECTIVE:   # nothing to correct (facts §7.1)
         names = _store_toa_layers(img_db, tmp_db, resolution)   # the L1C TOA bands are exported
     else:
+        clock.begin(f"{resolution} m: atmospheric correction")
         names = _correct(product, config, tmp_db, resolution, scl, results, dem)
         t = clock.done(f"{resolution} m: atmospheric correction", t)
     tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
     del scl
+    clock.begin(f"{resolution} m: outputs")
     layers = tile_outputs.StoredLayers(tmp_db, resolution, names + ("SCL",))
     tile_outputs.write_layers(config, layout, resolution, layers, product, results.roi)
     if resolution != 10 and not results.pvi_written:
