@@ -132,15 +132,15 @@ def rolling_terrain_m(lon_deg, lat_deg):
     return (800.0 + 450.0 * big + 150.0 * small).astype(np.float32)
 
 
-def dem_gipp(work: Path, product: Path, out: Path) -> Path:
-    """SRTM 3" geocells of :func:`rolling_terrain_m` over the tile (written once into WORK) and a GIPP
-    copy whose DEM_Directory names them."""
+def dem_gipp(product: Path, out: Path) -> Path:
+    """SRTM 3" geocells of :func:`rolling_terrain_m` over the tile (written once beside the product) and
+    a GIPP copy in ``out`` whose DEM_Directory names them."""
     from sen2cor.dem import grid_from_product
     from sen2cor.dem.sources import DemFormat
     from sen2cor.dem.synthetic import write_geocells_for_grid
     from sen2cor.l1c import read_l1c_product
 
-    folder = work / f"dem_{product.name[:60]}"
+    folder = product.parent / "dem"   # beside the product: one per size and seed
     if not (folder / "complete").exists():
         grid = grid_from_product(read_l1c_product(product), 20)
         write_geocells_for_grid(DemFormat.SRTM, folder, grid, rolling_terrain_m, margin_deg=0.1)
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.work / f"out_{case}_{time.time_ns()}"
         options = ["--resolution", "10", *args.option]
         if case == "dem":
-            options += ["--GIP_L2A", str(dem_gipp(args.work, product, out))]
+            options += ["--GIP_L2A", str(dem_gipp(product, out))]
         elif case == "roi":
             options += ["--GIP_L2A", str(roi_gipp(out, args.size, args.roi))]
         runs[case] = run(product, out, options)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where the time and the memory of one L2A_Process run go: per stage, and the code at the RSS peaks.
 
-    .venv/bin/python scripts/profile_run.py L1C.SAFE --work /tmp/prof [--interval 0.02] [-- L2A_Process options]
+    .venv/bin/python scripts/profile_run.py --work /tmp/prof [--interval 0.02] L1C.SAFE [L2A_Process options]
 
 Runs ``sen2cor.cli.main`` in this process with a sampler thread that records, every ``--interval``
 seconds, the resident memory (psutil) and the innermost ``sen2cor`` frames of the main thread. Prints

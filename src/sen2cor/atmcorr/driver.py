@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -96,9 +97,9 @@ def correct_resolution(
         valid &= np.isfinite(scene.toa[band])
     if not valid.all():
         scl = np.where(valid, scl, np.uint8(0)).astype(np.uint8, copy=False)
-    z = elevation_km(scene, settings)
+    z = _elevation_km(scene, settings)
     nodes = elevation_nodes(lut.elevation_km, z)
-    zi = elevation_class(nodes, z)
+    zi = _in_strips(lambda rows: elevation_class(nodes, z if np.ndim(z) == 0 else z[rows]), np.shape(z), np.int16)
     levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
     main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
     r_ref = reference_albedo(lut) if settings.reference_albedo is None else settings.reference_albedo
@@ -179,8 +180,10 @@ def correct_resolution(
         scene, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
         float(wv_mean), blue_sc, r_ref, valid,
     )
+    z = z if np.ndim(z) == 0 else None   # not needed by the surface reflectance: made again after it
     rho = surface_reflectance(inputs, toa, in_place=in_place, strip_rows=strip_rows, sink=sink)
     del inputs, toa
+    z = _elevation_km(scene, settings) if z is None else z
     strips = strip_rows or STRIP_ROWS
     # after the surface reflectance, AOT (larger temporaries) before WV: fewer maps alive at the peaks
     aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
@@ -202,6 +205,25 @@ def correct_resolution(
         wv_cm = None
     info["BLUE_PATH_RADIANCE_RESCALING_FACTOR"] = blue_sc
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
+
+
+def _in_strips(fn, shape: tuple[int, ...], dtype, strip_rows: int = STRIP_ROWS):
+    """``fn(rows)`` for row strips filled into one array (``fn(slice(None))`` for a 0-d ``shape``): the
+    float temporaries of an elementwise computation stay of strip size."""
+    if len(shape) == 0:
+        return fn(slice(None))
+    out = np.empty(shape, dtype)
+    for a in range(0, shape[0], strip_rows):
+        out[a:a + strip_rows] = fn(slice(a, a + strip_rows))
+    return out
+
+
+def _elevation_km(scene: SceneInputs, settings: AcSettings):
+    """:func:`elevation_km` computed strip by strip (the DEM may be int16 metres or read per slice)."""
+    if scene.elevation_m is None:
+        return elevation_km(scene, settings)
+    return _in_strips(lambda rows: elevation_km(replace(scene, elevation_m=scene.elevation_m[rows]), settings),
+                      np.shape(scene.elevation_m), np.float32)
 
 
 def _positive_mean(image: np.ndarray, strip_rows: int) -> float:

@@ -41,14 +41,17 @@ class _Cbeta:
 
 
 class _SkyView:
-    """V_sky = (1 + cos slope) / 2 computed from the staged slope for the slice asked for."""
+    """V_sky = (1 + cos slope) / 2 computed from the staged slope for the slice asked for (or read from
+    a precomputed V_sky, ``SceneInputs.sky_view``)."""
 
-    def __init__(self, slope_deg: np.ndarray) -> None:
-        self._slope = slope_deg
+    def __init__(self, slope_deg: np.ndarray, sky_view: np.ndarray | None = None) -> None:
+        self._slope, self._sky_view = slope_deg, sky_view
         self.shape = np.shape(slope_deg)
 
     def __getitem__(self, key) -> np.ndarray:
-        return terrain.sky_view_factor(np.asarray(self._slope)[key])
+        if self._sky_view is not None:
+            return np.asarray(self._sky_view[key], dtype=np.float32)
+        return terrain.sky_view_factor(self._slope[key])
 
 
 def terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView]:
@@ -61,14 +64,13 @@ def terrain_maps(scene: SceneInputs, strip_rows: int) -> tuple[_Cbeta, _SkyView]
     quantised = np.empty(shape, np.uint8)
     for a in range(0, shape[0], strip_rows):
         rows = slice(a, a + strip_rows)
-        slope = np.asarray(scene.slope_deg)[rows]
         if scene.aspect_deg is not None:   # per-pixel sun zenith
             sza = scene.sza_deg if scene.sza_map_deg is None else scene.sza_map_deg[rows]  # array or lazy map
-            cos_i = illumination_cos(slope, np.asarray(scene.aspect_deg)[rows], sza, scene.saa_deg)
+            cos_i = illumination_cos(scene.slope_deg[rows], scene.aspect_deg[rows], sza, scene.saa_deg)
         else:                              # Sen2Cor's cbeta = hillshade of the tile-mean sun (facts B.5)
-            cos_i = (np.asarray(scene.hillshade)[rows].astype(np.float32) - 1.0) / 254.0
+            cos_i = (scene.hillshade[rows].astype(np.float32) - 1.0) / 254.0
         quantised[rows] = np.rint(terrain.illumination(cos_i).astype(np.float64) * 255.0)
-    return _Cbeta(quantised), _SkyView(scene.slope_deg)
+    return _Cbeta(quantised), _SkyView(scene.slope_deg, scene.sky_view)
 
 
 def count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
@@ -110,6 +112,7 @@ class Step2:
     veg: np.ndarray | None
     strip_rows: int
     border: np.ndarray | None = None
+    pool: object = None  # concurrent.futures.Executor computing strips at once (None: one at a time)
 
     def __post_init__(self):
         shape = self.valid.shape
@@ -135,7 +138,7 @@ class Step2:
         if settings.rho_retrieval_step2 and self.rugged:
             halo, align = self.ter_halo
             terrain_strip = functools.partial(self._terrain, base, band)
-            adjacency.strip_apply(base, halo, align, self.strip_rows, terrain_strip)
+            adjacency.strip_apply(base, halo, align, self.strip_rows, terrain_strip, self.pool)
         adj = (
             settings.rho_retrieval_step2
             and self.n_adj > 0
@@ -144,7 +147,7 @@ class Step2:
         halo, align = self.adj_halo if adj else (0, 1)
         fill = self._clear_mean(base) if adj else None
         finish_strip = functools.partial(self._finish, base, band, adj, fill)
-        adjacency.strip_apply(base, halo, align, self.strip_rows, finish_strip)
+        adjacency.strip_apply(base, halo, align, self.strip_rows, finish_strip, self.pool)
 
     def _terrain(self, base, band, a, b, w0, w1) -> np.ndarray:
         win = slice(w0, w1)

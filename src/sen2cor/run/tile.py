@@ -44,7 +44,7 @@ from sen2cor.tables.staging import PROCESSING_BANDS, import_bands, stage_resolut
 from sen2cor.tables.store import Database, open_databases
 from sen2cor.dem import DemSettings, grid_from_product, obtain_geocells, prepare_dem, settings_from_config
 from sen2cor.dem.grid import TileGrid
-from sen2cor.dem.prepare import DemCells, DemProducts
+from sen2cor.dem.prepare import TABLE_NAMES, DemCells, DemProducts, store_terrain
 from sen2cor.tables.writers import output_path, write_image
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ class TileResults:
     pvi_written: bool = False
     dem_settings: DemSettings | None = None
     dem_cells: DemCells | None = None
-    dem: dict[int, DemProducts] = field(default_factory=dict)
+    # (DEM_TYPE, geocell files) per resolution with a DEM; its layers are in the temporary database
+    dem: dict[int, tuple[str, tuple[Path, ...]]] = field(default_factory=dict)
     roi: Roi | None = None                # Region_Of_Interest window (None = whole tile)
     aux_fields: tuple[dict, dict] | None = None   # AUX_ECMWFT, AUX_CAMSFO GRIB fields, read once per tile
 
@@ -211,9 +212,11 @@ def _offset(roi: Roi | None, resolution: int) -> tuple[int, int]:
     return rows.start, cols.start
 
 
-def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
+def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database, resolution: int,
              results: TileResults) -> DemProducts | None:
-    """DEM, slope, aspect and hillshade on the grid of ``resolution`` (None for flat terrain)."""
+    """DEM, slope, aspect and hillshade on the grid of ``resolution`` (None for flat terrain), also stored
+    in the temporary database (``dem.prepare.store_terrain``: DEM, SLP, ASP, SDW) where the correction
+    and the quality indicators read them, so no stage after the scene classification holds them."""
     if results.dem_cells is None or results.dem_cells.is_flat:
         return None
     angles = product.tile.angles
@@ -221,7 +224,8 @@ def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolut
                       angles.mean_sun_zenith, angles.mean_sun_azimuth, with_aspect=resolution != 10)
     if dem.is_flat:
         return None
-    results.dem[resolution] = dem
+    store_terrain(tmp_db, resolution, dem)
+    results.dem[resolution] = (dem.dem_type, dem.files)
     if config.common.generate_dem_output:   # height + 10000 m (uint16); 0 outside a ROI
         fmt = tile_outputs.image_format(config)
         write_image(output_path(layout.granule_aux_dir, f"{tile_outputs.image_prefix(layout)}_DEM_{resolution}m", fmt),
@@ -240,7 +244,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     and the writers read them back one at a time, so no stage holds all layers of a resolution."""
     radiometry_ = product.radiometry
     t = clock.begin(f"{resolution} m: staging")
-    dem = _terrain(product, config, layout, resolution, results)
+    dem = _terrain(product, config, layout, tmp_db, resolution, results)
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
                      add_offset=radiometry_.add_offset)
     t = clock.done(f"{resolution} m: staging", t)
@@ -251,11 +255,13 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     else:
         scl = upsample_nearest(results.scl[20], 2)
         results.scl[10] = scl
+    with_dem = dem is not None
+    del dem   # the correction reads the DEM layers from the temporary database
     if config.run.sc_only or scl.max() <= SCL.SATURATED_DEFECTIVE:   # nothing to correct (facts §7.1)
         names = _store_toa_layers(img_db, tmp_db, resolution)   # the L1C TOA bands are exported
     else:
         clock.begin(f"{resolution} m: atmospheric correction")
-        names = _correct(product, config, tmp_db, resolution, scl, results, dem)
+        names = _correct(product, config, tmp_db, resolution, scl, results, with_dem)
         t = clock.done(f"{resolution} m: atmospheric correction", t)
     tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
     del scl
@@ -270,9 +276,12 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
 
 def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db: Database, tmp_db: Database,
               resolution: int, results: TileResults, dem: DemProducts | None) -> np.ndarray:
-    """Scene classification at 20 or 60 m; writes MSK_CLDPRB / MSK_SNWPRB and returns the SCL."""
-    toa = {band: tmp_db.get(band, resolution) for band in SC_BANDS}
-    toa["B08"] = _b08_reflectance(img_db, resolution, product)   # parallax test of the evolution
+    """Scene classification at 20 or 60 m; writes MSK_CLDPRB / MSK_SNWPRB and returns the SCL.
+
+    The classification reads its bands strip by strip (``Bands.get(band, rows)``), so it gets the
+    temporary database's arrays themselves: no band is loaded whole (11 float32 bands, 1.3 GB at 20 m)."""
+    tmp_db.put("B08", resolution, _b08_reflectance(img_db, resolution, product))   # parallax test (evolution)
+    toa = {band: tmp_db.node(band, resolution) for band in SC_BANDS + ("B08",)}
     nodata = tmp_db.get("NODATA", resolution).astype(bool)
     warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
     saturated = tmp_db.get("SATURATED", resolution) != 0
@@ -299,14 +308,14 @@ def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db
 
 
 def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resolution: int,
-             scl: np.ndarray, results: TileResults, dem: DemProducts | None) -> tuple[str, ...]:
+             scl: np.ndarray, results: TileResults, with_dem: bool) -> tuple[str, ...]:
     """Atmospheric correction of one resolution; the uint16 BOA bands, AOT and WVP (facts B.14) go
     into the temporary database (``OUT_<name>``) one by one as the driver finishes them.
 
     The TOA bands are read from the database when the driver needs them (``stage.StagedBands``) and
     each output is encoded as soon as it is final, so about one float32 band is alive at a time.
     Returns the names of the stored layers."""
-    settings = AcSettings.from_config(config.atmcorr, config.cal_ac)
+    settings = replace(AcSettings.from_config(config.atmcorr, config.cal_ac), nr_threads=config.common.nr_threads)
     toa = stage.StagedBands(tmp_db, resolution, PROCESSING_BANDS[resolution])
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
@@ -317,11 +326,8 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
             lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
                                               offset_px=_offset(results.roi, resolution)))
     atmosphere = results.atmosphere
-    terrain = None
-    if dem is not None:
-        terrain = {"elevation_m": dem.elevation_m.astype(np.float32), "slope_deg": dem.terrain.slope_deg,
-                   "aspect_deg": dem.terrain.aspect_deg,     # None at 10 m: cos(beta) from the hillshade
-                   "hillshade": dem.terrain.hillshade}
+    # the DEM layers are read per cell / strip from the database (aspect: None at 10 m, cos(beta) from the hillshade)
+    terrain = stage.stored_terrain(tmp_db, resolution) if with_dem else None
     scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain,
                                offset_px=_offset(results.roi, resolution))
     del terrain
@@ -396,7 +402,7 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         boa_add_offset_dn=radiometry.boa_add_offset(product.processing_baseline),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
         sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
-        **_dem_indicators(results, resolution))
+        **_dem_indicators(results, tmp_db, resolution))
     write_quality(layout, indicators)
 
 
@@ -406,13 +412,14 @@ def _tile_pixels(product: L1CProduct, resolution: int) -> int:
     return int(geo.nrows) * int(geo.ncols)
 
 
-def _dem_indicators(results: TileResults, resolution: int) -> dict:
+def _dem_indicators(results: TileResults, tmp_db: Database, resolution: int) -> dict:
     """DEM arguments of the quality indicators (DEM_TYPE, mean altitude and slope) when a DEM was used."""
-    dem = results.dem.get(resolution)
-    if dem is None:
+    if resolution not in results.dem:
         return {}
-    return {"dem_m": dem.elevation_m, "slope_deg": dem.terrain.slope_deg, "dem_type": dem.dem_type,
-            "dem_files": tuple(Path(f).name for f in dem.files)}
+    dem_type, files = results.dem[resolution]
+    return {"dem_m": tmp_db.get(TABLE_NAMES["elevation"], resolution),
+            "slope_deg": tmp_db.get(TABLE_NAMES["slope"], resolution), "dem_type": dem_type,
+            "dem_files": tuple(Path(f).name for f in files)}
 
 
 __all__ = ["ResolutionPlan", "resolution_plan", "process_tile", "TileResults"]
