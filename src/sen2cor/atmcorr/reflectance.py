@@ -15,7 +15,7 @@ from sen2cor.atmcorr.inputs import OutputSink, SceneInputs, rugged_terrain
 from sen2cor.atmcorr.rtables import AtmosphereTable, lookup, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
 from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
-from sen2cor.atmcorr.step2 import Step2, count_classes, flat_step1, terrain_maps
+from sen2cor.atmcorr.step2 import CACHE_ROWS, Step2, count_classes, flat_step1, terrain_maps
 from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, sun_transmittance, terrain_start_irradiance
 
 log = logging.getLogger(__name__)
@@ -85,21 +85,31 @@ def _step1_band(p: SurfaceInputs, band: str, source: np.ndarray, target: np.ndar
                 settings.topo_corr_cutoff,
             )
         else:
-            get = lambda name: lookup(table, name, band, zc, vis, wv)  # noqa: E731
-            lrad = radiance.toa_radiance(source[rows, cols], scene.e0_w_m2_um[band], sza_c)
-            lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
-            tsun = sun_transmittance(get("t_dir"), table.cos_sza)
-            e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
-            e_ter = terrain_start_irradiance(
-                e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
-            )
-            cell = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+            cell = _rugged_step1(table, band, source[rows, cols], scene.e0_w_m2_um[band], sza_c, scale, zc, vis, wv,
+                                 cbeta[rows, cols], vsky[rows, cols], settings)
         cell[~p.valid[rows, cols]] = 0.0  # no data must not leak into neighbourhood means
         target[rows, cols] = cell
         table.cache.clear()  # this band's expanded fields: the next band needs its own
 
     for _ in (map(one_cell, cells) if pool is None else pool.map(one_cell, cells)):
         pass
+
+
+def _rugged_step1(table, band: str, toa: np.ndarray, e0_w_m2_um: float, sza_deg: float, scale: float, z, vis, wv,
+                  cbeta: np.ndarray, vsky: np.ndarray, settings: AcSettings) -> np.ndarray:
+    """Step-1 reflectance of a cell with terrain (facts B.10), :data:`CACHE_ROWS` rows at a time."""
+    out = np.empty(toa.shape, np.float32)
+    for a in range(0, toa.shape[0], CACHE_ROWS):
+        r = slice(a, a + CACHE_ROWS)
+        zr, visr, wvr = (x if np.ndim(x) == 0 else x[r] for x in (z, vis, wv))
+        get = lambda name: lookup(table, name, band, zr, visr, wvr)  # noqa: E731
+        lrad = radiance.toa_radiance(toa[r], e0_w_m2_um, sza_deg)
+        lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
+        tsun = sun_transmittance(get("t_dir"), table.cos_sza)
+        e_pix = pixel_irradiance(e0t, edift, cbeta[r], table.cos_sza, vsky[r], tsun)
+        e_ter = terrain_start_irradiance(e0t, edift, table.cos_sza, vsky[r], settings.terrain_refl_start)
+        out[r] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+    return out
 
 
 def surface_reflectance(

@@ -83,8 +83,16 @@ def terrain_irradiance(
     ``block_grid``: see :func:`sen2cor.atmcorr.adjacency.box_mean` (the whole image's choice for a strip).
     """
     rho_t = np.maximum(box_mean(rho1, radius_px, block_grid), 0.0)
+    return irradiance_of_neighbourhood(rho_t, sky_view, box_mean(sky_view, radius_px, block_grid), e0t, edift,
+                                       cos_sza)
+
+
+def irradiance_of_neighbourhood(rho_t: np.ndarray, sky_view: np.ndarray, sky_view_mean: np.ndarray, e0t: np.ndarray,
+                                edift: np.ndarray, cos_sza: float) -> np.ndarray:
+    """The per-pixel part of :func:`terrain_irradiance` from its box means ``rho_t`` (>= 0) and
+    ``sky_view_mean``: max((E0t cos SZA + Edift) x / (1 - x_bar), 0.01 E0t cos SZA)."""
     x = (1.0 - sky_view) * rho_t
-    x_bar = (1.0 - box_mean(sky_view, radius_px, block_grid)) * rho_t
+    x_bar = (1.0 - sky_view_mean) * rho_t
     e_flat = e0t * cos_sza + edift
     return np.maximum(e_flat * x / (1.0 - x_bar), 0.01 * e0t * cos_sza)
 
