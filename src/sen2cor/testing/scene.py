@@ -51,7 +51,7 @@ class SceneOptions:
     saturated_clusters: int = 3
     defective_columns: int = 1
     # relative amplitude (1 sigma) of the fine surface texture, features of 1-8 px at 20 m (:data:`FINE_TEXTURE`)
-    texture: float = 0.12
+    texture: float = 0.08
 
     @classmethod
     def for_kind(cls, kind: str) -> "SceneOptions":
