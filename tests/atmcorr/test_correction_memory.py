@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from sen2cor.atmcorr import driver, radiance, reflectance, stage, step2, terrain
+from sen2cor.atmcorr.rtables import lookup
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.surface import (pixel_irradiance, step1_reflectance, sun_transmittance,
                                      terrain_start_irradiance)
@@ -116,7 +117,7 @@ def test_cache_rows_give_the_whole_cell_formulas(lut):
     cbeta = (rng.integers(26, 256, shape) / 255.0).astype(np.float32)
     vsky = rng.uniform(0.7, 1.0, shape).astype(np.float32)
     settings = AcSettings()
-    get = lambda name: reflectance.lookup(table, name, "B04", z, vis, 1.0)  # noqa: E731
+    get = lambda name: lookup(table, name, "B04", z, vis, 1.0)  # noqa: E731
     e0t, edift = get("e0t"), get("edift")
     tsun = sun_transmittance(get("t_dir"), table.cos_sza)
     e_pix = pixel_irradiance(e0t, edift, cbeta, table.cos_sza, vsky, tsun)

@@ -12,11 +12,11 @@ import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, radiance
 from sen2cor.atmcorr.inputs import OutputSink, SceneInputs, rugged_terrain
-from sen2cor.atmcorr.rtables import AtmosphereTable, lookup, tabulate, wv_class
+from sen2cor.atmcorr.rtables import AtmosphereTable, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
 from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
-from sen2cor.atmcorr.step2 import CACHE_ROWS, Step2, count_classes, flat_step1, terrain_maps
-from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, sun_transmittance, terrain_start_irradiance
+from sen2cor.atmcorr.step2 import CACHE_ROWS, Step2, count_classes, flat_step1, gather, terrain_maps
+from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, terrain_start_irradiance
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,9 @@ def _rugged_step1(table, band: str, toa: np.ndarray, e0_w_m2_um: float, sza_deg:
     for a in range(0, toa.shape[0], CACHE_ROWS):
         r = slice(a, a + CACHE_ROWS)
         zr, visr, wvr = (x if np.ndim(x) == 0 else x[r] for x in (z, vis, wv))
-        get = lambda name: lookup(table, name, band, zr, visr, wvr)  # noqa: E731
         lrad = radiance.toa_radiance(toa[r], e0_w_m2_um, sza_deg)
-        lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
-        tsun = sun_transmittance(get("t_dir"), table.cos_sza)
+        lp, e0t, edift, tsun = gather(table, ("lp", "e0t", "edift", "tsun"), band, zr, visr, wvr)
+        lp = lp * scale
         e_pix = pixel_irradiance(e0t, edift, cbeta[r], table.cos_sza, vsky[r], tsun)
         e_ter = terrain_start_irradiance(e0t, edift, table.cos_sza, vsky[r], settings.terrain_refl_start)
         out[r] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)

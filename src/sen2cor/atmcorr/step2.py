@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, radiance, terrain
-from sen2cor.atmcorr.rtables import lookup
+from sen2cor.atmcorr.rtables import field_table, lookup
 from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
 from sen2cor.atmcorr.surface import (
     pixel_irradiance,
@@ -84,6 +84,29 @@ def count_classes(scl: np.ndarray, strip_rows: int) -> tuple[int, int]:
         n_cloud += int(np.count_nonzero(in_classes(part, CLOUDS)))
         n_clear += int(np.count_nonzero(in_classes(part, CLEAR)))
     return n_cloud, n_clear
+
+
+def gather(table, names: tuple[str, ...], band: str, z, vis, wv) -> list[np.ndarray]:
+    """``rtables.lookup`` of several fields of one band at once (same values): with per-pixel visibility
+    indices and a scalar water vapour, one flat (class, visibility) index serves every field. ``"tsun"``
+    is T_sun = ``sun_transmittance(t_dir)``, computed on the table (an elementwise function of the
+    tabulated value) instead of per pixel."""
+    if np.ndim(vis) == 0 or np.ndim(wv) != 0 or np.asarray(z).dtype.kind not in "iu":
+        out = [lookup(table, "t_dir" if n == "tsun" else n, band, z, vis, wv) for n in names]
+        return [sun_transmittance(v, table.cos_sza) if n == "tsun" else v for n, v in zip(names, out)]
+    tables = []
+    for name in names:
+        if name == "tsun":
+            key = ("tsun", band, float(wv))
+            if key not in table.cache:
+                t_dir = field_table(table, "t_dir", band, water_vapour_cm=float(wv))
+                table.cache[key] = sun_transmittance(t_dir, table.cos_sza)
+            tables.append(table.cache[key])
+        else:
+            tables.append(field_table(table, name, band, water_vapour_cm=float(wv)))
+    flat = np.asarray(z, dtype=np.intp) * tables[0].shape[1]
+    flat += vis
+    return [np.take(t, flat) for t in tables]
 
 
 def _rows(a, rows: slice):
@@ -256,9 +279,7 @@ def _terrain_step2(rho1, band, table, z, vis_index, wv, cbeta, vsky, settings, r
     for a in range(0, out.shape[0], CACHE_ROWS):
         r = slice(a, a + CACHE_ROWS)
         zr, visr, wvr = (x if np.ndim(x) == 0 else x[r] for x in (z, vis_index, wv))
-        get = lambda name: lookup(table, name, band, zr, visr, wvr)  # noqa: E731
-        e0t, edift = get("e0t"), get("edift")
-        tsun = sun_transmittance(get("t_dir"), cos_sza)
+        e0t, edift, tsun = gather(table, ("e0t", "edift", "tsun"), band, zr, visr, wvr)
         e_pix = pixel_irradiance(e0t, edift, cbeta[r], cos_sza, vsky[r], tsun)
         e_old = terrain_start_irradiance(e0t, edift, cos_sza, vsky[r], settings.terrain_refl_start)
         e_new = terrain.irradiance_of_neighbourhood(rho_t[r], vsky[r], vsky_mean[r], e0t, edift, cos_sza)
