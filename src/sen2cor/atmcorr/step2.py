@@ -262,8 +262,17 @@ def flat_step1(table, band, toa, e0_w_m2_um, lp_scale, z, vis, wv, cutoff) -> np
     a = (np.pi * factor / e).astype(np.float32)
     b = (np.pi * lp_scale * field_table(table, "lp", band, **key) / e).astype(np.float32)
     idx = np.minimum(wv, a.shape[1] - 1) if per_pixel_wv else vis
-    rho = toa * a[z, idx]
-    rho -= b[z, idx]
+    if np.ndim(idx) == 0 and np.ndim(z) == 0:
+        rho = toa * a[z, idx]
+        rho -= b[z, idx]
+        return np.minimum(rho, np.float32(cutoff), out=rho)
+    rho = np.empty(np.shape(toa), np.float32)
+    for start in range(0, rho.shape[0], 4 * CACHE_ROWS):   # a[z, idx] with one flat index, in cache-sized blocks
+        r = slice(start, start + 4 * CACHE_ROWS)
+        flat = np.asarray(z if np.ndim(z) == 0 else z[r], dtype=np.intp) * a.shape[1]
+        flat = flat + (idx if np.ndim(idx) == 0 else idx[r])
+        np.multiply(toa[r], np.take(a, flat), out=rho[r])
+        rho[r] -= np.take(b, flat)
     return np.minimum(rho, np.float32(cutoff), out=rho)
 
 
