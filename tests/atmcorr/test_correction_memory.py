@@ -44,11 +44,21 @@ def _assert_same(a, b):
     assert a.info == b.info
 
 
-def test_threads_give_the_same_reflectance_as_one_thread(lut, small_cells):
+def test_threads_give_the_same_reflectance_as_one_thread(lut, small_cells, monkeypatch):
     scene = _rugged_cloudy_scene(lut)
     settings = AcSettings(adj_km=1.0, brdf_correction=11)   # terrain, adjacency, BRDF with vegetation mask
+    pools = []
+
+    class RecordingPool(reflectance.ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            pools.append(self._max_workers)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(reflectance, "ThreadPoolExecutor", RecordingPool)
     one = _correct(scene, lut, settings, strip_rows=24)
+    assert not pools   # Nr_Threads 1: no pool
     _assert_same(_correct(scene, lut, replace(settings, nr_threads=3), strip_rows=24), one)
+    assert set(pools) == {3} and len(pools) > 20   # cells and strips went to a pool of Nr_Threads workers
 
 
 def test_terrain_read_from_the_database_gives_the_same_reflectance(lut, small_cells, tmp_path):
