@@ -63,12 +63,19 @@ def run(product: Path, out: Path, options: list[str]) -> dict:
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     watched = psutil.Process(proc.pid)
-    lines: list[tuple[float, str]] = []   # (arrival time, line)
+    lines: list[tuple[float, str, float]] = []   # (arrival time, line, CPU seconds of the run so far)
     samples: list[tuple[float, int]] = []
+
+    def cpu_seconds() -> float:
+        try:
+            times = watched.cpu_times()
+            return times.user + times.system + times.children_user + times.children_system
+        except psutil.NoSuchProcess:
+            return float("nan")
 
     def read() -> None:
         for line in proc.stdout:
-            lines.append((time.monotonic(), line.rstrip("\n")))
+            lines.append((time.monotonic(), line.rstrip("\n"), cpu_seconds()))
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -84,20 +91,23 @@ def run(product: Path, out: Path, options: list[str]) -> dict:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (usage.ru_utime - usage_before.ru_utime) + (usage.ru_stime - usage_before.ru_stime)
     if proc.returncode != 0:
-        print("\n".join(line for _, line in lines[-20:]), file=sys.stderr)
+        print("\n".join(line for _, line, _ in lines[-20:]), file=sys.stderr)
         raise SystemExit(f"L2A_Process failed with exit code {proc.returncode}")
-    stages, stage_peaks = {}, {}
-    for t_end, line in lines:
+    stages, stage_peaks, stage_cpu = {}, {}, {}
+    cpu_before = 0.0
+    for t_end, line, cpu_end in lines:
         m = STAGE_LINE.match(line)
         if m:
             name, seconds = m["stage"].strip(), float(m["seconds"])
             stages[name] = seconds
             inside = [rss for t, rss in samples if t_end - seconds - 0.2 <= t <= t_end]
             stage_peaks[name] = max(inside, default=0) / 2**30
+            if not name.endswith(" processing"):   # the per-resolution totals overlap their steps
+                stage_cpu[name], cpu_before = cpu_end - cpu_before, cpu_end
     peak = max((rss for _, rss in samples), default=0)
-    progress = [line for _, line in lines if line.startswith("Progress[%]")]
+    progress = [line for _, line, _ in lines if line.startswith("Progress[%]")]
     return {"wall_s": wall, "cpu_s": cpu, "peak_gib": peak / 2**30, "stages": stages, "stage_peaks": stage_peaks,
-            "load": (load_before, os.getloadavg()[0]), "progress_lines": len(progress)}
+            "stage_cpu": stage_cpu, "load": (load_before, os.getloadavg()[0]), "progress_lines": len(progress)}
 
 
 def gipp_copy(out: Path, name: str, values: dict[str, object]) -> Path:
@@ -186,23 +196,24 @@ def main(argv: list[str] | None = None) -> int:
               f"load {r['load'][0]:.1f} -> {r['load'][1]:.1f}", file=sys.stderr, flush=True)
     print(f"\nMachine: {machine()}\nCommand: {' '.join(sys.argv)}\nProduct: {product.name} "
           f"({args.size} x {args.size} px)\n")
-    print("| stage | " + " | ".join(f"{case} | peak RSS" for case in runs) + " |")
-    print("|---|" + "---|---|" * len(runs))
+    print("| stage | " + " | ".join(f"{case}: wall | CPU | peak RSS" for case in runs) + " |")
+    print("|---|" + "---|---|---|" * len(runs))
     stages = list(dict.fromkeys(s for r in runs.values() for s in r["stages"]))
+    nan = float("nan")
     for stage in stages:
-        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, float('nan')):.1f} s | "
-                                           f"{r['stage_peaks'].get(stage, float('nan')):.2f} GiB"
+        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, nan):.1f} s | "
+                                           f"{r['stage_cpu'].get(stage, nan):.1f} s | "
+                                           f"{r['stage_peaks'].get(stage, nan):.2f} GiB"
                                            for r in runs.values()) + " |")
     ac_stages = [f"{res} m: atmospheric correction" for res in (20, 10)]
-    ac = [f"{sum(r['stages'][s] for s in ac_stages):.1f} s" if all(s in r["stages"] for s in ac_stages)
-          else "-" for r in runs.values()]
+    ac = [f"{sum(r['stages'][s] for s in ac_stages):.1f} s | {sum(r['stage_cpu'][s] for s in ac_stages):.1f} s"
+          if all(s in r["stages"] for s in ac_stages) else "- | -" for r in runs.values()]
     print("| atmospheric correction 20 m + 10 m | " + " | ".join(f"{a} | " for a in ac) + " |")
-    print("| **wall time** | " + " | ".join(f"{r['wall_s']:.1f} s | " for r in runs.values()) + " |")
-    print("| **CPU time** (user + system) | " + " | ".join(f"{r['cpu_s']:.1f} s | " for r in runs.values()) + " |")
-    print("| **peak RSS** | " + " | ".join(f" | {r['peak_gib']:.2f} GiB" for r in runs.values()) + " |")
-    print("| load average before / after | " + " | ".join(f"{r['load'][0]:.1f} / {r['load'][1]:.1f} | "
+    print("| **run** (wall, CPU = user + system, peak RSS) | " + " | ".join(
+        f"**{r['wall_s']:.1f} s** | {r['cpu_s']:.1f} s | **{r['peak_gib']:.2f} GiB**" for r in runs.values()) + " |")
+    print("| load average before / after | " + " | ".join(f"{r['load'][0]:.1f} / {r['load'][1]:.1f} | | "
                                                        for r in runs.values()) + " |")
-    print("| Progress[%] lines | " + " | ".join(f"{r['progress_lines']} | " for r in runs.values()) + " |")
+    print("| Progress[%] lines | " + " | ".join(f"{r['progress_lines']} | | " for r in runs.values()) + " |")
     print()
     for case, r in runs.items():
         if case in TARGETS:
