@@ -1,15 +1,20 @@
 """``L2A_Process``: the command line of Sen2Cor 2.12.04 (manual §3.3.1, §3.3.2).
 
 Thin by design: parse and check the options, then hand over to :mod:`sen2cor.run.modes`.
-Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure.
+Exit codes follow Sen2Cor: 0 success (also "Product already processed."), 1 failure. SIGTERM (timeout,
+``docker stop``, a batch system at wall time) and SIGINT (Ctrl-C) end a run like a failure: the hidden
+output folder is removed, one line names the signal, exit code 1 (docs/faults.md).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
 from dataclasses import replace
-from typing import NoReturn, Sequence
+from typing import Iterator, NoReturn, Sequence
 
 from sen2cor import PSD_MAX, PSD_MIN, SEN2COR_VERSION
 from sen2cor.config.options import MODES, RunOptions
@@ -28,6 +33,24 @@ DESCRIPTION = (
 
 class UsageError(Sen2CorError):
     """A command-line option is missing or malformed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run received SIGINT or SIGTERM (a KeyboardInterrupt, so every clean-up path handles it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        name = signal.Signals(self.signum).name
+        cause = "interrupted by the user" if self.signum == signal.SIGINT else "terminated"
+        return f"{cause} ({name}); the unfinished output was removed"
+
+
+#: Options that name files or folders: an empty value is refused (it would silently mean ".").
+PATH_OPTIONS = ("input_dir", "datastrip", "tile", "output_dir", "work_dir", "img_database_dir",
+                "res_database_dir", "GIP_L2A", "GIP_L2A_SC", "GIP_L2A_AC", "GIP_L2A_PB")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 def options_from(args: argparse.Namespace) -> RunOptions:
     """RunOptions with absolute paths (relative ones against the current directory, as Sen2Cor) and
     output_dir defaulting to the parent directory of input_dir. Single values are checked there."""
+    for name in PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None and not str(value).strip():
+            option = name if name == "input_dir" else f"--{name}"
+            raise UsageError(f"{option} is empty; expected a path (use '.' for the current directory)")
     options = RunOptions.from_namespace(args).resolve_paths()
     if options.output_dir is None and options.input_dir is not None:
         options = replace(options, output_dir=options.input_dir.parent)
@@ -97,6 +125,9 @@ def check_arguments(options: RunOptions) -> None:
             raise UsageError(f"--mode process_tile requires {', '.join(missing)}")
     if options.raw and options.tif:
         raise UsageError("--raw and --tif are exclusive: choose one image export format")
+    if options.sc_only and options.cr_only:
+        raise UsageError("--sc_only and --cr_only are exclusive: --cr_only creates the product tree only, "
+                         "--sc_only also runs the scene classification")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,16 +135,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        options = options_from(args)
-        check_arguments(options)
-        from sen2cor.run.modes import run  # heavy imports only after parsing
+        with _signals_interrupt():
+            options = options_from(args)
+            check_arguments(options)
+            from sen2cor.run.modes import run  # heavy imports only after parsing
 
-        return run(options)
+            return run(options)
     except Sen2CorError as exc:
         _report_failure(exc, args.debug)
         return EXIT_FAILURE
-    except KeyboardInterrupt:
-        _report_failure(Sen2CorError("interrupted by the user"), args.debug)
+    except KeyboardInterrupt as exc:
+        _report_failure(exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT), args.debug)
         return EXIT_FAILURE
     except Exception as exc:  # a bug or an unforeseen library error: still one line and exit 1
         log.debug("unexpected error", exc_info=exc)
@@ -126,11 +158,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         close_logging()
 
 
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread while a run is going on (the
+    previous handlers come back afterwards; ignored signals and other threads are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(sig) is not signal.SIG_IGN}   # an ignored signal (nohup, `cmd &`) stays ignored
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _report_failure(exc: BaseException, debug: bool) -> None:
-    """One readable line on stderr and in the run's log (the traceback goes to the log at debug level)."""
+    """One readable line on stderr and in the run's log (the traceback goes to the log at debug level),
+    then Sen2Cor's final status line in the report file."""
     if logging.getLogger("sen2cor").handlers:  # the run's console + report handlers are attached
         log.error("%s", exc)
         log.debug("traceback", exc_info=exc)
+        from sen2cor.run.logging_setup import report_only
+
+        report_only(log, "Progress[%]: 100.00 : Application terminated with at least one error.")
     else:
         print(f"L2A_Process: error: {exc}", file=sys.stderr)
         if debug:

@@ -92,3 +92,24 @@ def cli_subprocess(args: list[str], home: Path, *, preamble: str = "") -> subpro
     env = dict(os.environ, SEN2COR_HOME=str(home))
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=str(REPO),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def abandon(final: Path, content: str = "GRANULE") -> Path:
+    """The hidden folder of a run that reserved ``final`` and died without publishing it: a child process
+    reserves the name, writes ``content`` (a folder) into it and exits (the kernel releases its lock)."""
+    code = ("import os\nfrom pathlib import Path\nfrom sen2cor.product.publishing import reserve\n"
+            f"r = reserve(Path({str(final)!r}))\n(r.work / {content!r}).mkdir()\nos._exit(0)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(REPO))
+    container = final.with_name(f".{final.name}.tmp")
+    assert (container / final.name / content).is_dir()
+    return container
+
+
+#: (exit code, stderr + log text) of every run of the current test; checked against its fault case.
+SEEN: list[tuple[int, str]] = []
+
+
+def record(code: int, text: str) -> tuple[int, str]:
+    """Note a run's exit code and output for the fault-case check (tests/faults/conftest.py)."""
+    SEEN.append((code, text))
+    return code, text

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from sen2cor.product.publishing import LOCK_NAME, filesystem_type, newest_change_s, reserve
+from tests.faults.helpers import abandon
 from sen2cor.run.reruns import (
     atmospheric_correction_enabled,
-    filesystem_type,
     find_completed_run,
-    newest_change_s,
     remove_stale_temporaries,
 )
 
@@ -39,10 +38,10 @@ def make_l2a(root: Path, name: str, resolutions: tuple[int, ...], ac_enabled: bo
     return product
 
 
-def dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
+def abandoned(root: Path, name: str) -> Path:
+    container = abandon(root / name)
+    assert (container / LOCK_NAME).is_file()
+    return container
 
 
 def test_all_planned_resolutions_present(tmp_path):
@@ -60,7 +59,7 @@ def test_name_without_safe_suffix_and_newest_product_first(tmp_path):
 
 def test_other_tile_and_hidden_temporaries_do_not_count(tmp_path):
     make_l2a(tmp_path, OTHER_TILE, (20,), ac_enabled=True)
-    make_l2a(tmp_path, f".{L2A_OLD}.tmp-{dead_pid()}", (20,), ac_enabled=True)
+    make_l2a(tmp_path / f".{L2A_OLD}.tmp", L2A_OLD, (20,), ac_enabled=True)
     assert find_completed_run(tmp_path, L1C, (20,)) is None
 
 
@@ -84,19 +83,40 @@ def test_missing_output_dir_or_empty_plan(tmp_path):
     assert find_completed_run(tmp_path, L1C, ()) is None
 
 
-def test_stale_temporary_of_a_dead_process_is_removed(tmp_path):
-    stale = tmp_path / f".{L2A_OLD}.tmp-{dead_pid()}"
-    (stale / GRANULE).mkdir(parents=True)
-    live = tmp_path / f".{L2A_NEW}.tmp-{os.getpid()}"
-    live.mkdir()
-    final = make_l2a(tmp_path, L2A_OLD, (20,))
+def test_stale_temporary_of_a_dead_process_is_removed(tmp_path, caplog):
+    stale = abandoned(tmp_path, L2A_OLD)
+    live = reserve(tmp_path / L2A_NEW)   # held by this process
+    final = make_l2a(tmp_path, "S2A_MSIL2A_20221005T114533_N9999_R023_T29UNU_20261121T090000.SAFE", (20,))
+    with caplog.at_level("INFO"):
+        assert remove_stale_temporaries(tmp_path) == [stale]
+    assert not stale.exists() and live.container.is_dir() and final.is_dir()
+    assert f"removed the temporary folder {stale.name} left by an interrupted run (host=" in caplog.text
+    assert [p.name for p in tmp_path.iterdir() if ".stale-" in p.name] == []
+    live.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [final.name]
+
+
+def test_stale_temporary_with_our_own_pid_is_removed(tmp_path):
+    """Process-id reuse (containers: every run is PID 1): the lock file names this very process id, but
+    its lock is free, so the folder is stale."""
+    stale = abandoned(tmp_path, L2A_OLD)
+    (stale / LOCK_NAME).write_text(f"host=x pid={os.getpid()} started=2026-01-01T00:00:00Z\n")
     assert remove_stale_temporaries(tmp_path) == [stale]
-    assert not stale.exists() and live.is_dir() and final.is_dir()
+
+
+def test_name_is_reserved_once(tmp_path):
+    first = reserve(tmp_path / L2A_OLD)
+    assert first is not None and reserve(tmp_path / L2A_OLD) is None   # held, also within one process
+    first.discard()
+    second = reserve(tmp_path / L2A_OLD)
+    assert second is not None
+    assert second.publish() == tmp_path / L2A_OLD
+    assert reserve(tmp_path / L2A_OLD) is None                          # the product exists
+    assert sorted(p.name for p in tmp_path.iterdir()) == [L2A_OLD]
 
 
 def test_recently_changed_temporary_is_kept_under_an_age_limit(tmp_path):
-    stale = tmp_path / f".{L2A_OLD}.tmp-{dead_pid()}"
-    (stale / GRANULE).mkdir(parents=True)
+    stale = abandoned(tmp_path, L2A_OLD)
     changed = newest_change_s(stale)
     assert remove_stale_temporaries(tmp_path, min_age_s=3600.0, now_s=changed + 10.0) == []
     assert stale.is_dir()

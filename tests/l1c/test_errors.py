@@ -143,7 +143,7 @@ def test_non_numeric_value_names_element_and_value(tmp_path):
     text = mtd.read_text()
     start = text.index("<U>") + 3
     mtd.write_text(text[:start] + "one" + text[text.index("</U>") :])
-    _rejects(path, ProductReadError, "element U = 'one' is not a number")
+    _rejects(path, ProductReadError, "Reflectance_Conversion/U = 'one' is not a number")
 
 
 def test_missing_sun_grid_names_its_xpath(tmp_path):

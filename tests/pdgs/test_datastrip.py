@@ -12,6 +12,7 @@ from sen2cor.errors import ConfigError, OutputError, ProductError, ProductReadEr
 from sen2cor.pdgs import generate_datastrip, plan_datastrip
 from sen2cor.config import load_config
 from sen2cor.config.resources import cfg_dir
+from tests.faults.helpers import abandon
 from tests.pdgs.builders import GENERATED, STANDARD_DS, ds_options, standard_datastrip, tree_state
 
 
@@ -158,19 +159,8 @@ def test_existing_output_is_not_overwritten_and_stale_temporaries_go(compact_inp
     l1c_ds, _ = compact_inputs
     options = ds_options(tmp_path, l1c_ds)
     first = generate_datastrip(options, config, generation_time=GENERATED)
-    dead = _dead_pid()
-    stale = first.parent / f".S2A_OPER_MSI_L2A_DS_EDRS_20250101T000000_S20221005T000000_N05.10.tmp-{dead}"
-    stale.mkdir()
+    stale = abandon(first.parent / "S2A_OPER_MSI_L2A_DS_EDRS_20250101T000000_S20221005T000000_N05.10")
     with pytest.raises(OutputError, match="already exists"):
         generate_datastrip(options, config, generation_time=GENERATED)
     assert not stale.exists()
     assert [p.name for p in first.parent.iterdir()] == [first.name]
-
-
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
-    return int(proc.stdout)

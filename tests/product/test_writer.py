@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from sen2cor.product import (
     writer,
 )
 from sen2cor.product.manifest import object_ids
+from sen2cor.product.publishing import reserve
+from tests.faults.helpers import abandon
 from tests.l1c.builders import assemble
 from tests.product.conftest import GENERATED, OFFICIAL_N0211, OFFICIAL_N0400, OFFICIAL_N0511, official
 
@@ -135,18 +138,40 @@ def test_existing_product_is_not_overwritten(l1c_n0206, out_dir):
 
 def test_unpublished_skeleton_is_hidden_until_published(l1c_n0206, out_dir):
     temporary = create_l2a_skeleton(l1c_n0206, out_dir, "99.99", generation_time=GENERATED, publish=False)
-    assert temporary.name.startswith(".S2A_MSIL2A_") and temporary.name.endswith(f".tmp-{os.getpid()}")
+    name = "S2A_MSIL2A_20180101T105441_N9999_R051_T31TDH_20250304T050607.SAFE"
+    assert temporary == out_dir / f".{name}.tmp" / name
     assert find_l2a_products(out_dir, l1c_n0206.name) == []
-    assert stale_temporaries(out_dir) == []  # our own process is alive
+    assert stale_temporaries(out_dir) == []  # our own run holds its lock
     final = publish_product(temporary)
-    assert final.name == "S2A_MSIL2A_20180101T105441_N9999_R051_T31TDH_20250304T050607.SAFE"
-    assert not temporary.exists()
+    assert final == out_dir / name
+    assert not temporary.exists() and sorted(p.name for p in out_dir.iterdir()) == [name]
 
 
 def test_stale_temporary_of_a_dead_process_is_reported(out_dir):
-    dead = out_dir / ".S2A_MSIL2A_20180101T105441_N9999_R051_T31TDH_20250304T050607.SAFE.tmp-999999999"
-    dead.mkdir()
+    dead = abandon(out_dir / "S2A_MSIL2A_20180101T105441_N9999_R051_T31TDH_20250304T050607.SAFE")
     assert stale_temporaries(out_dir) == [dead]
+
+
+def test_same_second_takes_the_next_free_name(l1c_n0206, out_dir):
+    """Sen2Cor names products with a one-second clock: a name held by a running run (or an existing product)
+    moves the generation time on by one second, never onto the other run's product."""
+    frozen = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+    holder = reserve(out_dir / "S2A_MSIL2A_20180101T105441_N9999_R051_T31TDH_20250304T050607.SAFE")
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(writer, "datetime", Clock)
+            first = create_l2a_skeleton(l1c_n0206, out_dir, "99.99")
+            second = create_l2a_skeleton(l1c_n0206, out_dir, "99.99")
+    finally:
+        holder.discard()
+    assert first.name.endswith("_20250304T050608.SAFE") and second.name.endswith("_20250304T050609.SAFE")
+    assert "<GENERATION_TIME>2025-03-04T05:06:08" in (first / "MTD_MSIL2A.xml").read_text()
 
 
 def test_finalise_lists_every_file_with_size_and_checksum(l1c_n0510, out_dir, tmp_path):

@@ -1,5 +1,5 @@
-"""Aerosol optical thickness by dark dense vegetation (DDV), with the CAMS and start-visibility
-fall-backs (manual §2.2.4, algorithm facts B.7).
+"""Aerosol optical thickness by dark dense vegetation (DDV), with the CAMS and dense-bright-vegetation
+(DBV) / start-visibility fall-backs (manual §2.2.4, algorithm facts B.7).
 
 The steps are pure functions over arrays; the LUT-dependent quantities (path radiance,
 E0t, Edift, q at the eight LUT visibilities) are arguments.  ``driver.retrieve_aot`` chains them.
@@ -60,6 +60,77 @@ class DdvThresholds:
             (p2.ddv_16um_refl_th1, p2.ddv_16um_refl_th2, p2.ddv_16um_refl_th3),
             swir_22um_red_refl_ratio=p1.swir_22um_red_refl_ratio,
         )
+
+
+@dataclass(frozen=True)
+class DbvThresholds:
+    """L2A_CAL_AC_GIPP parameters of the dense-bright-vegetation fall-back (facts B.7 "Fallbacks when no DDV").
+
+    Sen2Cor's DBV routine reads these three; AC_Dbv_Red_Veget_Tst_Ndvi_Th and AC_Dbv_Red_Veget_Refl_Th
+    are parsed but not used by it (docs/configuration.md).
+    """
+
+    nir_refl_th: float = 0.35  # AC_Dbv_Nir_Refl_Th: TOA B8A above this
+    ndvi_th: float = 0.66  # AC_Dbv_Ndvi_Th: TOA NDVI(B8A, B04) above this
+    red_ref_refl: float = 0.02  # AC_Red_Ref_Refl_Th: surface red reflectance assumed for the darkest DBV pixels
+
+    @classmethod
+    def from_calibration(cls, cal_ac) -> "DbvThresholds":
+        """From ``config.cal_ac`` (sen2cor.config.AcCalibration)."""
+        p2 = cal_ac.prio_2
+        return cls(p2.dbv_nir_refl_th, p2.dbv_ndvi_th, p2.red_ref_refl_th)
+
+
+#: Constants of Sen2Cor's DBV routine (facts B.7): red TOA floor, largest |incidence - sun zenith| (deg),
+#: fewest candidates, darkest pixels used, largest visibility accepted (km).
+DBV_MIN_RED_TOA = 0.01
+DBV_MAX_INCIDENCE_OFFSET_DEG = 15.0
+DBV_MIN_PIXELS = 5
+DBV_DARKEST_PIXELS = 10
+DBV_MAX_VISIBILITY_KM = 80.0
+
+
+def select_dbv(
+    rho_red_toa: np.ndarray,
+    rho_nir_toa: np.ndarray,
+    valid: np.ndarray,
+    th: DbvThresholds = DbvThresholds(),
+    incidence_offset_deg: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """The (at most 10) darkest-red dense-bright-vegetation pixels, as a boolean mask; all False below 5.
+
+    Candidates: rho_TOA(B8A) > AC_Dbv_Nir_Refl_Th, NDVI = (B8A - B04) / max(B8A + B04, 0.01) >
+    AC_Dbv_Ndvi_Th, rho_TOA(B04) > 0.01 and, when ``incidence_offset_deg`` is given (terrain: it maps
+    the flat indices of the candidates to |beta - sun zenith| in degrees), an offset below 15 deg.
+    """
+    red, nir = np.asarray(rho_red_toa), np.asarray(rho_nir_toa)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = (nir - red) / np.maximum(nir + red, 0.01)
+    candidates = np.flatnonzero(
+        valid & (nir > th.nir_refl_th) & (index > th.ndvi_th) & (red > DBV_MIN_RED_TOA)
+    )
+    if incidence_offset_deg is not None and candidates.size:
+        candidates = candidates[incidence_offset_deg(candidates) < DBV_MAX_INCIDENCE_OFFSET_DEG]
+    mask = np.zeros(red.shape, bool)
+    if candidates.size < DBV_MIN_PIXELS:
+        return mask
+    darkest = np.argsort(red.ravel()[candidates], kind="stable")[:DBV_DARKEST_PIXELS]
+    mask.ravel()[candidates[darkest]] = True
+    return mask
+
+
+def dbv_clear(scl: np.ndarray) -> np.ndarray:
+    """Pixels whose mean red radiance is the DBV adjacency background: valid, not cloud (7-10) and not
+    dark feature (2; Sen2Cor's shadow list of this routine); all non-background pixels if none."""
+    clear = (scl > 1) & ~in_classes(scl, CLOUD_CLASSES) & (scl != 2)
+    return clear if clear.any() else scl > 1
+
+
+def dbv_visibility_km(pixel_index: np.ndarray) -> float:
+    """Visibility of the DBV pixels' indices: floor of the mean of the rounded indices (Sen2Cor's byte
+    arithmetic), capped at 120 km."""
+    mean_index = int(np.floor(np.mean(np.rint(pixel_index))))
+    return visibility.scene_visibility_km(mean_index)
 
 
 @dataclass(frozen=True)
@@ -129,6 +200,25 @@ def select_ddv(
     if percent >= MIN_LAST_DDV_PERCENT:
         return DdvSelection(mask, upper, percent)
     return empty
+
+
+#: MSK_DDVPXL codes (Sen2Cor's DDV map, written with Generate_DDV_Output): DDV reference pixels take the
+#: vegetation code, dark features and water keep theirs, no data stays 0, every other class the background.
+DDV_MAP_DDV, DDV_MAP_BACKGROUND = 4, 5
+DDV_MAP_KEPT = (0, 2, 6)
+
+
+def ddv_map(scl: np.ndarray, ddv_mask: np.ndarray | None) -> np.ndarray:
+    """MSK_DDVPXL (uint8): 4 = DDV reference pixel, 2 = dark feature, 6 = water, 0 = no data, 5 = the rest.
+
+    Sen2Cor builds it from the SCL in the same way (derived ATCOR code, ``write_ddv_map``); with no DDV
+    pixels (no DDV found, VIS_Update_Mode 0) the map has no 4.
+    """
+    scl = np.asarray(scl)
+    out = np.where(in_classes(scl, DDV_MAP_KEPT), scl, DDV_MAP_BACKGROUND).astype(np.uint8)
+    if ddv_mask is not None:
+        out[ddv_mask] = DDV_MAP_DDV
+    return out
 
 
 def red_reference(rho_swir: np.ndarray, swir_22um_red_refl_ratio: float = 0.5) -> np.ndarray:

@@ -26,7 +26,7 @@ from sen2cor.atmcorr.rtables import (
     elevation_nodes,
     tabulate,
 )
-from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.settings import AcSettings
 
 from sen2cor.atmcorr.inputs import (
     AcResult,
@@ -35,6 +35,7 @@ from sen2cor.atmcorr.inputs import (
     SceneInputs,
     elevation_km,
     reference_albedo,
+    rugged_terrain,
 )
 from sen2cor.atmcorr.reflectance import STRIP_ROWS, SurfaceInputs, surface_reflectance
 from sen2cor.tables.lazy import LazyMapping, read_through
@@ -118,7 +119,8 @@ def correct_resolution(
         )
         aot_wv = _preliminary_wv(rad, scl, z, nadir, settings, start, r_ref) if apda else main_wv
         sr = SceneRadiance(
-            rad, _Bands(scene.toa, ("B04", "B8A")), scl, valid, z, pixel, aot_wv or main_wv, zi
+            rad, _Bands(scene.toa, ("B04", "B8A")), scl, valid, z, pixel, aot_wv or main_wv, zi,
+            hillshade=scene.hillshade if rugged_terrain(scene, settings) else None,
         )
         ret = retrieve_aot(sr, nadir, settings, scene.cams_aod550, scene.cams_geopotential)
         vis_map, blue_sc = ret.vis_index, ret.blue_scaling
@@ -175,7 +177,7 @@ def correct_resolution(
             settings.wv_threshold_cirrus_cm,
         )
     ):
-        toa = _cirrus(toa, valid, info)
+        toa = _cirrus(toa, valid, info, settings.wavelength_um)
     inputs = SurfaceInputs(
         scene, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
         float(wv_mean), blue_sc, r_ref, valid,
@@ -285,7 +287,8 @@ def auto_aerosol(
     return choose_aerosol("AUTO", ratios), ratios
 
 
-def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict) -> Mapping[str, np.ndarray]:
+def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict,
+            wavelength_um: Mapping[str, float]) -> Mapping[str, np.ndarray]:
     rho_cir = cirrus.cirrus_reflectance(toa["B10"])
     cir = cirrus.cirrus_pixels(rho_cir, valid)
     clear = valid & (rho_cir < cirrus.CLEAR_THRESHOLD)
@@ -295,4 +298,4 @@ def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict) -> Map
         return toa
     info["CIRRUS_GAMMA"] = gamma
     return read_through(toa, lambda band, values: values if band == "B10" else
-                        cirrus.correct_cirrus(values, rho_cir, gamma, WAVELENGTH_UM[band]))
+                        cirrus.correct_cirrus(values, rho_cir, gamma, wavelength_um[band]))

@@ -14,7 +14,7 @@ from sen2cor.atmcorr import adjacency, brdf, radiance
 from sen2cor.atmcorr.inputs import OutputSink, SceneInputs, rugged_terrain
 from sen2cor.atmcorr.rtables import AtmosphereTable, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
-from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.step2 import CACHE_ROWS, Step2, count_classes, flat_step1, gather, terrain_maps
 from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, terrain_start_irradiance
 
@@ -106,7 +106,9 @@ def _rugged_step1(table, band: str, toa: np.ndarray, e0_w_m2_um: float, sza_deg:
         lp, e0t, edift, tsun = gather(table, ("lp", "e0t", "edift", "tsun"), band, zr, visr, wvr)
         lp = lp * scale
         e_pix = pixel_irradiance(e0t, edift, cbeta[r], table.cos_sza, vsky[r], tsun)
-        e_ter = terrain_start_irradiance(e0t, edift, table.cos_sza, vsky[r], settings.terrain_refl_start)
+        e_ter = terrain_start_irradiance(  # AC_Max_Nr_Topo_Iter 0: no reflected terrain irradiance
+            e0t, edift, table.cos_sza, vsky[r], settings.terrain_refl_start
+        ) if settings.max_nr_topo_iter > 0 else np.float32(0.0)
         out[r] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
     return out
 
@@ -139,7 +141,7 @@ def _surface_reflectance(p: SurfaceInputs, toa: Mapping[str, np.ndarray], in_pla
                          sink: OutputSink | None, pool) -> dict[str, np.ndarray]:
     scene, settings = p.scene, p.settings
     out_bands = [b for b in p.bands if b != "B10"]
-    scale = band_scaling_factors({b: WAVELENGTH_UM[b] for b in out_bands}, p.blue_scaling)
+    scale = band_scaling_factors({b: p.settings.wavelength_um[b] for b in out_bands}, p.blue_scaling)
     rugged = rugged_terrain(scene, settings)
     log.info("surface reflectance: terrain correction %s", "on (rugged terrain)" if rugged else
              "off (no DEM, DEM_Terrain_Correction FALSE or quasi-flat terrain)")

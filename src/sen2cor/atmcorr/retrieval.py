@@ -45,6 +45,7 @@ class SceneRadiance:
     pixel_m: float
     water_vapour_cm: float  # LUT label used for the nadir table
     elevation_index: np.ndarray | None = None  # rtables.elevation_class of elevation_km (fast look-ups)
+    hillshade: np.ndarray | None = None  # gdaldem hillshade (1 + 254 cos beta) with a DEM: the DBV incidence test
 
     @property
     def elevation(self):
@@ -187,7 +188,19 @@ def retrieve_aot(
     cams_geopotential=None,
     detection_only: bool = False,
 ) -> AotRetrieval:
-    """Visibility-index map by DDV, else CAMS, else the start visibility (facts B.7)."""
+    """Visibility-index map (facts B.7).
+
+    VIS_Update_Mode 1: DDV, else CAMS, else DBV then the negative-reflectance checks from the start
+    visibility.  VIS_Update_Mode 0 (Sen2Cor's constant-visibility mode): the configured Visibility
+    everywhere, no DDV search, no CAMS, no DBV, no checks; AOT_RETRIEVAL_METHOD "DEFAULT".
+    """
+    start = float(settings.visibility_km)
+    shape = sr.scl.shape
+    if settings.vis_update_mode == 0:
+        index = int(visibility.visibility_to_index(start))
+        vis_map = np.zeros(shape, np.uint8) if detection_only else np.where(sr.valid, index, 0).astype(np.uint8)
+        log.info("AOT retrieval: VIS_Update_Mode 0, constant visibility %.1f km", start)
+        return AotRetrieval(vis_map, "DEFAULT", start, start)
     iv23 = int(visibility.visibility_to_index(23.0))
     rho_swir = _flat(sr, table, "B12", iv23)
     rho_nir = _flat(sr, table, "B8A", iv23)
@@ -196,8 +209,6 @@ def retrieve_aot(
         excluded |= sr.scl == 10
     sel = aot.select_ddv(rho_swir, rho_nir, sr.toa["B04"], sr.toa["B8A"], sr.scl, excluded, settings.ddv)
     del rho_nir, excluded
-    start = float(settings.visibility_km)
-    shape = sr.scl.shape
     if sel.found:
         rho_ref = aot.red_reference(rho_swir[sel.mask], settings.ddv.swir_22um_red_refl_ratio)
         del rho_swir  # boolean-mask order = np.nonzero order; no (2, n) int64 index arrays
@@ -223,9 +234,7 @@ def retrieve_aot(
         vis_map = visibility.visibility_index_map(
             full, sel.mask, sr.valid, mean_index, sr.pixel_m, settings.ddv_smoothing_window_km
         )
-        method, result = "SEN2COR_DDV", AotRetrieval(
-            vis_map, "SEN2COR_DDV", start, 0.0, v_ddv, sel, ratio, sc
-        )
+        result = AotRetrieval(vis_map, "SEN2COR_DDV", start, 0.0, v_ddv, sel, ratio, sc)
     elif detection_only:
         return AotRetrieval(np.zeros(shape, np.uint8), "DEFAULT", start, start, None, sel)
     elif cams_aod550 is not None:
@@ -239,11 +248,14 @@ def retrieve_aot(
             index_map = np.where(index_map > new_index, np.maximum(index_map - shift, new_index), index_map)
         vis_map = np.clip(np.rint(index_map), 0, 182).astype(np.uint8)
         vis_map[~sr.valid] = 0
-        method, result = "CAMS", AotRetrieval(vis_map, "CAMS", start, 0.0, None, sel)
+        result = AotRetrieval(vis_map, "CAMS", start, 0.0, None, sel)
     else:
-        v_final = negative_check(sr, table, start, settings)
+        info: dict = {}
+        v_dbv = dbv_visibility(sr, table, settings, info)
+        v = v_dbv if v_dbv is not None and start < v_dbv <= aot.DBV_MAX_VISIBILITY_KM else start
+        v_final = negative_check(sr, table, v, settings)
         vis_map = np.where(sr.valid, visibility.visibility_to_index(v_final), 0).astype(np.uint8)
-        method, result = "DEFAULT", AotRetrieval(vis_map, "DEFAULT", start, 0.0, None, sel)
+        result = AotRetrieval(vis_map, "DEFAULT", start, 0.0, None, sel, info=info)
     land = sr.valid & in_classes(sr.scl, (4, 5))
     inside = land if land.any() else sr.valid
     mean_index = (
@@ -251,18 +263,50 @@ def retrieve_aot(
         if inside.any()
         else float(visibility.visibility_to_index(start))
     )
-    if settings.vis_update_mode == 0:
-        result.vis_index = np.where(sr.valid, int(round(mean_index)), 0).astype(np.uint8)
     result.final_visibility_km = visibility.scene_visibility_km(mean_index)
     log.info(
         "AOT retrieval %s: start %.1f km, DDV %s km, final %.1f km (DDV %.2f %%)",
-        method,
+        result.method,
         start,
         result.ddv_visibility_km,
         result.final_visibility_km,
         sel.percent,
     )
     return result
+
+
+def dbv_visibility(sr: SceneRadiance, table: RtTable, settings, info: dict | None = None) -> float | None:
+    """Visibility (km) of the dense-bright-vegetation fall-back (facts B.7), None with fewer than 5 DBV pixels.
+
+    The 10 darkest-red DBV pixels are given the surface red reflectance AC_Red_Ref_Refl_Th and inverted
+    like DDV pixels (half-weight adjacency with the mean red radiance of :func:`aot.dbv_clear`); the
+    caller accepts the result only if it is clearer than the start visibility and at most 80 km.
+    """
+    offset = None
+    if sr.hillshade is not None:
+        sza = np.degrees(np.arccos(table.cos_sza))
+
+        def offset(flat_index: np.ndarray) -> np.ndarray:
+            cos_beta = (np.asarray(sr.hillshade).ravel()[flat_index].astype(np.float64) - 1.0) / 254.0
+            return np.abs(np.degrees(np.arccos(np.clip(cos_beta, -1.0, 1.0))) - sza)
+
+    mask = aot.select_dbv(sr.toa["B04"], sr.toa["B8A"], sr.valid, settings.dbv, offset)
+    n = int(mask.sum())
+    if info is not None:
+        info["DBV_PIXELS"] = n
+    if n == 0:
+        log.info("DBV fall-back: fewer than %d dense bright vegetation pixels", aot.DBV_MIN_PIXELS)
+        return None
+    l_clear = float(sr.radiance["B04"][aot.dbv_clear(sr.scl)].mean())
+    rho_ref = np.full(n, settings.dbv.red_ref_refl, np.float64)
+    index = _ddv_indices(sr, table, mask, rho_ref, l_clear, settings.ddv_adjacency_weight)
+    if np.isnan(index).all():  # no pixel inverted: Sen2Cor falls back to the start visibility
+        return None
+    v = aot.dbv_visibility_km(np.where(np.isnan(index), np.nanmean(index), index))
+    log.info("DBV fall-back: %d pixels, visibility %.1f km", n, v)
+    if info is not None:
+        info["DBV_VISIBILITY"] = v
+    return v
 
 
 def apda_curves(table: RtTable, vis_index: int, reference_albedo: float) -> wvp.ApdaCurves:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sen2cor.atmcorr.aot import DdvThresholds
+from sen2cor.atmcorr.aot import DbvThresholds, DdvThresholds
 
-#: Band centre wavelengths (um), L2A_CAL_AC_GIPP Sensor/Calibration/Band_List.
+#: Band centre wavelengths (um), the shipped L2A_CAL_AC_GIPP Sensor/Calibration/Band_List (defaults of
+#: :attr:`AcSettings.wavelength_um`, which a run takes from its GIPP).
 WAVELENGTH_UM = {
     "B01": 0.443,
     "B02": 0.490,
@@ -54,6 +55,7 @@ class AcSettings:
     min_sc_blu: float = 0.9
     max_sc_blu: float = 1.1
     ddv: DdvThresholds = field(default_factory=DdvThresholds)
+    dbv: DbvThresholds = field(default_factory=DbvThresholds)
     red_blue_refl_ratio: float = 0.5  # AC_Red_Blue_Refl_Ratio
     cut_off_aot_iter_vegetation: float = 0.01  # AC_Cut_Off_Aot_Iter_Vegetation
     cut_off_aot_iter_water: float = -0.005  # AC_Cut_Off_Aot_Iter_Water
@@ -64,12 +66,18 @@ class AcSettings:
     wv_iter_start_summer_cm: float = 1.0  # AC_Wv_Iter_Start_Summer
     wv_iter_start_winter_cm: float = 0.4  # AC_Wv_Iter_Start_Winter
     rng_nbhd_terrain_corr_km: float = 0.5  # AC_Rng_Nbhd_Terrain_Corr
+    #: AC_Max_Nr_Topo_Iter: Sen2Cor's terrain-reflection switch (0 = no reflected terrain irradiance; any
+    #: other value one pass, not a count: the derived ATCOR code only tests it for > 0)
+    max_nr_topo_iter: int = 3
     topo_corr_cutoff: float = 1.5  # AC_Topo_Corr_Cutoff
     vegetation_index_th: float = 3.0  # AC_Vegetation_Index_Th
     ddv_smoothing_window_km: float = 1.0  # AC_Ddv_Smooting_Window
     terrain_refl_start: float = 0.1  # AC_Terrain_Refl_Start
     spr_refl_percentage: float = 0.25  # AC_Spr_Refl_Percentage
     spr_refl_promille: float = 0.3  # AC_Spr_Refl_Promille
+    #: Band centre wavelengths (um), Sensor/Calibration/Band_List: which bands get the adjacency correction,
+    #: the cirrus SWIR factor, the blue-rescaling interpolation and the BRDF exponents
+    wavelength_um: dict = field(default_factory=lambda: dict(WAVELENGTH_UM), hash=False)
     #: Background albedo contained in the LUT (not a GIPP value): None = by LUT kind (.atm 0.15, 6S 0).
     reference_albedo: float | None = None
     #: Weight of the adjacency term in the DDV inversion (a Sen2Cor constant, not a GIPP value; 0.5).
@@ -107,6 +115,9 @@ class AcSettings:
                 min_sc_blu=cal_ac.min_sc_blu,
                 max_sc_blu=cal_ac.max_sc_blu,
                 ddv=DdvThresholds.from_calibration(cal_ac),
+                dbv=DbvThresholds.from_calibration(cal_ac),
+                max_nr_topo_iter=p2.max_nr_topo_iter,
+                wavelength_um={b.band: b.wavelength_um for b in cal_ac.bands},
                 red_blue_refl_ratio=p1.red_blue_refl_ratio,
                 cut_off_aot_iter_vegetation=p1.cut_off_aot_iter_vegetation,
                 cut_off_aot_iter_water=p1.cut_off_aot_iter_water,

@@ -11,7 +11,7 @@ import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, radiance, terrain
 from sen2cor.atmcorr.rtables import field_table, lookup
-from sen2cor.atmcorr.settings import WAVELENGTH_UM, AcSettings
+from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.surface import (
     pixel_irradiance,
     spherical_albedo_correction,
@@ -161,14 +161,14 @@ class Step2:
     def run(self, base: np.ndarray, band: str) -> None:
         """Step 2 + BRDF of ``band``: ``base`` (step-1 reflectance, 0 on no data) is overwritten."""
         settings = self.settings
-        if settings.rho_retrieval_step2 and self.rugged:
+        if settings.rho_retrieval_step2 and self.rugged and settings.max_nr_topo_iter > 0:
             halo, align = self.ter_halo
             terrain_strip = functools.partial(self._terrain, base, band)
             adjacency.strip_apply(base, halo, align, self.strip_rows, terrain_strip, self.pool)
         adj = (
             settings.rho_retrieval_step2
             and self.n_adj > 0
-            and adjacency.band_has_adjacency(WAVELENGTH_UM[band])
+            and adjacency.band_has_adjacency(settings.wavelength_um[band])
         )
         halo, align = self.adj_halo if adj else (0, 1)
         fill = self._clear_mean(base) if adj else None
@@ -229,7 +229,7 @@ class Step2:
                 self.cbeta[rows],
                 self.scene.sza_deg,
                 settings.brdf_correction,
-                WAVELENGTH_UM[band],
+                settings.wavelength_um[band],
                 settings.brdf_lower_bound,
                 None if self.veg is None else self.veg[rows],
             )

@@ -161,10 +161,15 @@ def aot550_map(
 ) -> np.ndarray:
     """AOT550 per pixel (facts B.7 step 11): Gauss(exp(a(z) + b(z) ln V)), 0 outside ``valid``.
 
-    sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).  The AOT of
+    sigma = odd(max(int(100 / pixel), 3)) limited to 21 (5 px at 20 m, 3 px at 60 m).  Before the
+    smoothing the pixels outside ``valid`` take the (truncated) mean index of the valid ones, as in
+    Sen2Cor, so that no-data borders do not pull the AOT towards the clearest visibility.  The AOT of
     each (20 m elevation class, visibility index) pair is tabulated once and gathered per pixel.
     """
     index = np.asarray(vis_index)  # uint8 fancy index: no 8 B/px intp copy
+    if valid.any() and not valid.all():
+        fill = np.uint8(int(index[valid].mean()))
+        index = np.where(valid, index, fill).astype(np.uint8)
     if np.ndim(elevation_km) == 0:
         z0 = float(np.clip(elevation_km, 0.0, 3.5))
         table = grid.visibility_to_aot550(VISEXT_KM, z0).astype(np.float32)

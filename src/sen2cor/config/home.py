@@ -84,6 +84,8 @@ def find_gipp(option: str, given: Path, home: Path) -> Path:
     given = Path(given).expanduser()
     if given.is_file():
         return given.resolve()
+    if given.is_dir():
+        raise ConfigError(f"--{option}: {given} is a directory; expected a GIPP file (e.g. {given}/L2A_GIPP.xml)")
     fallback = home / "cfg" / given.name
     if fallback.is_file():
         return fallback

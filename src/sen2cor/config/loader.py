@@ -124,13 +124,18 @@ def load_config(gip_l2a: Path | str | None = None, gip_sc: Path | str | None = N
         pb=_select("GIP_L2A_PB", gip_pb or options.GIP_L2A_PB, home_dir, cfg_dir() / PB_GIPP),
     )
     common, median_filter_px, atmcorr = read_user_gipp(files.l2a)
-    thresholds, classificators, references = read_sc_gipp(files.sc)
+    thresholds, classificators, references = read_sc_gipp(files.sc, scheme_xsd(files.l2a, "SC_Scheme",
+                                                                               common.sc_scheme))
+    if common.product_generator is not None:
+        log.warning("%s: Common_Section/Product_Generator = %r is not used: the operation mode comes from "
+                    "--mode (Toolbox without it); Sen2Cor documents only NONE", files.l2a,
+                    common.product_generator)
     config = L2A_Config(
         common=common,
         sc=SceneClassificationConfig(thresholds, classificators, references, median_filter_px),
         atmcorr=atmcorr,
-        cal_ac=read_ac_gipp(files.ac),
-        pb=read_pb_gipp(files.pb),
+        cal_ac=read_ac_gipp(files.ac, scheme_xsd(files.l2a, "AC_Scheme", common.ac_scheme)),
+        pb=read_pb_gipp(files.pb, scheme_xsd(files.l2a, "PB_Scheme", common.pb_scheme)),
         run=options,
         home=home_dir,
         files=files,
@@ -139,6 +144,20 @@ def load_config(gip_l2a: Path | str | None = None, gip_sc: Path | str | None = N
              config.log_level)
     log.debug("GIPP files: %s", files)
     return config
+
+
+def scheme_xsd(gipp: Path, element: str, scheme: str) -> Path:
+    """``cfg/<scheme>.xsd``: the schema a *_Scheme element of L2A_GIPP.xml names (Sen2Cor appends .xsd)."""
+    path = cfg_dir() / f"{scheme}.xsd"
+    if not path.is_file():
+        raise ConfigError(f"{gipp}: Common_Section/{element} = {scheme!r} names no schema ({path} does not exist); "
+                          f"expected the name, without .xsd, of a schema in {cfg_dir()} (default "
+                          f"{_DEFAULT_SCHEMES[element]})")
+    return path
+
+
+_DEFAULT_SCHEMES = {"GIPP_Scheme": "L2A_GIPP", "SC_Scheme": "L2A_CAL_SC_GIPP", "AC_Scheme": "L2A_CAL_AC_GIPP",
+                    "PB_Scheme": "L2A_PB_GIPP"}
 
 
 def _select(option: str, given: Path | str | None, home: Path, default: Path) -> Path:
@@ -173,6 +192,9 @@ def _bool_word(text: str) -> bool:
 def read_user_gipp(path: Path) -> tuple[CommonSection, int, AtmosphericCorrection]:
     """L2A_GIPP.xml -> (Common_Section, Median_Filter in pixels, Atmospheric_Correction)."""
     root = read_gipp(path, cfg_dir() / "L2A_GIPP.xsd").getroot()
+    gipp_scheme = _text(root, "Common_Section/GIPP_Scheme")
+    if gipp_scheme != _DEFAULT_SCHEMES["GIPP_Scheme"]:   # the file names its own schema: validate again
+        root = read_gipp(path, scheme_xsd(path, "GIPP_Scheme", gipp_scheme)).getroot()
     c = root.find("Common_Section")
     roi = c.find("Region_Of_Interest")
     with _in_file(path):
@@ -231,9 +253,9 @@ def _psd_scheme(node: etree._Element) -> PsdScheme:
     )
 
 
-def read_sc_gipp(path: Path) -> tuple[CloudThresholds, Classificators, ScReferences]:
-    """L2A_CAL_SC_GIPP.xml -> (Thresholds, Classificators, References)."""
-    sc = read_gipp(path, cfg_dir() / "L2A_CAL_SC_GIPP.xsd").getroot().find("Scene_Classification")
+def read_sc_gipp(path: Path, xsd: Path | None = None) -> tuple[CloudThresholds, Classificators, ScReferences]:
+    """L2A_CAL_SC_GIPP.xml -> (Thresholds, Classificators, References); ``xsd`` default cfg/L2A_CAL_SC_GIPP.xsd."""
+    sc = read_gipp(path, xsd or cfg_dir() / "L2A_CAL_SC_GIPP.xsd").getroot().find("Scene_Classification")
     th = sc.find("Thresholds")
     cl = sc.find("Classificators")
     refs = sc.find("References")
@@ -249,9 +271,9 @@ def read_sc_gipp(path: Path) -> tuple[CloudThresholds, Classificators, ScReferen
     return thresholds, classificators, references
 
 
-def read_ac_gipp(path: Path) -> AcCalibration:
-    """L2A_CAL_AC_GIPP.xml -> AcCalibration."""
-    root = read_gipp(path, cfg_dir() / "L2A_CAL_AC_GIPP.xsd").getroot()
+def read_ac_gipp(path: Path, xsd: Path | None = None) -> AcCalibration:
+    """L2A_CAL_AC_GIPP.xml -> AcCalibration; ``xsd`` default cfg/L2A_CAL_AC_GIPP.xsd (AC_Scheme)."""
+    root = read_gipp(path, xsd or cfg_dir() / "L2A_CAL_AC_GIPP.xsd").getroot()
     flags = root.find("Flags")
     fwhm = [float(e.text) for e in root.findall("Sensor/Resolution/Band_List/fwhm")]
     waves = root.findall("Sensor/Calibration/Band_List/wavelength")
@@ -282,9 +304,10 @@ def read_ac_gipp(path: Path) -> AcCalibration:
         )
 
 
-def read_pb_gipp(path: Path) -> ProcessingBaselineGipp:
-    """L2A_PB_GIPP.xml -> ProcessingBaselineGipp (Baseline_Version formatted "dd.dd")."""
-    data = read_gipp(path, cfg_dir() / "L2A_PB_GIPP.xsd").getroot().find("DATA")
+def read_pb_gipp(path: Path, xsd: Path | None = None) -> ProcessingBaselineGipp:
+    """L2A_PB_GIPP.xml -> ProcessingBaselineGipp (Baseline_Version formatted "dd.dd"); ``xsd`` default
+    cfg/L2A_PB_GIPP.xsd (PB_Scheme)."""
+    data = read_gipp(path, xsd or cfg_dir() / "L2A_PB_GIPP.xsd").getroot().find("DATA")
     idp = tuple((e.get("workflow") or "", _text(e, "Idp_Sc_Name"), _text(e, "Idp_Sc_Version"))
                 for e in data.findall("Idp_Sc_List"))
     return ProcessingBaselineGipp(f"{float(_text(data, 'Baseline_Version')):05.2f}", idp)

@@ -51,6 +51,7 @@ class CompiledSchema(NamedTuple):
     elements: dict[str, str]     # element name -> allowed values ("one of TRUE, FALSE", "a number from 5 to 120")
     attributes: dict[str, str]   # attribute name -> allowed values
     roots: tuple[str, ...]       # global element names (valid document roots)
+    declared: frozenset[str] = frozenset()   # every element name the schema declares
 
 
 @functools.lru_cache(maxsize=16)
@@ -72,7 +73,8 @@ def load_schema(xsd_path: Path) -> CompiledSchema:
         if text:
             (elements if node.tag == f"{XS}element" else attributes).setdefault(name, text)
     roots = tuple(e.get("name") for e in xsd_doc.getroot().findall(f"{XS}element"))
-    return CompiledSchema(schema, elements, attributes, roots)
+    declared = frozenset(e.get("name") for e in xsd_doc.getroot().iter(f"{XS}element") if e.get("name"))
+    return CompiledSchema(schema, elements, attributes, roots, declared)
 
 
 def _describe_node(node: etree._Element, named: dict) -> str:
@@ -148,18 +150,38 @@ def read_gipp(path: Path, xsd_path: Path) -> etree._ElementTree:
         raise ConfigError(f"{path}: not well-formed XML (line {exc.lineno}): {exc.msg}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the GIPP file: {exc}") from exc
+    _refuse_doctype(doc, path)
     compiled = load_schema(Path(xsd_path))
     with _VALIDATION_LOCK:
-        valid = compiled.schema.validate(doc)
+        try:
+            valid = compiled.schema.validate(doc)
+        except etree.XMLSchemaValidateError as exc:
+            raise ConfigError(f"{path}: cannot be validated against {Path(xsd_path).name}: {exc}") from exc
         entries = list(compiled.schema.error_log)
     if not valid:
         problems = [_explain(entry, doc, compiled) for entry in entries]
+        if len(problems) == 1:   # one line: the full path in place of the file name
+            _, _, problem = problems[0].partition(", line ")
+            raise ConfigError(f"{path}, line {problem} (schema {Path(xsd_path).name})" if problem else
+                              f"{path}: {problems[0]} (schema {Path(xsd_path).name})")
         raise ConfigError(
             f"{path} is not a valid {Path(xsd_path).stem} file ({len(problems)} problem"
             f"{'s' if len(problems) > 1 else ''}, schema {Path(xsd_path).name}):\n  " + "\n  ".join(problems)
         )
     log.debug("GIPP %s is valid against %s", path, xsd_path)
     return doc
+
+
+def _refuse_doctype(doc: etree._ElementTree, path: Path) -> None:
+    """A GIPP is plain XML: a DOCTYPE (internal subset, entities) would make values depend on declarations
+    that are never expanded here (and could read other files if they were)."""
+    dtd = doc.docinfo.internalDTD
+    if dtd is None and doc.docinfo.doctype == "":
+        return
+    entities = [e.name for e in dtd.iterentities()] if dtd is not None else []
+    what = f" declaring the entit{'ies' if len(entities) > 1 else 'y'} {', '.join(entities)}" if entities else ""
+    raise ConfigError(f"{path}: DOCTYPE {doc.docinfo.doctype or '<!DOCTYPE>'}{what} is not allowed in a GIPP "
+                      "file; expected plain XML: remove the DOCTYPE and write the values themselves")
 
 
 _ATTRIBUTE = re.compile(r"attribute '([^']+)'")
@@ -183,9 +205,9 @@ def _explain(entry, doc: etree._ElementTree, compiled: CompiledSchema) -> str:
     if "not expected" in entry.message and expected:
         wanted = expected.group(1).replace(", ", " or ")
         parent = element_path.rsplit("/", 1)[0]
-        if node is not None and node.tag in elements:
-            return (f"{where}: element {parent}/{wanted} is missing or out of order "
-                    f"(found {node.tag}); expected: {wanted}")
+        if node is not None and node.tag in compiled.declared:
+            return (f"{where}: element {element_path} is out of order, or {parent}/{wanted} is missing "
+                    f"(found {node.tag} where {wanted} is expected); expected: {wanted}")
         return f"{where}: unknown element {element_path}; expected: {wanted}"
     attribute = _ATTRIBUTE.search(entry.message)
     if attribute:

@@ -2,17 +2,21 @@
 
 Each file is written to a private temporary file in the destination folder, checked
 (length, zip CRC or GDAL readability) and renamed into place with :func:`os.replace`, so
-readers never see a partial file. A ``<file>.lock`` created with ``O_EXCL`` tells other
-processes sharing the directory that the file is on its way; they wait (bounded) for it
-instead of downloading it again. Every network call has a timeout and the whole transfer a
+readers never see a partial file. A ``<file>.lock`` on which the downloading process holds an
+exclusive ``flock`` tells other processes sharing the directory that the file is on its way; they
+wait (bounded) for it instead of downloading it again. The kernel releases the lock when its holder
+dies, however it dies: a lock file left by a killed run is taken over at once (INFO line), and the
+``.part`` files of that run are removed. Every network call has a timeout and the whole transfer a
 deadline.
 """
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import logging
 import os
+import socket
 import tempfile
 import time
 import urllib.error
@@ -67,16 +71,18 @@ def fetch(
     lock = destination.with_name(destination.name + ".lock")
     waited_until = time.monotonic() + lock_wait_s
     while not destination.is_file():
-        if _try_lock(lock):
+        fd = _try_lock(lock)
+        if fd is not None:
             try:
                 if not destination.is_file():
                     _download(url, destination, timeout_s, deadline_s)
             finally:
                 lock.unlink(missing_ok=True)
+                os.close(fd)
             break
         if time.monotonic() > waited_until:
             log.warning(
-                "waited %.0f s for %s held by another process; downloading it myself", lock_wait_s, lock
+                "waited %.0f s for %s held by a live process; downloading it myself", lock_wait_s, lock
             )
             _download(url, destination, timeout_s, deadline_s)
             break
@@ -84,14 +90,34 @@ def fetch(
     return destination
 
 
-def _try_lock(lock: Path) -> bool:
+def _try_lock(lock: Path) -> int | None:
+    """Open ``lock`` and take its exclusive flock; returns the descriptor, None while a live process holds it.
+
+    A lock file that exists but is free was left by a process that died: it is taken over (INFO line)
+    and that process's ``.part`` files are removed.
+    """
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as handle:
-        handle.write(f"{os.getpid()}\n")
-    return True
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(fd).st_ino != os.stat(lock).st_ino:   # unlinked by its holder meanwhile: try again
+            raise BlockingIOError
+    except (BlockingIOError, FileNotFoundError):
+        os.close(fd)
+        return None
+    except OSError as exc:   # no locking on this file system: fall back to the file's existence
+        os.close(fd)
+        log.debug("flock on %s failed (%s); downloading without a lock", lock, exc)
+        return os.open(os.devnull, os.O_RDONLY)
+    previous = os.read(fd, 200).decode(errors="replace").strip()
+    if previous:
+        parts = sorted(lock.parent.glob(f".{lock.name[:-len('.lock')]}.*.part"))
+        for part in parts:
+            part.unlink(missing_ok=True)
+        log.info("DEM download lock %s was left by a process that no longer runs (%s); cleared it%s", lock,
+                 previous, f" and removed {len(parts)} partial download(s)" if parts else "")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"host={socket.gethostname()} pid={os.getpid()}\n".encode(), 0)
+    return fd
 
 
 def _open(url: str, timeout_s: float):

@@ -224,7 +224,7 @@ def prepare_dem(
             list(cells.cells), grid, resampling=settings.resampling, dtype=settings.dtype
         )
     except DemError as exc:
-        failed = _failure(settings, cells.fmt, str(exc))
+        failed = _failure(settings, cells.fmt, _damaged_cell(cells.cells) or str(exc))
         return flat_products(
             settings, grid, sun_zenith_deg, with_aspect=with_aspect, reason=failed.flat_reason
         )
@@ -321,3 +321,13 @@ def store_terrain(database, resolution_m: int, products: DemProducts) -> list[st
             database.put(name, resolution_m, array)
             stored.append(name)
     return stored
+
+
+def _damaged_cell(cells) -> str:
+    """Which DEM file makes GDAL fail (truncated or corrupt), checked file by file after a failure ("" if none)."""
+    for _, path in cells:
+        try:
+            download.check_geocell_file(Path(path), Path(path).suffix, source=Path(path).name)
+        except DemError as exc:
+            return f"DEM file {path} is damaged or truncated ({exc}); replace or delete it"
+    return ""

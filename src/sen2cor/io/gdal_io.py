@@ -173,3 +173,15 @@ def cog_layout_errors(path: Path, *, min_size_for_overviews: int = 512) -> list[
     if len(offsets) > 1 and offsets[0] and min(offsets[1:]) > offsets[0]:
         errors.append("full-resolution data precede the overview data")
     return errors
+
+
+def known_epsg(code: int) -> bool:
+    """True when PROJ knows the coordinate reference system EPSG:``code`` (quietly, no message on stderr)."""
+    srs = osr.SpatialReference()
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        return srs.ImportFromEPSG(int(code)) == 0
+    except (RuntimeError, ValueError, OverflowError):
+        return False
+    finally:
+        gdal.PopErrorHandler()

@@ -177,20 +177,22 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.part{path.suffix}")
 
 
-def default_precision(image: np.ndarray) -> int:
+def default_precision(image: np.ndarray, path: Path | None = None) -> int:
     """Bits per sample declared in the SIZ marker and ihdr box, as in official L2A files.
 
     uint8 layers (SCL, TCI, PVI, QI masks): 8. uint16 layers (BOA bands, AOT, WVP): 15 when every
     value fits (official PDGS products of baselines 02.11 and 04.00 declare 15 bits; the BOA
-    encoding clips to 32767); otherwise 16 with a warning, so that the file stays lossless.
+    encoding clips to 32767); otherwise 16 with a warning naming ``path``, so that the file stays lossless
+    (e.g. the L1C DN 65535 of saturated pixels copied by --sc_only).
     """
     if image.dtype == np.uint8:
         return 8
     peak = int(image.max()) if image.size else 0
     if peak < 1 << UINT16_PRECISION_BITS:
         return UINT16_PRECISION_BITS
-    log.warning("values up to %d do not fit in %d bits: declaring 16-bit precision",
-                peak, UINT16_PRECISION_BITS)
+    log.warning("%s: values up to %d (65535: saturated) do not fit in the %d bits of official L2A files; "
+                "declaring 16-bit precision", path.name if path is not None else "JPEG 2000 image", peak,
+                UINT16_PRECISION_BITS)
     return 16
 
 
@@ -210,7 +212,7 @@ def write_jp2(path: Path, image: np.ndarray, geo: Geocoding | None, profile: Jp2
     path = Path(path)
     if image.dtype not in (np.uint8, np.uint16):
         raise OutputError(f"cannot write {path.name}: dtype {image.dtype}, expected uint8 or uint16")
-    bits = default_precision(image) if precision_bits is None else int(precision_bits)
+    bits = default_precision(image, path) if precision_bits is None else int(precision_bits)
     width = 8 * image.dtype.itemsize
     if not width - 8 < bits <= width:
         raise OutputError(f"cannot write {path.name}: precision {bits} bits for {image.dtype} data, "

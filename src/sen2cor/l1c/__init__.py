@@ -11,7 +11,7 @@ angle grids), ``datastrip`` (MTD_DS.xml), ``qi`` (QI_DATA), ``grib`` (AUX_DATA G
 """
 
 from sen2cor.l1c.datastrip import DatastripMetadata
-from sen2cor.l1c.grib import GribField, read_grib
+from sen2cor.l1c.grib import GribField, read_cams, read_grib
 from sen2cor.l1c.mtd import GranuleRef, ProductInfo, Radiometry, SpectralResponse
 from sen2cor.l1c.product import L1CProduct, read_l1c_product
 from sen2cor.l1c.qi import QualityCheck, QualityInfo
@@ -39,6 +39,7 @@ __all__ = [
     "SpectralResponse",
     "TileMetadata",
     "merge_detectors",
+    "read_cams",
     "read_grib",
     "read_l1c_product",
     "read_tile_metadata",

@@ -184,3 +184,33 @@ def _read_fields(path: Path) -> dict[str, GribField]:
         dataset = None  # close while PAM is still disabled
     log.debug("%s: GRIB fields %s", path, ", ".join(fields))
     return fields
+
+
+def read_cams(path: Path | None, aux_dir: Path, *, expected: bool = True) -> dict[str, GribField]:
+    """The AUX_CAMSFO fields for the AOT retrieval, or {} with a warning naming the file and the cause.
+
+    Without usable CAMS ``aod550`` the AOT retrieval falls back to the GIPP's start visibility wherever
+    dark dense vegetation is missing (method DEFAULT in L2A_QUALITY.xml), so a missing, unreadable or
+    wrong file is reported (WARNING when ``expected``, i.e. for L1C baselines that carry CAMS, else INFO)
+    instead of being silently ignored. A damaged CAMS file never stops the run.
+    """
+    level = logging.WARNING if expected else logging.INFO
+    fallback = "the AOT retrieval uses the default visibility where no dark dense vegetation is found"
+    if path is None:
+        log.log(level, "%s: no AUX_CAMSFO file; CAMS not used: %s", aux_dir, fallback)
+        return {}
+    try:
+        fields = read_grib(path)
+    except ProductReadError as exc:
+        log.warning("%s; CAMS not used: %s", exc, fallback)
+        return {}
+    aod = fields.get("aod550")
+    if aod is None:
+        log.warning("%s: AUX_CAMSFO holds no aod550 field (found: %s); CAMS not used: %s", path,
+                    ", ".join(fields) or "none", fallback)
+        return {}
+    if not (np.isfinite(aod.values).all() and (aod.values >= 0).all()):
+        log.warning("%s: aod550 holds values outside [0, inf) (minimum %r); CAMS not used: %s", path,
+                    float(np.nanmin(aod.values)) if np.isfinite(aod.values).any() else float("nan"), fallback)
+        return {}
+    return fields

@@ -18,7 +18,7 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ProductError, ProductReadError
-from sen2cor.l1c import versions, xmlpath
+from sen2cor.l1c import ranges, versions, xmlpath
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,10 @@ def _require_all_bands(values: Mapping[str, object], path: str, file: Path) -> N
 
 def read_radiometry(root: etree._Element, file: Path, baseline: str) -> Radiometry:
     """Quantification, offsets, solar irradiance, U, special values and gains of MTD_MSIL1C."""
-    quant = xmlpath.as_float(
-        xmlpath.required_text(root, f"{_PIC}/QUANTIFICATION_VALUE", file), file, "QUANTIFICATION_VALUE"
+    quant_path = f"{_PIC}/QUANTIFICATION_VALUE"
+    quant = ranges.check_value(
+        xmlpath.as_float(xmlpath.required_text(root, quant_path, file), file, quant_path), ranges.POSITIVE, file,
+        quant_path,
     )
     offset_path = f"{_PIC}/Radiometric_Offset_List/RADIO_ADD_OFFSET"
     offsets = _per_band(root, offset_path, "band_id", file, xmlpath.as_int)
@@ -149,7 +151,11 @@ def read_radiometry(root: etree._Element, file: Path, baseline: str) -> Radiomet
     e0_path = f"{_PIC}/Reflectance_Conversion/Solar_Irradiance_List/SOLAR_IRRADIANCE"
     e0 = _per_band(root, e0_path, "bandId", file, xmlpath.as_float)
     _require_all_bands(e0, e0_path, file)
-    u = xmlpath.as_float(xmlpath.required_text(root, f"{_PIC}/Reflectance_Conversion/U", file), file, "U")
+    for band, value in e0.items():
+        ranges.check_value(value, ranges.POSITIVE, file, f"{e0_path}[@bandId='{BAND_IDS.index(band)}'] ({band})")
+    u_path = f"{_PIC}/Reflectance_Conversion/U"
+    u = ranges.check_value(xmlpath.as_float(xmlpath.required_text(root, u_path, file), file, u_path),
+                           ranges.POSITIVE, file, u_path)
     special = {}
     for element in xmlpath.find_all(root, f"{_PIC}/Special_Values"):
         name = xmlpath.optional_text(element, "SPECIAL_VALUE_TEXT")
@@ -180,9 +186,9 @@ def read_spectral_responses(root: etree._Element, file: Path) -> Mapping[str, Sp
         stop = xmlpath.as_float(
             xmlpath.required_text(element, "Wavelength/MAX", file), file, f"{where}/Wavelength/MAX"
         )
-        step = xmlpath.as_float(
+        step = ranges.check_value(xmlpath.as_float(
             xmlpath.required_text(element, "Spectral_Response/STEP", file), file, f"{where}/STEP"
-        )
+        ), ranges.POSITIVE, file, f"{where}/Spectral_Response/STEP")
         text = xmlpath.required_text(element, "Spectral_Response/VALUES", file)
         try:
             response = np.array(text.split(), dtype=np.float64)
@@ -190,6 +196,11 @@ def read_spectral_responses(root: etree._Element, file: Path) -> Mapping[str, Sp
             raise ProductReadError(
                 f"{file}: {where}/Spectral_Response/VALUES holds non-numeric values"
             ) from None
+        if not (np.isfinite(response).all() and (response >= 0).all() and response.sum() > 0):
+            raise ProductReadError(
+                f"{file}: {where}/Spectral_Response/VALUES is out of range (minimum {response.min()!r}, sum "
+                f"{response.sum()!r}); allowed: finite numbers >= 0 with a positive sum"
+            )
         wavelength = start + step * np.arange(response.size, dtype=np.float64)
         if not np.isclose(wavelength[-1], stop):  # e.g. baseline 02.06: B02 has 97 values on [440, 538] nm
             log.debug(

@@ -91,6 +91,11 @@ class L1CProduct:
                 f"Granule/IMAGE_FILE; expected one of {', '.join(BAND_IDS)}"
             )
         path = self.band_files[band]
+        if path.is_dir():
+            raise ProductReadError(
+                f"{path}: image path of band {band} (listed in {self.mtd_path.name}) is a directory; expected a "
+                "JPEG 2000 file"
+            )
         if not path.is_file():
             raise ProductReadError(
                 f"{path}: image file of band {band} (listed in {self.mtd_path.name}) is missing"
@@ -160,14 +165,20 @@ def _band_files(path: Path, info: ProductInfo, mtd: Path, check: bool) -> tuple[
         raise ProductReadError(
             f"{mtd}: Granule/IMAGE_FILE entries missing for band(s) {', '.join(missing_entries)}"
         )
-    files = {band: path / f"{listed[band]}.jp2" for band in BAND_IDS}
+    files = {band: xmlpath.listed_path(path, f"{listed[band]}.jp2", mtd) for band in BAND_IDS}
     if check:
+        folders = [f"{band} ({files[band]})" for band in BAND_IDS if files[band].is_dir()]
+        if folders:
+            raise ProductReadError(
+                f"{path}: band image path(s) listed in {MTD_NAME} are directories, expected JPEG 2000 files: "
+                f"{'; '.join(folders)}"
+            )
         absent = [f"{band} ({files[band]})" for band in BAND_IDS if not files[band].is_file()]
         if absent:
             raise ProductReadError(
                 f"{path}: band image file(s) listed in {MTD_NAME} are missing: {'; '.join(absent)}"
             )
-    tci = path / f"{listed['TCI']}.jp2" if "TCI" in listed else None
+    tci = xmlpath.listed_path(path, f"{listed['TCI']}.jp2", mtd) if "TCI" in listed else None
     return files, tci
 
 

@@ -128,7 +128,7 @@ def read_quality_info(
     qi_dir = granule_dir / "QI_DATA"
     masks, missing = {}, []
     for entry in mask_files:
-        path = product_dir / entry.relative_path
+        path = xmlpath.listed_path(product_dir, entry.relative_path, granule_dir / "MTD_TL.xml")
         if not path.suffix:
             path = path.with_suffix("." + mask_format)
         if not path.is_file():

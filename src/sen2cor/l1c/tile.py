@@ -20,13 +20,16 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.errors import ProductReadError
-from sen2cor.l1c import xmlpath
+from sen2cor.io.gdal_io import known_epsg
+from sen2cor.l1c import ranges, xmlpath
 
 log = logging.getLogger(__name__)
 
 _GEO = "Geometric_Info/Tile_Geocoding"
 _ANG = "Geometric_Info/Tile_Angles"
 _TILE_IN_ID = re.compile(r"_T(\d{2}[A-Z]{3})_")
+_MEAN_VIEW = f"{_ANG}/Mean_Viewing_Incidence_Angle_List/Mean_Viewing_Incidence_Angle"
+_NEGATIVE = ranges.Range(None, 0.0, high_open=True)   # YDIM: rows run southwards
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def _grid(element: etree._Element, file: Path, where: str) -> tuple[np.ndarray, 
         grid = np.array(rows, dtype=np.float64)
     except ValueError:
         raise ProductReadError(f"{file}: {where}/Values_List/VALUES holds non-numeric values") from None
-    col = xmlpath.as_float(xmlpath.required_text(element, "COL_STEP", file), file, f"{where}/COL_STEP")
+    col = ranges.check_value(xmlpath.as_float(xmlpath.required_text(element, "COL_STEP", file), file,
+                                              f"{where}/COL_STEP"), ranges.POSITIVE, file, f"{where}/COL_STEP")
     row = xmlpath.as_float(xmlpath.required_text(element, "ROW_STEP", file), file, f"{where}/ROW_STEP")
     if col != row:
         raise ProductReadError(f"{file}: {where} COL_STEP {col} m differs from ROW_STEP {row} m")
@@ -157,6 +161,8 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
     sun = f"{_ANG}/Sun_Angles_Grid"
     sun_zen, step = _grid(xmlpath.required(root, f"{sun}/Zenith", file), file, f"{sun}/Zenith")
     sun_az, _ = _grid(xmlpath.required(root, f"{sun}/Azimuth", file), file, f"{sun}/Azimuth")
+    ranges.check_grid(sun_zen, ranges.ZENITH_DEG, file, f"{sun}/Zenith/Values_List")
+    ranges.check_grid(sun_az, ranges.AZIMUTH_DEG, file, f"{sun}/Azimuth/Values_List")
     mean_zen = xmlpath.as_float(
         xmlpath.required_text(root, f"{_ANG}/Mean_Sun_Angle/ZENITH_ANGLE", file),
         file,
@@ -178,6 +184,8 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
             raise ProductReadError(f"{file}: {where} has an invalid bandId/detectorId") from None
         zen, _ = _grid(xmlpath.required(element, "Zenith", file), file, f"{where}/Zenith")
         az, _ = _grid(xmlpath.required(element, "Azimuth", file), file, f"{where}/Azimuth")
+        ranges.check_grid(zen, ranges.ZENITH_DEG, file, f"{where}/Zenith/Values_List", nodata_nan=True)
+        ranges.check_grid(az, ranges.AZIMUTH_DEG, file, f"{where}/Azimuth/Values_List", nodata_nan=True)
         if zen.shape != sun_zen.shape or az.shape != sun_zen.shape:
             raise ProductReadError(
                 f"{file}: {where} grid shape {zen.shape} differs from the sun grid {sun_zen.shape}"
@@ -195,13 +203,22 @@ def _read_angles(root: etree._Element, file: Path) -> AngleGrids:
         zen, az = merge_detectors([per_zen[band][d] for d in detectors], [per_az[band][d] for d in detectors])
         view_zen[band], view_az[band] = _readonly(zen), _readonly(az)
     mean_viewing = {}
-    mpath = f"{_ANG}/Mean_Viewing_Incidence_Angle_List/Mean_Viewing_Incidence_Angle"
+    mpath = _MEAN_VIEW
     for element in xmlpath.find_all(root, mpath):
         band = BAND_IDS[int(element.get("bandId"))]
         mean_viewing[band] = (
             xmlpath.as_float(xmlpath.required_text(element, "ZENITH_ANGLE", file), file, f"{mpath}/ZENITH_ANGLE"),
             xmlpath.as_float(xmlpath.required_text(element, "AZIMUTH_ANGLE", file), file, f"{mpath}/AZIMUTH_ANGLE"),
         )
+    for value, allowed, name in ((mean_zen, ranges.ZENITH_DEG, "ZENITH_ANGLE"), (mean_az, ranges.AZIMUTH_DEG,
+                                                                                 "AZIMUTH_ANGLE")):
+        if not np.isnan(value):   # NaN: a real quirk, replaced by the grid mean below
+            ranges.check_value(value, allowed, file, f"{_ANG}/Mean_Sun_Angle/{name}")
+    for band, (zen, az) in mean_viewing.items():
+        for value, allowed, name in ((zen, ranges.ZENITH_DEG, "ZENITH_ANGLE"), (az, ranges.AZIMUTH_DEG,
+                                                                                "AZIMUTH_ANGLE")):
+            if not np.isnan(value):
+                ranges.check_value(value, allowed, file, f"{_MEAN_VIEW}[@bandId='{BAND_IDS.index(band)}']/{name}")
     if not (np.isfinite(mean_zen) and np.isfinite(mean_az)):
         # Real quirk (e.g. antimeridian tiles, baseline 05.09): Mean_Sun_Angle is NaN -> mean of the grid.
         log.warning("%s: Mean_Sun_Angle is NaN; using the mean of the sun angle grid", file)
@@ -231,6 +248,11 @@ def _read_geocoding(root: etree._Element, file: Path) -> tuple[int, str, dict[in
         raise ProductReadError(
             f"{file}: {_GEO}/HORIZONTAL_CS_CODE = {code!r}; expected EPSG:<code>"
         ) from None
+    if not known_epsg(epsg):
+        raise ProductReadError(
+            f"{file}: {_GEO}/HORIZONTAL_CS_CODE = {code!r} is not a coordinate reference system known to PROJ; "
+            "expected the EPSG code of a projected system (Sentinel-2 tiles: UTM, EPSG:326xx / 327xx)"
+        )
     sizes = {}
     for element in xmlpath.find_all(root, f"{_GEO}/Size"):
         where = f"{_GEO}/Size[@resolution='{element.get('resolution')}']"
@@ -248,6 +270,10 @@ def _read_geocoding(root: etree._Element, file: Path) -> tuple[int, str, dict[in
             xmlpath.as_float(xmlpath.required_text(element, tag, file), file, f"{where}/{tag}")
             for tag in ("ULX", "ULY", "XDIM", "YDIM")
         ]
+        ranges.check_value(values[2], ranges.POSITIVE, file, f"{where}/XDIM")
+        ranges.check_value(values[3], _NEGATIVE, file, f"{where}/YDIM")
+        for tag, count in zip(("NROWS", "NCOLS"), sizes[res]):
+            ranges.check_value(count, ranges.POSITIVE, file, f"{_GEO}/Size[@resolution='{res}']/{tag}")
         geo[res] = GeoPosition(*values, *sizes[res])
     for res in (10, 20, 60):
         if res not in geo:

@@ -156,3 +156,15 @@ def as_utc(text: str, file: Path, path: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def listed_path(root: Path, relative: str, listed_in: Path) -> Path:
+    """``root / relative`` for a path listed in the metadata; ProductReadError for an absolute path or one
+    with ``..`` (it would read outside the product)."""
+    entry = Path(relative)
+    if entry.is_absolute() or ".." in entry.parts:
+        raise ProductReadError(
+            f"{listed_in}: listed file {relative!r} lies outside the product {root.name}; expected a path "
+            "relative to the product folder without '..'"
+        )
+    return root / entry

@@ -17,8 +17,10 @@ from sen2cor.config import RunOptions
 from sen2cor.errors import ConfigError
 from sen2cor.l1c.xmlpath import as_utc
 from sen2cor.product import naming
-from sen2cor.product.layout import L2ALayout, utc_milliseconds
-from sen2cor.product.metadata import BOA_ADD_OFFSET_DN, MetadataContext, write_xml
+from sen2cor.product.layout import L2ALayout, psd_major_of, utc_milliseconds
+from sen2cor.product.metadata import (
+    BOA_ADD_OFFSET_DN, DEFAULT_GIPP_FILES, MetadataContext, gipp_file_names, write_xml,
+)
 from sen2cor.product.mtd_datastrip import build_datastrip_metadata
 from sen2cor.pdgs import folders
 from sen2cor.pdgs.folders import L1C_DATASTRIP
@@ -103,14 +105,20 @@ def plan_datastrip(options: RunOptions, config: Any, *,
         l1c_dir=l1c_dir, l1c_metadata=mtd, output_dir=Path(options.output_dir).absolute(), name=name,
         spacecraft=spacecraft, processing_centre=options.processing_centre,
         archiving_centre=options.archiving_centre, generation_time=generated, sensing_start=sensing_start,
-        baseline=baseline, psd_major=folders.psd_major(root),
+        baseline=baseline, psd_major=_forced_psd_major(config) or folders.psd_major(root),
     )
+
+
+def _forced_psd_major(config: Any) -> int | None:
+    """PSD major version forced by L2A_GIPP PSD_Version (None for DEFAULT: the L1C datastrip's)."""
+    forced = getattr(getattr(config, "common", None), "psd_version", None)
+    return None if forced is None else psd_major_of(forced)
 
 
 def generate_datastrip(options: RunOptions, config: Any, *, generation_time: datetime | None = None) -> Path:
     """``--mode generate_datastrip``: write the L2A datastrip folder and return its path.
 
-    The folder is assembled as ``.<name>.tmp-<pid>`` in --output_dir and renamed when complete; the
+    The folder is assembled as ``.<name>.tmp/<name>`` in --output_dir and renamed when complete; the
     L1C input is only read.  --work_dir is created if missing (it receives the run report).
 
     Raises
@@ -129,7 +137,6 @@ def generate_datastrip(options: RunOptions, config: Any, *, generation_time: dat
     ctx = _context(plan, config)
     temporary = folders.temporary_for(plan.path)
     try:
-        temporary.mkdir()
         (temporary / "QI_DATA").mkdir()
         write_xml(build_datastrip_metadata(root, ctx), temporary / METADATA_NAME)
         final = folders.publish(temporary, plan.path)
@@ -150,9 +157,7 @@ def _context(plan: DatastripPlan, config: Any) -> MetadataContext:
     )
     common = getattr(config, "common", None)
     files = getattr(config, "files", None)
-    gipps = {"GIP_L2ACSC": "L2A_CAL_SC_GIPP", "GIP_L2ACAC": "L2A_CAL_AC_GIPP", "GIP_PROBA2": "L2A_PB_GIPP"}
-    if files is not None:
-        gipps = {"GIP_L2ACSC": files.sc.stem, "GIP_L2ACAC": files.ac.stem, "GIP_PROBA2": files.pb.stem}
+    gipps = DEFAULT_GIPP_FILES if files is None else gipp_file_names(files.sc, files.ac, files.pb)
     kwargs = {}
     if common is not None:
         kwargs = {"doi": common.product_doi, "dem_type": common.dem_reference or "None"}

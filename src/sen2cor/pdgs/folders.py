@@ -19,7 +19,8 @@ from lxml import etree
 
 from sen2cor.errors import ConfigError, OutputError, ProductError, ProductReadError
 from sen2cor.product.metadata import child, local, text_of
-from sen2cor.product.writer import discard_product, pid_alive, rename_into_place
+from sen2cor.product import publishing
+from sen2cor.product.writer import discard_product, rename_into_place
 
 log = logging.getLogger(__name__)
 
@@ -154,22 +155,23 @@ def writable_dir(folder: Path | None, option: str) -> Path:
 
 
 def temporary_for(final: Path) -> Path:
-    """Hidden sibling ``.<name>.tmp-<pid>`` in which ``final`` is assembled."""
-    return final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    """Reserve ``final`` and return the hidden folder ``.<name>.tmp/<name>`` in which it is assembled
+    (:mod:`sen2cor.product.publishing`); OutputError when the name is taken."""
+    reservation = publishing.reserve(final)
+    if reservation is None:
+        raise OutputError(f"output {final} already exists or is being written by another run; not overwriting it")
+    return reservation.work
 
 
 def remove_stale(folder: Path, name_mask: str) -> None:
-    """Remove temporaries ``.<name_mask>.tmp-<pid>`` in ``folder`` left by runs that died (e.g. SIGKILL)."""
-    for candidate in Path(folder).glob(f".{name_mask}.tmp-*"):
-        pid = candidate.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
-            log.warning("removing %s left by an interrupted run", candidate)
-            shutil.rmtree(candidate, ignore_errors=True)
+    """Remove the temporary folders of ``name_mask`` outputs in ``folder`` left by runs that died (e.g. SIGKILL)."""
+    publishing.remove_stale(folder, name_mask)
 
 
 def publish(temporary: Path, final: Path) -> Path:
     """Rename the finished temporary folder to its final name."""
-    return rename_into_place(temporary, final)
+    reservation = publishing.reservation_for(temporary)
+    return reservation.publish() if reservation is not None else rename_into_place(temporary, final)
 
 
 def discard(temporary: Path) -> None:

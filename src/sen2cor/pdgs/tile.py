@@ -205,7 +205,6 @@ def process_tile(options: RunOptions, config: Any = None, tile_processor: TilePr
     temporary = folders.temporary_for(job.final_dir)
     job = replace(job, l2a_tile_dir=temporary)
     try:
-        temporary.mkdir()
         _skeleton(job)
         if tile_processor is not None:
             tile_processor(job.l1c_tile, temporary, job)

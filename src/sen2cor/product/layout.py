@@ -25,6 +25,9 @@ LAYERS: dict[int, tuple[str, ...]] = {
 #: Probability masks Sen2Cor adds to the granule QI_DATA (20 m and 60 m only, never 10 m).
 PROBABILITY_MASKS: tuple[str, ...] = ("MSK_CLDPRB", "MSK_SNWPRB")
 PROBABILITY_MASK_RESOLUTIONS_M: tuple[int, ...] = (20, 60)
+#: Every L2A mask of QI_DATA listed in MTD_TL Pixel_Level_QI: the probability masks and, with
+#: Generate_DDV_Output TRUE, the DDV map (same resolutions).
+QI_MASKS: tuple[str, ...] = PROBABILITY_MASKS + ("MSK_DDVPXL",)
 #: Extension of the image files: JPEG 2000 by default, GeoTIFF with --tif.
 EXTENSIONS = (".jp2", ".tif")
 
@@ -112,8 +115,6 @@ class L2ALayout:
         """
         root = Path(root)
         name = root.name
-        if name.startswith("."):
-            name = name[1:].rsplit(".tmp-", 1)[0]
         fields = naming.parse_safe_name(name)
         granules = sorted((root / "GRANULE").glob("L2A_T*"))
         datastrips = sorted((root / "DATASTRIP").glob("DS_*"))
@@ -252,11 +253,11 @@ class L2ALayout:
         return [self.band(layer, resolution_m) for layer in self.layers(resolution_m)]
 
     def probability_mask(self, kind: str, resolution_m: int) -> Path:
-        """``QI_DATA/MSK_CLDPRB_20m.jp2`` / ``MSK_SNWPRB_60m.jp2``."""
-        if kind not in PROBABILITY_MASKS or resolution_m not in PROBABILITY_MASK_RESOLUTIONS_M:
+        """``QI_DATA/MSK_CLDPRB_20m.jp2`` / ``MSK_SNWPRB_60m.jp2`` / ``MSK_DDVPXL_20m.jp2``."""
+        if kind not in QI_MASKS or resolution_m not in PROBABILITY_MASK_RESOLUTIONS_M:
             raise ValueError(
-                f"probability mask {kind!r} at {resolution_m} m does not exist; expected "
-                f"{PROBABILITY_MASKS} at {PROBABILITY_MASK_RESOLUTIONS_M} m"
+                f"QI mask {kind!r} at {resolution_m} m does not exist; expected "
+                f"{QI_MASKS} at {PROBABILITY_MASK_RESOLUTIONS_M} m"
             )
         return self.qi_dir / f"{kind}_{resolution_m}m{self.extension}"
 
@@ -274,6 +275,28 @@ class L2ALayout:
         """IMAGE_FILE text: relative path without extension."""
         rel = self.relative(path)
         return rel.rsplit(".", 1)[0] if "." in Path(rel).name else rel
+
+
+#: Highest PSD version whose L2A output carries no BOA_ADD_OFFSET (Sen2Cor writes DN = rho * 10000 up to
+#: PSD 14.6 and DN = rho * 10000 + 1000 above; derived ATCOR ``write_output_file_a3``, facts B.14).
+LAST_PSD_WITHOUT_OFFSET = (14, 6)
+
+
+def force_psd(product: Any, psd_version: str | None) -> Any:
+    """The L1C ``product`` as the writers see it when L2A_GIPP PSD_Version forces an output PSD ("15.0"):
+    its ``psd_version`` replaced; ``None`` (DEFAULT) keeps the input's. The reading side is unaffected."""
+    if psd_version is None or psd_version == product.psd_version:
+        return product
+    return dataclasses.replace(product, psd_version=psd_version)
+
+
+def output_boa_offset(psd_version: str | None) -> int:
+    """BOA_ADD_OFFSET (DN) of an L2A product of ``psd_version``: -1000 above PSD 14.6, else 0."""
+    try:
+        major, minor = (int(p) for p in str(psd_version).split(".")[:2])
+    except ValueError:
+        return -1000
+    return -1000 if (major, minor) > LAST_PSD_WITHOUT_OFFSET else 0
 
 
 def psd_major_of(psd_version: str | float | None) -> int:

@@ -115,6 +115,21 @@ def scene_classes(psd_major: int) -> tuple[str, ...]:
     return tuple("SC_CAST_SHADOW" if (i == 2 and psd_major >= 15) else n for i, n in enumerate(SCENE_CLASSES))
 
 
+#: GIPP_FILENAME text of the packaged expert GIPPs (type -> file name without extension).
+DEFAULT_GIPP_FILES: dict[str, str] = {
+    "GIP_L2ACSC": "L2A_CAL_SC_GIPP",
+    "GIP_L2ACAC": "L2A_CAL_AC_GIPP",
+    "GIP_PROBA2": "L2A_PB_GIPP",
+}
+
+
+def gipp_file_names(sc: Path | str, ac: Path | str, pb: Path | str) -> dict[str, str]:
+    """GIPP_FILENAME texts of the expert GIPPs a run used: each file name up to its first dot, as Sen2Cor
+    writes them (``S2__OPER_GIP_L2ACSC_MPC__..._B00.xml`` -> ``S2__OPER_GIP_L2ACSC_MPC__..._B00``)."""
+    return {kind: Path(path).name.split(".")[0]
+            for kind, path in (("GIP_L2ACSC", sc), ("GIP_L2ACAC", ac), ("GIP_PROBA2", pb))}
+
+
 @dataclass(frozen=True)
 class MetadataContext:
     """Identity of the L2A product that every metadata file repeats.
@@ -131,13 +146,7 @@ class MetadataContext:
     processor_version: str = PROCESSOR_VERSION
     dem_type: str = "None"
     generation: datetime | None = None
-    gipp_files: Mapping[str, str] = field(
-        default_factory=lambda: {
-            "GIP_L2ACSC": "L2A_CAL_SC_GIPP",
-            "GIP_L2ACAC": "L2A_CAL_AC_GIPP",
-            "GIP_PROBA2": "L2A_PB_GIPP",
-        }
-    )
+    gipp_files: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_GIPP_FILES))
 
     @property
     def processing_centre(self) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from sen2cor.product import naming
+from sen2cor.product.layout import QI_MASKS
 from sen2cor.product.metadata import (
     TILE_QI,
     MetadataContext,
@@ -109,12 +110,12 @@ def _quality(
 
 
 def set_probability_masks(root: etree._Element, l2a_masks: Sequence[tuple[str, str]]) -> None:
-    """Replace the MSK_CLDPRB / MSK_SNWPRB entries of Pixel_Level_QI by ``l2a_masks``."""
+    """Replace the L2A mask entries (MSK_CLDPRB, MSK_SNWPRB, MSK_DDVPXL) of Pixel_Level_QI by ``l2a_masks``."""
     pixel_qi = child(root, "Quality_Indicators_Info", "Pixel_Level_QI")
     if pixel_qi is None:
         return
     for node in children(pixel_qi, "MASK_FILENAME"):
-        if node.get("type") in ("MSK_CLDPRB", "MSK_SNWPRB"):
+        if node.get("type") in QI_MASKS:
             pixel_qi.remove(node)
     for kind, path in l2a_masks:
         sub(pixel_qi, "MASK_FILENAME", path, type=kind)

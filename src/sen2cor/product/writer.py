@@ -1,28 +1,31 @@
 """Materialise an L2A product: skeleton (``--cr_only``), publication, finalisation, re-run detection.
 
-The skeleton is written into a hidden sibling ``.<name>.tmp-<pid>`` and renamed when complete, so an
-interrupted or failed run never leaves a half product under the final name; the L1C input is only read.
+The product is assembled hidden in ``.<name>.tmp/<name>`` and renamed to ``<name>`` when complete
+(:mod:`sen2cor.product.publishing`), so an interrupted or failed run never leaves a half product under
+the final name; the L1C input is only read. Names are unique even for runs started in the same second:
+the name is reserved before any work, and a name already taken (by a product or by a live run) moves
+the generation time on by one second.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sen2cor.bands import RESOLUTIONS_M
 from sen2cor.errors import OutputError, Sen2CorError
-from sen2cor.product import naming
+from sen2cor.product import naming, publishing
 from sen2cor.product.layout import (
     LAYERS,
     PROBABILITY_MASK_RESOLUTIONS_M,
-    PROBABILITY_MASKS,
+    QI_MASKS,
     L2ALayout,
+    output_boa_offset,
     utc_milliseconds,
 )
 from sen2cor.product.manifest import write_manifest
@@ -42,13 +45,18 @@ log = logging.getLogger(__name__)
 
 #: Image files listed in the metadata: JPEG 2000, GeoTIFF (--tif) and raw (--raw, ENVI .hdr beside it).
 IMAGE_SUFFIXES = (".jp2", ".tif", ".rawl")
-
-_TMP_RE = re.compile(r"^\.(?P<name>S2[A-D]_MSIL2A_.+\.SAFE)\.tmp-(?P<pid>\d+)$")
+#: Names of L2A products (for the leftovers of interrupted runs).
+L2A_GLOB = "S2*_MSIL2A_*.SAFE"
+#: How many following seconds are tried when the product name of the current second is taken.
+NAME_ATTEMPTS = 60
 
 
 def boa_offset_for(product: Any) -> int | None:
-    """BOA_ADD_OFFSET of the L2A product: -1000 DN for L1C baselines >= 04.00 (which carry
-    RADIO_ADD_OFFSET), else None (no offset list, reflectance = DN / 10000)."""
+    """BOA_ADD_OFFSET of the L2A product: -1000 DN above PSD 14.6 (L1C baselines >= 04.00, or PSD_Version
+    forcing such a PSD), else None (no offset list, reflectance = DN / 10000)."""
+    psd = getattr(product, "psd_version", None)
+    if psd is not None:
+        return output_boa_offset(psd) or None
     has_offset = getattr(product, "has_radiometric_offset", None)
     if has_offset is not None:
         return BOA_ADD_OFFSET_DN if has_offset else None
@@ -70,6 +78,7 @@ def create_l2a_skeleton(
     doi: str = DEFAULT_DOI,
     boa_add_offset_dn: int | None | str = "auto",
     dem_type: str = "None",
+    gipp_files: dict[str, str] | None = None,
     publish: bool = True,
 ) -> Path:
     """Write the full L2A tree of manual Fig. 2-19 for an L1C ``product`` and return its folder.
@@ -85,13 +94,17 @@ def create_l2a_skeleton(
     baseline : str
         Processing baseline ``dd.dd`` (--processing_baseline, else the PB GIPP, else "99.99").
     generation_time : datetime, optional
-        L2A generation time (default: UTC now).
+        L2A generation time (default: UTC now, moved on to the next free second when a product or a
+        live run already has that name). An explicit time is used as it is, or refused when taken.
     processing_centre, archiving_centre : str, optional
         4-character centre codes (default: those of the L1C).
     tif : bool
         GeoTIFF instead of JPEG 2000 file names.
     boa_add_offset_dn : int, None or "auto"
         BOA_ADD_OFFSET written per band; "auto" = :func:`boa_offset_for`.
+    gipp_files : dict, optional
+        GIPP_FILENAME texts by type (:func:`sen2cor.product.metadata.gipp_file_names` of the GIPPs used);
+        default: the packaged file names.
     publish : bool
         True: rename to the final name and return it.  False: return the temporary folder; the caller
         writes the images into it and calls :func:`publish_product` (or :func:`discard_product`).
@@ -99,18 +112,14 @@ def create_l2a_skeleton(
     Raises
     ------
     OutputError
-        The output folder cannot be created or written, or the product already exists.
+        The output folder cannot be created or written, or the product name is taken.
     ProductReadError
         An L1C metadata file is missing or malformed (nothing is left in ``output_dir``).
     """
     naming.check_baseline(baseline)
     output_dir = _writable_dir(Path(output_dir))
-    generated = utc_milliseconds(generation_time or datetime.now(UTC))
-    layout = L2ALayout.plan(
-        product, output_dir, baseline, generation_time=generated, processing_centre=processing_centre, tif=tif
-    )
-    if layout.root.exists():
-        raise OutputError(f"output product {layout.root} already exists; not overwriting it")
+    layout, reservation, generated = _reserve_name(product, output_dir, baseline, generation_time,
+                                                   processing_centre, tif)
     offset = boa_offset_for(product) if boa_add_offset_dn == "auto" else boa_add_offset_dn
     ctx = MetadataContext(
         layout=layout,
@@ -121,70 +130,101 @@ def create_l2a_skeleton(
         boa_add_offset_dn=offset,
         dem_type=dem_type,
         generation=generated,
+        **({} if gipp_files is None else {"gipp_files": gipp_files}),
     )
-    temporary = output_dir / f".{layout.name}.tmp-{os.getpid()}"
-    if temporary.exists():
-        shutil.rmtree(temporary)
+    temporary = reservation.work
     try:
-        temporary.mkdir()
         _materialise(product, layout.moved_to(temporary), ctx)
     except OSError as exc:
-        discard_product(temporary)
+        reservation.discard()
         if isinstance(exc, Sen2CorError):
             raise
         raise OutputError(f"cannot write L2A product {layout.name} into {output_dir}: {exc}") from exc
     except BaseException:
-        discard_product(temporary)
+        reservation.discard()
         raise
     log.info("L2A product tree created: %s", layout.name)
     if not publish:
         return temporary
     try:
-        return publish_product(temporary)
+        return reservation.publish()
     except OutputError:
-        discard_product(temporary)
+        reservation.discard()
         raise
 
 
+def _reserve_name(product: Any, output_dir: Path, baseline: str, generation_time: datetime | None,
+                  processing_centre: str | None, tif: bool
+                  ) -> tuple[L2ALayout, publishing.Reservation, datetime]:
+    """Layout and reservation of a free product name. Without ``generation_time`` (now), a name taken by
+    an existing product or a live run moves the generation time on by one second (at most
+    :data:`NAME_ATTEMPTS` times); an explicit ``generation_time`` is used as it is or refused."""
+    generated = utc_milliseconds(generation_time or datetime.now(UTC))
+    attempts = 1 if generation_time is not None else NAME_ATTEMPTS
+    for attempt in range(attempts):
+        moment = generated + timedelta(seconds=attempt)
+        layout = L2ALayout.plan(product, output_dir, baseline, generation_time=moment,
+                                processing_centre=processing_centre, tif=tif)
+        reservation = publishing.reserve(layout.root)
+        if reservation is not None:
+            if attempt:
+                log.info("product names of the %d preceding second(s) are taken in %s; using %s", attempt,
+                         output_dir, layout.name)
+            return layout, reservation, moment
+    taken = "already exists or is being written by another run"
+    raise OutputError(f"output product {layout.root} {taken}; not overwriting it" if attempts == 1 else
+                      f"no free product name in {output_dir} within {attempts} s of {generated:%Y%m%dT%H%M%S} "
+                      f"(each {taken})")
+
+
 def publish_product(temporary: Path) -> Path:
-    """Rename a temporary product folder ``.<name>.tmp-<pid>`` to ``<name>``; returns the final path."""
+    """Rename a product assembled in ``.<name>.tmp/<name>`` to ``<name>``; returns the final path."""
     temporary = Path(temporary)
-    match = _TMP_RE.match(temporary.name)
-    if not match:
-        raise OutputError(f"{temporary} is not a temporary L2A product folder (.<name>.SAFE.tmp-<pid>)")
-    return rename_into_place(temporary, temporary.with_name(match["name"]))
+    reservation = publishing.reservation_for(temporary)
+    if reservation is None:
+        raise OutputError(f"{temporary} is not a temporary L2A product folder reserved by this process "
+                          "(.<name>.SAFE.tmp/<name>.SAFE)")
+    return reservation.publish()
 
 
 def rename_into_place(temporary: Path, final: Path) -> Path:
     """Atomically rename a finished temporary folder to ``final``; never overwrites an existing output."""
-    if final.exists():
-        raise OutputError(f"output {final} already exists; not overwriting it")
     try:
-        os.rename(temporary, final)
+        publishing.rename_no_replace(temporary, final)
+    except FileExistsError:
+        raise OutputError(f"output {final} already exists; not overwriting it") from None
     except OSError as exc:
         raise OutputError(f"cannot rename {temporary} to {final}: {exc}") from exc
     return final
 
 
 def discard_product(temporary: Path) -> None:
-    """Remove a temporary product folder (used on failure); never raises."""
+    """Remove a temporary product folder and its reservation (used on failure); never raises."""
+    reservation = publishing.reservation_for(Path(temporary))
+    if reservation is not None:
+        reservation.discard()
+        return
     shutil.rmtree(temporary, ignore_errors=True)
     if Path(temporary).exists():
         log.error("could not remove the temporary folder %s", temporary)
 
 
-def finalise_product(root: Path, report_path: Path | None = None) -> Path:
+def finalise_product(root: Path, report_path: Path | None = None, report_tail: str = "") -> Path:
     """Bring a written product's file lists up to date and return the manifest path.
 
-    Copies the run report into ``HTML/`` (manual §2.7), refreshes the MTD_MSIL2A IMAGE_FILE list and the
-    MTD_TL probability masks from the files present, then rewrites manifest.safe with every file's size
-    and SHA3-256 checksum.
+    Copies the run report into ``HTML/`` (manual §2.7) with ``report_tail`` appended to the copy (the final
+    status, true once the product is published: an unpublished copy is discarded with the product),
+    refreshes the MTD_MSIL2A IMAGE_FILE list and the MTD_TL probability masks from the files present,
+    then rewrites manifest.safe with every file's size and SHA3-256 checksum.
     """
     root = Path(root)
     if report_path is not None:
         report_path = Path(report_path)
         if report_path.is_file():
             copy_file(report_path, root / "HTML" / report_path.name)
+            if report_tail:
+                with open(root / "HTML" / report_path.name, "a", encoding="utf-8") as copy:
+                    copy.write(report_tail)
         else:
             log.warning("report file %s not found; not copied into the product", report_path)
     refresh_file_lists(root)
@@ -192,7 +232,7 @@ def finalise_product(root: Path, report_path: Path | None = None) -> Path:
 
 
 def refresh_file_lists(root: Path) -> None:
-    """Rewrite the IMAGE_FILE entries (MTD_MSIL2A.xml) and MSK_CLDPRB/MSK_SNWPRB entries (MTD_TL.xml)."""
+    """Rewrite the IMAGE_FILE entries (MTD_MSIL2A.xml) and the L2A mask entries (MTD_TL.xml)."""
     root = Path(root)
     for granule in sorted((root / "GRANULE").glob("L2A_T*")):
         entries = [f.relative_to(root).with_suffix("").as_posix() for f in present_images(granule)]
@@ -217,10 +257,11 @@ def present_images(granule: Path) -> list[Path]:
 
 
 def present_masks(granule: Path) -> list[tuple[str, Path]]:
-    """(type, file) of the probability masks present in ``granule/QI_DATA`` (20 m before 60 m)."""
+    """(type, file) of the L2A masks present in ``granule/QI_DATA`` (probability masks, DDV map; 20 m before
+    60 m)."""
     found = []
     for res in PROBABILITY_MASK_RESOLUTIONS_M:
-        for kind in PROBABILITY_MASKS:
+        for kind in QI_MASKS:
             found += [
                 (kind, p)
                 for p in sorted((Path(granule) / "QI_DATA").glob(f"{kind}_{res}m.*"))
@@ -270,26 +311,8 @@ def already_processed(output_dir: Path, l1c_name: str, resolutions: Iterable[int
 
 
 def stale_temporaries(output_dir: Path) -> list[Path]:
-    """Temporary product folders left by runs that no longer exist (e.g. killed with SIGKILL)."""
-    stale = []
-    for candidate in Path(output_dir).glob(".S2*_MSIL2A_*.SAFE.tmp-*"):
-        match = _TMP_RE.match(candidate.name)
-        if match and not pid_alive(int(match["pid"])):
-            stale.append(candidate)
-    return sorted(stale)
-
-
-def pid_alive(pid: int) -> bool:
-    """True while process ``pid`` exists (this process counts as alive)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Temporary product folders left by runs that no longer exist (their lock is free), e.g. after SIGKILL."""
+    return [p for p in publishing.leftovers(output_dir, L2A_GLOB) if publishing.is_stale(p)]
 
 
 # --------------------------------------------------------------------------- internals
@@ -323,7 +346,8 @@ def _materialise(product: Any, layout: L2ALayout, ctx: MetadataContext) -> None:
     ds_path = getattr(product, "datastrip_mtd_path", None)
     l1c_ds_mtd = read_xml(Path(ds_path)) if ds_path is not None and Path(ds_path).is_file() else None
     if l1c_ds_mtd is None:
-        log.warning("L1C datastrip metadata %s missing; MTD_DS.xml gets a minimal content", ds_path)
+        log.warning("%s has no DATASTRIP/<datastrip>/MTD_DS.xml (expected %s); the L2A MTD_DS.xml gets a minimal "
+                    "content from MTD_MSIL1C.xml", l1c_root, ds_path or "DATASTRIP/DS_*/MTD_DS.xml")
     for folder in layout.directories():
         folder.mkdir(parents=True, exist_ok=True)
     _copy_tree_files(l1c_root / "AUX_DATA", layout.aux_dir)

@@ -20,6 +20,7 @@ from lxml import etree
 
 from sen2cor.errors import OutputError, ProductReadError
 from sen2cor.product import L2ALayout, update_quality_indicators
+from sen2cor.product.publishing import final_location
 from sen2cor.product.metadata import (
     PROCESSOR_VERSION,
     TILE_QI,
@@ -160,7 +161,7 @@ def write_quality(target: Path | L2ALayout, indicators: QualityIndicators, *,
     values = indicators.metadata_values()
     if isinstance(target, L2ALayout) or (Path(target) / "MTD_MSIL2A.xml").is_file():
         layout = target if isinstance(target, L2ALayout) else L2ALayout.from_root(Path(target))
-        url = layout.root.parent / layout.name / "GRANULE" / layout.granule_name / "AUX_DATA"
+        url = final_location(layout.root) / "GRANULE" / layout.granule_name / "AUX_DATA"
         report = build_quality_report(indicators, mission=layout.name[:3], item_name=layout.granule_name,
                                       item_url=str(url), file_class="USER", creation_time=creation_time)
         path = write_quality_report(report, layout.l2a_quality)
@@ -171,9 +172,9 @@ def write_quality(target: Path | L2ALayout, indicators: QualityIndicators, *,
         if not mtd.is_file():
             raise ProductReadError(f"{folder} is neither an L2A product (MTD_MSIL2A.xml) nor an L2A tile "
                                    "folder (MTD_TL.xml); cannot write L2A_QUALITY.xml")
-        name = final_name(folder)
-        report = build_quality_report(indicators, mission=name[:3], item_name=name,
-                                      item_url=str(folder.parent / name / "AUX_DATA"), file_class="OPER",
+        final = final_location(folder)
+        report = build_quality_report(indicators, mission=final.name[:3], item_name=final.name,
+                                      item_url=str(final / "AUX_DATA"), file_class="OPER",
                                       creation_time=creation_time)
         (folder / "QI_DATA").mkdir(exist_ok=True)
         path = write_quality_report(report, folder / "QI_DATA" / FILE_NAME)
@@ -198,12 +199,6 @@ def update_tile_indicators(mtd_tl: Path, values: Mapping[str, object]) -> None:
         if node is not None and name in wanted:
             node.text = format_qi(name, wanted[name])
     write_xml(tree, mtd_tl)
-
-
-def final_name(folder: Path) -> str:
-    """Name of a folder once published: ``.<name>.tmp-<pid>`` -> ``<name>``."""
-    name = Path(folder).name
-    return name[1:].rsplit(".tmp-", 1)[0] if name.startswith(".") and ".tmp-" in name else name
 
 
 def _check_list(report: etree._Element, parent_id: str, name: str, item: dict[str, str],

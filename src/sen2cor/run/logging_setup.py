@@ -143,3 +143,19 @@ def report_path(log_dir: Path, product_name: str, when: datetime | None = None) 
     """``<log_dir>/<product name>_<YYYYMMDDTHHMMSS>_report.log`` (Sen2Cor names its report alike)."""
     when = when or datetime.now(timezone.utc)
     return Path(log_dir) / f"{product_name.removesuffix('.SAFE')}_{when:%Y%m%dT%H%M%S}_report.log"
+
+
+def report_only(logger: logging.Logger, message: str, level: int = logging.INFO) -> None:
+    """Write ``message`` to the run's report file(s) only (not to the console), e.g. the final status."""
+    record = logger.makeRecord(logger.name, level, "(report)", 0, message, (), None)
+    for handler in logging.getLogger(PACKAGE_LOGGER).handlers:
+        if getattr(handler, _TAG, False) and isinstance(handler, logging.FileHandler) and level >= handler.level:
+            handler.handle(record)
+
+
+def report_lines(logger: logging.Logger, messages: list[str], level: int = logging.INFO) -> str:
+    """``messages`` formatted as lines of the report file (timestamp, level, module), for writing them
+    into a copy of the report without logging them (e.g. the final status inside the product)."""
+    formatter = _UtcFormatter(FILE_FORMAT)
+    records = (logger.makeRecord(logger.name, level, "(report)", 0, m, (), None) for m in messages)
+    return "".join(formatter.format(record) + "\n" for record in records)

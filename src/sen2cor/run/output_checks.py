@@ -15,6 +15,8 @@ import resource
 import shutil
 from pathlib import Path
 
+from sen2cor.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 #: Free space (bytes) under which a failed write is attributed to a full file system.
@@ -55,3 +57,35 @@ def describe_write_error(exc: BaseException, folder: Path, needed_bytes: int = 0
     if not cause:
         return message or type(exc).__name__
     return f"{message} ({cause})" if message else cause
+
+
+#: Options naming folders a run writes into, and options naming its inputs.
+WRITTEN_OPTIONS = ("output_dir", "work_dir", "img_database_dir", "res_database_dir")
+INPUT_OPTIONS = ("input_dir", "datastrip", "tile")
+
+
+def check_outside_inputs(options) -> None:
+    """Refuse, before any work, a folder the run writes into that lies inside one of its inputs.
+
+    ``options`` is a :class:`sen2cor.config.RunOptions`; symbolic links are resolved. Writing into the
+    L1C product (e.g. ``--output_dir <L1C.SAFE>/GRANULE``) would damage it: its next run finds two tiles.
+
+    Raises
+    ------
+    ConfigError
+        naming both the option with its folder and the input product.
+    """
+    for out_name in WRITTEN_OPTIONS:
+        out = getattr(options, out_name, None)
+        if out is None:
+            continue
+        out_real = Path(os.path.realpath(out))
+        for in_name in INPUT_OPTIONS:
+            source = getattr(options, in_name, None)
+            if source is None or not Path(source).is_dir():
+                continue
+            source_real = Path(os.path.realpath(source))
+            if out_real == source_real or source_real in out_real.parents:
+                raise ConfigError(f"--{out_name} {out} lies inside the input {source} "
+                                  f"({'input_dir' if in_name == 'input_dir' else '--' + in_name}); the input is never "
+                                  "written: choose a folder outside it")

@@ -16,6 +16,7 @@ from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
 from sen2cor.tables.lazy import LazyMapping
 from sen2cor.product.layout import L2ALayout
+from sen2cor.product.writer import boa_offset_for
 from sen2cor.sceneclass import SCL
 from sen2cor.sceneclass.grids import block_mean_uint8, scl_to_60m
 from sen2cor.tables import radiometry
@@ -36,7 +37,7 @@ def write_layers(config: L2A_Config, layout: L2ALayout, resolution: int, layers:
     return write_resolution(layout.granule, image_prefix(layout), resolution, layers,
                             product.tile.geoposition[10], fmt=image_format(config), sc_cog=options.sc_cog,
                             tci=config.common.generate_tci_output,
-                            add_offset=radiometry.boa_add_offset(product.processing_baseline),
+                            add_offset=(boa_offset_for(product) or 0),
                             epsg=product.tile.epsg, roi=roi, nr_threads=config.common.nr_threads)
 
 
@@ -75,7 +76,7 @@ class OutputEncoder:
 def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
                   layers: Mapping[str, np.ndarray], roi: Roi | None) -> None:
     """The 320 m preview (QI_DATA/T<tile>_<datatake>_PVI) from the true-colour bands (0 outside a ROI)."""
-    offset = radiometry.boa_add_offset(product.processing_baseline)
+    offset = boa_offset_for(product) or 0
     if roi is None:   # scaled where the preview samples it: the full RGB image is never held
         tci = TciTiles(layers["B04"], layers["B03"], layers["B02"], offset)
     else:
@@ -91,10 +92,19 @@ def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
                    fmt=image_format(config), epsg=product.tile.epsg, roi=roi, nr_threads=config.common.nr_threads)
 
 
+def write_stored_masks(config: L2A_Config, layout: L2ALayout, resolution: int, tmp_db: Database,
+                       kinds: tuple[str, ...], product: L1CProduct, roi: Roi | None) -> None:
+    """The QI masks among ``kinds`` (e.g. DDVPXL) that the run stored as ``OUT_<kind>``, written to QI_DATA."""
+    stored = {name[4:] for name, _ in tmp_db.names(resolution)}
+    masks = {kind: tmp_db.get(f"OUT_{kind}", resolution) for kind in kinds if kind in stored}
+    if masks:
+        write_probabilities(config, layout, resolution, masks, product, roi)
+
+
 def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                       roi: Roi | None) -> None:
     """60 m outputs from the 20 m ones (facts §5.3): 3x3 block mean (+0.5) for reflectance, AOT, WVP
-    and the probability masks; 3x3 median then nearest for the SCL."""
+    and the probability masks; 3x3 median then nearest for the SCL and the DDV map."""
     layers: dict[str, np.ndarray] = {}
     masks: dict[str, np.ndarray] = {}
     for name, _ in tmp_db.names(20):
@@ -104,6 +114,8 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
         layer = name[4:]
         if layer == "SCL":
             layers[layer] = scl_to_60m(array)
+        elif layer == "DDVPXL":   # class codes: as the SCL (Sen2Cor 2.8 averaged them, docs/product_format.md)
+            masks[layer] = scl_to_60m(array)
         elif layer in ("CLDPRB", "SNWPRB"):
             masks[layer] = block_mean_uint8(array, 3)
         else:

@@ -10,39 +10,27 @@ correction ran (``AC_ENABLED``), a product made with ``--sc_only`` (TOA bands, z
 as done for a run with atmospheric correction, nor the reverse: Sen2Cor would skip the run and leave the
 user without surface reflectance.
 
-Outputs are written into ``.<name>.SAFE.tmp-<pid>`` and renamed when complete
-(:mod:`sen2cor.product.writer`), so a run killed with SIGKILL leaves only such a hidden folder.
-:func:`remove_stale_temporaries` deletes those whose process no longer exists. On a network file
-system another machine may own a folder whose process id means nothing here, so there a folder is
-only removed when nothing in it changed for ``network_min_age_s`` (default 6 h).
+Outputs are assembled in ``.<name>.SAFE.tmp/<name>.SAFE`` and renamed when complete
+(:mod:`sen2cor.product.publishing`), so a run killed with SIGKILL leaves only such a hidden folder. The
+live run holds a lock in it; :func:`remove_stale_temporaries` deletes the folders whose lock is free (the
+kernel releases it when the process dies), which stays right when process ids are reused (containers).
+On a network file system another host may own a folder, so there a folder is only removed when nothing
+in it changed for :data:`sen2cor.product.publishing.NETWORK_MIN_AGE_S` (6 h).
 """
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
-from sen2cor.product.writer import find_l2a_products, processed_resolutions, stale_temporaries
+from sen2cor.product import publishing
+from sen2cor.product.writer import L2A_GLOB, find_l2a_products, processed_resolutions
 
 log = logging.getLogger(__name__)
 
 ALREADY_PROCESSED_MESSAGE = "Product already processed."
-
-#: File system types on which a process id does not identify the writer (another host may own it).
-NETWORK_FILESYSTEMS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "beegfs", "ceph", "glusterfs", "fuse.glusterfs",
-    "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse", "afs", "9p", "panfs", "wekafs", "fuse.juicefs",
-})
-
-#: Minimum age (s, newest modification inside the folder) before a temporary on a network file
-#: system is considered abandoned.
-NETWORK_MIN_AGE_S = 6 * 3600.0
-
 
 # --------------------------------------------------------------------------- already processed
 def atmospheric_correction_enabled(l2a_root: Path) -> bool | None:
@@ -91,65 +79,15 @@ def find_completed_run(output_dir: Path, l1c_name: str, plan_resolutions: Iterab
 
 
 # --------------------------------------------------------------------------- interrupted runs
-def filesystem_type(path: Path) -> str:
-    """Type of the file system holding ``path`` (from /proc/mounts; "" when unknown)."""
-    target = os.path.realpath(path)
-    best, fstype = "", ""
-    try:
-        with open("/proc/mounts", encoding="utf-8") as mounts:
-            for line in mounts:
-                fields = line.split()
-                if len(fields) < 3:
-                    continue
-                mount_point = fields[1].replace("\\040", " ")
-                inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
-                if inside and len(mount_point) >= len(best):
-                    best, fstype = mount_point, fields[2]
-    except OSError:
-        return ""
-    return fstype
-
-
-def newest_change_s(folder: Path) -> float:
-    """Latest modification time (s since the epoch) of ``folder`` and everything inside it."""
-    newest = Path(folder).stat().st_mtime
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            try:
-                newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
-            except FileNotFoundError:
-                continue
-    return newest
-
-
 def remove_stale_temporaries(output_dir: Path, *, min_age_s: float | None = None,
                              now_s: float | None = None) -> list[Path]:
-    """Delete the ``.<name>.SAFE.tmp-<pid>`` folders of runs that no longer exist; returns those removed.
+    """Delete the temporary product folders of runs that no longer exist (INFO line each); returns them.
 
     Parameters
     ----------
     output_dir : folder to clean (a missing folder gives []).
     min_age_s : only remove folders unchanged for at least this many seconds. Default: 0 on a local
-        file system (the process id check is reliable), :data:`NETWORK_MIN_AGE_S` on a network one.
+        file system (the lock is reliable), 6 h on a network one.
     now_s : current time (s since the epoch), for tests.
     """
-    output_dir = Path(output_dir)
-    if not output_dir.is_dir():
-        return []
-    if min_age_s is None:
-        min_age_s = NETWORK_MIN_AGE_S if filesystem_type(output_dir) in NETWORK_FILESYSTEMS else 0.0
-    now_s = time.time() if now_s is None else now_s
-    removed = []
-    for folder in stale_temporaries(output_dir):
-        age_s = now_s - newest_change_s(folder)
-        if age_s < min_age_s:
-            log.info("temporary folder %s of a finished process was changed %.0f s ago; left in place "
-                     "(removed after %.0f s without change)", folder.name, age_s, min_age_s)
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        if folder.exists():
-            log.warning("could not remove the temporary folder %s left by an interrupted run", folder)
-            continue
-        log.info("removed the temporary folder %s left by an interrupted run", folder.name)
-        removed.append(folder)
-    return removed
+    return publishing.remove_stale(Path(output_dir), L2A_GLOB, min_age_s=min_age_s, now_s=now_s)

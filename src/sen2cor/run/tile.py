@@ -25,8 +25,9 @@ import tables
 from sen2cor.config import L2A_Config
 from sen2cor.l1c import L1CProduct
 from sen2cor.run.input_checks import warn_if_no_data
-from sen2cor.l1c import read_grib
+from sen2cor.l1c import read_cams, read_grib, versions
 from sen2cor.product.layout import L2ALayout
+from sen2cor.product.writer import boa_offset_for
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass.grids import upsample_nearest
@@ -34,6 +35,7 @@ from sen2cor.run import outputs as tile_outputs
 from sen2cor.run.progress import RunProgress, tile_steps
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
+from sen2cor.atmcorr.aot import ddv_map
 from sen2cor.atmcorr.driver import Prior
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.atmcorr.stage import TileAtmosphere
@@ -133,8 +135,8 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     t = clock.begin("import of the L1C bands")
     with contextlib.ExitStack() as stack:
         with _chunk_cache(DATABASE_CHUNK_CACHE_BYTES):   # files keep the cache size they are opened with
-            img_db, tmp_db = stack.enter_context(open_databases(
-                product.name, layout.granule, img_database_dir=options.img_database_dir,
+            img_db, tmp_db = stack.enter_context(open_databases(   # named after the (reserved, unique) output
+                Path(layout.root).name.removesuffix(".SAFE"), layout.granule, img_database_dir=options.img_database_dir,
                 res_database_dir=options.res_database_dir, work_dir=options.work_dir,
                 compression_level=config.atmcorr.database_compression_level))
         if region.mode == "AUTO":
@@ -262,6 +264,7 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
         clock.begin(f"{resolution} m: atmospheric correction")
         names = _correct(product, config, tmp_db, resolution, scl, results, with_dem)
         t = clock.done(f"{resolution} m: atmospheric correction", t)
+        tile_outputs.write_stored_masks(config, layout, resolution, tmp_db, ("DDVPXL",), product, results.roi)
     tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
     del scl
     clock.begin(f"{resolution} m: outputs")
@@ -331,9 +334,11 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
                                offset_px=_offset(results.roi, resolution))
     del terrain
     sink = tile_outputs.OutputEncoder(tmp_db, resolution, scl,
-                                      radiometry.boa_add_offset(product.processing_baseline))
+                                      (boa_offset_for(product) or 0))
     result = stage.correct(scene, atmosphere.table(resolution), settings,
                            results.prior if resolution == 10 else None, sink=sink)
+    if resolution != 10 and config.common.generate_ddv_output:   # MSK_DDVPXL (20 / 60 m only)
+        tmp_db.put("OUT_DDVPXL", resolution, ddv_map(scl, result.ddv_mask))
     if resolution != 10:
         results.prior = result.for_10m()
         results.ac_info = dict(result.info) | atmosphere.selection.metadata()
@@ -341,11 +346,16 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     return tuple(sink.names)
 
 
-def _aux_fields(product: L1CProduct, results: TileResults) -> tuple[dict, dict]:
-    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none), read on first use only."""
+def _aux_fields(product: L1CProduct, results: TileResults, *, with_cams: bool = True) -> tuple[dict, dict]:
+    """AUX_ECMWFT and AUX_CAMSFO GRIB fields (empty when the L1C has none), read on first use only; CAMS is
+    read (and its absence reported) only when the atmospheric correction needs it."""
     if results.aux_fields is None:
-        paths = (product.aux_paths.get(name) for name in ("AUX_ECMWFT", "AUX_CAMSFO"))
-        ecmwf, cams = (read_grib(path) if path is not None else {} for path in paths)
+        ecmwf_path = product.aux_paths.get("AUX_ECMWFT")
+        ecmwf = read_grib(ecmwf_path) if ecmwf_path is not None else {}
+        if not with_cams:
+            return ecmwf, {}
+        cams = read_cams(product.aux_paths.get("AUX_CAMSFO"), Path(product.tile_mtd_path).parent / "AUX_DATA",
+                         expected=versions.has_radiometric_offset(product.processing_baseline))  # CAMS from 04.00
         results.aux_fields = (ecmwf, cams)
     return results.aux_fields
 
@@ -382,7 +392,7 @@ def _store_toa_layers(img_db: Database, tmp_db: Database, resolution: int) -> tu
 def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database,
                    resolution: int, results: TileResults) -> None:
     """L2A_QUALITY.xml and the metadata quality indicators from the first processed resolution."""
-    ecmwf, _ = _aux_fields(product, results)
+    ecmwf, _ = _aux_fields(product, results, with_cams=False)
     info = results.ac_info
     start_km = config.atmcorr.visibility_km
     retrieval = AerosolRetrieval(
@@ -398,7 +408,7 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         wvp_dn=tmp_db.get("OUT_WVP", resolution), mean_sun_zenith_deg=product.tile.angles.mean_sun_zenith,
         retrieval=retrieval, tco3_kg_m2=ecmwf["tco3"].values if "tco3" in ecmwf else None,
         configured_ozone_du=config.atmcorr.ozone_content_du, boa=boa,
-        boa_add_offset_dn=radiometry.boa_add_offset(product.processing_baseline),
+        boa_add_offset_dn=(boa_offset_for(product) or 0),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
         sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
         **_dem_indicators(results, tmp_db, resolution))

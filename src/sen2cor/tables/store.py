@@ -9,12 +9,21 @@ Both are plain stores (what is put in comes out; no conversions), chunked in 102
 blocks so a window or a band of rows reads only the chunks it touches. Compression follows
 ``Database_Compression_Level``: 0 = none; > 0 = blosc2 (lz4) at that level by default,
 measured ~15x faster than zlib for a similar size (python stack facts), or ``complib='zlib'``
-which is what Sen2Cor's GIPP comment names. Locations: see :func:`database_dirs`.
+which is what Sen2Cor's GIPP comment names. Locations: see :func:`database_dirs`; at their peak
+the two files hold about five times the size of the finished product (docs/tables.md).
+
+Write errors (disk full, file-size limit) become one-line OutputErrors naming the file and the cause;
+HDF5's own error stack goes to the log at DEBUG. PyTables' ``flush``/``close`` ignore the result of
+HDF5's flush, so data held in the chunk cache could be lost without an error when the disk is full:
+:meth:`Database.flush` and :meth:`Database.close` call ``H5Fflush`` themselves and check it.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import logging
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +39,42 @@ CHUNK_PX = 1024
 DEFAULT_COMPLIB = "blosc2"
 IMAGE_DB_SUFFIX = "_imgdb.h5"
 TEMP_DB_SUFFIX = "_resdb.h5"
+_H5_ERRNO = re.compile(r"errno = (\d+), error message = '([^']*)'")
+
+tables.silence_hdf5_messages()   # HDF5's stack goes into the exception text; we log it at DEBUG
+
+
+def hdf5_cause(exc: BaseException) -> OSError:
+    """The system error inside an HDF5 error stack (e.g. errno 28, "No space left on device"), else an
+    OSError holding the stack's last line; the whole stack is logged at DEBUG."""
+    text = str(exc)
+    log.debug("HDF5 error: %s", text)
+    found = _H5_ERRNO.findall(text)
+    if found:
+        code, message = found[-1]
+        return OSError(int(code), message)
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "End of HDF5" not in line]
+    return OSError(lines[-1] if lines else type(exc).__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def _h5fflush():
+    """``H5Fflush`` of the HDF5 library PyTables uses (found in /proc/self/maps: the copy inside the
+    PyTables distribution, else the only one loaded), or None when it cannot be told apart (GDAL may load
+    another libhdf5: its file ids would mean nothing)."""
+    site = Path(tables.__file__).resolve().parent.parent
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "/libhdf5" in line}
+        paths = {p for p in paths if "_hl" not in Path(p).name}
+        own = [p for p in paths if Path(p).resolve().is_relative_to(site)]
+        chosen = own[0] if len(own) == 1 else (next(iter(paths)) if len(paths) == 1 else None)
+        flush = ctypes.CDLL(chosen).H5Fflush if chosen else None
+    except (OSError, AttributeError):
+        return None
+    if flush is not None:
+        flush.argtypes, flush.restype = [ctypes.c_int64, ctypes.c_int], ctypes.c_int
+    return flush
 
 
 def database_dirs(tile_dir: Path, *, img_database_dir: Path | None = None,
@@ -74,21 +119,29 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._h5 = tables.open_file(str(self.path), mode="w")
         except (OSError, tables.HDF5ExtError) as exc:
-            raise OutputError(f"cannot open database {self.path}: {exc}") from exc
+            cause = describe_write_error(hdf5_cause(exc) if isinstance(exc, tables.HDF5ExtError) else exc,
+                                         self.path.parent)
+            raise OutputError(f"cannot open database {self.path}: {cause}") from exc
 
     # -- lifecycle ------------------------------------------------------------------------
-    def close(self) -> None:
-        if self._h5.isopen:
-            self._h5.close()
-        if self.remove_on_close:
-            self.path.unlink(missing_ok=True)
-            log.debug("removed database %s", self.path)
+    def close(self, *, check: bool = True) -> None:
+        """Flush (checked unless ``check`` is False), close and, with ``remove_on_close``, delete the file
+        (also when the flush fails)."""
+        try:
+            if self._h5.isopen and check and not self.remove_on_close:
+                self.flush()
+        finally:
+            if self._h5.isopen:
+                self._h5.close()
+            if self.remove_on_close:
+                self.path.unlink(missing_ok=True)
+                log.debug("removed database %s", self.path)
 
     def __enter__(self) -> "Database":
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc_info) -> None:
+        self.close(check=exc_type is None)
 
     # -- arrays ---------------------------------------------------------------------------
     def create(self, name: str, resolution_m: int, shape: tuple[int, int], dtype) -> tables.CArray:
@@ -108,8 +161,12 @@ class Database:
             node = self.create(name, resolution_m, array.shape, array.dtype)
             node[...] = array
         except (OSError, tables.HDF5ExtError) as exc:
-            cause = describe_write_error(exc, self.path.parent, array.nbytes)
-            raise OutputError(f"cannot write {name} ({resolution_m} m) into database {self.path}: {cause}") from exc
+            raise self.write_error(exc, f"cannot write {name} ({resolution_m} m) into", array.nbytes) from exc
+
+    def write_error(self, exc: BaseException, what: str, nbytes: int = 0) -> OutputError:
+        """OutputError "<what> database <file>: <cause>" for a failed HDF5 write (one line)."""
+        error = hdf5_cause(exc) if isinstance(exc, tables.HDF5ExtError) else exc
+        return OutputError(f"{what} database {self.path}: {describe_write_error(error, self.path.parent, nbytes)}")
 
     def get(self, name: str, resolution_m: int,
             window: tuple[slice, slice] | None = None) -> np.ndarray:
@@ -157,7 +214,14 @@ class Database:
             yield rows, node[rows]
 
     def flush(self) -> None:
-        self._h5.flush()
+        """Write cached chunks and metadata to the file; OutputError when HDF5 reports a failure."""
+        try:
+            self._h5.flush()
+        except (OSError, tables.HDF5ExtError) as exc:
+            raise self.write_error(exc, "cannot write cached arrays into") from exc
+        flush = _h5fflush()
+        if flush is not None and flush(self._h5._v_objectid, 0) < 0:
+            raise self.write_error(OSError("HDF5 could not write its cached data"), "cannot write cached arrays into")
 
     def renew(self, keep: list[tuple[str, int]]) -> None:
         """Replace the file by a fresh one holding only the ``keep`` entries (e.g. AOT, WVP,
@@ -173,12 +237,15 @@ class Database:
                                               createparents=True)
                     for start in range(0, src.shape[0], CHUNK_PX):
                         dst[start:start + CHUNK_PX] = src[start:start + CHUNK_PX]
+                flush = _h5fflush()
+                if flush is not None and flush(fresh._v_objectid, 0) < 0:
+                    raise OSError(f"HDF5 could not write {fresh_path}")
             self._h5.close()
             fresh_path.replace(self.path)
             self._h5 = tables.open_file(str(self.path), mode="a")
         except (OSError, tables.HDF5ExtError) as exc:
             fresh_path.unlink(missing_ok=True)
-            raise OutputError(f"cannot renew database {self.path}: {exc}") from exc
+            raise self.write_error(exc, "cannot renew") from exc
         log.debug("renewed %s keeping %s", self.path.name, keep)
 
 
