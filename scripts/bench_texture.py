@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         real = measure_real(args.repeat, Path(tmp))
-        generated = {p.name[:60]: measure_generated(p, args.repeat, Path(tmp)) for p in args.products}
+        generated = {f"{p.parent.name}/{p.name[:60]}": measure_generated(p, args.repeat, Path(tmp))
+                     for p in args.products}
     print("\n| measure | real: bytes/px | encode s/Mpx | decode s/Mpx |"
           + "".join(" generated: bytes/px (ratio) | encode s/Mpx (ratio) | decode s/Mpx (ratio) |" for _ in generated))
     print("|---|---|---|---|" + "---|---|---|" * len(generated))
