@@ -251,7 +251,8 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     if resolution == 10:   # no classification at 10 m: the correction reads the stored layers (0.84 GB freed)
         dem = None
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
-                     add_offset=radiometry_.add_offset)
+                     add_offset=radiometry_.add_offset,   # 10 m: one band at a time (0.7 GB per band in flight)
+                     nr_threads=config.common.nr_threads if resolution != 10 else 1)
     t = clock.done(f"{resolution} m: staging", t)
     if resolution in (20, 60):
         clock.begin(f"{resolution} m: scene classification")
