@@ -14,14 +14,14 @@ LINE = re.compile(r"^Progress\[%\]: (\d+\.\d\d) : (.+?), elapsed time\[s\]: \d+\
 
 
 def test_percentages_are_the_share_of_the_weights_before_each_step(monkeypatch):
-    monkeypatch.setattr(progress, "STEP_SECONDS", {"a": 1.0, "b": 3.0, "staging": 2.0})
-    monkeypatch.setattr(progress, "RESOLUTION_FACTOR", {20: 1.0, 10: 2.0})
+    monkeypatch.setattr(progress, "STEP_SECONDS", {"a": 1.0, "b": 3.0, "20 m: staging": 2.0})
+    monkeypatch.setattr(progress, "RESOLUTION_FACTOR", {60: 2.0})
     events = []
     with progress.listening(lambda percent, step: events.append((percent, step))):
-        run = progress.RunProgress(["a", "20 m: staging", "10 m: staging", "b"])   # weights 1, 2, 4, 3
-        for step in ("a", "20 m: staging", "20 m: staging", "10 m: staging", "unplanned", "b"):
+        run = progress.RunProgress(["a", "20 m: staging", "60 m: staging", "b"])   # weights 1, 2, 4, 3
+        for step in ("a", "20 m: staging", "20 m: staging", "60 m: staging", "unplanned", "b"):
             run.begin(step)
-    assert events == [(0.0, "a"), (10.0, "20 m: staging"), (30.0, "10 m: staging"), (70.0, "unplanned"),
+    assert events == [(0.0, "a"), (10.0, "20 m: staging"), (30.0, "60 m: staging"), (70.0, "unplanned"),
                       (70.0, "b")]
 
 

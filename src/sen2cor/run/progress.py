@@ -34,23 +34,25 @@ log = logging.getLogger(__name__)
 #: ``callback(percent, step)``: percent 0..100 (float), step a short description.
 ProgressCallback = Callable[[float, str], None]
 
-#: Weight of each step: wall seconds on a full tile (10980 x 10980 px, ``--resolution 10``, DEM case of
-#: scripts/bench.py, docs/performance.md). Steps of a resolution are keyed without the resolution
-#: ("staging", ...) and scaled by the pixel count of the resolution relative to 20 m.
+#: Weight of each step: its expected wall seconds on a full tile (10980 x 10980 px, ``--resolution 10``,
+#: DEM case of scripts/bench.py, docs/performance.md: CPU seconds per step divided by the threads the
+#: step keeps busy on two cores).
 STEP_SECONDS: dict[str, float] = {
-    "import of the L1C bands": 32.0,
+    "import of the L1C bands": 62.0,
     "DEM geocells": 0.5,
-    "staging": 14.0,
-    "scene classification": 15.0,
-    "atmospheric correction": 30.0,
-    "outputs": 27.0,
-    "60 m downsampling": 10.0,
-    "quality indicators": 2.5,
+    "20 m: staging": 21.0,
+    "20 m: scene classification": 29.0,
+    "20 m: atmospheric correction": 51.0,
+    "20 m: outputs": 55.0,
+    "10 m: staging": 23.0,
+    "10 m: atmospheric correction": 70.0,
+    "10 m: outputs": 75.0,
+    "60 m downsampling": 14.0,
+    "quality indicators": 5.0,
     "product finalisation": 3.0,
 }
-#: Pixels of a resolution relative to 20 m, for the per-resolution steps (10 m: staging and outputs
-#: scale with the 4 bands, not the 4x pixels: measured factors).
-RESOLUTION_FACTOR = {10: 1.4, 20: 1.0, 60: 0.12}
+#: Steps of a resolution without an entry (60 m natively) weigh the 20 m step times this factor (pixels).
+RESOLUTION_FACTOR = {60: 1.0 / 9.0}
 FINAL_STEP = "Application terminated successfully"
 
 _LISTENERS: contextvars.ContextVar[tuple[ProgressCallback, ...]] = contextvars.ContextVar(
@@ -81,11 +83,14 @@ def notify(percent: float, step: str) -> None:
 
 
 def step_weight(step: str) -> float:
-    """Expected seconds of a step name (``"<res> m: <step>"`` scaled by :data:`RESOLUTION_FACTOR`)."""
+    """Expected seconds of a step: :data:`STEP_SECONDS`, or for ``"<res> m: <step>"`` without an entry the
+    20 m step scaled by :data:`RESOLUTION_FACTOR`; 1 s for anything else."""
+    if step in STEP_SECONDS:
+        return STEP_SECONDS[step]
     head, _, tail = step.partition(" m: ")
     if tail and head.isdigit():
-        return STEP_SECONDS.get(tail, 1.0) * RESOLUTION_FACTOR.get(int(head), 1.0)
-    return STEP_SECONDS.get(step, 1.0)
+        return STEP_SECONDS.get(f"20 m: {tail}", 1.0) * RESOLUTION_FACTOR.get(int(head), 1.0)
+    return 1.0
 
 
 class RunProgress:
