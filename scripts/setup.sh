@@ -2,7 +2,8 @@
 # Idempotent set-up on Debian 12 / Python 3.11 (run as root or with sudo available):
 #   system GDAL + OpenJPEG (+ gfortran runtime for 6S) through apt-get when missing,
 #   a virtual environment in .venv, GDAL's Python bindings built against the system
-#   library (numpy first, --no-build-isolation, no cache), then this project (editable).
+#   library (numpy first, --no-build-isolation, no cache), then this project (editable) with its
+#   extras test (pytest, ruff, rio-cogeo, odc-stac), luts (6S), batch + hpc (dask) and stac (stactools-sentinel2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${SEN2COR_VENV:-$ROOT/.venv}"
@@ -33,6 +34,6 @@ echo "setup: installing Python packages into $VENV (first run builds GDAL's bind
 if ! "$VPY" -c "import osgeo.gdal_array" 2>/dev/null; then
     "$VPY" -m pip install -q --no-build-isolation --no-cache-dir "gdal==$(gdal-config --version)"
 fi
-"$VPY" -m pip install -q -e "$ROOT[test,luts]"
-"$VPY" -c "import osgeo.gdal_array, glymur, tables; assert glymur.version.openjpeg_version >= '2.3', glymur.version.openjpeg_version"
+"$VPY" -m pip install -q -e "$ROOT[test,luts,batch,hpc,stac,mutation]"
+"$VPY" -c "import osgeo.gdal_array, glymur, tables, distributed, dask_jobqueue, stactools.sentinel2; assert glymur.version.openjpeg_version >= '2.3', glymur.version.openjpeg_version"
 echo "$WANT" > "$STAMP"

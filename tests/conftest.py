@@ -23,3 +23,12 @@ def shared_path(*parts: str) -> Path:
 def real_dir() -> Path:
     """../shared/data/real, or skip."""
     return shared_path("data", "real")
+
+
+def shared_params(paths: list, what: str) -> list:
+    """Parameters from files under ../shared, or one parameter that skips with a reason when there are none
+    (an empty list would make pytest report an anonymous "empty parameter set")."""
+    if paths:
+        return list(paths)
+    reason = f"real reference material not available: no {what} under {REAL} (the ../shared checkout is absent)"
+    return [pytest.param(None, id="no-shared", marks=pytest.mark.skip(reason=reason))]

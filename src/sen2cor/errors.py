@@ -1,4 +1,5 @@
 """Exception tree. Callers may catch ours or the builtin each one also derives from."""
+import signal
 
 
 class Sen2CorError(Exception):
@@ -34,3 +35,24 @@ class DemError(Sen2CorError):
 
 class LutError(Sen2CorError):
     """Radiative-transfer look-up tables are missing or inconsistent."""
+
+
+class AuxDataError(Sen2CorError):
+    """An auxiliary map (ESA-CCI land cover, water bodies, snow condition, snow climatology) is unusable."""
+
+
+class UsageError(Sen2CorError):
+    """A command-line option (or API keyword) is missing, malformed or combined with one it excludes."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run received SIGINT or SIGTERM (a KeyboardInterrupt, so every clean-up path handles it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    def __str__(self) -> str:
+        name = signal.Signals(self.signum).name
+        cause = "interrupted by the user" if self.signum == signal.SIGINT else "terminated"
+        return f"{cause} ({name}); the unfinished output was removed"

@@ -85,7 +85,10 @@ def make_scene(
 
 
 def run(scene, lut, **changes):
-    return driver.correct_resolution(scene, lut, replace(AcSettings(adj_km=0.0), **changes))
+    """The driver with the black-background forward model's reference albedo (0; Sen2Cor's default 0.15 is
+    checked in test_default_reference_albedo_is_sen2cors_for_every_table)."""
+    settings = replace(AcSettings(adj_km=0.0, reference_albedo=0.0), **changes)
+    return driver.correct_resolution(scene, lut, settings)
 
 
 def test_ddv_retrieval_converges_to_the_true_visibility(lut):
@@ -319,7 +322,8 @@ def test_in_place_gives_the_same_result_and_reuses_the_toa_arrays(lut):
     scene, _ = make_scene(lut, n=40, soil_cols=10)
     copy = run(scene, lut)
     toa = {b: a.copy() for b, a in scene.toa.items()}
-    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0), in_place=True)
+    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0, reference_albedo=0.0),
+                                    in_place=True)
     for b, r in res.surface_reflectance.items():
         np.testing.assert_array_equal(r, copy.surface_reflectance[b])
         assert np.shares_memory(r, toa[b])
@@ -367,3 +371,19 @@ def test_in_place_adjacency_and_albedo_matches_the_step_functions():
     work = rho.copy()
     step2._adjacency_and_albedo_in_place(work, bg, 0.2, 0.1, 0.15, border)
     np.testing.assert_allclose(work, expected, rtol=1e-6)
+
+
+def test_default_reference_albedo_is_sen2cors_for_every_table(lut):
+    """Sen2Cor applies rho [1 - (rho_bg - 0.15) S] whatever the table (facts B.11): on a uniform scene the
+    default run returns rho (1 + 0.15 S) where the black-background forward model put rho."""
+    assert lut.kind == "6s"
+    scene, rho = make_scene(lut, noise=0.0)
+    black = run(scene, lut)
+    default = driver.correct_resolution(make_scene(lut, noise=0.0)[0], lut, AcSettings(adj_km=0.0))
+    s = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 2.0).spherical_albedo
+    for b in ("B02", "B8A", "B11"):
+        i = lut.bands.index(b)
+        expected = black.surface_reflectance[b] * (1 + 0.15 * s[i])
+        np.testing.assert_allclose(default.surface_reflectance[b], expected, rtol=0.01, err_msg=b)
+        assert np.mean(default.surface_reflectance[b] - rho[b]) > 0.1 * 0.15 * s[i] * VEG[b]
+

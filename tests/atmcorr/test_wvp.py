@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,22 @@ def test_wv_watermask_options():
     np.testing.assert_allclose(one, [[1.0, 2.0, land_mean], [land_mean, land_mean, 0.0]])
     two, _ = wvp.fill_water_vapour(wv, scl, 2)
     np.testing.assert_allclose(two, [[1.0, 2.0, 1.5], [land_mean, land_mean, 0.0]])  # row 0 average 1.5
+
+
+def test_no_land_pixels_keeps_the_retrieved_water_vapour(caplog):
+    """Winter scene without land classes (water, snow-free clouds, dark features): with WV_Watermask 1 the
+    map was the land average of nothing, 0 (WVP's no-data) on every valid pixel."""
+    wv = np.array([[0.21, 0.24, 0.0], [0.22, 0.23, 0.5]], np.float32)
+    scl = np.array([[6, 6, 2], [8, 6, 0]], np.uint8)
+    with caplog.at_level(logging.WARNING, logger="sen2cor.atmcorr.wvp"):
+        out, mean = wvp.fill_water_vapour(wv, scl, 1, fallback_cm=0.4)
+    assert mean == pytest.approx(np.mean([0.21, 0.24, 0.22, 0.23]))       # valid retrievals, SCL 0 excluded
+    np.testing.assert_allclose(out, [[mean] * 3, [mean, mean, 0.0]], rtol=1e-6)
+    assert "no land pixels" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sen2cor.atmcorr.wvp"):
+        out, mean = wvp.fill_water_vapour(np.zeros((2, 3), np.float32), scl, 1, fallback_cm=0.4)
+    assert mean == 0.4 and np.all(out[scl > 0] == np.float32(0.4)) and "start value" in caplog.text
 
 
 def test_smooth_wv_map_box_length():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from lxml import etree
 
 from sen2cor.cli import main
 from tests.l1c.builders import assemble, edit_xml
+from tests.privileges import run_without_permission_override
 
 
 @pytest.fixture(autouse=True)
@@ -131,14 +131,14 @@ def test_invalid_gipp_fails_cleanly_naming_file_element_and_value(tmp_path, caps
                     "my_gipp.xml", "Aerosol_Type", "DESERT", "RURAL")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_output_directory_not_writable_fails_cleanly(tmp_path, capsys):
     l1c = assemble(tmp_path, "N0510", datastrip_mtd=True)
     out = tmp_path / "locked"
     out.mkdir()
     out.chmod(0o500)
-    try:
-        _expect_failure([str(l1c), "--cr_only", "--output_dir", str(out)], out, capsys, str(out))
+    try:  # as root: in a child process held to the permission bits
+        run_without_permission_override(
+            _expect_failure, [str(l1c), "--cr_only", "--output_dir", str(out)], out, capsys, str(out))
     finally:
         out.chmod(0o700)
 

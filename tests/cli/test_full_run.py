@@ -75,16 +75,22 @@ def test_surface_reflectance_removes_the_path_radiance_over_dark_vegetation(l1c,
     assert veg.sum() > 100
     assert np.median(boa[veg]) < np.median(toa[veg]) - 0.02
     veg &= np.isfinite(true)
-    assert abs(np.median(boa[veg]) - np.median(true[veg])) < 0.03
+    # 0.033 against a true 0.016 on this 2.4 km hilly product run without a DEM (AOT 0.07 low, below);
+    # the accuracy on the validation case is checked by tests/cli/test_accuracy.py
+    assert abs(np.median(boa[veg]) - np.median(true[veg])) < 0.025
 
 
-def test_aot_and_water_vapour_maps_are_physical(l2a):
+def test_aot_and_water_vapour_maps_follow_the_truth(l1c, l2a):
+    """Medians against the truth's (AOT 0.217, WV 0.68 cm). Measured: AOT 0.151, WV 0.79 cm: the small hilly
+    scene without a DEM darkens shaded DDV pixels, which reads as a clearer atmosphere. Accuracy on the
+    validation case: tests/cli/test_accuracy.py."""
+    truth = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]
     aot = _read(next(l2a.glob("GRANULE/*/IMG_DATA/R20m/*_AOT_20m.jp2"))) / 1000.0
     wvp = _read(next(l2a.glob("GRANULE/*/IMG_DATA/R20m/*_WVP_20m.jp2"))) / 1000.0
     valid = aot > 0
     assert valid.mean() > 0.5
-    assert 0.02 < np.median(aot[valid]) < 1.0
-    assert 0.1 < np.median(wvp[valid]) < 6.0
+    assert abs(np.median(aot[valid]) - np.median(truth["aot550"][valid])) < 0.1
+    assert abs(np.median(wvp[valid]) - np.median(truth["wv_cm"][valid])) < 0.3
 
 
 def test_quality_indicators_come_from_the_run(l2a):
@@ -148,3 +154,11 @@ def test_dem_reaches_the_outputs(tmp_path, monkeypatch, download):
     assert abs(dem.mean() - truth_dem.mean()) < 50.0
     qi = next(out.glob("S2A_MSIL2A_*.SAFE/GRANULE/*/QI_DATA/L2A_QUALITY.xml")).read_text()
     assert "SRTM_90" in qi
+
+
+def test_report_names_the_tables_used_for_the_spacecraft(l2a, home):
+    """A default S2A run corrects with Sen2Cor's own S2A tables (packaged) and its report says so."""
+    reports = list(Path(home).rglob("*_report.log")) + list(l2a.rglob("*report*"))
+    text = "\n".join(p.read_text(errors="replace") for p in reports if p.is_file())
+    assert "Look-up tables of S2A for 20 m: Sen2Cor 2.8 tables packaged in luts/sen2cor_S2A.npz" in text
+    assert "Look-up tables of S2A for 10 m: Sen2Cor 2.8 tables packaged" in text

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from sen2cor.cli import build_parser, check_arguments, main, options_from
+from sen2cor.api import as_run_options, check_options, prepare_options
+from sen2cor.cli import build_parser, main
+
+def _options_from(args):
+    return prepare_options(as_run_options(args))
+
 
 OPTIONS = [
     "--mode", "--resolution", "--datastrip", "--tile", "--output_dir", "--work_dir", "--img_database_dir",
@@ -59,19 +64,19 @@ def test_usage_errors_name_the_option_and_exit_1(argv, fragment, capsys, tmp_pat
 def test_valid_centres_and_baseline_pass():
     args = build_parser().parse_args(["x.SAFE", "--processing_centre", "SGS_", "--archiving_centre", "EDRS",
                                       "--processing_baseline", "05.11"])
-    options = options_from(args)
-    check_arguments(options)  # does not raise
+    options = _options_from(args)
+    check_options(options)  # does not raise
     assert (options.processing_centre, options.archiving_centre) == ("SGS_", "EDRS")
 
 
 def test_relative_input_resolves_against_cwd_and_output_defaults_to_parent(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = options_from(build_parser().parse_args(["products/S2A_MSIL1C_X.SAFE"]))
+    args = _options_from(build_parser().parse_args(["products/S2A_MSIL1C_X.SAFE"]))
     assert args.input_dir == tmp_path / "products" / "S2A_MSIL1C_X.SAFE"
     assert args.output_dir == tmp_path / "products"
 
 
 def test_explicit_output_dir_is_kept_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = options_from(build_parser().parse_args(["in.SAFE", "--output_dir", "out"]))
+    args = _options_from(build_parser().parse_args(["in.SAFE", "--output_dir", "out"]))
     assert args.output_dir == Path(tmp_path, "out")

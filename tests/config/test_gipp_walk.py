@@ -18,17 +18,9 @@ from sen2cor.config.resources import cfg_dir
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "configuration.md"
 GIPPS = ("L2A_GIPP.xml", "L2A_CAL_SC_GIPP.xml", "L2A_CAL_AC_GIPP.xml", "L2A_PB_GIPP.xml")
-#: Elements wired by other items of issue 13 on other branches (item 1: ESA-CCI maps and snow
-#: climatology, item 2: L1C quality masks, item 7: Lib_Dir); their rows say so. The lead removes
-#: this set when those branches are merged.
-WIRED_IN_PARALLEL = {
-    "L2A_CAL_SC_GIPP.xml:Scene_Classification/References/Snow_Map",
-    "L2A_CAL_SC_GIPP.xml:Scene_Classification/References/ESACCI_WaterBodies_Map",
-    "L2A_CAL_SC_GIPP.xml:Scene_Classification/References/ESACCI_LandCover_Map",
-    "L2A_CAL_SC_GIPP.xml:Scene_Classification/References/ESACCI_SnowCondition_Map_Dir",
-    "L2A_GIPP.xml:Common_Section/Handle_L1C_QLT_Mask",
-    "L2A_CAL_AC_GIPP.xml:References/Lib_Dir",
-}
+#: Elements wired by other items of issue 13 on other branches; their rows say so. Empty since items 1, 2
+#: (ESA-CCI maps, snow climatology, L1C quality masks) and 7 (Lib_Dir) are merged.
+WIRED_IN_PARALLEL: set[str] = set()
 #: Statuses of rows without a reader in the processing code (the effect cell gives the reason and source).
 NO_EFFECT = ("ignored by sen2cor", "fixed by the schema", "validation only", "parallel")
 _READ = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)` in `([A-Za-z0-9_.]+)`")

@@ -93,11 +93,17 @@ def test_srtm_sea_nodata_becomes_zero_siimpc_550(tmp_path, grid):
 
 def test_dted_voids_become_zero(tmp_path, grid):
     def void(lon, lat):
-        return np.where(np.asarray(lat) > SEAM_LAT + 0.2, np.nan, plane(lon, lat))
+        return np.where(np.asarray(lat) > SEAM_LAT + 0.005, np.nan, plane(lon, lat))
 
-    write_geocells_for_grid(DemFormat.DTED, tmp_path, grid, void, samples_per_degree=120)
+    # 3" samples (1200 per degree, 0.00083 deg): the void covers the grid's northern third
+    write_geocells_for_grid(DemFormat.DTED, tmp_path, grid, void, samples_per_degree=1200)
     elevation = mosaic_and_warp(local_cells(DemFormat.DTED, "dted", tmp_path, grid), grid)
-    assert elevation.min() > -100
+    lon, lat = grid.pixel_centres_lonlat()
+    inside = lat > SEAM_LAT + 0.008  # more than two DEM samples into the void: the kernel sees only void
+    outside = lat < SEAM_LAT - 0.005
+    assert inside.any() and outside.any()
+    assert np.all(elevation[inside] == 0)
+    assert np.abs(elevation[outside] - plane(lon, lat)[outside]).max() < 0.75
 
 
 def test_tile_across_the_antimeridian(tmp_path):

@@ -1,4 +1,4 @@
-"""GDAL outputs: GeoTIFF, raw + ENVI header, COG (and its layout check), warping."""
+"""GDAL outputs: GeoTIFF, raw + ENVI header, COG (band style, GDAL's COG validation), warping."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,8 @@ from osgeo import gdal
 
 from sen2cor.dem.grid import TileGrid
 from sen2cor.dem.mosaic import warp_onto
-from sen2cor.io.gdal_io import cog_layout_errors, mem_dataset, write_cog, write_envi_raw, write_geotiff
+from sen2cor.io.gdal_io import (BandStyle, category_names, cog_errors, mem_dataset, write_cog, write_envi_raw,
+                                write_geotiff)
 from sen2cor.io.geo import Geocoding, as_geocoding
 
 GEO20 = Geocoding(399960.0, 5000040.0, 20.0, -20.0, 32631)
@@ -49,29 +50,67 @@ def test_envi_raw_has_header_and_gml(tmp_path):
 
 def test_cog_is_valid_and_has_overviews(tmp_path):
     scl = _image((1200, 1100), np.uint8)
-    path = write_cog(tmp_path / "SCL.tif", scl, GEO20)
-    assert cog_layout_errors(path) == []
+    path = write_cog(tmp_path / "SCL.tif", scl, GEO20, BandStyle(resampling="NEAREST"))
+    assert cog_errors(path) == []
     ds = gdal.Open(str(path))
     band = ds.GetRasterBand(1)
     assert band.GetOverviewCount() >= 1 and band.GetBlockSize() == [512, 512]
     assert ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG"
+    assert ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "ZSTD"
+    assert ds.GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE") == "2"
     np.testing.assert_array_equal(ds.ReadAsArray(), scl)
     assert ds.GetGeoTransform() == GEO20.geotransform
+    assert [p.name for p in tmp_path.iterdir()] == ["SCL.tif"]
 
 
-def test_layout_check_rejects_non_cog_tiffs(tmp_path):
+def test_cog_band_style_reaches_the_file(tmp_path):
+    dn = np.full((600, 700), 3000, np.uint16)
+    style = BandStyle(("B04",), scale=1e-4, offset=-0.1, unit="", nodata=0)
+    ds = gdal.Open(str(write_cog(tmp_path / "B04.tif", dn, GEO20, style)))
+    band = ds.GetRasterBand(1)
+    assert band.GetDescription() == "B04" and band.GetNoDataValue() == 0
+    assert band.ReadAsArray()[0, 0] * band.GetScale() + band.GetOffset() == pytest.approx(0.2)
+    assert [p.name for p in tmp_path.iterdir()] == ["B04.tif"]   # scale and offset are inside the TIFF
+
+
+def test_cog_colour_table_and_class_names(tmp_path):
+    classes = np.tile(np.arange(3, dtype=np.uint8), (600, 200))
+    style = BandStyle(("SCL",), colours={1: (0, 160, 0), 2: (0, 0, 255)}, categories=("NONE", "GREEN", "BLUE"),
+                      resampling="MODE")
+    path = write_cog(tmp_path / "classes.tif", classes, GEO20, style)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classes.tif", "classes.tif.aux.xml"]
+    names = category_names(path)
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    assert names == ["NONE", "GREEN", "BLUE"]
+    assert band.GetColorInterpretation() == gdal.GCI_PaletteIndex
+    assert band.GetColorTable().GetColorEntry(1)[:3] == (0, 160, 0)
+    assert band.GetColorTable().GetColorEntry(2)[:3] == (0, 0, 255)
+
+
+@pytest.mark.parametrize("resampling, expected", [("MODE", 4), ("AVERAGE", 6)])
+def test_cog_overview_resampling(tmp_path, resampling, expected):
+    """2x2 blocks of classes 4, 4, 6, 10: the mode keeps class 4, an average invents class 6."""
+    block = np.array([[4, 4], [6, 10]], np.uint8)
+    image = np.tile(block, (300, 300))
+    path = write_cog(tmp_path / "x.tif", image, GEO20, BandStyle(resampling=resampling))
+    ds = gdal.Open(str(path))
+    overview = ds.GetRasterBand(1).GetOverview(0).ReadAsArray()
+    assert overview.shape == (300, 300)
+    assert np.all(overview == expected)
+
+
+def test_cog_check_rejects_non_cog_tiffs(tmp_path):
     scl = _image((1200, 1100), np.uint8)
     striped = tmp_path / "striped.tif"
     gdal.GetDriverByName("GTiff").CreateCopy(str(striped), mem_dataset(scl, GEO20))
-    assert any("not tiled" in e for e in cog_layout_errors(striped))
-    assert any("no overviews" in e for e in cog_layout_errors(striped))
+    assert cog_errors(striped)
     late = tmp_path / "late_overviews.tif"
     gdal.GetDriverByName("GTiff").CreateCopy(str(late), mem_dataset(scl, GEO20), options=["TILED=YES"])
     ds = gdal.Open(str(late), gdal.GA_Update)
     ds.BuildOverviews("NEAREST", [2, 4])
     ds = None
-    errors = cog_layout_errors(late)
-    assert any("follows image data" in e for e in errors)
+    assert any("overview" in e.lower() or "ifd" in e.lower() for e in cog_errors(late))
 
 
 def test_warp_onto_a_coarser_grid_averages_blocks(tmp_path):

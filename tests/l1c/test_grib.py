@@ -9,10 +9,10 @@ import pytest
 
 from sen2cor.errors import ProductReadError
 from sen2cor.l1c import read_grib
-from tests.conftest import REAL, shared_path
+from tests.conftest import REAL, shared_params, shared_path
 
-ECMWFT = sorted(REAL.glob("l2a/*/GRANULE/*/AUX_DATA/AUX_ECMWFT"))
-CAMSFO = sorted(REAL.glob("l2a/*/GRANULE/*/AUX_DATA/AUX_CAMSFO"))
+ECMWFT = shared_params(sorted(REAL.glob("l2a/*/GRANULE/*/AUX_DATA/AUX_ECMWFT")), "L2A AUX_ECMWFT files")
+CAMSFO = shared_params(sorted(REAL.glob("l2a/*/GRANULE/*/AUX_DATA/AUX_CAMSFO")), "L2A AUX_CAMSFO files")
 KG_M2_PER_DU = 6.428e-3 / 300.0  # 300 DU = 6.428e-3 kg m-2 (algorithm facts B.4)
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 
 from sen2cor.bands import BAND_IDS
 from sen2cor.l1c import merge_detectors, read_tile_metadata
-from tests.conftest import REAL, shared_path
+from tests.conftest import REAL, shared_params, shared_path
 
 TILE_MTDS = sorted(
     [p for p in REAL.glob("l1c/*/GRANULE/*/MTD_TL.xml")]
@@ -18,6 +18,7 @@ TILE_MTDS = sorted(
     + [p for p in REAL.glob("l2a/*/GRANULE/*/MTD_TL.xml")]
     + [p for p in REAL.glob("metadata/stactools/*/GRANULE/*/MTD_TL.xml")]
 )
+TILE_MTDS = shared_params(TILE_MTDS, "tile metadata files (MTD_TL.xml)")
 
 
 def _ids(path: Path) -> str:

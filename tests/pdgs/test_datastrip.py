@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -14,6 +13,7 @@ from sen2cor.config import load_config
 from sen2cor.config.resources import cfg_dir
 from tests.faults.helpers import abandon
 from tests.pdgs.builders import GENERATED, STANDARD_DS, ds_options, standard_datastrip, tree_state
+from tests.privileges import run_without_permission_override
 
 
 def _text(root, name):
@@ -141,16 +141,19 @@ def test_l2a_datastrip_is_not_accepted_as_l1c(compact_inputs, tmp_path, config):
         generate_datastrip(ds_options(tmp_path, renamed, output_dir=tmp_path / "out2"), config)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_unwritable_output_dir_fails_cleanly(compact_inputs, tmp_path, config):
     l1c_ds, _ = compact_inputs
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
-    try:
+
+    def body():
         with pytest.raises(OutputError, match="--output_dir .*locked is not writable"):
             generate_datastrip(ds_options(tmp_path, l1c_ds, output_dir=locked), config)
         assert list(locked.iterdir()) == []
+
+    try:  # as root: in a child process held to the permission bits
+        run_without_permission_override(body)
     finally:
         locked.chmod(0o700)
 

@@ -29,6 +29,7 @@ from sen2cor.product.publishing import reserve
 from tests.faults.helpers import abandon
 from tests.l1c.builders import assemble
 from tests.product.conftest import GENERATED, OFFICIAL_N0211, OFFICIAL_N0400, OFFICIAL_N0511, official
+from tests.privileges import run_without_permission_override
 
 
 def tree_digest(folder: Path) -> dict[str, tuple[str, int]]:
@@ -120,12 +121,16 @@ def test_output_directory_that_cannot_exist_is_an_output_error(l1c_n0206, tmp_pa
         create_l2a_skeleton(l1c_n0206, blocker / "out", "99.99")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_output_directory_is_an_output_error(l1c_n0206, out_dir):
     out_dir.chmod(0o555)
-    try:
+
+    def body():
         with pytest.raises(OutputError, match="not writable"):
             create_l2a_skeleton(l1c_n0206, out_dir, "99.99")
+        assert list(out_dir.iterdir()) == []
+
+    try:  # as root: in a child process held to the permission bits
+        run_without_permission_override(body)
     finally:
         out_dir.chmod(0o755)
 

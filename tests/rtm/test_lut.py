@@ -23,7 +23,8 @@ def make_table(fill) -> LutTable:
 
 
 def linear(s, v, r, z, vis, w):
-    return 0.01 * s + 0.02 * v + 0.001 * r + 0.1 * z + 0.003 * vis + 0.05 * w
+    """Linear in the first five axes, exp(a + b sqrt(u)) in water vapour (Sen2Cor's model, facts B.9)."""
+    return (0.01 * s + 0.02 * v + 0.001 * r + 0.1 * z + 0.003 * vis + 0.05) * np.exp(-0.3 * np.sqrt(w))
 
 
 def test_exact_at_nodes_for_arbitrary_values():
@@ -42,12 +43,25 @@ def test_linear_between_nodes_scalar_and_array_paths_agree():
     table = make_table(linear)
     sza, vza, raa, z, vis, wv = 33.0, 4.0, 100.0, np.array([0.3, 1.7, 2.2]), np.array([6.0, 30.0, 100.0]), 1.2
     f = table.interpolate(sza, vza, raa, z, vis, wv, visibility_axis="km")
-    expected = linear(sza, vza, raa, z, vis, wv)           # a linear function is reproduced exactly
+    expected = linear(sza, vza, raa, z, vis, wv)           # the interpolation's model is reproduced exactly
     np.testing.assert_allclose(f.path_reflectance[0], expected, rtol=1e-6)
     np.testing.assert_allclose(f.path_reflectance[1], 2 * expected, rtol=1e-6)
     g = table.interpolate(np.full(3, sza), np.full(3, vza), np.full(3, raa), z, vis, np.full(3, wv),
                           visibility_axis="km")
     np.testing.assert_allclose(g.path_reflectance, f.path_reflectance, rtol=1e-6)
+
+
+def test_water_vapour_follows_exp_of_sqrt_u_between_levels():
+    """Sen2Cor's F(u) = exp(alpha + beta sqrt(u)): a B09-like transmittance, convex in u, between 0.4 and
+    2.0 cm; linear interpolation would overestimate it (by 3 % at 1 cm here)."""
+    table = make_table(lambda s, v, r, z, vis, w: 0.9 * np.exp(-0.35 * np.sqrt(w)))
+    u = np.array([0.4, 0.7, 1.0, 1.5, 2.0, 3.1])
+    f = table.interpolate(30.0, 0.0, 0.0, 0.0, 23.0, u, visibility_axis="km")
+    np.testing.assert_allclose(f.spherical_albedo[0], 0.9 * np.exp(-0.35 * np.sqrt(u)), rtol=1e-6)
+    lo, hi = 0.9 * np.exp(-0.35 * np.sqrt(0.4)), 0.9 * np.exp(-0.35 * np.sqrt(2.0))
+    assert lo + (hi - lo) * 0.6 / 1.6 > 1.02 * f.spherical_albedo[0][2]
+    g = table.interpolate(30.0, 0.0, 0.0, 0.0, 23.0, 1.0, visibility_axis="km")   # scalar path: the same
+    assert g.spherical_albedo[0] == pytest.approx(f.spherical_albedo[0][2], rel=1e-12)
 
 
 def test_midpoint_is_mean_of_neighbours():
@@ -67,7 +81,8 @@ def test_clamping_and_elevation_extrapolation():
     np.testing.assert_allclose(folded.path_reflectance[0], folded.path_reflectance[0][2])
     # elevation: linear extrapolation of the last segment up to 3.5 km, constant beyond
     up = table.interpolate(0.0, 0.0, 0.0, np.array([3.0, 3.5, 5.0]), 5.0, 0.4, visibility_axis="km")
-    np.testing.assert_allclose(up.path_reflectance[0], [linear(0, 0, 0, z, 5.0, 0.4) for z in (3.0, 3.5, 3.5)])
+    np.testing.assert_allclose(up.path_reflectance[0], [linear(0, 0, 0, z, 5.0, 0.4) for z in (3.0, 3.5, 3.5)],
+                               rtol=1e-6)
 
 
 def test_visibility_axis_linear_in_aot():

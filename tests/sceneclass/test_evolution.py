@@ -179,6 +179,19 @@ def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):
 def test_step_counts_report_each_evolution_step():
     res = classify(fill((8, 8)), SceneAux(), options=EvolutionOptions(parallax=True))
     assert {"false_cloud", "false_snow", "cloud_shadow", "cloud_dilation", "shadow_dilation"} <= set(res.step_counts)
+    # uniform vegetation: no step changes a pixel
+    assert all(count == 0 for count in res.step_counts.values()), res.step_counts
+
+
+def test_cloud_dilation_count_is_the_number_of_pixels_it_made_cloud():
+    toa = paint(fill((30, 30)), slice(10, 16), slice(10, 16), "cloud")
+    grown = classify(toa, SceneAux(), options=EvolutionOptions(parallax=False, cloud_dilation_m=40.0))
+    plain = classify(toa, SceneAux(), options=EvolutionOptions(parallax=False, cloud_dilation_m=0.0))
+    clouds = (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS)
+    added = int(np.isin(grown.scl, clouds).sum() - np.isin(plain.scl, clouds).sum())
+    assert added > 0
+    assert grown.step_counts["cloud_dilation"] == added
+    assert plain.step_counts["cloud_dilation"] == 0
 
 
 def test_parallax_is_off_by_default():

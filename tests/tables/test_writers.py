@@ -6,7 +6,7 @@ import pytest
 from osgeo import gdal
 
 from sen2cor.errors import OutputError
-from sen2cor.io.gdal_io import cog_layout_errors
+from sen2cor.io.gdal_io import category_names, cog_errors
 from sen2cor.io.geo import Geocoding
 from sen2cor.io.jp2 import read_jp2
 from sen2cor.tables import writers as w
@@ -62,11 +62,26 @@ def test_resolution_outputs_open_in_gdal(tmp_path, fmt, suffix):
     assert not list(tmp_path.rglob(".*")), "temporary files left behind"
 
 
+@pytest.mark.parametrize("layer, expected", [("SCL", 4), ("B02", 6), ("CLDPRB", 6)])
+def test_cog_overviews_keep_classes_and_average_measurements(tmp_path, layer, expected):
+    """2x2 blocks 4, 4, 6, 10: the SCL overview keeps the most frequent class (4); reflectance and the
+    probability masks are averaged (6)."""
+    image = np.tile(np.array([[4, 4], [6, 10]], np.uint8), (300, 300))
+    if layer == "B02":
+        path = w.write_band(tmp_path, PREFIX, "B02", 20, image.astype(np.uint16), GEO.at_resolution(20), fmt="cog")
+    elif layer == "SCL":
+        path = w.write_scl(tmp_path, PREFIX, 20, image, GEO.at_resolution(20), fmt="cog")
+    else:
+        path = w.write_qi_mask(tmp_path, layer, 20, image, GEO.at_resolution(20), fmt="cog")
+    ds = gdal.Open(str(path))
+    assert np.all(ds.GetRasterBand(1).GetOverview(0).ReadAsArray() == expected)
+
+
 def test_sc_cog_writes_a_valid_cog(tmp_path):
     scl = np.random.default_rng(1).integers(0, 12, (1098, 1098)).astype(np.uint8)
     path = w.write_scl(tmp_path, PREFIX, 20, scl, GEO.at_resolution(20), cog=True)
     assert path.name == f"{PREFIX}_SCL_20m.tif"
-    assert cog_layout_errors(path) == []
+    assert cog_errors(path) == []
     ds = _check(path, 20, 1098, gdal.GDT_Byte)
     assert ds.GetRasterBand(1).GetOverviewCount() >= 1
 
@@ -225,3 +240,26 @@ def test_layers_read_from_pytables_while_two_files_are_encoded(tmp_path):
     for path in written[:-1]:
         name = path.stem.split("_")[2]
         np.testing.assert_array_equal(read_jp2(path), layers[name])
+
+
+def test_dem_cog_reads_back_as_metres(tmp_path):
+    """The DEM output stores height + 10000 m; the COG's scale and offset give the height back."""
+    height = np.linspace(-50.0, 3200.0, 600 * 600).reshape(600, 600)
+    path = w.write_dem(tmp_path, PREFIX, 20, height, GEO.at_resolution(20), fmt="cog")
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    metres = band.ReadAsArray() * band.GetScale() + band.GetOffset()
+    np.testing.assert_allclose(metres, np.rint(height), atol=0)
+    assert band.GetUnitType() == "m" and band.GetOverviewCount() >= 1
+
+
+def test_ddv_map_cog_carries_its_class_names_and_colours(tmp_path):
+    ddv = np.tile(np.array([[6, 6], [2, 6]], np.uint8), (300, 300))
+    ddv[:2, :4] = (0, 4, 5, 6)
+    path = w.write_qi_mask(tmp_path, "DDVPXL", 20, ddv, GEO.at_resolution(20), fmt="cog")
+    names = category_names(path)
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    assert names[4] == "DDV_REFERENCE" and names[6] == "WATER" and names[0] == "NO_DATA"
+    assert band.GetColorTable().GetColorEntry(4)[:3] == (0, 160, 0)
+    assert np.all(band.GetOverview(0).ReadAsArray()[2:, 2:] == 6)   # the most frequent class, not the mean 5

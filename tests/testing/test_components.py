@@ -50,7 +50,10 @@ def test_analytic_atmosphere_close_to_6s(atmosphere, band, path, t_down, tg, s_a
     o = atmosphere.optics(band, 30.0, 0.0, 0.0, 0.0, 0.17, 2.0)
     assert float(o.gas_transmittance) == pytest.approx(tg, rel=0.02)
     assert float(o.t_down_dir + o.t_down_dif) == pytest.approx(t_down, rel=0.03)
-    assert float(o.path_reflectance) == pytest.approx(path, rel=0.5 if band == "B12" else 0.15, abs=0.001)
+    if band == "B12":  # a faint SWIR path (6S 0.00099): the analytic model holds it within a factor 2
+        assert 0.5 * path < float(o.path_reflectance) < 2.0 * path
+    else:
+        assert float(o.path_reflectance) == pytest.approx(path, rel=0.15)
     assert float(o.spherical_albedo) == pytest.approx(s_alb, rel=0.25, abs=0.002)
 
 

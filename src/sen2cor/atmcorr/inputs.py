@@ -77,8 +77,10 @@ class AcResult:
 
 
 def reference_albedo(lut: AtmosphereTable) -> float:
-    """Background albedo inside the LUT: 0.15 for Sen2Cor's .atm tables, 0 for 6S tables."""
-    return ATM_REFERENCE_ALBEDO if getattr(lut, "kind", "atm") == "atm" else 0.0
+    """Background albedo Sen2Cor assumes inside its tables (the (rho_bar - 0.15) S of facts B.11): 0.15 for every
+    table source, as Sen2Cor (its own tables are black-background like the 6S ones, docs/atmcorr.md; a
+    different value only through AcSettings.reference_albedo, e.g. for a physically consistent check)."""
+    return ATM_REFERENCE_ALBEDO
 
 
 def elevation_km(scene: SceneInputs, settings: AcSettings) -> float | np.ndarray:

@@ -345,7 +345,7 @@ def retrieve_wv(
     """APDA water vapour: (LUT-label map in cm, filled and smoothed; land average label)."""
     curves = apda_curves(table, vis_index, reference_albedo)
     label = wvp.retrieve_water_vapour(radiance_b8a, radiance_b09, elevation_km, curves, start_cm)
-    label, mean = wvp.fill_water_vapour(label, scl, wv_watermask)
+    label, mean = wvp.fill_water_vapour(label, scl, wv_watermask, fallback_cm=start_cm)
     label = wvp.smooth_water_vapour(label, smooth_wv_map_m, pixel_m, scl > 0)
     return label, mean
 

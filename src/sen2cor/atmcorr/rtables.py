@@ -5,7 +5,10 @@ elevation classes, then indexes the result per pixel (facts B.2, B.5, B.6).  :fu
 does the same with any object following :class:`AtmosphereTable` (``sen2cor.rtm.lut.LutTable``):
 one interpolation per cell on (elevation node, visibility index, water-vapour level); the LUT is
 linear between its nodes, so expanding linearly to 20 m classes (and 0.01 cm WV steps) and
-indexing per pixel reproduces the LUT's multilinear interpolation at the class centres.
+indexing per pixel reproduces the LUT's multilinear interpolation at the class centres. Along water vapour
+the functions follow Sen2Cor's exp(alpha + beta sqrt(u)) between the levels (facts B.9; Sen2Cor fits it by
+least squares on the three levels around the scene mean, here through the two levels around each value,
+which keeps the table's values at its levels).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from sen2cor.atmcorr import visibility
 from sen2cor.atmcorr.surface import adjacency_factor
+from sen2cor.rtm.lut import wv_blend
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ LUT_FIELDS = ("path_radiance", "e0t", "edift", "spherical_albedo", "t_up_dir", "
 class AtmosphereTable(Protocol):
     """What the correction needs from a LUT (``sen2cor.rtm.lut.LutTable`` satisfies it)."""
 
-    kind: str  # "atm" (Sen2Cor libRadtran, background albedo 0.15) or "6s"
+    kind: str  # "atm" (Sen2Cor's libRadtran tables) or "6s" (the project's, corrected or not)
     bands: tuple[str, ...]
     elevation_km: np.ndarray
     water_vapour_cm: np.ndarray
@@ -193,16 +197,22 @@ def _class_field(table: RtTable, field: str, band: str) -> np.ndarray:
     return table.cache[key]
 
 
+def wv_position(levels: np.ndarray, water_vapour_cm: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower level index and weight in sqrt(u) of water vapour on the table's levels (clamped), for
+    :func:`sen2cor.rtm.lut.wv_blend`: Sen2Cor's exp(alpha + beta sqrt(u)) model (facts B.9)."""
+    return position(np.sqrt(levels), np.sqrt(np.maximum(np.asarray(water_vapour_cm, dtype=np.float64), 0.0)))
+
+
 def _wv_field(table: RtTable, field: str, band: str, vis_index: int) -> np.ndarray:
-    """(n_classes, n_wv_steps) float32 at one visibility index, linear between the WV levels."""
+    """(n_classes, n_wv_steps) float32 at one visibility index, exp(alpha + beta sqrt(u)) between the levels."""
     key = ("wv", field, band, vis_index)
     if key not in table.cache:
         t = _class_field(table, field, band)[:, vis_index, :]
         levels = table.water_vapour_cm
         fine = WV_STEP_CM * np.arange(int(round(levels[-1] / WV_STEP_CM)) + 1)
-        i0, w = position(levels, fine)
+        i0, w = wv_position(levels, fine)
         i1 = np.minimum(i0 + 1, levels.size - 1)
-        table.cache[key] = (t[:, i0] * (1 - w) + t[:, i1] * w).astype(np.float32)
+        table.cache[key] = wv_blend(t[:, i0], t[:, i1], w).astype(np.float32)
     return table.cache[key]
 
 
@@ -221,9 +231,9 @@ def field_table(
         key = ("vis", field, band, float(water_vapour_cm))
         if key not in table.cache:
             t = _class_field(table, field, band)
-            iu, wu = position(table.water_vapour_cm, float(water_vapour_cm))
+            iu, wu = wv_position(table.water_vapour_cm, float(water_vapour_cm))
             iu1 = min(int(iu) + 1, t.shape[2] - 1)
-            table.cache[key] = t[:, :, int(iu)] * (1 - float(wu)) + t[:, :, iu1] * float(wu)  # (ncls, nv)
+            table.cache[key] = wv_blend(t[:, :, int(iu)], t[:, :, iu1], float(wu)).astype(np.float32)  # (ncls, nv)
         return table.cache[key]
     return _wv_field(table, field, band, int(vis_index))
 

@@ -3,9 +3,10 @@
 This module only assembles inputs: LUT choice (manual §2.2.3.2), per-pixel sun zenith, mean view
 geometry, CAMS fields, terrain; the physics is in :mod:`sen2cor.atmcorr.driver` and its steps.
 
-LUT source: when ``L2A_CAL_AC_GIPP`` ``Lib_Dir`` names an existing folder (absolute, or relative to
-SEN2COR_HOME) holding Sen2Cor's ``lib_S2A``/``lib_S2B`` ``.atm`` tables, they are used; otherwise the
-project's own 6S tables in ``luts/`` (docs/luts.md).
+LUT source: when ``L2A_CAL_AC_GIPP`` ``Lib_Dir`` names a folder (absolute, or relative to SEN2COR_HOME)
+holding Sen2Cor's ``lib_<S2x>`` ``.atm`` tables of the product's spacecraft, they are used (Sen2Cor's
+meaning); otherwise the packaged tables: Sen2Cor's own for S2A/S2B, the 6S tables corrected towards them
+for other spacecraft (:mod:`sen2cor.rtm.sources`, ``SEN2COR_LUT_SOURCE``; docs/luts.md).
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ import numpy as np
 from sen2cor.atmcorr import radiance, terrain
 from sen2cor.atmcorr.aot import bilinear_at
 from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
-from sen2cor.rtm.sources import load_lut
+from sen2cor.rtm import grid
+from sen2cor.rtm.atm_reader import has_tables
+from sen2cor.rtm.sources import describe, load_lut, resolve_source
 from sen2cor.rtm.selection import LutSelection, select_lut
 from sen2cor.atmcorr.settings import AcSettings
 from sen2cor.dem.prepare import TABLE_NAMES
@@ -29,20 +32,35 @@ from sen2cor.tables.lazy import LazyMapping
 log = logging.getLogger(__name__)
 
 
+#: Lib_Dir of the packaged L2A_CAL_AC_GIPP.xml: a folder a Sen2Cor installation has, this one usually not.
+DEFAULT_LIB_DIR = "lib"
+
+
 @dataclass(frozen=True)
 class LutSource:
-    """Where the look-up tables come from: ``"6s"`` (packaged) or ``"atm"`` (Sen2Cor's, in ``atm_dir``)."""
+    """Where the look-up tables come from: ``"auto"`` (the packaged tables, :func:`sen2cor.rtm.sources.load_lut`)
+    or ``"atm"`` (Sen2Cor's ``.atm`` tables in ``atm_dir``, from Lib_Dir)."""
 
-    kind: str = "6s"
+    kind: str = "auto"
     atm_dir: Path | None = None
 
 
-def lut_source(lib_dir: str | None, home: Path) -> LutSource:
-    """Sen2Cor's ``.atm`` tables when ``Lib_Dir`` points at a folder with lib_S2A or lib_S2B, else 6S."""
-    if lib_dir:
-        folder = Path(lib_dir) if Path(lib_dir).is_absolute() else Path(home) / lib_dir
-        if any((folder / name).is_dir() for name in ("lib_S2A", "lib_S2B")):
-            return LutSource("atm", folder)
+def lut_source(lib_dir: str | None, home: Path, spacecraft: str) -> LutSource:
+    """Sen2Cor's ``.atm`` tables when ``Lib_Dir`` names a folder with ``lib_<spacecraft>``, else the packaged
+    tables. A Lib_Dir folder without them (or a missing folder other than the default ``lib``) is a WARNING
+    naming the folder and the tables used instead; S2C never gets another spacecraft's tables."""
+    if not lib_dir:
+        return LutSource()
+    folder = Path(lib_dir) if Path(lib_dir).is_absolute() else Path(home) / lib_dir
+    if has_tables(folder, spacecraft):
+        return LutSource("atm", folder)
+    instead = resolve_source(spacecraft)
+    if folder.is_dir() or lib_dir != DEFAULT_LIB_DIR:
+        what = "holds no Sen2Cor tables" if folder.is_dir() else "does not exist"
+        log.warning("Lib_Dir %s %s for %s (lib_%s/20_60): using the packaged tables (%s)", folder, what,
+                    spacecraft, spacecraft, instead)
+    else:
+        log.info("Lib_Dir %s not present: using the packaged tables (%s) for %s", folder, instead, spacecraft)
     return LutSource()
 
 
@@ -61,11 +79,15 @@ def tile_latitude_deg(epsg: int, ulx: float, uly: float, size_m: float) -> float
 def _load(spacecraft: str, selection: LutSelection, aerosol: str, source: LutSource, resolution_m: int,
           srf) -> object:
     atm_resolution = "10" if resolution_m == 10 else "20_60"
-    if source.kind == "atm":
-        craft = "S2B" if spacecraft == "S2B" else "S2A"   # Sen2Cor ships S2A and S2B tables only
-        return load_lut(craft, selection.season, aerosol, selection.table_ozone_du, source="atm",
-                        atm_dir=source.atm_dir, resolution=atm_resolution)
-    return load_lut(spacecraft, selection.season, aerosol, selection.table_ozone_du, srf=srf)
+    return load_lut(spacecraft, selection.season, aerosol, selection.table_ozone_du, srf=srf,
+                    source=source.kind, atm_dir=source.atm_dir, resolution=atm_resolution)
+
+
+def table_family(spacecraft: str, source: LutSource, resolution_m: int) -> str:
+    """Tables loaded once per family: Sen2Cor's per folder ("10", "20_60"), the 6S tables once ("6s")."""
+    if source.kind == "atm" or resolve_source(spacecraft, source.kind) == "sen2cor":
+        return "10" if resolution_m == 10 else "20_60"
+    return "6s"
 
 
 @dataclass
@@ -81,10 +103,12 @@ class TileAtmosphere:
     def table(self, resolution_m: int):
         """The LUT of ``resolution_m``, loaded once per family (Sen2Cor's .atm: "10" and "20_60"; the 6S
         tables serve every resolution)."""
-        family = ("10" if resolution_m == 10 else "20_60") if self.source.kind == "atm" else "6s"
+        family = table_family(self.spacecraft, self.source, resolution_m)
         if family not in self._tables:
-            self._tables[family] = _load(self.spacecraft, self.selection, self.selection.aerosol, self.source,
-                                         resolution_m, self.srf)
+            table = _load(self.spacecraft, self.selection, self.selection.aerosol, self.source, resolution_m,
+                          self.srf)
+            log.info("Look-up tables of %s for %d m: %s", self.spacecraft, resolution_m, describe(table))
+            self._tables[family] = table
         return self._tables[family]
 
 
@@ -221,10 +245,26 @@ def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray,
     )
 
 
+def note_sun_beyond_tables(sun_zenith_deg: np.ndarray, last_node_deg: float = float(grid.SZA_DEG[-1])) -> bool:
+    """Log (WARNING) when the tile's sun zenith exceeds the tables' last node: Sen2Cor clamps its table
+    queries at 69.999 deg (facts B.2), so the functions of 70 deg are used while radiance and reflectance
+    keep the true sun zenith. Returns whether it happened."""
+    values = np.asarray(sun_zenith_deg, dtype=np.float64)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    if top <= last_node_deg:
+        return False
+    share = float(np.mean(values[np.isfinite(values)] > last_node_deg))
+    log.warning("sun zenith up to %.1f deg (%.0f %% of the angle grid) beyond the tables' last node %.0f deg: "
+                "the atmospheric functions of %.0f deg are used there, as Sen2Cor clamps its table queries; "
+                "radiance and reflectance use the true sun zenith", top, 100 * share, last_node_deg, last_node_deg)
+    return True
+
+
 def choose_atmosphere(product, settings: AcSettings, source: LutSource, tco3_kg_m2: np.ndarray | None,
                       make_scene: Callable[[str], SceneInputs]) -> TileAtmosphere:
     """Season, aerosol and ozone of the tile (facts B.4). ``make_scene(season)`` builds the 20 m scene,
     needed only for Aerosol_Type AUTO (two trial retrievals, rural and maritime)."""
+    note_sun_beyond_tables(product.tile.angles.sun_zenith)
     geo = product.tile.geoposition[10]
     latitude = tile_latitude_deg(product.tile.epsg, geo.ulx, geo.uly, geo.ncols * geo.xdim)
     date = product.sensing_start.date()
@@ -238,7 +278,7 @@ def choose_atmosphere(product, settings: AcSettings, source: LutSource, tco3_kg_
                            latitude, tco3_kg_m2, ratios)
     log.info("LUT selection: %s aerosol, mid-latitude %s, ozone %s DU (%s), tables %s", selection.aerosol,
              selection.season, selection.table_ozone_du, selection.ozone_source,
-             source.atm_dir if source.kind == "atm" else "6S (luts/)")
+             source.atm_dir if source.kind == "atm" else resolve_source(product.spacecraft))
     return TileAtmosphere(selection, source, product.spacecraft, product.spectral_responses)
 
 

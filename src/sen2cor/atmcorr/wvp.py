@@ -216,15 +216,33 @@ def column_above_ground(label_cm: np.ndarray, elevation_km: np.ndarray | float) 
     return (np.asarray(label_cm) * frac).astype(np.float32)
 
 
-def fill_water_vapour(wv_cm: np.ndarray, scl: np.ndarray, wv_watermask: int = 1) -> tuple[np.ndarray, float]:
+def fill_water_vapour(wv_cm: np.ndarray, scl: np.ndarray, wv_watermask: int = 1,
+                      fallback_cm: float | None = None) -> tuple[np.ndarray, float]:
     """WV_Watermask filling and the land average (facts B.9 post-processing).
 
     0: retrieved values kept; 1: every non-land pixel (water, clouds, shadows ...) = land average;
     2: non-land pixels = average of the land pixels of the same row (land average for rows without
     land).  Always: values < 0.01 cm -> land average; SCL <= 1 -> 0.  Returns (map, land average).
+
+    Without land pixels (SCL 4, 5, 11) Sen2Cor has no land average (facts B.9 retrieve only in cells with
+    land; what it then writes is not known): the average of every valid pixel's retrieval (>= 0.01 cm)
+    takes its place, or, when nothing was retrieved, ``fallback_cm`` (the retrieval's start value); both
+    logged. (A land average of 0 would make WVP 0, its no-data value, on every valid pixel.)
     """
     land = in_classes(scl, LAND_CLASSES) & (wv_cm >= MIN_WV_CM)
-    wv_av = float(wv_cm[land].mean()) if land.any() else 0.0
+    if land.any():
+        wv_av = float(wv_cm[land].mean())
+    else:
+        retrieved = (scl > 1) & (wv_cm >= MIN_WV_CM)
+        if retrieved.any():
+            wv_av = float(wv_cm[retrieved].mean())
+            log.warning("no land pixels (SCL 4, 5, 11) with a water-vapour retrieval: the average %.3f cm of "
+                        "the %d other valid pixels' retrievals replaces the land average", wv_av,
+                        int(retrieved.sum()))
+        else:
+            wv_av = float(fallback_cm or 0.0)
+            log.warning("no valid pixel with a water-vapour retrieval: the start value %.3f cm replaces the "
+                        "land average", wv_av)
     out = np.asarray(wv_cm, dtype=np.float32).copy()
     if wv_watermask == 1:
         out[~land] = wv_av

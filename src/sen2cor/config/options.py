@@ -43,6 +43,10 @@ class RunOptions:
     sc_cog: bool = False
     cr_only: bool = False
     debug: bool = False
+    # extensions (not Sen2Cor options; they change nothing of what Sen2Cor's options mean)
+    cog: bool = False                       # every image as a Cloud-Optimized GeoTIFF (.tif)
+    stac: bool = False                      # a STAC item JSON next to the product (or PDGS tile)
+    no_quicklook: bool = False              # no quicklook PNG in QI_DATA
     GIP_L2A: Path | None = None
     GIP_L2A_SC: Path | None = None
     GIP_L2A_AC: Path | None = None
@@ -70,6 +74,11 @@ class RunOptions:
         if self.processing_baseline is not None and not BASELINE_PATTERN.match(str(self.processing_baseline)):
             raise ConfigError(f"--processing_baseline {self.processing_baseline!r} is invalid; allowed: "
                               f"dd.dd with digits d, e.g. 05.11")
+
+    @property
+    def geotiff(self) -> bool:
+        """Image files are GeoTIFFs (.tif names in the tree and metadata): --tif or --cog."""
+        return self.tif or self.cog
 
     @classmethod
     def from_namespace(cls, namespace: object) -> RunOptions:

@@ -1,15 +1,19 @@
-"""GDAL-based image I/O: GeoTIFF (``--tif``), Cloud-Optimized GeoTIFF (``--sc_cog``),
+"""GDAL-based image I/O: GeoTIFF (``--tif``), Cloud-Optimized GeoTIFF (``--cog``, ``--sc_cog``),
 raw + ENVI header (``--raw``) and in-memory datasets. (Warping onto a tile grid is
 :func:`sen2cor.dem.mosaic.warp_onto`.)
 
 Every writer goes through an in-memory (MEM) dataset wrapping the array, writes under a
-temporary name and renames when complete.
+temporary name and renames when complete (sidecars such as ``.aux.xml`` with it).
+COGs carry what a reader needs to use the numbers (:class:`BandStyle`: description, scale and
+offset to physical units, unit, no-data value, colour table and class names) and are checked
+with GDAL's own COG validator (:func:`cog_errors`).
 """
 from __future__ import annotations
 
 import logging
 import os
-import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,19 +30,89 @@ gdal.UseExceptions()
 
 #: Lossless GeoTIFF options for --tif outputs.
 GTIFF_OPTIONS = ("TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=DEFLATE", "PREDICTOR=2")
-#: COG options for --sc_cog (classification: nearest-neighbour overviews).
-COG_OPTIONS = ("COMPRESS=DEFLATE", "BLOCKSIZE=512", "OVERVIEW_RESAMPLING=NEAREST", "OVERVIEWS=AUTO")
+#: COG options of --cog / --sc_cog: 512-px tiles, lossless ZSTD with the horizontal predictor, internal
+#: overviews halving down to one tile (their resampling comes from the :class:`BandStyle`).
+COG_OPTIONS = ("COMPRESS=ZSTD", "PREDICTOR=YES", "BLOCKSIZE=512", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER")
+
+
+@dataclass(frozen=True)
+class BandStyle:
+    """What a COG says about its numbers (GDAL band metadata, read by QGIS, rasterio, odc-stac).
+
+    ``names``: one description per band (e.g. ``("B04", "B03", "B02")``); ``scale``/``offset``: physical
+    value = DN x scale + offset (reflectance, AOT, cm, m); ``unit``: unit of that value; ``nodata``: DN of
+    no data (None: none); ``colours``: DN -> (r, g, b) colour table (single-band uint8 only);
+    ``categories``: class name of DN 0, 1, 2, ... (stored by GDAL in a ``.aux.xml`` sidecar);
+    ``resampling``: GDAL overview resampling (AVERAGE for measurements, MODE or NEAREST for classes).
+    """
+
+    names: tuple[str, ...] = ()
+    scale: float | None = None
+    offset: float | None = None
+    unit: str = ""
+    nodata: float | None = 0
+    colours: Mapping[int, tuple[int, int, int]] | None = None
+    categories: tuple[str, ...] = ()
+    resampling: str = "AVERAGE"
+
+    def apply(self, ds: gdal.Dataset) -> None:
+        """Set the style on the bands of (MEM) dataset ``ds``."""
+        interpretations = (gdal.GCI_RedBand, gdal.GCI_GreenBand, gdal.GCI_BlueBand)
+        for index in range(ds.RasterCount):
+            band = ds.GetRasterBand(index + 1)
+            if index < len(self.names):
+                band.SetDescription(self.names[index])
+            if ds.RasterCount == 3:
+                band.SetColorInterpretation(interpretations[index])
+            if self.nodata is not None:
+                band.SetNoDataValue(self.nodata)
+            if self.scale is not None:
+                band.SetScale(self.scale)
+            if self.offset is not None:
+                band.SetOffset(self.offset)
+            if self.unit:
+                band.SetUnitType(self.unit)
+            if self.colours:
+                table = gdal.ColorTable()
+                for value, rgb in sorted(self.colours.items()):
+                    table.SetColorEntry(int(value), (*rgb, 255))
+                band.SetColorTable(table)
+            if self.categories:
+                band.SetCategoryNames(list(self.categories))
+
+
+#: Rows copied at a time into a MEM dataset from an array-like computed by windows.
+MEM_BLOCK_ROWS = 1024
 
 
 def mem_dataset(image: np.ndarray, geo: Geocoding | None) -> gdal.Dataset:
-    """MEM dataset viewing ``image`` ((rows, cols) or (rows, cols, bands)) with the grid set."""
-    bands_first = image if image.ndim == 2 else np.moveaxis(image, -1, 0)
-    ds = gdal_array.OpenArray(np.ascontiguousarray(bands_first))
+    """MEM dataset viewing ``image`` ((rows, cols) or (rows, cols, bands)) with the grid set.
+
+    ``image`` may also be an array-like (shape, dtype, ndim) whose ``[row_slice, col_slice]`` windows are
+    computed on demand (e.g. the TCI): it is then filled :data:`MEM_BLOCK_ROWS` rows at a time, so only
+    the dataset itself is held, never a second full copy."""
+    if isinstance(image, np.ndarray):
+        bands_first = image if image.ndim == 2 else np.moveaxis(image, -1, 0)
+        ds = gdal_array.OpenArray(np.ascontiguousarray(bands_first))
+    else:
+        ds = _filled_mem_dataset(image)
     if ds is None:
         raise OutputError(f"GDAL cannot wrap an array of dtype {image.dtype} shape {image.shape}")
     if geo is not None:
         ds.SetGeoTransform(geo.geotransform)
         ds.SetSpatialRef(spatial_ref(geo.epsg))
+    return ds
+
+
+def _filled_mem_dataset(image) -> gdal.Dataset:
+    rows, cols = image.shape[:2]
+    count = 1 if image.ndim == 2 else image.shape[2]
+    ds = gdal.GetDriverByName("MEM").Create("", cols, rows, count,
+                                             gdal_array.NumericTypeCodeToGDALTypeCode(np.dtype(image.dtype)))
+    for start in range(0, rows, MEM_BLOCK_ROWS):
+        block = np.asarray(image[start:start + MEM_BLOCK_ROWS, 0:cols])
+        for index in range(count):
+            ds.GetRasterBand(index + 1).WriteArray(block if block.ndim == 2 else block[..., index], 0, start)
     return ds
 
 
@@ -77,10 +151,59 @@ def write_geotiff(path: Path, image: np.ndarray, geo: Geocoding) -> Path:
     return _copy("GTiff", Path(path), mem_dataset(image, geo), options)
 
 
-def write_cog(path: Path, image: np.ndarray, geo: Geocoding, *, resampling: str = "NEAREST") -> Path:
-    """Cloud-Optimized GeoTIFF (GDAL COG driver): 512-px tiles, overviews, IFDs first."""
-    options = tuple(o for o in COG_OPTIONS if not o.startswith("OVERVIEW_RESAMPLING"))
-    return _copy("COG", Path(path), mem_dataset(image, geo), options + (f"OVERVIEW_RESAMPLING={resampling}",))
+def write_cog(path: Path, image: np.ndarray, geo: Geocoding, style: BandStyle = BandStyle(), *,
+              nr_threads: int = 1) -> Path:
+    """Cloud-Optimized GeoTIFF (GDAL COG driver, :data:`COG_OPTIONS`): 512-px tiles, internal overviews
+    resampled as ``style.resampling``, IFDs first; the band metadata of ``style``; ``nr_threads``
+    compression threads. Checked with :func:`cog_errors` before it gets its final name."""
+    path = Path(path)
+    ds = mem_dataset(image, geo)
+    style.apply(ds)
+    options = COG_OPTIONS + (f"OVERVIEW_RESAMPLING={style.resampling}", f"NUM_THREADS={max(1, int(nr_threads))}")
+    tmp = partial_path(path)
+    # class names live in a .aux.xml sidecar (GDAL 3.6 GTiff has no tag for them); sen2cor disables PAM
+    # globally (nothing written beside the inputs), so it is enabled for this thread while writing
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES" if style.categories else "NO")
+    try:
+        _copy("COG", tmp, ds, options)
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
+    errors = cog_errors(tmp)
+    if errors:
+        for sidecar in tmp.parent.glob(f"{tmp.stem}*"):
+            sidecar.unlink(missing_ok=True)
+        raise OutputError(f"{path} is not a valid Cloud-Optimized GeoTIFF: {'; '.join(errors)}")
+    _rename_with_sidecars(tmp, path)
+    return path
+
+
+def category_names(path: Path, band: int = 1) -> list[str]:
+    """Class names of a band (GDAL category names, from the ``.aux.xml`` sidecar of a COG), read with GDAL's
+    sidecars enabled for this thread only; [] when there are none."""
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
+    try:
+        ds = open_raster(path)
+        raster = ds.GetRasterBand(band)
+        raster.GetDescription()   # GDAL 3.6 loads the sidecar with the band metadata, not before
+        return list(raster.GetCategoryNames() or [])
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
+
+
+def cog_errors(path: Path) -> list[str]:
+    """Reasons why ``path`` is not a Cloud-Optimized GeoTIFF, from GDAL's validator
+    (``osgeo_utils.samples.validate_cloud_optimized_geotiff``, full check: tiling, overviews for
+    images larger than a tile, IFDs before the data, overview data before full-resolution data,
+    tile offsets and leader/trailer bytes). Empty list = valid."""
+    from osgeo_utils.samples.validate_cloud_optimized_geotiff import ValidateCloudOptimizedGeoTIFFException, validate
+
+    try:
+        _, errors, _ = validate(str(path), full_check=True)
+    except ValidateCloudOptimizedGeoTIFFException as exc:
+        return [str(exc)]
+    return list(errors)
 
 
 def write_envi_raw(path: Path, image: np.ndarray, geo: Geocoding) -> Path:
@@ -102,77 +225,6 @@ def open_raster(path: Path) -> gdal.Dataset:
         return gdal.Open(str(path))
     except RuntimeError as exc:
         raise ProductReadError(f"GDAL cannot open {path}: {exc}") from exc
-
-
-# --- COG layout check -------------------------------------------------------------------
-
-_TILE_WIDTH, _TILE_OFFSETS, _STRIP_OFFSETS, _SUBFILE_TYPE = 322, 324, 273, 254
-
-
-def _read_ifds(path: Path) -> list[dict]:
-    """Minimal TIFF/BigTIFF parser: IFD offsets and the tags a COG check needs."""
-    data = path.read_bytes()
-    order = {b"II": "<", b"MM": ">"}.get(data[:2])
-    if order is None:
-        raise ProductReadError(f"{path} is not a TIFF file (byte order mark {data[:2]!r})")
-    magic = struct.unpack(order + "H", data[2:4])[0]
-    big = magic == 43
-    if big:
-        offset = struct.unpack(order + "Q", data[8:16])[0]
-        count_fmt, entry_size, next_fmt = "Q", 20, "Q"
-    else:
-        offset = struct.unpack(order + "I", data[4:8])[0]
-        count_fmt, entry_size, next_fmt = "H", 12, "I"
-    types = {3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}
-    ifds = []
-    while offset:
-        count = struct.unpack_from(order + count_fmt, data, offset)[0]
-        base = offset + struct.calcsize(count_fmt)
-        tags: dict[int, list[int]] = {}
-        for i in range(count):
-            entry = base + i * entry_size
-            if big:
-                tag, typ, n = struct.unpack_from(order + "HHQ", data, entry)
-                value_at, room = entry + 12, 8
-            else:
-                tag, typ, n = struct.unpack_from(order + "HHI", data, entry)
-                value_at, room = entry + 8, 4
-            if typ not in types:
-                continue
-            fmt, size = types[typ]
-            if n * size > room:
-                value_at = struct.unpack_from(order + ("Q" if big else "I"), data, value_at)[0]
-            tags[tag] = list(struct.unpack_from(order + fmt * n, data, value_at))
-        ifds.append({"offset": offset, "tags": tags})
-        offset = struct.unpack_from(order + next_fmt, data, base + count * entry_size)[0]
-    return ifds
-
-
-def cog_layout_errors(path: Path, *, min_size_for_overviews: int = 512) -> list[str]:
-    """Reasons why ``path`` is not a Cloud-Optimized GeoTIFF (empty list = valid).
-
-    Checks: every IFD tiled; overviews present when the image exceeds one 512-px block; all
-    IFDs stored before any image data; overview data stored before full-resolution data.
-    """
-    errors = []
-    ifds = _read_ifds(Path(path))
-    for i, ifd in enumerate(ifds):
-        if _TILE_WIDTH not in ifd["tags"]:
-            errors.append(f"IFD {i} is not tiled")
-    ds = open_raster(path)
-    if max(ds.RasterXSize, ds.RasterYSize) > min_size_for_overviews and len(ifds) < 2:
-        errors.append(f"no overviews for a {ds.RasterXSize}x{ds.RasterYSize} image")
-    offsets = [min(ifd["tags"].get(_TILE_OFFSETS, ifd["tags"].get(_STRIP_OFFSETS, [0])) or [0])
-               for ifd in ifds]
-    last_ifd = max(ifd["offset"] for ifd in ifds)
-    first_data = min(o for o in offsets if o > 0) if any(offsets) else 0
-    if first_data and last_ifd > first_data:
-        errors.append(f"IFD at byte {last_ifd} follows image data starting at byte {first_data}")
-    if [ifd["offset"] for ifd in ifds] != sorted(ifd["offset"] for ifd in ifds):
-        errors.append("IFDs are not in increasing file order")
-    if len(offsets) > 1 and offsets[0] and min(offsets[1:]) > offsets[0]:
-        errors.append("full-resolution data precede the overview data")
-    return errors
 
 
 def known_epsg(code: int) -> bool:

@@ -62,7 +62,8 @@ def set_threads(nr_threads: int) -> None:
 
 
 def read_jp2(path: Path, *, nr_threads: int = 1, reduce: int = 0,
-             window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+             window: tuple[int, int, int, int] | None = None,
+             components: tuple[int, ...] | None = None) -> np.ndarray:
     """Decode a JPEG 2000 image as stored (uint16 bands, uint8 masks, (rows, cols, 3) RGB).
 
     Parameters
@@ -71,10 +72,12 @@ def read_jp2(path: Path, *, nr_threads: int = 1, reduce: int = 0,
     nr_threads : OpenJPEG decoding threads.
     reduce : resolution level to skip (1 = half size).
     window : (row0, col0, row1, col1) at full resolution; only tiles touching it are decoded.
+    components : 0-based components to decode (e.g. 2 of the 8 MSK_QUALIT layers); None = all.
+        With one component the result is 2-D, with several (rows, cols, n).
     """
     set_threads(nr_threads)
     try:
-        jp2 = glymur.Jp2k(str(path))
+        jp2 = _open(path, components)
         step = 2 ** int(reduce)
         if window is None:
             return jp2[::step, ::step]
@@ -85,13 +88,14 @@ def read_jp2(path: Path, *, nr_threads: int = 1, reduce: int = 0,
 
 
 def read_jp2_strips(path: Path, *, nr_threads: int = 1,
-                    window: tuple[int, int, int, int] | None = None):
+                    window: tuple[int, int, int, int] | None = None,
+                    components: tuple[int, ...] | None = None):
     """Yield (row offset within the window, strip) covering the image or ``window``, one
     code-stream tile row at a time: decoding memory stays at one strip instead of ~4x the
-    image (same CPU time as one full decode)."""
+    image (same CPU time as one full decode). ``components`` as in :func:`read_jp2`."""
     set_threads(nr_threads)
     try:
-        jp2 = glymur.Jp2k(str(path))
+        jp2 = _open(path, components)
         siz = jp2.get_codestream(header_only=True).segment[1]
         rows, cols = jp2.shape[:2]
     except (OSError, RuntimeError, ValueError) as exc:
@@ -106,6 +110,13 @@ def read_jp2_strips(path: Path, *, nr_threads: int = 1,
         except (OSError, RuntimeError, ValueError, opj.OpenJPEGLibraryError) as exc:
             raise ProductReadError(f"cannot decode rows {start}..{stop} of {path}: {exc}") from exc
         start = stop
+
+
+def _open(path: Path, components: tuple[int, ...] | None) -> glymur.Jp2k:
+    jp2 = glymur.Jp2k(str(path))
+    if components is not None:
+        jp2.decoded_components = list(components)
+    return jp2
 
 
 def jp2_shape(path: Path) -> tuple[int, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 from sen2cor.config import RunOptions
 from sen2cor.errors import ConfigError
 from sen2cor.l1c.xmlpath import as_utc
+from sen2cor.dem.esacci import aux_search_dirs, locate_aux_maps, present_map_names
 from sen2cor.product import naming
 from sen2cor.product.layout import L2ALayout, psd_major_of, utc_milliseconds
 from sen2cor.product.metadata import (
@@ -161,6 +162,10 @@ def _context(plan: DatastripPlan, config: Any) -> MetadataContext:
     kwargs = {}
     if common is not None:
         kwargs = {"doi": common.product_doi, "dem_type": common.dem_reference or "None"}
+    sc = getattr(config, "sc", None)
+    if sc is not None:   # the datastrip precedes its tiles: it names the maps present (esacci.present_map_names)
+        kwargs["aux_maps"] = present_map_names(locate_aux_maps(sc.references,
+                                                               aux_search_dirs(getattr(config, "home", None))))
     return MetadataContext(layout=layout, spacecraft=plan.spacecraft, baseline=plan.baseline,
                            archiving_centre=plan.archiving_centre, boa_add_offset_dn=BOA_ADD_OFFSET_DN,
                            generation=plan.generation_time, gipp_files=gipps, **kwargs)

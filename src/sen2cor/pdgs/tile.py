@@ -17,6 +17,7 @@ from typing import Any
 
 from sen2cor.config import RunOptions
 from sen2cor.errors import ConfigError, ProductError, ProductReadError
+from sen2cor.export import stac
 from sen2cor.l1c import TileMetadata, read_tile_metadata
 from sen2cor.l1c.xmlpath import as_utc
 from sen2cor.product import naming
@@ -167,7 +168,7 @@ def plan_tile(options: RunOptions, config: Any = None) -> TileJob:
         absolute_orbit=orbit, processing_centre=fields["centre"], datastrip_creation=creation,
         datastrip_start=ds_start, datatake_start=datatake, baseline=baseline,
         psd_major=folders.psd_major(ds_root),
-        extension=".rawl" if options.raw else (".tif" if options.tif else ".jp2"), work_dir=work_dir,
+        extension=".rawl" if options.raw else (".tif" if options.geotiff else ".jp2"), work_dir=work_dir,
         img_database_dir=Path(options.img_database_dir).absolute() if options.img_database_dir else work_dir,
         res_database_dir=Path(options.res_database_dir).absolute() if options.res_database_dir else work_dir,
     )
@@ -204,14 +205,21 @@ def process_tile(options: RunOptions, config: Any = None, tile_processor: TilePr
     folders.remove_stale(job.output_dir, job.name)
     temporary = folders.temporary_for(job.final_dir)
     job = replace(job, l2a_tile_dir=temporary)
+    item = None
     try:
         _skeleton(job)
         if tile_processor is not None:
             tile_processor(job.l1c_tile, temporary, job)
             _refresh_masks(job)
+        if options.stac:   # STAC item beside the tile folder (extension), published with it
+            item = stac.write_item(temporary, job.final_dir, cog=options.cog, datastrip=job.l2a_datastrip_dir)
         final = folders.publish(temporary, job.final_dir)
+        if item is not None:
+            stac.publish_item(item, job.final_dir)
     except BaseException:
         folders.discard(temporary)
+        if item is not None:
+            item.unlink(missing_ok=True)
         raise
     log.info("L2A tile written: %s", final)
     return TileResult(final, False)

@@ -32,13 +32,11 @@ WVP_QUANTIFICATION_VALUE_CM = 1000.0
 BOA_ADD_OFFSET_DN = -1000
 NODATA_DN = 0
 SATURATED_DN = 65535
-#: Auxiliary maps named in Auxiliary_Data_Info (names as in official products).
-AUX_MAPS: dict[str, str] = {
-    "SNOW_CLIMATOLOGY_MAP": "GlobalSnowMap.tiff",
-    "ESACCI_WaterBodies_Map": "ESACCI-LC-L4-WB-Map-150m-P13Y-2000-v4.0.tif",
-    "ESACCI_LandCover_Map": "ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.tif",
-    "ESACCI_SnowCondition_Map_Dir": "ESACCI-LC-L4-Snow-Cond-500m-MONTHLY-2000-2012-v2.4",
-}
+#: Auxiliary maps of Auxiliary_Data_Info: the file (folder) name of each map the scene classification used,
+#: "None" for the others (config facts §6.1). The skeleton says "None"; :func:`update_auxiliary_maps` writes
+#: what the run used.
+AUX_MAP_FIELDS: tuple[str, ...] = ("SNOW_CLIMATOLOGY_MAP", "ESACCI_WaterBodies_Map", "ESACCI_LandCover_Map",
+                                   "ESACCI_SnowCondition_Map_Dir")
 #: Image_Content_QI of MTD_MSIL2A.xml in official order; index 3 is CAST_SHADOW_PERCENTAGE in PSD 15.
 PRODUCT_QI: tuple[str, ...] = (
     "CLOUDY_PIXEL_OVER_LAND_PERCENTAGE",
@@ -146,6 +144,7 @@ class MetadataContext:
     processor_version: str = PROCESSOR_VERSION
     dem_type: str = "None"
     generation: datetime | None = None
+    aux_maps: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(AUX_MAP_FIELDS, "None"))
     gipp_files: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_GIPP_FILES))
 
     @property
@@ -273,6 +272,30 @@ def format_qi(name: str, value: object) -> str:
 
 def qi_placeholder(name: str) -> str:
     return QI_PLACEHOLDERS.get(name, "0.000000")
+
+
+# --------------------------------------------------------------------------- auxiliary maps
+def update_auxiliary_maps(product_root: Path, values: Mapping[str, str]) -> list[Path]:
+    """Set the :data:`AUX_MAP_FIELDS` of Auxiliary_Data_Info in MTD_MSIL2A.xml and DATASTRIP/*/MTD_DS.xml.
+
+    ``values`` maps field -> name of the map used or "None"; files absent under ``product_root`` (a PDGS
+    tile folder has neither) are skipped. Returns the files rewritten.
+    """
+    unknown = sorted(set(values) - set(AUX_MAP_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown auxiliary map field(s) {unknown}; expected names among {AUX_MAP_FIELDS}")
+    root = Path(product_root)
+    written = []
+    for path in [root / "MTD_MSIL2A.xml", *sorted(root.glob("DATASTRIP/*/MTD_DS.xml"))]:
+        if not values or not path.is_file():
+            continue
+        tree = read_xml(path)
+        for node in tree.iter():
+            if isinstance(node.tag, str) and local(node) in values:
+                node.text = str(values[local(node)])
+        write_xml(tree, path)
+        written.append(path)
+    return written
 
 
 # --------------------------------------------------------------------------- quality indicators

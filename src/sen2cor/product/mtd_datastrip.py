@@ -17,7 +17,6 @@ from sen2cor.bands import BAND_IDS
 from sen2cor.product import naming
 from sen2cor.product.metadata import (
     AOT_QUANTIFICATION_VALUE,
-    AUX_MAPS,
     BOA_QUANTIFICATION_VALUE,
     WVP_QUANTIFICATION_VALUE_CM,
     MetadataContext,
@@ -155,7 +154,7 @@ def _auxiliary(aux: etree._Element, ctx: MetadataContext) -> None:
     for node in children(aux, "LUT_List"):
         aux.remove(node)
     sub(sub(aux, "LUT_List"), "LUT_FILENAME", "None")
-    for name, value in AUX_MAPS.items():
+    for name, value in ctx.aux_maps.items():
         sub(aux, name, value)
 
 

@@ -11,7 +11,6 @@ from sen2cor.bands import BAND_IDS
 from sen2cor.product import naming
 from sen2cor.product.metadata import (
     AOT_QUANTIFICATION_VALUE,
-    AUX_MAPS,
     BOA_QUANTIFICATION_VALUE,
     NODATA_DN,
     PRODUCT_QI,
@@ -166,7 +165,7 @@ def _auxiliary(aux: etree._Element, l1c_aux: etree._Element | None, ctx: Metadat
             adopt(gri_list, name)
     sub(aux, "ECMWF_DATA_REF", text_of(l1c_aux, "ECMWF_DATA_REF", default="None"))
     sub(sub(aux, "LUT_List"), "LUT_FILENAME", "None")
-    for name, value in AUX_MAPS.items():
+    for name, value in ctx.aux_maps.items():
         sub(aux, name, value)
 
 

@@ -15,12 +15,16 @@ from typing import Mapping
 import numpy as np
 
 from sen2cor.rtm import grid
+from sen2cor.rtm.gas_paths import downward_gas_transmittance, downward_ozone_transmittance
 from sen2cor.rtm.lut import NATIVE_6S, LutTable
 from sen2cor.rtm.spectral_tables import GAS_FILE, SCAT_FILE
 from sen2cor.rtm.srf import BandResponse, srf_matrix
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
+
+#: Changes whenever the integration changes what a cached table holds (2: downward gas transmittance).
+CACHE_VERSION = "band-tables-2"
 
 
 def default_cache_dir() -> Path:
@@ -67,6 +71,11 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
     tg_full = g_wv[:, :, [_index(wv_runs, w, "water vapour") for w in wv_levels]] * o3
     tg_half = g_wv[:, :, [_index(wv_runs, round(w / 2, 3), "water vapour") for w in wv_levels]] * o3
     tg_none = g_wv[:, :, _index(wv_runs, 0.0, "water vapour")] * o3[:, :, 0]      # sg, z, wl
+    sun_run, view_run = gas["gas_geometry_deg"][:, 0], gas["gas_geometry_deg"][:, 1]
+    o3_down = downward_ozone_transmittance(gas["ozone_transmittance"][:, io3], sun_run, view_run, grid.SZA_DEG)
+    tg_down_spec = np.stack([downward_gas_transmittance(g_wv[:, k], wv_runs, sun_run, view_run, wv_levels,
+                                                        grid.SZA_DEG) for k in range(len(zi))], axis=1)
+    tg_down_spec *= o3_down[:, None, None, :]                                    # sza, z, wv level, wl
 
     geoms = [tuple(g) for g in scat["geometry_deg"].tolist()]
     gas_geoms = [tuple(g) for g in gas["gas_geometry_deg"].tolist()]
@@ -81,6 +90,7 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
     nb, nz, nv, nk = len(bands), len(z_scat), grid.VISIBILITY_KM.size, wv_levels.size
     path = np.empty((nb, len(geoms), nz, nv, nk))
     tg = np.empty((nb, len(gas_geoms), nz, nk))
+    tg_down = np.empty((nb, grid.SZA_DEG.size, nz, nk))
     t_down = np.empty((nb, 2, grid.SZA_DEG.size, nz, nv))
     t_up = np.empty((nb, 2, grid.VZA_DEG.size, nz, nv))
     sph = np.empty((nb, nz, nv))
@@ -92,6 +102,7 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
         rayleigh = np.einsum("gzl,gzl,l->gz", rho_ray[..., sl], tg_none[sg_of_g][..., sl], w)
         path[b] += rayleigh[:, :, None, None]
         tg[b] = np.einsum("szkl,l->szk", tg_full[..., sl], w)
+        tg_down[b] = np.einsum("szkl,l->szk", tg_down_spec[..., sl], w)
         dir_down = np.exp(-tau[None, ..., sl] / mu_s)
         t_down[b, 0] = dir_down @ w
         t_down[b, 1] = scat["t_down_total"][..., sl] @ w - t_down[b, 0]
@@ -108,6 +119,7 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
     out = {
         "path_reflectance": path[:, gidx],
         "gas_transmittance": tg[:, sgidx][:, :, :, None, :, None, :],
+        "gas_transmittance_down": tg_down[:, :, None, None, :, None, :],
         "t_down_dir": t_down[:, 0][:, :, None, None, :, :, None],
         "t_down_dif": t_down[:, 1][:, :, None, None, :, :, None],
         "t_up_dir": t_up[:, 0][:, None, :, None, :, :, None],
@@ -124,7 +136,7 @@ def integrate_bands(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tupl
 def cache_key(lut_dir: Path, srfs: Mapping[str, BandResponse], bands: tuple[str, ...], season: str,
               aerosol: str, ozone_du: float) -> str:
     """Digest of the spectral files, SRFs and selection (changes whenever any input changes)."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(CACHE_VERSION.encode())
     for name in (SCAT_FILE.format(aerosol=aerosol), GAS_FILE):
         h.update((lut_dir / name).read_bytes())
     for b in bands:

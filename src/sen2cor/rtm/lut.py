@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 AXES = ("sza_deg", "vza_deg", "raa_deg", "elevation_km", "visibility_km", "water_vapour_cm")
 NATIVE_6S = ("path_reflectance", "t_down_dir", "t_down_dif", "t_up_dir", "t_up_dif",
-             "spherical_albedo", "gas_transmittance")
+             "spherical_albedo", "gas_transmittance", "gas_transmittance_down")
 NATIVE_ATM = ("path_radiance", "edift", "e0t", "t_up_dir", "t_up_dif", "spherical_albedo")
 #: Highest elevation reached by linear extrapolation of the last LUT segment (Sen2Cor: 3.5 km).
 MAX_ELEVATION_KM = 3.5
@@ -102,7 +102,7 @@ class LutTable:
         mu_v = np.cos(np.deg2rad(axes["vza_deg"]))[None, :, None, None, None, None]
         e0 = np.asarray(axes["solar_irradiance_w_m2_um"], dtype=np.float64).reshape(-1, 1, 1, 1, 1, 1, 1)
         complete = _complete_6s if kind == "6s" else _complete_atm
-        derived = complete({k: v.astype(np.float64) for k, v in native.items()}, mu_s, mu_v, e0)
+        derived = complete({k: np.asarray(v, dtype=np.float64) for k, v in native.items()}, mu_s, mu_v, e0)
         values = {k: np.ascontiguousarray(np.broadcast_to(derived[k], native["spherical_albedo"].shape),
                                           dtype=np.float32) for k in FIELDS}
         return cls(kind=kind, values=values, **axes)
@@ -115,8 +115,10 @@ class LutTable:
 
         Give ``visibility_km`` or ``aot550`` (AOT at the query elevation, converted with
         Sen2Cor's relation).  ``water_vapour_cm`` is the sea-level column (None: the grid's
-        middle level).  Scalar queries are contracted first (cheap: the usual per-cell
-        geometry), array queries by 2**k corner weights.  Queries are clamped to the grid as
+        middle level), interpolated as exp(alpha + beta sqrt(u)) between the two bracketing levels
+        (:func:`wv_blend`, Sen2Cor's model of the functions of water vapour, facts B.9).  Scalar
+        queries are contracted first (cheap: the usual per-cell geometry), array queries by 2**k
+        corner weights.  Queries are clamped to the grid as
         Sen2Cor does, except elevation, extrapolated linearly up to 3.5 km.
         ``visibility_axis="aot"`` interpolates linearly in sea-level AOT550 (close to Sen2Cor's
         optical-depth re-mapping), ``"km"`` linearly in visibility.  ``e0_w_m2_um`` (nbands,)
@@ -176,6 +178,8 @@ class LutTable:
         nodes = getattr(self, AXES[axis]).astype(np.float64)
         if axis == 4 and visibility_axis == "aot":
             return -grid.visibility_to_aot550(nodes, 0.0)     # negated: ascending with visibility
+        if axis == WV_AXIS:
+            return np.sqrt(nodes)                              # exp(alpha + beta sqrt(u)): see wv_blend
         return nodes
 
     def _positions(self, queries: list[np.ndarray], visibility_axis: str) -> list[tuple[np.ndarray, ...]]:
@@ -184,15 +188,19 @@ class LutTable:
             coords = self._coordinates(axis, visibility_axis)
             if axis == 4 and visibility_axis == "aot":
                 q = -grid.visibility_to_aot550(np.clip(q, self.visibility_km[0], self.visibility_km[-1]), 0.0)
+            if axis == WV_AXIS:
+                q = np.sqrt(np.maximum(q, 0.0))
             positions.append(_segment(coords, q, extrapolate_to=MAX_ELEVATION_KM if axis == 3 else None))
         return positions
 
     def _interpolate_values(self, queries, visibility_axis: str, fields) -> dict[str, np.ndarray]:
+        """Multilinear over the first five axes at the two bracketing water-vapour levels, then
+        :func:`wv_blend` between them."""
         arrays = {k: self.values[k] for k in fields}
         positions = self._positions(queries, visibility_axis)
-        # Scalar queries (and single-level axes): contract those axes first.
+        # Scalar queries (and single-level axes) of the first five axes: contract those axes first.
         array_axes = []
-        for axis in reversed(range(len(AXES))):
+        for axis in reversed(range(WV_AXIS)):
             i0, frac = positions[axis]
             if getattr(self, AXES[axis]).size == 1:
                 arrays = {k: np.take(v, 0, axis=axis + 1) for k, v in arrays.items()}
@@ -200,21 +208,42 @@ class LutTable:
                 arrays = {k: contract_axis(v, axis + 1, int(i0), float(frac)) for k, v in arrays.items()}
             else:
                 array_axes.insert(0, axis)
-        if not array_axes:
-            return {k: v.astype(np.float64) for k, v in arrays.items()}
+        i_wv, t_wv = positions[WV_AXIS]
+        levels = (i_wv,) if self.water_vapour_cm.size == 1 else (i_wv, i_wv + 1)
         idx = [positions[a][0] for a in array_axes]
         frac = [positions[a][1] for a in array_axes]
-        shape = np.broadcast_shapes(*(i.shape for i in idx))
-        out = {k: np.zeros((v.shape[0],) + shape) for k, v in arrays.items()}
-        for corner in corners((0, 1), repeat=len(array_axes)):
-            weight = np.ones(shape)
-            index = []
-            for c, i, f in zip(corner, idx, frac):
-                weight = weight * (f if c else 1.0 - f)
-                index.append(i + c)
-            for k, v in arrays.items():
-                out[k] += v[(slice(None), *index)] * weight
-        return out
+        shape = np.broadcast_shapes(*(i.shape for i in idx), np.shape(i_wv))
+        at_level = []
+        for level in levels:
+            out = {k: np.zeros((v.shape[0],) + shape) for k, v in arrays.items()}
+            for corner in corners((0, 1), repeat=len(array_axes)):
+                weight = np.ones(shape)
+                index = []
+                for c, i, f in zip(corner, idx, frac):
+                    weight = weight * (f if c else 1.0 - f)
+                    index.append(i + c)
+                for k, v in arrays.items():
+                    out[k] += v[(slice(None), *index, level)] * weight
+            at_level.append(out)
+        if len(at_level) == 1:
+            return at_level[0]
+        return {k: wv_blend(at_level[0][k], at_level[1][k], t_wv) for k in arrays}
+
+
+WV_AXIS = AXES.index("water_vapour_cm")
+
+
+def wv_blend(lower: np.ndarray, upper: np.ndarray, weight) -> np.ndarray:
+    """Value between two water-vapour levels u0 < u1 as Sen2Cor models the functions of water vapour,
+    F(u) = exp(alpha + beta sqrt(u)) (facts B.9), through the two levels: ``weight`` is
+    (sqrt(u) - sqrt(u0)) / (sqrt(u1) - sqrt(u0)). Linear where a value is not positive."""
+    lower, upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    positive = (lower > 0) & (upper > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geometric = np.exp(np.log(np.where(positive, lower, 1.0)) * (1.0 - w)
+                           + np.log(np.where(positive, upper, 1.0)) * w)
+    return np.where(positive, geometric, lower * (1.0 - w) + upper * w)
 
 
 def _segment(nodes: np.ndarray, x: np.ndarray,
@@ -233,24 +262,31 @@ def _segment(nodes: np.ndarray, x: np.ndarray,
     return i0, frac
 
 
-def contract_axis(values: np.ndarray, axis: int, i0: int, frac: float) -> np.ndarray:
-    """Linear combination of two neighbouring slices along ``axis`` (drops the axis)."""
+def contract_axis(values: np.ndarray, axis: int, i0: int, frac: float, water_vapour: bool = False) -> np.ndarray:
+    """Linear combination of two neighbouring slices along ``axis`` (drops the axis); ``water_vapour``:
+    :func:`wv_blend` instead (``frac`` in sqrt(u))."""
     lo = np.take(values, i0, axis=axis)
     if values.shape[axis] == 1 or frac == 0.0:
         return lo
-    return lo * (1.0 - frac) + np.take(values, i0 + 1, axis=axis) * frac
+    hi = np.take(values, i0 + 1, axis=axis)
+    return wv_blend(lo, hi, frac) if water_vapour else lo * (1.0 - frac) + hi * frac
 
 
-def _split_gas(tg: np.ndarray, mu_s: np.ndarray, mu_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two-way gas transmittance split into sun and view paths in proportion to the air masses."""
-    m_s, m_v = 1.0 / mu_s, 1.0 / mu_v
-    down = np.power(np.maximum(tg, 1e-12), m_s / (m_s + m_v))
+def _split_gas(tg: np.ndarray, tg_down: np.ndarray | None, mu_s, mu_v) -> tuple[np.ndarray, np.ndarray]:
+    """Two-way gas transmittance -> (sun path, view path): the sun path's own band value (``gas_paths``), the
+    view path the rest, so that down x up is the two-way value (in B09 the rest exceeds a one-way upward
+    value: the absorption lines saturate, docs/luts.md). Tables without the sun path's value (hand-made
+    ones) split the two-way value by air masses."""
+    if tg_down is None:
+        m_s, m_v = 1.0 / mu_s, 1.0 / mu_v
+        tg_down = np.power(np.maximum(tg, 1e-12), m_s / (m_s + m_v))
+    down = np.clip(tg_down, 1e-12, 1.0)
     return down, tg / down
 
 
 def _complete_6s(v: dict, mu_s, mu_v, e0) -> dict[str, np.ndarray]:
-    """6S quantities (scattering transmittances + two-way gas) -> all FIELDS."""
-    tg_down, tg_up = _split_gas(v["gas_transmittance"], mu_s, mu_v)
+    """6S quantities (scattering transmittances, two-way and downward gas) -> all FIELDS."""
+    tg_down, tg_up = _split_gas(v["gas_transmittance"], v.get("gas_transmittance_down"), mu_s, mu_v)
     t_dd, t_df = v["t_down_dir"] * tg_down, v["t_down_dif"] * tg_down
     t_ud, t_uf = v["t_up_dir"] * tg_up, v["t_up_dif"] * tg_up
     e0_lut = e0 / 10.0                       # W m-2 um-1 -> mW cm-2 um-1

@@ -17,7 +17,7 @@ from itertools import product as corners
 import numpy as np
 from scipy import sparse
 
-from sen2cor.rtm.lut import E0_FIELDS, AXES, LutTable, contract_axis
+from sen2cor.rtm.lut import AXES, E0_FIELDS, WV_AXIS, LutTable, contract_axis, wv_blend
 from sen2cor.errors import LutError
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class FieldInterpolator:
         self.bands = table.bands
         values = {k: v[:, 0, 0, 0] for k, v in table.values.items()}          # (band, z, vis, wv)
         varying = []
-        for axis in (5, 4, 3):
+        for axis in (4, 3):
             i0, frac = positions[axis]
             if getattr(table, AXES[axis]).size == 1:
                 values = {k: np.take(v, 0, axis=axis - 2) for k, v in values.items()}
@@ -53,26 +53,37 @@ class FieldInterpolator:
                 varying.insert(0, axis)
         self._tables = {k: np.ascontiguousarray(v.reshape(v.shape[0], -1), dtype=np.float32)
                         for k, v in values.items()}
-        sizes = [getattr(table, AXES[a]).size for a in varying]
+        nwv = table.water_vapour_cm.size
+        sizes = [getattr(table, AXES[a]).size for a in varying] + [nwv]
         strides = [int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
         npix = int(np.prod(self.shape))
         ncorner = 2 ** len(varying)
-        index = np.zeros((npix, ncorner), dtype=np.int32)
-        weight = np.ones((npix, ncorner), dtype=np.float32)
         flat = {a: [np.broadcast_to(x, self.shape).ravel() for x in positions[a]] for a in varying}
-        for n, corner in enumerate(corners((0, 1), repeat=len(varying))):
-            for c, axis, stride in zip(corner, varying, strides):
-                i0, frac = flat[axis]
-                index[:, n] += ((i0 + c) * stride).astype(np.int32)
-                weight[:, n] *= (frac if c else 1.0 - frac).astype(np.float32)
-        nnodes = int(np.prod(sizes))
-        # One sparse row of corner weights per pixel: every band and field is then a sparse product.
-        rows = np.arange(0, npix * ncorner + 1, ncorner)
-        self._matrix = sparse.csr_matrix((weight.ravel(), index.ravel(), rows),
-                                         shape=(npix, nnodes))
+        i_wv, t_wv = (np.broadcast_to(x, self.shape).ravel() for x in positions[WV_AXIS])
+        self._wv_weight = t_wv.astype(np.float32)
+        # One sparse row of corner weights per pixel and bracketing water-vapour level: every band and
+        # field is then two sparse products, blended as exp(alpha + beta sqrt(u)) (LutTable.interpolate).
+        self._matrices = []
+        for level in ((i_wv,) if nwv == 1 else (i_wv, i_wv + 1)):
+            index = np.broadcast_to((level * strides[-1]).astype(np.int32)[:, None], (npix, ncorner)).copy()
+            weight = np.ones((npix, ncorner), dtype=np.float32)
+            for n, corner in enumerate(corners((0, 1), repeat=len(varying))):
+                for c, axis, stride in zip(corner, varying, strides):
+                    i0, frac = flat[axis]
+                    index[:, n] += ((i0 + c) * stride).astype(np.int32)
+                    weight[:, n] *= (frac if c else 1.0 - frac).astype(np.float32)
+            rows = np.arange(0, npix * ncorner + 1, ncorner)
+            self._matrices.append(sparse.csr_matrix((weight.ravel(), index.ravel(), rows),
+                                                    shape=(npix, int(np.prod(sizes)))))
         e0, scale = table._e0_scale(e0_w_m2_um, 0)
         self._scale = {k: (scale if table.kind == "6s" else 1.0 / scale).astype(np.float32)
                        for k in E0_FIELDS[table.kind]}
+
+    @staticmethod
+    def _blend(at_levels: list[np.ndarray], weight: np.ndarray) -> np.ndarray:
+        if len(at_levels) == 1:
+            return at_levels[0]
+        return wv_blend(at_levels[0], at_levels[1], weight).astype(np.float32)
 
     def evaluate(self, field: str, band: str) -> np.ndarray:
         """One field of one band over the image (float32, the broadcast query shape)."""
@@ -82,7 +93,7 @@ class FieldInterpolator:
         except (KeyError, ValueError):
             raise LutError(f"no field {field!r} / band {band!r} in this LUT "
                            f"(bands {', '.join(self.bands)})") from None
-        out = self._matrix @ table
+        out = self._blend([m @ table for m in self._matrices], self._wv_weight)
         if field in self._scale:
             out *= self._scale[field][b]
         return out.reshape(self.shape)
@@ -91,7 +102,8 @@ class FieldInterpolator:
         """One field for all bands at once: (nbands, *shape) float32 (a transposed view)."""
         if field not in self._tables:
             raise LutError(f"no field {field!r} in this LUT")
-        out = self._matrix @ self._tables[field].T                      # (npix, nbands)
+        out = self._blend([m @ self._tables[field].T for m in self._matrices],       # (npix, nbands)
+                          self._wv_weight[:, None])
         if field in self._scale:
             out *= self._scale[field][None, :]
         return out.T.reshape((len(self.bands),) + self.shape)

@@ -11,10 +11,12 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sen2cor import SEN2COR_VERSION
 from sen2cor.config import L2A_Config, RunOptions, load_config
+from sen2cor.export import stac
 from sen2cor.l1c import read_l1c_product
 from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
@@ -35,21 +37,34 @@ log = logging.getLogger(__name__)
 EXIT_SUCCESS = 0
 
 
-def run(options: RunOptions) -> int:
-    """Process one run described by ``options``; returns the exit code (errors raise Sen2CorError)."""
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a successful run left: its output (L2A product, datastrip or tile folder; None when nothing
+    was written), whether that output existed already ("Product already processed.") and the report file."""
+
+    output: Path | None
+    already_processed: bool = False
+    report: Path | None = None
+    exit_code: int = EXIT_SUCCESS
+
+
+def run(options: RunOptions) -> RunOutcome:
+    """Process one run described by ``options`` (errors raise Sen2CorError)."""
     configure_logging(None, "INFO", options.debug)
     check_outside_inputs(options)
+    if options.stac:   # fail before any processing when the item cannot be made
+        stac.check_available(options.mode)
     config = load_config(options=options)
     if options.mode == "generate_datastrip":
         path = generate_datastrip(options, config)
         log.info("L2A datastrip: %s", path)
-        return EXIT_SUCCESS
+        return RunOutcome(path)
     if options.mode == "process_tile":
         return run_pdgs_tile(config)
     return run_toolbox(config)
 
 
-def run_pdgs_tile(config: L2A_Config) -> int:
+def run_pdgs_tile(config: L2A_Config) -> RunOutcome:
     """PDGS process_tile: L2A datastrip + L1C tile -> L2A tile folder (standard SAFE).
 
     --cr_only writes the structure and metadata only; otherwise the images, masks and L2A_QUALITY.xml
@@ -61,10 +76,10 @@ def run_pdgs_tile(config: L2A_Config) -> int:
         log.info(ALREADY_PROCESSED_MESSAGE)
     else:
         log.info("L2A tile: %s", result.path)
-    return EXIT_SUCCESS
+    return RunOutcome(result.path, result.already_processed)
 
 
-def run_toolbox(config: L2A_Config) -> int:
+def run_toolbox(config: L2A_Config) -> RunOutcome:
     """Toolbox mode: one compact-SAFE L1C product in, one L2A product out.
 
     Success ("L2A product: <path>", "Application terminated successfully") is logged only once the
@@ -91,18 +106,18 @@ def run_toolbox(config: L2A_Config) -> int:
             if done is not None:
                 log.info("%s (%s)", ALREADY_PROCESSED_MESSAGE, done)
                 close_logging()
-                return EXIT_SUCCESS
+                return RunOutcome(done, True, report)
         remove_stale_temporaries(options.output_dir)
         temporary = create_l2a_skeleton(product, options.output_dir, config.processing_baseline,
                                         processing_centre=options.processing_centre,
-                                        archiving_centre=options.archiving_centre, tif=options.tif,
+                                        archiving_centre=options.archiving_centre, tif=options.geotiff,
                                         doi=config.common.product_doi,
                                         dem_type=config.common.dem_reference or "None",
                                         gipp_files=gipp_file_names(config.files.sc, config.files.ac, config.files.pb),
                                         publish=False)
         try:
             if not options.cr_only:
-                process_tile(product, config, L2ALayout.from_root(temporary, tif=options.tif))
+                process_tile(product, config, L2ALayout.from_root(temporary, tif=options.geotiff))
             final = _publish(temporary, config, report, started)
         except BaseException:
             discard_product(temporary)
@@ -110,7 +125,7 @@ def run_toolbox(config: L2A_Config) -> int:
     for line in _success_lines(final, started):
         log.info("%s", line)
     notify(100.0, FINAL_STEP)   # listeners hear 100 % once the product has its final name
-    return EXIT_SUCCESS
+    return RunOutcome(final, False, report)
 
 
 def _success_lines(final: Path, started: float) -> list[str]:
@@ -132,7 +147,16 @@ def _publish(temporary: Path, config: L2A_Config, report: Path | None, started: 
         finalise_product(temporary, report, report_tail=report_lines(log, _success_lines(final, started)))
     finally:
         _resume_report(config, report)
-    return publish_product(temporary)
+    item = stac.write_item(temporary, final, cog=config.run.cog) if config.run.stac else None
+    try:
+        published = publish_product(temporary)
+    except BaseException:
+        if item is not None:
+            item.unlink(missing_ok=True)
+        raise
+    if item is not None:   # the STAC item beside the product (extension), renamed right after it
+        stac.publish_item(item, published)
+    return published
 
 
 def _start_report(config: L2A_Config, input_name: str) -> Path | None:

@@ -82,8 +82,10 @@ def write_preview(product: L1CProduct, config: L2A_Config, layout: L2ALayout, re
     else:
         tci = embed(radiometry.tci_from_boa_dn(layers["B04"], layers["B03"], layers["B02"], add_offset=offset),
                     roi, resolution)
-    write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
-              fmt=image_format(config), epsg=product.tile.epsg)
+    written = write_pvi(layout.qi_dir, image_prefix(layout), tci, product.tile.geoposition[resolution],
+                        fmt=image_format(config), epsg=product.tile.epsg)
+    if written.suffix != ".jp2":   # the L1C preview of the same name, copied with the L1C QI_DATA, is replaced
+        written.with_suffix(".jp2").unlink(missing_ok=True)
 
 
 def write_probabilities(config: L2A_Config, layout: L2ALayout, resolution: int,
@@ -125,10 +127,20 @@ def downsample_to_60(product: L1CProduct, config: L2A_Config, layout: L2ALayout,
     write_layers(config, layout, 60, layers, product, roi)
 
 
+def write_quicklook(layout: L2ALayout) -> Path:
+    """The quicklook PNG beside the preview (:mod:`sen2cor.export.quicklook`), titled with the final
+    product name (the tile folder name in PDGS mode)."""
+    from sen2cor.export.quicklook import write_quicklook as write_png
+
+    return write_png(layout.granule, title=getattr(layout, "name", None))
+
+
 def image_prefix(layout: L2ALayout) -> str:
     """Image file prefix ``T<tile>_<datatake start>``."""
     return f"T{layout.tile_id}_{layout.datatake_start:%Y%m%dT%H%M%S}"
 
 
 def image_format(config: L2A_Config) -> str:
-    return "raw" if config.run.raw else "tif" if config.run.tif else "jp2"
+    """'raw' (--raw), 'cog' (--cog, also with --tif: a COG is a GeoTIFF), 'tif' (--tif) or 'jp2'."""
+    run = config.run
+    return "raw" if run.raw else "cog" if run.cog else "tif" if run.tif else "jp2"

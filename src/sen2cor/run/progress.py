@@ -120,10 +120,10 @@ class RunProgress:
 
 
 def tile_steps(native: Sequence[int], *, downsample_to_60: bool, classify: Callable[[int], bool],
-               correct: bool) -> list[str]:
+               correct: bool, quicklook: bool = False) -> list[str]:
     """The steps of a tile run in order: import, DEM, per resolution staging, scene classification
     (where ``classify(res)``), atmospheric correction (if ``correct``) and outputs, then 60 m
-    downsampling, quality indicators and the product's finalisation."""
+    downsampling, quality indicators, the quicklook (if ``quicklook``) and the product's finalisation."""
     steps = ["import of the L1C bands", "DEM geocells"]
     for res in native:
         steps.append(f"{res} m: staging")
@@ -134,7 +134,10 @@ def tile_steps(native: Sequence[int], *, downsample_to_60: bool, classify: Calla
         steps.append(f"{res} m: outputs")
     if downsample_to_60:
         steps.append("60 m downsampling")
-    return steps + ["quality indicators", "product finalisation"]
+    steps.append("quality indicators")
+    if quicklook:
+        steps.append("quicklook")
+    return steps + ["product finalisation"]
 
 
 __all__ = ["ProgressCallback", "RunProgress", "listening", "notify", "report", "tile_steps", "FINAL_STEP",

@@ -27,12 +27,15 @@ from sen2cor.l1c import L1CProduct
 from sen2cor.run.input_checks import warn_if_no_data
 from sen2cor.l1c import read_cams, read_grib, versions
 from sen2cor.product.layout import L2ALayout
+from sen2cor.product.metadata import update_auxiliary_maps
 from sen2cor.product.writer import boa_offset_for
 from sen2cor.quality import AerosolRetrieval, compute_indicators, write_quality
-from sen2cor.sceneclass import SCL, SceneAux, classify
+from sen2cor.sceneclass import SCL, classify
 from sen2cor.sceneclass.grids import upsample_nearest
+from sen2cor.sceneclass.water import WBI_WATER
 from sen2cor.run import outputs as tile_outputs
 from sen2cor.run.progress import RunProgress, tile_steps
+from sen2cor.run.scene_inputs import classification_inputs
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
 from sen2cor.atmcorr.aot import ddv_map
@@ -98,6 +101,8 @@ class TileResults:
     dem: dict[int, tuple[str, tuple[Path, ...]]] = field(default_factory=dict)
     roi: Roi | None = None                # Region_Of_Interest window (None = whole tile)
     aux_fields: tuple[dict, dict] | None = None   # AUX_ECMWFT, AUX_CAMSFO GRIB fields, read once per tile
+    aux_maps: dict[str, str] = field(default_factory=dict)   # Auxiliary_Data_Info names of the maps SC used
+    water_bodies: np.ndarray | None = None   # ESA-CCI water bodies on the SC grid (land of the quality indicators)
 
 
 class _Stopwatch:
@@ -155,7 +160,7 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     if region.mode == "MANUAL":   # checked before any decoding: a bad window fails fast
         results.roi = roi_from_region(region, frame_px=_frame_px(product))
     steps = tile_steps(plan.native, downsample_to_60=plan.downsample_to_60, classify=lambda res: res != 10,
-                       correct=not options.sc_only)
+                       correct=not options.sc_only, quicklook=not options.no_quicklook)
     clock = _Stopwatch(results, RunProgress(steps))
     t = clock.begin("import of the L1C bands")
     with contextlib.ExitStack() as stack:
@@ -187,7 +192,12 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             clock.done("60 m downsampling", t)
         t = clock.begin("quality indicators")
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
+        update_auxiliary_maps(layout.root, results.aux_maps)
         clock.done("quality indicators", t)
+    if not options.no_quicklook:
+        t = clock.begin("quicklook")
+        tile_outputs.write_quicklook(layout)
+        clock.done("quicklook", t)
     clock.begin("product finalisation")
     return results
 
@@ -315,17 +325,13 @@ def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db
     nodata = tmp_db.get("NODATA", resolution).astype(bool)
     warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
     saturated = tmp_db.get("SATURATED", resolution) != 0
-    angles = product.tile.angles
-    aux = SceneAux(resolution_m=float(resolution), sun_zenith_deg=angles.mean_sun_zenith,
-                   sun_azimuth_deg=angles.mean_sun_azimuth, nodata=nodata, saturated=saturated,
-                   handle_l1c_qlt_mask=False,
-                   dem_m=None if dem is None else dem.elevation_m,
-                   # the DEM layers' hillshade is the classification's SDW (gdaldem scale, 1 = self-shadow)
-                   sdw=None if dem is None else dem.terrain.hillshade,
-                   slope_deg=None if dem is None else dem.terrain.slope_deg)
-    classified = classify(toa, aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
+    inputs = classification_inputs(product, config, _grid(product, resolution, results.roi), results.roi,
+                                   nodata=nodata, saturated=saturated, dem=dem)
+    results.aux_maps = inputs.metadata
+    results.water_bodies = inputs.aux.water_bodies
+    classified = classify(toa, inputs.aux, thresholds=config.sc.thresholds, classic=config.run.sc_classic,
                           median_filter_px=config.sc.median_filter_px)
-    del toa, aux, nodata, saturated
+    del toa, inputs, nodata, saturated
     results.scl[resolution] = classified.scl
     results.sc_algorithm = classified.algorithm
     probabilities = {"CLDPRB": classified.msk_cldprb(), "SNWPRB": classified.msk_snwprb()}
@@ -350,7 +356,7 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
         tco3 = ecmwf["tco3"].values if "tco3" in ecmwf else None
-        source = stage.lut_source(config.cal_ac.lib_dir, config.home)
+        source = stage.lut_source(config.cal_ac.lib_dir, config.home, product.spacecraft)
         results.atmosphere = stage.choose_atmosphere(
             product, settings, source, tco3,
             lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
@@ -439,6 +445,7 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         boa_add_offset_dn=(boa_offset_for(product) or 0),
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
         sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
+        land=None if results.water_bodies is None else results.water_bodies != WBI_WATER,
         **_dem_indicators(results, tmp_db, resolution))
     write_quality(layout, indicators)
 

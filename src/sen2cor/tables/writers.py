@@ -7,7 +7,9 @@ writes under a temporary name renamed when complete:
 * ``jp2`` (default): lossless JPEG 2000 with the official layout and a GMLJP2 box;
 * ``tif`` (``--tif``): tiled DEFLATE GeoTIFF;
 * ``raw`` (``--raw``): raw pixels ``.rawl`` + ENVI ``.hdr`` + ``.gml``;
-* SCL with ``cog=True`` (``--sc_cog``): Cloud-Optimized GeoTIFF, layout checked after writing.
+* ``cog`` (``--cog``; the SCL alone with ``cog=True``, ``--sc_cog``): Cloud-Optimized GeoTIFF with
+  internal overviews and the band metadata of :func:`layer_style` (reflectance scale and offset,
+  units, no data 0, SCL colour table and class names), checked with GDAL's COG validator.
 
 Names: ``{prefix}_{BAND}_{res}m`` in IMG_DATA/R{res}m, ``MSK_CLDPRB_{res}m``,
 ``MSK_SNWPRB_{res}m``, ``MSK_DDVPXL_{res}m``, ``{prefix}_PVI`` in QI_DATA, ``{prefix}_DEM_{res}m``
@@ -23,9 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from sen2cor.bands import L2A_BANDS
 from sen2cor.errors import OutputError
 from sen2cor.io import gdal_io, jp2
+from sen2cor.io.gdal_io import BandStyle
 from sen2cor.io.geo import Geocoding, as_geocoding
+from sen2cor.sceneclass.legend import DDV_LEGEND, LEGEND, class_names, colours
 from sen2cor.tables import radiometry
 from sen2cor.tables.roi import Roi, embed
 
@@ -41,14 +46,43 @@ MAX_FILES_AT_ONCE = 2
 EXTRA_LAYERS: dict[int, tuple[str, ...]] = {10: ("AOT", "WVP", "TCI"),
                                            20: ("AOT", "WVP", "SCL", "TCI"),
                                            60: ("AOT", "WVP", "SCL", "TCI")}
+#: Every reflectance band of any resolution.
+L2A_ALL_BANDS = frozenset(band for bands in L2A_BANDS.values() for band in bands)
 
 
 def output_names(resolution_m: int, *, tci: bool = True) -> tuple[str, ...]:
     """Layer names written in IMG_DATA/R{res}m at ``resolution_m`` (facts §5.3)."""
-    from sen2cor.bands import L2A_BANDS
-
     extra = tuple(n for n in EXTRA_LAYERS[resolution_m] if tci or n != "TCI")
     return L2A_BANDS[resolution_m] + extra
+
+
+#: Layers whose values are classes: overviews take the most frequent class (GDAL MODE), never a mean.
+CLASS_LAYERS = ("SCL", "DDVPXL")
+
+
+def layer_style(layer: str, add_offset: int = radiometry.BOA_ADD_OFFSET) -> BandStyle:
+    """COG band metadata of an output layer (``B02`` .. ``B12``, ``AOT``, ``WVP``, ``SCL``, ``TCI``, ``PVI``,
+    ``CLDPRB``, ``SNWPRB``, ``DDVPXL``, ``DEM``) so that a reader gets physical values: reflectance =
+    (DN + ``add_offset``) / 10000, AOT = DN / 1000, WV = DN / 1000 cm, height = DN - 10000 m; no data 0
+    everywhere; averaged overviews for measurements (the probability masks too, as Sen2Cor's own 60 m
+    masks are 3x3 means of the 20 m ones), most frequent class for classes."""
+    if layer in CLASS_LAYERS:
+        legend = LEGEND if layer == "SCL" else DDV_LEGEND
+        return BandStyle((layer,), colours=colours(legend), categories=class_names(legend), resampling="MODE")
+    if layer in ("TCI", "PVI"):
+        return BandStyle(("B04", "B03", "B02"))
+    if layer in ("CLDPRB", "SNWPRB"):
+        return BandStyle((layer,), unit="%")
+    if layer == "AOT":
+        return BandStyle((layer,), scale=1 / radiometry.AOT_QUANTIFICATION_VALUE)
+    if layer == "WVP":
+        return BandStyle((layer,), scale=1 / radiometry.WVP_QUANTIFICATION_VALUE, unit="cm")
+    if layer == "DEM":
+        return BandStyle((layer,), scale=1.0, offset=-float(radiometry.DEM_OFFSET_M), unit="m")
+    if layer in L2A_ALL_BANDS:
+        quantification = radiometry.BOA_QUANTIFICATION_VALUE
+        return BandStyle((layer,), scale=1 / quantification, offset=add_offset / quantification)
+    raise ValueError(f"no COG style for layer {layer!r}")
 
 
 def output_path(directory: Path, stem: str, fmt: str = "jp2") -> Path:
@@ -59,8 +93,10 @@ def output_path(directory: Path, stem: str, fmt: str = "jp2") -> Path:
 
 def write_image(path: Path, image: np.ndarray, geo: Any, *, fmt: str = "jp2",
                 profile: jp2.Jp2Profile | None = None, epsg: int | None = None,
-                nr_threads: int = 1) -> Path:
-    """Write one image in ``fmt`` ('jp2', 'tif', 'raw', 'cog'); returns the path."""
+                nr_threads: int = 1, style: BandStyle | None = None) -> Path:
+    """Write one image in ``fmt`` ('jp2', 'tif', 'raw', 'cog'); returns the path. ``style``: the COG
+    band metadata (default: :func:`layer_style` of the layer named by the file, ``<prefix>_<LAYER>_<res>m``
+    or ``MSK_<KIND>_<res>m``)."""
     grid = as_geocoding(geo, epsg)
     path = Path(path)
     try:
@@ -75,12 +111,15 @@ def write_image(path: Path, image: np.ndarray, geo: Any, *, fmt: str = "jp2",
     if fmt == "raw":
         return gdal_io.write_envi_raw(path, image, grid)
     if fmt == "cog":
-        written = gdal_io.write_cog(path, image, grid)
-        errors = gdal_io.cog_layout_errors(written)
-        if errors:
-            raise OutputError(f"{written} is not a valid COG: {'; '.join(errors)}")
-        return written
+        return gdal_io.write_cog(path, image, grid, style or layer_style(_layer_of(path)), nr_threads=nr_threads)
     raise ValueError(f"output format {fmt!r}; expected one of {', '.join(SUFFIX)}")
+
+
+def _layer_of(path: Path) -> str:
+    """Layer named by an output file: ``T29UNU_20221005T115411_B02_20m`` -> B02, ``..._PVI`` -> PVI,
+    ``MSK_CLDPRB_20m`` -> CLDPRB."""
+    parts = Path(path).stem.split("_")
+    return parts[-1] if parts[-1] == "PVI" else parts[-2]
 
 
 def _expect(image: np.ndarray, dtype, what: str, ndim: int = 2) -> None:
@@ -90,11 +129,14 @@ def _expect(image: np.ndarray, dtype, what: str, ndim: int = 2) -> None:
 
 
 def write_band(img_dir: Path, prefix: str, band: str, resolution_m: int, dn: np.ndarray, geo: Any,
-               *, fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
-    """Reflectance band, AOT or WVP as uint16 ``{prefix}_{band}_{res}m``."""
+               *, fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1,
+               add_offset: int = radiometry.BOA_ADD_OFFSET) -> Path:
+    """Reflectance band, AOT or WVP as uint16 ``{prefix}_{band}_{res}m`` (``add_offset``: the BOA offset
+    of the DN, declared in a COG's band offset)."""
     _expect(dn, np.uint16, f"{band} {resolution_m} m")
     path = output_path(img_dir, f"{prefix}_{band}_{resolution_m}m", fmt)
-    return write_image(path, dn, geo, fmt=fmt, epsg=epsg, nr_threads=nr_threads)
+    return write_image(path, dn, geo, fmt=fmt, epsg=epsg, nr_threads=nr_threads,
+                       style=layer_style(band, add_offset) if fmt == "cog" else None)
 
 
 def write_scl(img_dir: Path, prefix: str, resolution_m: int, scl: np.ndarray, geo: Any, *,
@@ -133,7 +175,7 @@ def write_tci(img_dir: Path, prefix: str, resolution_m: int, b04: np.ndarray, b0
               fmt: str = "jp2", epsg: int | None = None, nr_threads: int = 1) -> Path:
     """True-colour image from the L2A DN of B04, B03, B02 (Sen2Cor's scaling); JPEG 2000 output
     is scaled tile by tile (:class:`TciTiles`)."""
-    if fmt == "jp2":
+    if fmt in ("jp2", "cog"):   # both read the TCI in windows
         rgb = TciTiles(b04, b03, b02, add_offset)
     else:
         rgb = radiometry.tci_from_boa_dn(b04, b03, b02, add_offset=add_offset)
@@ -243,7 +285,7 @@ def write_resolution(granule_dir: Path, prefix: str, resolution_m: int, layers: 
         else:
             def write(dn):
                 return write_band(img_dir, prefix, name, resolution_m, dn, grid, fmt=fmt,
-                                  nr_threads=nr_threads)
+                                  nr_threads=nr_threads, add_offset=add_offset)
         return (lambda: layer(name)), write
 
     present = []
@@ -271,6 +313,6 @@ def write_qi_masks(qi_dir: Path, resolution_m: int, masks: Mapping[str, np.ndarr
     return write_all(tasks, nr_threads)
 
 
-__all__ = ["Geocoding", "output_names", "output_path", "write_image", "write_band", "write_scl",
-           "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_qi_masks", "write_dem",
+__all__ = ["Geocoding", "CLASS_LAYERS", "layer_style", "output_names", "output_path", "write_image", "write_band",
+           "write_scl", "write_tci", "make_pvi", "write_pvi", "write_qi_mask", "write_qi_masks", "write_dem",
            "write_resolution", "write_all", "files_at_once"]

@@ -1,6 +1,6 @@
 """The built-in demo: generate a small L1C product, run L2A_Process on it, print a summary.
 
-    python -m sen2cor.testing.demo OUTPUT_DIR
+    python -m sen2cor.testing.demo OUTPUT_DIR [L2A_Process options, e.g. --cog --stac]
 
 The L1C product comes from :mod:`sen2cor.testing` (synthetic scene with known truth, hilly); its
 terrain is written as SRTM geocells and a copy of L2A_GIPP.xml names them (DEM_Directory), so the
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     l1c = make_l1c(l1c_dir, size_px=DEMO_SIZE_PX, seed=2026)
     print(f"demo L1C product ({DEMO_SIZE_PX}x{DEMO_SIZE_PX} px at 10 m): {l1c}  [{time.monotonic() - start:.1f} s]")
     gipp = _gipp_with_dem(l1c, out)
-    argv_run = [str(l1c), "--output_dir", str(l2a_dir), *DEMO_OPTIONS, "--GIP_L2A", str(gipp)]
+    argv_run = [str(l1c), "--output_dir", str(l2a_dir), *DEMO_OPTIONS, "--GIP_L2A", str(gipp), *args[1:]]
     print("running: L2A_Process " + " ".join(argv_run))
     code = l2a_process(argv_run)
     if code != 0:
@@ -51,17 +51,10 @@ def _gipp_with_dem(l1c: Path, out: Path) -> Path:
     (DEM_Directory), so the demo shows the terrain correction as a user with a DEM would run it."""
     from lxml import etree
 
-    from sen2cor.dem import grid_from_product
-    from sen2cor.dem.sources import DemFormat
-    from sen2cor.dem.synthetic import elevation_from_array, write_geocells_for_grid
-    from sen2cor.l1c import read_l1c_product
     from sen2cor.config.resources import cfg_dir
-    from sen2cor.testing import read_truth
+    from sen2cor.testing.auxdata import write_dem_geocells
 
-    grid20 = grid_from_product(read_l1c_product(l1c), 20)
-    terrain = read_truth(l1c.parent / f"{l1c.stem}_truth.h5")["scene"]["dem_m"]
-    write_geocells_for_grid(DemFormat.SRTM, out / "dem", grid20, elevation_from_array(grid20, terrain),
-                            samples_per_degree=240)
+    write_dem_geocells(l1c, out / "dem", samples_per_degree=240)
     tree = etree.parse(str(cfg_dir() / "L2A_GIPP.xml"))
     (element,) = tree.xpath("//*[local-name()='DEM_Directory']")
     element.text = str(out / "dem")
@@ -78,7 +71,11 @@ def _summary(product: Path, l1c: Path, seconds: float) -> None:
     files = [p for p in product.rglob("*") if p.is_file()]
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     print(f"\nL2A product: {product}\n  {len(files)} files, {size_mb:.1f} MB, total time {seconds:.1f} s")
-    scl_path = next(product.glob("GRANULE/*/IMG_DATA/R20m/*_SCL_20m.*"))
+    for what, path in (("quicklook", next(product.glob("GRANULE/*/QI_DATA/*_quicklook.png"), None)),
+                       ("STAC item", product.with_name(product.name.removesuffix(".SAFE") + ".json"))):
+        if path is not None and path.is_file():
+            print(f"  {what}: {path}")
+    scl_path = next(p for p in product.glob("GRANULE/*/IMG_DATA/R20m/*_SCL_20m.*") if p.suffix != ".xml")
     scl = gdal.Open(str(scl_path)).ReadAsArray()
     counts = np.bincount(scl.ravel(), minlength=12)
     print("  scene classification at 20 m (percent of pixels):")

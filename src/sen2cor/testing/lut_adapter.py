@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sen2cor.rtm.srf import BandResponse
 from sen2cor.testing.atmosphere import AEROSOLS, AnalyticAtmosphere, Atmosphere, AtmosphericOptics
 from sen2cor.testing.scene import WV_SCALE_HEIGHT_KM
 
@@ -26,18 +27,23 @@ class LutAtmosphere:
 
     @classmethod
     def load(cls, spacecraft: str, aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
-             source: str = "6s", atm_dir: Path | None = None) -> "LutAtmosphere":
-        """Load the packaged 6S tables (``source="6s"``) or Sen2Cor's .atm files (``source="atm"``, ``atm_dir``)."""
-        from sen2cor.rtm.sources import load_lut
+             source: str = "auto", atm_dir: Path | None = None, srf=None) -> "LutAtmosphere":
+        """Load the packaged tables of ``source`` (:func:`sen2cor.rtm.sources.load_lut`: "auto" = the processor's
+        default for ``spacecraft``, "sen2cor", "6s-corrected", "6s"; the 6S ones integrated with ``srf``, the
+        product's spectral responses) or Sen2Cor's .atm files of a folder (``source="atm"``, ``atm_dir``)."""
+        from sen2cor.rtm.sources import load_lut, resolve_source
         from sen2cor.errors import LutError
+        ozone = ozone_cm_atm * 1000.0
         try:
-            tables = [load_lut(spacecraft, season, aerosol, ozone_cm_atm * 1000.0, source=source, atm_dir=atm_dir)]
-            if source == "atm":        # Sen2Cor keeps B08 in its 10 m table only
-                tables.append(load_lut(spacecraft, season, aerosol, ozone_cm_atm * 1000.0, source=source,
-                                       atm_dir=atm_dir, resolution="10"))
+            if source == "atm":        # Sen2Cor keeps B08 in its 10 m folder only
+                tables = [load_lut(spacecraft, season, aerosol, ozone, source="atm", atm_dir=atm_dir,
+                                   resolution=folder) for folder in ("20_60", "10")]
+            else:
+                tables = [load_lut(spacecraft, season, aerosol, ozone, source=source, srf=srf, resolution="all")]
+            kind = source if source == "atm" else resolve_source(spacecraft, source)
         except LutError as exc:
             raise ValueError(str(exc)) from exc
-        return cls(tuple(tables), f"lut-{source}-{spacecraft}-{season}-{aerosol}")
+        return cls(tuple(tables), f"lut-{kind}-{spacecraft}-{season}-{aerosol}")
 
     @property
     def water_vapour_range_cm(self) -> tuple[float, float]:
@@ -70,13 +76,18 @@ class LutAtmosphere:
 
 def default_atmosphere(band_centres_nm: dict[str, float], spacecraft: str, source: str = "auto",
                        aerosol: str = "rural", ozone_cm_atm: float = 0.33, season: str = "summer",
-                       atm_dir=None) -> Atmosphere:
-    """The generator's atmosphere: ``"auto"`` packaged 6S LUTs when usable else analytic; ``"lut"`` LUTs or
-    error (Sen2Cor's own .atm files when ``atm_dir`` is given); ``"analytic"`` the fallback."""
+                       atm_dir=None, tables: str = "auto", band_info=None) -> Atmosphere:
+    """The generator's atmosphere: ``"auto"`` the packaged LUTs when usable else analytic; ``"lut"`` LUTs or
+    error; ``"analytic"`` the fallback. LUTs: Sen2Cor's own .atm files when ``atm_dir`` is given, else the
+    packaged ``tables`` ("auto": what the processor uses for ``spacecraft``: Sen2Cor's for S2A/S2B, the
+    corrected 6S ones otherwise), 6S ones integrated with the SRFs of ``band_info`` (the product's)."""
     if source in ("auto", "lut"):
+        srf = None if band_info is None else {
+            b: BandResponse(np.arange(i.min_nm, i.max_nm + 1, dtype=np.float64), i.spectral_response())
+            for b, i in band_info.items()}
         try:
             return LutAtmosphere.load(spacecraft, aerosol=aerosol, ozone_cm_atm=ozone_cm_atm, season=season,
-                                      source="atm" if atm_dir else "6s", atm_dir=atm_dir)
+                                      source="atm" if atm_dir else tables, atm_dir=atm_dir, srf=srf)
         except (ImportError, OSError, ValueError, KeyError) as exc:
             if source == "lut":
                 raise

@@ -49,6 +49,7 @@ class GeneratorOptions:
     track_offset_km: float = 60.0          # across-track position of the crop centre when nodata_fraction == 0
     atmosphere: str = "auto"               # "auto" | "lut" | "analytic"
     atm_dir: str | None = None             # with atmosphere="lut": folder of Sen2Cor's lib_S2A/lib_S2B .atm LUTs
+    tables: str = "auto"                   # packaged LUTs: "auto" (as the processor), "sen2cor", "6s-corrected", "6s"
     aerosol: str = "rural"
     ozone_du: float = 330.0
     write_truth: bool = True
@@ -371,7 +372,7 @@ def generate(out_dir: Path, opts: GeneratorOptions) -> Path:
                           nodata=nodata20, season=season)
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
                                     source=opts.atmosphere, aerosol=opts.aerosol, ozone_cm_atm=opts.ozone_du / 1000.0,
-                                    season=season, atm_dir=opts.atm_dir)
+                                    season=season, atm_dir=opts.atm_dir, tables=opts.tables, band_info=bands)
     wv_range = getattr(atmosphere, "water_vapour_range_cm", None)
     if wv_range is not None:   # the forward model clips to the tables: the truth records what was simulated
         sc.wv_sea_level_cm = np.clip(sc.wv_sea_level_cm, *wv_range).astype(np.float32)

@@ -2,7 +2,10 @@
 
 The official L2A's 60 m surface reflectance, AOT and water vapour, its sun/view angle grids and
 detector footprints drive the forward model; its SCL, AOT and WVP become the reference for the
-processor's output. 10 m and 20 m bands are the 60 m reflectance repeated (no texture), B08 is
+processor's output. Baselines before 04.00 (no BOA_ADD_OFFSET, GML detector footprints, no AUX_CAMSFO)
+are read too: reflectance = DN / 10000, footprints burnt from the GML, flat terrain at 0 m without the CAMS
+geopotential; the L1C written is always of the PB >= 04.00 layout (raster masks, RADIO_ADD_OFFSET), which
+the classification does not depend on. 10 m and 20 m bands are the 60 m reflectance repeated (no texture), B08 is
 0.98 x B8A, B10's surface value is 0.5 x B11; B10 cirrus/cloud reflectance is synthesised from the
 SCL classes (thin cirrus 0.012, medium/high cloud 0.008/0.02) and, as cirrus, added to every band
 (documented approximation: Sen2Cor removed it from the BOA). Terrain: the CAMS geopotential
@@ -87,9 +90,13 @@ def _fill(a: np.ndarray) -> np.ndarray:
 
 
 def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offset_px: tuple[int, int] = (0, 0),
-               atm_dir: Path | None = None, seed: int = 0) -> Path:
+               atm_dir: Path | None = None, seed: int = 0, spacecraft: str | None = None,
+               tables: str | None = None) -> Path:
     """Write the re-simulated L1C under ``out_dir``; ``size_px``/``offset_px`` at 10 m, multiples of 6 / 1500
-    (offsets on both the 60 m grid and the 5 km angle nodes)."""
+    (offsets on both the 60 m grid and the 5 km angle nodes). Forward model: Sen2Cor's .atm tables of
+    ``atm_dir``, else the packaged ``tables`` ("auto": the processor's for the spacecraft, "sen2cor",
+    "6s-corrected", "6s"), else (neither given) the analytic atmosphere; ``spacecraft``
+    replaces the official product's (S2A) to re-simulate the same scene as seen by S2B or S2C."""
     l2a = Path(l2a)
     if size_px % 6 or offset_px[0] % 1500 or offset_px[1] % 1500:
         raise ValueError(f"size {size_px} must be a multiple of 6 and offsets {offset_px} multiples of 1500 px "
@@ -110,27 +117,18 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
         f = next(granule.glob(f"IMG_DATA/R60m/*_{name}_60m.jp2"))
         return glymur.Jp2k(str(f))[win60]
 
+    offset = boa_add_offset(l2a)
     rho60 = {}
     for band in BAND_IDS:
         if band in ("B08", "B10"):
             continue
-        rho60[band] = np.clip((img(band).astype(np.float32) - 1000.0) / 10000.0, 0.0, 1.5)
+        rho60[band] = np.clip((img(band).astype(np.float32) + offset) / 10000.0, 0.0, 1.5)
     rho60["B08"] = 0.98 * rho60["B8A"]
     rho60["B10"] = 0.5 * rho60["B11"]
     scl = img("SCL")
     aot = img("AOT").astype(np.float32) / 1000.0
     wv_surface = img("WVP").astype(np.float32) / 1000.0
-    # terrain from the CAMS geopotential, the 9 x 9 grid spanning the tile
-    from osgeo import gdal
-    gdal.PushErrorHandler("CPLQuietErrorHandler")
-    try:
-        ds = gdal.Open(str(granule / "AUX_DATA" / "AUX_CAMSFO"))
-        z_nodes = ds.GetRasterBand(1).ReadAsArray() / 9.80665
-        ds = None
-    finally:
-        gdal.PopErrorHandler()
-    pos = (np.arange(1830) + 0.5) / 1830 * (z_nodes.shape[0] - 1)
-    dem60 = np.maximum(bilinear(z_nodes.astype(np.float32), pos, pos)[win60], 0.0)
+    dem60 = _terrain(granule, win60)
 
     up = lambda a: upsample_nearest(a, 3)  # noqa: E731
     valid = scl != 0
@@ -157,16 +155,21 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     name = l2a.name.split("_")
     datatake = datetime.strptime(name[2], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
     datastrip = datetime.strptime(granule.name.split("_")[-1], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
-    identity = ProductIdentity(name[0], tile_id, sensing, generation, parts[-1][1:], absolute, int(name[4][1:]),
+    craft = spacecraft or name[0]
+    baseline = max(parts[-1][1:], "04.00")           # the generator writes the PB >= 04.00 layout
+    identity = ProductIdentity(craft, tile_id, sensing, generation, baseline, absolute, int(name[4][1:]),
                                datatake=datatake, datastrip=datastrip)
-    opts = GeneratorOptions(size_px=size_px, seed=seed, spacecraft=name[0], acquisition_date=sensing.date(),
+    opts = GeneratorOptions(size_px=size_px, seed=seed, spacecraft=craft, acquisition_date=sensing.date(),
                             tile_id=tile_id, offset_px=offset_px, baseline=identity.baseline,
-                            scene=SceneOptions(kind="resimulated"), atmosphere="lut" if atm_dir else "analytic",
-                            atm_dir=str(atm_dir) if atm_dir else None)
+                            scene=SceneOptions(kind="resimulated"),
+                            atmosphere="lut" if atm_dir or tables else "analytic",
+                            atm_dir=str(atm_dir) if atm_dir else None, tables=tables or "auto")
     bands = band_info(opts.spacecraft)
+    northern_summer = 4 <= sensing.month <= 9
+    season = "summer" if northern_summer == (grid.epsg < 32700) else "winter"
     atmosphere = default_atmosphere({b: i.central_nm for b, i in bands.items()}, opts.spacecraft,
-                                    source=opts.atmosphere, season="winter" if sensing.month in (10, 11, 12, 1, 2, 3)
-                                    else "summer", atm_dir=atm_dir)
+                                    source=opts.atmosphere, season=season, atm_dir=atm_dir, tables=opts.tables,
+                                    band_info=bands)
     x20, y20 = grid.pixel_centres(20)
     node_pos = ((grid.uly_m - y20) / ANGLE_STEP_M, (x20 - grid.ulx_m) / ANGLE_STEP_M)
     sun_grids = (_fill(angles.sun_zenith), _fill(angles.sun_azimuth))
@@ -177,12 +180,55 @@ def resimulate(out_dir: Path, l2a: Path = DEFAULT_L2A, size_px: int = 1830, offs
     ctx = SimulationContext(opts, grid, identity, None, scene, atmosphere, n20, sun_grids, view_grids, node_pos)
     ctx.class_map = up(scl).astype(np.uint8)             # the official SCL is the reference class map
     for res, band in ((10, "B02"), (20, "B8A"), (60, "B01")):
-        f = granule / "QI_DATA" / f"MSK_DETFOO_{band}.jp2"
         k = 60 // res
-        det = glymur.Jp2k(str(f))[r60 * k:(r60 + n60) * k, c60 * k:(c60 + n60) * k]
+        det = _detectors(granule, band, res, tile_grid(tile_id), (r60 * k, c60 * k), n60 * k)
         nod = np.repeat(np.repeat(~valid, 60 // res, 0), 60 // res, 1)
         ctx.detector_maps[res] = np.where(nod, 0, det).astype(np.uint8)
     return write_product(Path(out_dir), ctx, angles, bands)
+
+
+def boa_add_offset(l2a: Path) -> float:
+    """BOA_ADD_OFFSET of an official L2A (DN, -1000 from baseline 04.00; 0 when the metadata has none)."""
+    root = etree.parse(str(l2a / "MTD_MSIL2A.xml")).getroot()
+    values = {float(e.text) for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith("BOA_ADD_OFFSET")}
+    if len(values) > 1:
+        raise ValueError(f"{l2a / 'MTD_MSIL2A.xml'}: per-band BOA_ADD_OFFSET values {sorted(values)} differ")
+    return values.pop() if values else 0.0
+
+
+def _terrain(granule: Path, win60: tuple[slice, slice]) -> np.ndarray:
+    """Terrain (m) on the 60 m window from the AUX_CAMSFO geopotential (9 x 9 nodes over the tile); 0 m
+    without CAMS (baselines before 04.00 carry only AUX_ECMWFT, which has no geopotential)."""
+    from osgeo import gdal
+
+    cams = granule / "AUX_DATA" / "AUX_CAMSFO"
+    if not cams.is_file():
+        rows, cols = (w.stop - w.start for w in win60)
+        return np.zeros((rows, cols), np.float32)
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        ds = gdal.Open(str(cams))
+        z_nodes = ds.GetRasterBand(1).ReadAsArray() / 9.80665
+        ds = None
+    finally:
+        gdal.PopErrorHandler()
+    pos = (np.arange(1830) + 0.5) / 1830 * (z_nodes.shape[0] - 1)
+    return np.maximum(bilinear(z_nodes.astype(np.float32), pos, pos)[win60], 0.0)
+
+
+def _detectors(granule: Path, band: str, res: int, tile, origin: tuple[int, int], size: int) -> np.ndarray:
+    """Detector numbers of ``band`` on a ``size`` px window at ``res`` (``origin`` = its first row, column in the
+    ``tile`` grid) from the official MSK_DETFOO (JPEG 2000 from baseline 04.00, GML polygons
+    ``detector_footprint-Bxx-<detector>-<n>`` before)."""
+    r0, c0 = origin
+    raster = granule / "QI_DATA" / f"MSK_DETFOO_{band}.jp2"
+    if raster.is_file():
+        return glymur.Jp2k(str(raster))[r0:r0 + size, c0:c0 + size]
+    from sen2cor.l1c.qi import rasterize_gml
+
+    geotransform = (tile.ulx_m + c0 * res, float(res), 0.0, tile.uly_m - r0 * res, 0.0, -float(res))
+    return rasterize_gml(granule / "QI_DATA" / f"MSK_DETFOO_{band}.gml", geotransform, (size, size), tile.epsg,
+                         value_of=lambda gml_id: int(gml_id.split("-")[2]))
 
 
 def main(argv: list[str] | None = None) -> int:
