@@ -65,7 +65,7 @@ def test_a_run_prints_progress_at_every_step_and_calls_back_the_same_events(l1c,
     assert all(lines), "every progress line has Sen2Cor's form"
     printed = [(float(m[1]), m[2]) for m in lines[:-1]]
     assert [step for _, step in printed] == progress.tile_steps(
-        (20, 10), downsample_to_60=True, classify=lambda res: res != 10, correct=True)
+        (20, 10), downsample_to_60=True, classify=lambda res: res != 10, correct=True, quicklook=True)
     assert [(round(p, 2), s) for p, s, _ in events[:-1]] == printed   # the callback hears what is printed
     percents = [p for p, _ in printed]
     assert percents[0] == 0.0 and percents == sorted(percents) and len(set(percents)) == len(percents)
