@@ -49,6 +49,7 @@ STEP_SECONDS: dict[str, float] = {
     "10 m: outputs": 75.0,
     "60 m downsampling": 14.0,
     "quality indicators": 5.0,
+    "quicklook": 1.0,
     "product finalisation": 3.0,
 }
 #: Steps of a resolution without an entry (60 m natively) weigh the 20 m step times this factor (pixels).
