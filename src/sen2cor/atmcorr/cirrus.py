@@ -41,6 +41,11 @@ def cirrus_pixels(rho_cir: np.ndarray, valid: np.ndarray, min_pixels: int = MIN_
     return mask
 
 
+def clear_pixels(rho_cir: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Cirrus-free pixels: rho_cir < 0.8 %."""
+    return valid & (rho_cir < CLEAR_THRESHOLD)
+
+
 def estimate_gamma(
     rho_bands: list[np.ndarray], rho_cir: np.ndarray, cirrus: np.ndarray, clear: np.ndarray
 ) -> float | None:

@@ -40,7 +40,7 @@ def index_depth(index: np.ndarray | float) -> np.ndarray:
 def index_to_visibility(index: np.ndarray | float) -> np.ndarray:
     """Visibility (km) of a visibility index (0 = 187.8 km ... 182 = 5.0 km)."""
     aot = np.maximum(index_depth(index) - DEPTH_OFFSET, 1e-4)
-    return grid.aot550_to_visibility(aot, 0.0)
+    return grid.aot550_to_visibility(aot)  # at sea level
 
 
 #: The 183 visibilities of the extended grid (km), Sen2Cor's ``visext``.
@@ -49,7 +49,7 @@ VISEXT_KM = index_to_visibility(np.arange(N_VIS_INDEX))
 
 def visibility_to_index(visibility_km: np.ndarray | float) -> np.ndarray:
     """Nearest visibility index (int, clipped to 0..182) of a visibility in km."""
-    depth = grid.visibility_to_aot550(np.asarray(visibility_km, dtype=np.float64), 0.0) + DEPTH_OFFSET
+    depth = grid.visibility_to_aot550(np.asarray(visibility_km, dtype=np.float64)) + DEPTH_OFFSET  # sea level
     index = np.rint((depth - DEPTH_START) / DEPTH_STEP)
     return np.clip(index, 0, N_VIS_INDEX - 1).astype(np.int32)
 
@@ -77,9 +77,7 @@ def block_mean(image: np.ndarray, k: int) -> np.ndarray:
     padded = np.asarray(image, dtype=np.float32)
     if rows % k or cols % k:
         padded = np.pad(padded, ((0, (-rows) % k), (0, (-cols) % k)), mode="edge")
-    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(
-        axis=(1, 3), dtype=np.float32
-    )
+    return padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3))
 
 
 def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
@@ -103,17 +101,18 @@ def expand(small: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
     nxt = row(0)
     for i in range(m_rows):  # output rows between block centres i and i + 1
         cur, nxt = nxt, (row(i + 1) if i + 1 < m_rows else nxt)
-        rows = np.nonzero(r0 == i)[0] if i == m_rows - 1 or i == 0 else None
-        if rows is None:
-            lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)
-        else:
-            lo, hi = (rows[0], rows[-1] + 1) if rows.size else (0, 0)
+        lo, hi = np.searchsorted(r0, i), np.searchsorted(r0, i + 1)  # r0 ascends: the rows of block i
         if hi <= lo:
             continue
         w = (y[lo:hi] - i).astype(np.float32)[:, None]
         np.subtract(nxt, cur, out=out[lo])
         out[lo:hi] = cur + w * out[lo]
     return out
+
+
+def decimation(sigma_px: float, shape: tuple[int, ...]) -> int:
+    """Block size k of :func:`gaussian_smooth`: sigma // 4 for sigma > 8 px on images of >= 64 px, else 1."""
+    return 1 if sigma_px <= 8 or min(shape) < 64 else int(sigma_px // 4)
 
 
 def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
@@ -125,9 +124,9 @@ def gaussian_smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     ~k^2 times cheaper on a full tile.
     """
     image = np.asarray(image, dtype=np.float32)
-    if sigma_px <= 8 or min(image.shape) < 64:
+    k = decimation(sigma_px, image.shape)
+    if k == 1:
         return ndimage.gaussian_filter(image, sigma_px)
-    k = int(sigma_px // 4)
     return expand(ndimage.gaussian_filter(block_mean(image, k), sigma_px / k), k, image.shape)
 
 
@@ -144,7 +143,7 @@ def visibility_index_map(
     Non-DDV and no-data pixels take ``mean_index``; the map is Gaussian-filtered with
     sigma = odd(max(AC_Ddv_Smooting_Window * 1000 / pixel, 3)) pixels and rounded.
     """
-    index = np.where(ddv_mask, ddv_index, mean_index).astype(np.float32)
+    index = np.where(ddv_mask, ddv_index, mean_index)  # float32 in gaussian_smooth
     sigma = odd(max(smoothing_window_km * 1000.0 / pixel_m, 3))
     smooth = gaussian_smooth(index, sigma) if smoothing_window_km > 0 else index
     out = np.clip(np.rint(smooth), 0, N_VIS_INDEX - 1).astype(np.uint8)
@@ -187,10 +186,10 @@ def aot550_map(
             return table[np.clip(np.rint(z_km / np.float32(0.02)), 0, 175).astype(np.int16), index[rows]]
 
     sigma = min(odd(max(int(100.0 / pixel_m), 3)), 21)
-    if sigma <= 8 or min(index.shape) < 64:
-        aot = gaussian_smooth(gather(slice(None)), sigma)
-    else:  # the block means of the AOT strip by strip (k-aligned): no full-resolution unsmoothed map
-        k = int(sigma // 4)
+    k = decimation(sigma, index.shape)
+    if k == 1:
+        aot = ndimage.gaussian_filter(gather(slice(None)), sigma)
+    else:  # gaussian_smooth's block means, of the AOT strip by strip (k-aligned): no full-resolution map
         step = max(STRIP_ROWS // k, 1) * k
         small = np.concatenate(
             [block_mean(gather(slice(a, a + step)), k) for a in range(0, index.shape[0], step)]

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 APDA_SURFACE_REFLECTANCE = 0.3
 LAND_CLASSES = (4, 5, 11)
-#: Retrieved columns below this (cm) are replaced by the land average (Sen2Cor: < 10 in cm*1000).
-MIN_WV_CM = 0.01
+#: Retrieved columns below this (cm) are replaced by the land average (Sen2Cor: < 10 in cm*1000). A float32
+#: like the maps it is compared with, so that a column of exactly 0.01 cm is kept.
+MIN_WV_CM = np.float32(0.01)
 #: Fraction of the sea-level water-vapour column above 0, 0.5, ..., 2.5 km (US62 profile; rtm facts).
 COLUMN_FRACTION_Z_KM = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
 COLUMN_FRACTION = np.array([1.0, 0.77, 0.59, 0.45, 0.34, 0.25])
@@ -77,7 +78,7 @@ def fit_ratio(water_vapour_cm: np.ndarray, ratio: np.ndarray) -> tuple[float, fl
         (a, b, c), _ = curve_fit(
             _model,
             u,
-            np.asarray(ratio, dtype=np.float64),
+            ratio,  # curve_fit works in float64
             p0=(1.0, 0.01, 0.5),
             bounds=([1e-3, 1e-6, 0.05], [10.0, 10.0, 2.0]),
             maxfev=20000,
@@ -94,26 +95,25 @@ def invert_ratio(
 ) -> np.ndarray:
     """u (cm) from R = a exp(-b u^c); 0 where R is outside (0, 1] or R > a."""
     ratio = np.asarray(ratio, dtype=np.float32)
-    ok = (ratio > 0) & (ratio <= 1.0) & (ratio <= a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        base = (np.log(np.where(ok, ratio, np.float32(1.0))) - np.log(a)) / (-b)
-        u = np.power(np.maximum(base, 0.0), 1.0 / c) / np.float32(1000.0)
+    ok = (ratio > 0) & (ratio <= 1.0) & (ratio <= a)  # False for NaN
+    base = (np.log(np.where(ok, ratio, np.float32(1.0))) - np.log(a)) / (-b)
+    u = np.power(np.maximum(base, 0.0), 1.0 / c) / np.float32(1000.0)
     return np.where(ok, u, np.float32(0.0)).astype(np.float32, copy=False)
 
 
 def _elevation_weights(nodes: np.ndarray, elevation_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if nodes.size == 1:
-        return np.zeros(np.shape(elevation_km), np.intp), np.zeros(np.shape(elevation_km))
+    """(segment index, weight) of the elevations on >= 2 ascending nodes, clamped to the end nodes."""
     z = np.clip(elevation_km, nodes[0], nodes[-1])
-    i0 = np.clip(np.searchsorted(nodes, z, side="right") - 1, 0, nodes.size - 2)
+    i0 = np.minimum(np.searchsorted(nodes, z, side="right") - 1, nodes.size - 2)  # z >= nodes[0]: i0 >= 0
     return i0, (z - nodes[i0]) / (nodes[i0 + 1] - nodes[i0])
 
 
 def _level_position(levels: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(int8 segment index, float32 weight) of ``u`` on the few LUT levels (clamped), without intp arrays."""
+    """(int8 segment index, float32 weight) of ``u`` on the few LUT levels (clamped), without intp arrays.
+
+    The levels are those of the fitted curve, so at least three.
+    """
     lv = np.asarray(levels, dtype=np.float32)
-    if lv.size == 1:
-        return np.zeros(u.shape, np.int8), np.zeros(u.shape, np.float32)
     uc = np.clip(u, lv[0], lv[-1])
     iu = np.zeros(u.shape, np.int8)
     for k in range(1, lv.size - 1):
@@ -125,12 +125,11 @@ def _level_position(levels: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _bilinear(table: np.ndarray, ie, we, iu, wu) -> np.ndarray:
-    """table (ne, nu) at elevation (ie, we) and wv (iu, wu) positions."""
-    t0 = table[ie, iu] * (1 - wu) + table[ie, np.minimum(iu + 1, table.shape[1] - 1)] * wu
+    """table (ne, nu) at elevation (ie, we) and wv (iu, wu) positions (segment indices: ie <= ne - 2, iu <= nu - 2)."""
+    t0 = table[ie, iu] * (1 - wu) + table[ie, iu + 1] * wu
     if table.shape[0] == 1:
         return t0
-    ie1 = np.minimum(ie + 1, table.shape[0] - 1)
-    t1 = table[ie1, iu] * (1 - wu) + table[ie1, np.minimum(iu + 1, table.shape[1] - 1)] * wu
+    t1 = table[ie + 1, iu] * (1 - wu) + table[ie + 1, iu + 1] * wu
     return t0 * (1 - we) + t1 * we
 
 
@@ -170,19 +169,17 @@ def retrieve_water_vapour(
 
 def _retrieve_window(l_ref, l_abs, elevation_km, curves, coef, start_cm, passes, smooth) -> np.ndarray:
     """:func:`retrieve_water_vapour` on one window (``smooth``: the whole image's choice)."""
-    shape = np.shape(l_ref)
     if curves.elevation_km.size == 1:
-        ie, we = 0, 0.0
+        ie = we = 0  # one node: the elevation weight is not used
         a, b, c = (float(v) for v in coef[0])
     else:
         ie, we = _elevation_weights(curves.elevation_km, np.asarray(elevation_km, dtype=np.float32))
         we = we.astype(np.float32)
-        ie1 = np.minimum(ie + 1, coef.shape[0] - 1)
         a, b, c = (
-            coef[ie, k].astype(np.float32) * (1 - we) + coef[ie1, k].astype(np.float32) * we for k in range(3)
+            coef[ie, k].astype(np.float32) * (1 - we) + coef[ie + 1, k].astype(np.float32) * we for k in range(3)
         )
     levels = curves.water_vapour_cm
-    u = np.full(shape, start_cm, dtype=np.float32)
+    u = np.float32(start_cm)  # the same start position for every pixel
     for k in range(passes):
         if k and smooth:
             u = ndimage.uniform_filter(u, POSITION_SMOOTHING_PX, mode="nearest")
@@ -192,22 +189,18 @@ def _retrieve_window(l_ref, l_abs, elevation_km, curves, coef, start_cm, passes,
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = (l_abs - lp_abs) / (l_ref - lp_ref)
         del lp_ref, lp_abs
-        u_new = invert_ratio(np.nan_to_num(ratio, nan=-1.0, copy=False), a, b, c)
+        u_new = invert_ratio(ratio, a, b, c)  # NaN (0 / 0) and +-inf ratios give 0
         u = np.where(u_new > 0, u_new, u)
-        result = u_new
-    return result.astype(np.float32, copy=False)
+    return u_new
 
 
 def column_above_ground(label_cm: np.ndarray, elevation_km: np.ndarray | float) -> np.ndarray:
-    """Sea-level-labelled column -> column above the ground elevation (cm), US62 profile fractions."""
-    if np.ndim(elevation_km) == 0:
-        frac = float(np.interp(np.clip(elevation_km, 0.0, 3.5), COLUMN_FRACTION_Z_KM, COLUMN_FRACTION))
-        if elevation_km > COLUMN_FRACTION_Z_KM[-1]:
-            frac = COLUMN_FRACTION[-1] * (COLUMN_FRACTION[-1] / COLUMN_FRACTION[-2]) ** (
-                (min(elevation_km, 3.5) - 2.5) / 0.5
-            )
-        return (np.asarray(label_cm, dtype=np.float32) * np.float32(frac)).astype(np.float32, copy=False)
-    z = np.clip(np.asarray(elevation_km, dtype=np.float32), 0.0, 3.5)
+    """Sea-level-labelled column -> column above the ground elevation (cm), US62 profile fractions, float32.
+
+    Below 0 km the fraction is 1 (np.interp holds the end values); above 2.5 km the last decay continues up
+    to 3.5 km, Sen2Cor's DEM ceiling.
+    """
+    z = np.minimum(np.asarray(elevation_km, dtype=np.float32), 3.5)
     frac = np.interp(z, COLUMN_FRACTION_Z_KM, COLUMN_FRACTION).astype(np.float32)
     high = z > COLUMN_FRACTION_Z_KM[-1]
     frac = np.where(
