@@ -2,6 +2,9 @@
 border-zone bound 250/255 on both sides, the 'nearest' borders of both box-mean paths, the strip halo
 rule and the strip bookkeeping of ``strip_apply``, dtypes, and that the caller's arrays stay untouched."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -159,3 +162,18 @@ def test_strip_apply_aligns_strips_and_halo_on_the_block_size():
     adjacency.strip_apply(image, 4, 3, 7, fn)
     assert [c[:4] for c in calls] == [(0, 6, 0, 12), (6, 12, 0, 18), (12, 18, 6, 20), (18, 20, 12, 20)]
     np.testing.assert_array_equal(image, original * 10 + 1)
+
+
+def test_strip_apply_with_a_pool_computes_as_many_strips_as_workers_at_once():
+    # 2 workers: the first two strips must run at the same time (each waits for the other)
+    barrier = threading.Barrier(2, timeout=5)
+    image = np.zeros((8, 2))
+
+    def fn(a, b, w0, w1):
+        if a < 4:
+            barrier.wait()
+        return np.full((b - a, 2), a + 1.0)
+
+    with ThreadPoolExecutor(2) as pool:
+        adjacency.strip_apply(image, 0, 1, 2, fn, pool)
+    assert image[:, 0].tolist() == [1, 1, 3, 3, 5, 5, 7, 7]
