@@ -1,0 +1,109 @@
+"""Hand-derived cases that pin the boundaries and branches of sceneclass/shadow.py (mutation survivors)."""
+import numpy as np
+import pytest
+
+from sen2cor.sceneclass import shadow
+from sen2cor.sceneclass.thresholds import CloudThresholds
+
+TH = CloudThresholds()
+REF = dict(zip(shadow.SHADOW_BANDS, shadow.SHADOW_REFERENCE))
+
+
+def _bands(offsets, shape=(3, 3)):
+    return {b: np.full(shape, REF[b] + offsets.get(b, 0.0), np.float32) for b in shadow.SHADOW_BANDS}
+
+
+def test_a_band_exactly_at_its_reference_is_not_below_it():
+    frac, mad = shadow.spectral_distance(_bands({}))
+    assert frac[1, 1] == 0.0 and mad[1, 1] == 0.0
+
+
+def test_dark_fraction_and_mean_deviation_of_a_mixed_spectrum():
+    # B02, B03, B04 0.02 below their references, B8A, B11, B12 0.04 above: 3 of 6 below, mean |d| 0.03
+    frac, mad = shadow.spectral_distance(_bands({"B02": -0.02, "B03": -0.02, "B04": -0.02,
+                                                 "B8A": 0.04, "B11": 0.04, "B12": 0.04}))
+    assert frac[1, 1] == pytest.approx(0.5)
+    assert mad[1, 1] == pytest.approx(0.03, abs=1e-6)
+
+
+def test_shadow_water_is_strictly_above_a_ratio_of_6():
+    b11 = np.array([0.0625, 0.0625, 0.0625], np.float32)              # 0.375 / 0.0625 = 6 exactly
+    assert shadow.shadow_water(np.array([0.374, 0.375, 0.376], np.float32), b11).tolist() == [False, False, True]
+
+
+def test_spectral_score_on_both_sides_of_1_minus_t_b02_b12():
+    # m = 1 - mean |d|; T_B02_B12 = 0.018: mean |d| 0.017 keeps m = 0.983, 0.019 gives m < 0.982 -> 0
+    none = np.zeros((3, 3), bool)
+    for dev, expected in ((0.017, 0.983), (0.019, 0.0)):
+        frac, mad = shadow.spectral_distance(_bands({b: dev for b in shadow.SHADOW_BANDS}))
+        assert frac[1, 1] == 0.0
+        assert shadow.spectral_shadow_score(frac, mad, none, none, TH)[1, 1] == pytest.approx(expected, abs=1e-5)
+
+
+def test_spectrum_with_one_band_above_its_reference_is_not_set_to_one():
+    # five bands far below (0.05 under), B12 0.001 above: dark fraction 5/6 < 1 and mean |d| 0.0418 -> m = 0
+    offsets = {b: -0.05 for b in shadow.SHADOW_BANDS[:5]}
+    offsets["B12"] = 0.001
+    frac, mad = shadow.spectral_distance(_bands(offsets, (5, 5)))
+    none = np.zeros((5, 5), bool)
+    assert shadow.spectral_shadow_score(frac, mad, none, none, TH)[2, 2] == 0.0
+
+
+def test_final_shadow_test_is_strictly_above_0_05():
+    spectral = np.array([1.0, 1.0, 0.5], np.float32)
+    geometric = np.array([0.05, 0.0501, 0.2], np.float32)
+    assert shadow.cloud_shadow(spectral, geometric).tolist() == [False, True, True]
+
+
+def test_cloud_shadow_strips_do_not_change_the_result():
+    rng = np.random.default_rng(1)
+    spectral = rng.uniform(0, 1, (13, 6)).astype(np.float32)
+    geometric = rng.uniform(0, 0.2, (13, 6)).astype(np.float32)
+    whole = spectral * geometric > 0.05
+    assert (shadow.cloud_shadow(spectral, geometric, rows=4) == whole).all()
+    assert (shadow.cloud_shadow(spectral, geometric, rows=1) == whole).all()
+
+
+def test_shadow_casting_clouds_strips_keep_the_halo():
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0, 0.7, (17, 9)).astype(np.float32)
+    whole = shadow.shadow_casting_clouds(p, rows=1000)
+    assert whole.any() and not whole.all()
+    for rows in (2, 3, 5):
+        assert (shadow.shadow_casting_clouds(p, rows=rows) == whole).all()
+
+
+def test_shadow_casting_probability_is_strictly_above_0_33():
+    # a uniform P: the median is P itself; the cross dilation of an all-true/all-false mask changes nothing
+    assert not shadow.shadow_casting_clouds(np.full((5, 5), 0.33, np.float32)).any()
+    assert shadow.shadow_casting_clouds(np.full((5, 5), 0.331, np.float32)).all()
+
+
+def test_coarse_local_mean_uses_a_window_at_exactly_the_minimum_weight():
+    sums = np.array([[0.5, 0.2]], np.float32)
+    weights = np.array([[1.0, 0.5]], np.float32)                      # window 1: mean weights 1.0 and 0.5
+    out = shadow.coarse_local_mean(sums, weights, 1, min_weight=1.0)
+    np.testing.assert_allclose(out, [[0.5, 0.0]])
+
+
+def test_coarse_local_mean_global_fallback_without_any_weight_is_zero():
+    out = shadow.coarse_local_mean(np.zeros((2, 3)), np.zeros((2, 3)), (1, 3), fallback_global=True)
+    assert out.shape == (2, 3) and (out == 0).all()
+
+
+def test_kernel_needs_the_sun_above_the_horizon():
+    with pytest.raises(ValueError, match="sun_zenith_deg=90"):
+        shadow.shadow_kernel(90.0, 180.0, 20.0)
+
+
+def test_geometric_probability_is_within_0_1_and_zero_inside_the_cloud():
+    clouds = np.zeros((80, 30), bool)
+    clouds[50:70, 5:25] = True
+    nodata = np.zeros_like(clouds)
+    # 300 m pixels, zenith 45 deg, sun in the south: the 20 x 20 px cloud projects 0-20 px north; many cloud
+    # pixels overlap there (sum > 1 before the clip), and the cloud's own pixels are removed before the blur
+    csd2 = shadow.geometric_shadow_probability(clouds, nodata, 45.0, 180.0, 300.0)
+    assert csd2.min() >= 0.0 and csd2.max() <= 1.0 + 1e-6
+    assert csd2[40, 15] > 0.9                       # 10 px north of the cloud: the middle of its shadow
+    assert csd2[60, 15] < 0.05                      # centre of the cloud: cloud pixels are not shadow
+    assert csd2[75, 15] < 0.01                      # south (sun side)

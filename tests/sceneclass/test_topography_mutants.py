@@ -1,0 +1,60 @@
+"""Hand-derived cases that pin sceneclass/topography.py's cast-shadow march (mutation survivors).
+
+Geometry: 10 m pixels, sun elevation 45 deg (zenith 45), so a wall of height h shades the ground up to
+h / 10 px away from it on the side opposite the sun.
+"""
+import numpy as np
+import pytest
+
+from sen2cor.sceneclass import topography
+
+
+@pytest.mark.parametrize("azimuth, wall, shaded, lit", [
+    (180.0, (slice(10, 11), slice(None)), (slice(3, 10), 2), (slice(11, 20), 2)),     # sun south: shade north
+    (0.0, (slice(10, 11), slice(None)), (slice(11, 18), 2), (slice(0, 10), 2)),       # sun north: shade south
+    (270.0, (slice(None), slice(10, 11)), (2, slice(11, 18)), (2, slice(0, 10))),     # sun west: shade east
+])
+def test_cast_shadow_lies_opposite_the_sun(azimuth, wall, shaded, lit):
+    dem = np.zeros((20, 20), np.float32)
+    dem[wall] = 80.0                                      # 8 px of shadow
+    shadow = topography.cast_shadow(dem, 10.0, 45.0, azimuth)
+    assert shadow[shaded].all()
+    assert not shadow[lit].any()
+
+
+def test_a_thin_wall_shades_every_pixel_of_its_shadow_beyond_16_px():
+    # 195 m wall: the shadow ends 19.5 px west of it; distances 17-19 px are reached by the 5 % steps
+    dem = np.zeros((3, 60), np.float32)
+    dem[:, 40] = 195.0
+    shadow = topography.cast_shadow(dem, 10.0, 45.0, 90.0)
+    assert shadow[1, 21:40].all()                         # 1 .. 19 px west
+    assert not shadow[1, :21].any() and not shadow[1, 40:].any()
+
+
+def test_a_plateau_shades_its_whole_shadow_length():
+    # 300 m step up to the east: shadow length 30 px; pixels 2-29 px from the step are certainly shaded
+    dem = np.zeros((3, 60), np.float32)
+    dem[:, 40:] = 300.0
+    shadow = topography.cast_shadow(dem, 10.0, 45.0, 90.0)
+    assert shadow[1, 12:40].all()
+    assert not shadow[1, :10].any() and not shadow[1, 40:].any()
+
+
+def test_a_lower_sun_casts_longer_shadows():
+    # zenith 60 deg: tan(30 deg) = 0.577 -> a 50 m wall shades 86.6 m = 8.66 px
+    dem = np.zeros((3, 30), np.float32)
+    dem[:, 20] = 50.0
+    shadow = topography.cast_shadow(dem, 10.0, 60.0, 90.0)
+    assert shadow[1, 12:20].all() and not shadow[1, :11].any()
+
+
+def test_sun_on_the_horizon_gives_no_cast_shadow_instead_of_failing():
+    dem = np.zeros((4, 4), np.float32)
+    dem[1, 1] = 10.0
+    assert not topography.cast_shadow(dem, 10.0, 90.0, 90.0).any()
+
+
+def test_self_shadow_limit_is_a_parameter():
+    sdw = np.array([0, 1, 2, 3], np.uint8)
+    assert topography.topographic_shadow(sdw, None, self_shadow_max=2).tolist() == [False, True, True, False]
+    assert topography.topographic_shadow(sdw).tolist() == [False, True, False, False]
