@@ -1,0 +1,118 @@
+"""Hand-derived cases that pin the boundaries and branches of sceneclass/evolution.py (mutation survivors)."""
+import numpy as np
+import pytest
+
+from sen2cor.errors import ConfigError
+from sen2cor.sceneclass import SCL, EvolutionOptions
+from sen2cor.sceneclass.evolution import apply_parallax, dilate_clouds_and_shadows, separate_topographic_shadow
+from sen2cor.sceneclass.parallax import parallax_masks
+from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, CloudThresholds
+
+TH = CloudThresholds()
+FRACTIONS = ("false_cloud_max_fraction", "false_snow_min_fraction", "topographic_geometric_max",
+             "snow_ruled_out_cloud_probability", "cloud_dilation_min_probability",
+             "shadow_darkness_min_clear_fraction")
+
+
+@pytest.mark.parametrize("name", FRACTIONS)
+def test_fraction_options_accept_0_and_1_and_nothing_outside(name):
+    assert getattr(EvolutionOptions(**{name: 0.0}), name) == 0.0
+    assert getattr(EvolutionOptions(**{name: 1.0}), name) == 1.0
+    for bad in (-0.01, 1.01):
+        with pytest.raises(ConfigError, match=f"EvolutionOptions.{name}={bad}"):
+            EvolutionOptions(**{name: bad})
+
+
+def test_dilation_options_are_checked_separately():
+    assert EvolutionOptions(cloud_dilation_m=0.0, shadow_dilation_m=0.0).shadow_dilation_m == 0.0
+    with pytest.raises(ConfigError, match="radii"):
+        EvolutionOptions(shadow_dilation_m=-1.0)
+    with pytest.raises(ConfigError, match="'round'"):
+        EvolutionOptions(cloud_dilation_footprint="round")
+    assert EvolutionOptions(cloud_dilation_footprint="square").cloud_dilation_footprint == "square"
+
+
+def test_classic_options_switch_every_evolution_step_off():
+    off = EvolutionOptions.classic()
+    assert not (off.snow_climatology or off.snow_ruled_out_as_cloud or off.parallax or off.topographic_shadow
+                or off.remove_isolated_clouds or off.exact_sun_azimuth)
+    assert off.cloud_dilation_m == off.shadow_dilation_m == off.shadow_darkness_window_m == 0.0
+
+
+@pytest.mark.parametrize("s_value, expected", [(0.0, SCL.UNCLASSIFIED), (0.1, SCL.UNCLASSIFIED),
+                                                (0.2, SCL.MEDIUM_PROBA_CLOUDS), (0.8, SCL.HIGH_PROBA_CLOUDS)])
+def test_false_snow_takes_the_cloud_class_of_its_snow_probability(s_value, expected):
+    # T_CLOUD_LP 0, T_CLOUD_MP 0.2, T_CLOUD_HP 0.8; P <= T_CLOUD_LP is no cloud class: UNCLASSIFIED
+    cm = np.full((5, 5), SCL.VEGETATION, np.uint8)
+    cm[1:4, 1:4] = SCL.SNOW_ICE
+    p = np.zeros(cm.shape, np.float32)
+    s = np.zeros(cm.shape, np.float32)
+    s[1:4, 1:4] = s_value
+    moving = parallax_masks(np.full(cm.shape, -0.9, np.float32))
+    assert apply_parallax(cm, p, s, *moving, TH, EvolutionOptions()) == (0, 9)
+    assert (cm[1:4, 1:4] == expected).all() and (cm[0] == SCL.VEGETATION).all()
+    assert (p[1:4, 1:4] == np.float32(s_value)).all() and (s == 0).all()
+
+
+def test_cloud_shadow_at_exactly_the_geometric_limit_stays_cloud_shadow():
+    cm = np.full(3, SCL.CLOUD_SHADOWS, np.uint8)
+    geometric = np.array([0.49, 0.5, 0.51], np.float32)
+    n = separate_topographic_shadow(cm, np.zeros(3, np.float32), geometric, np.ones(3, bool), EvolutionOptions())
+    assert n == 1 and cm.tolist() == [SCL.DARK_FEATURES, SCL.CLOUD_SHADOWS, SCL.CLOUD_SHADOWS]
+
+
+def test_only_unclassified_spectrally_dark_terrain_shadow_becomes_dark_features():
+    cm = np.array([NOT_CLASSIFIED, SCL.UNCLASSIFIED, SCL.WATER, SCL.SNOW_ICE, SCL.NOT_VEGETATED], np.uint8)
+    n = separate_topographic_shadow(cm, np.ones(5, np.float32), np.zeros(5, np.float32), np.ones(5, bool),
+                                    EvolutionOptions())
+    assert n == 2
+    assert cm.tolist() == [SCL.DARK_FEATURES, SCL.DARK_FEATURES, SCL.WATER, SCL.SNOW_ICE, SCL.NOT_VEGETATED]
+
+
+def _one_cloud(code=SCL.HIGH_PROBA_CLOUDS, p_value=0.9):
+    cm = np.full((9, 9), SCL.VEGETATION, np.uint8)
+    cm[3:6, 3:6] = code
+    p = np.zeros(cm.shape, np.float32)
+    p[3:6, 3:6] = p_value
+    return cm, p
+
+
+def test_clouds_grow_from_exactly_the_minimum_probability():
+    # 20 m dilation at 20 m pixels: radius 1 px, disk = cross; the 3 x 3 cloud grows by 4 x 3 = 12 px
+    opt = EvolutionOptions(cloud_dilation_m=20.0, shadow_dilation_m=0.0, cloud_dilation_min_probability=0.65)
+    for p_value, grown in ((0.65, 12), (0.64, 0)):
+        cm, p = _one_cloud(SCL.MEDIUM_PROBA_CLOUDS, p_value)
+        assert dilate_clouds_and_shadows(cm, p, TH, opt, 20.0) == (grown, 0)
+    cm, p = _one_cloud(p_value=0.1)
+    opt_all = EvolutionOptions(cloud_dilation_m=20.0, shadow_dilation_m=0.0, cloud_dilation_min_probability=0.0)
+    assert dilate_clouds_and_shadows(cm, p, TH, opt_all, 20.0) == (12, 0)
+    assert cm[2, 4] == SCL.MEDIUM_PROBA_CLOUDS and cm[2, 2] == SCL.VEGETATION
+
+
+def test_grown_clouds_keep_no_data_and_cover_snow_and_shadow():
+    cm, p = _one_cloud()
+    cm[2, 4] = SCL.NO_DATA
+    cm[6, 4] = SCL.SNOW_ICE
+    cm[4, 2] = SCL.CLOUD_SHADOWS
+    cm[4, 6] = SCL.HIGH_PROBA_CLOUDS
+    p[4, 6] = 0.3                                      # already cloud: not counted, class kept
+    opt = EvolutionOptions(cloud_dilation_m=20.0, shadow_dilation_m=0.0)
+    assert dilate_clouds_and_shadows(cm, p, TH, opt, 20.0) == (10, 0)
+    assert cm[2, 4] == SCL.NO_DATA and cm[4, 6] == SCL.HIGH_PROBA_CLOUDS
+    assert cm[6, 4] == SCL.MEDIUM_PROBA_CLOUDS and cm[4, 2] == SCL.MEDIUM_PROBA_CLOUDS
+    assert p[6, 4] == 0.0                              # own P kept by default
+
+
+def test_shadows_grow_only_over_the_listed_classes():
+    row0 = [SCL.DARK_FEATURES, NOT_CLASSIFIED, SCL.SNOW_ICE, SCL.THIN_CIRRUS, SCL.NOT_VEGETATED, SCL.WATER,
+            SCL.UNCLASSIFIED, SCL.VEGETATION, SCL.HIGH_PROBA_CLOUDS, SCL.NO_DATA, SCL.SATURATED_DEFECTIVE]
+    cm = np.full((3, len(row0)), SCL.CLOUD_SHADOWS, np.uint8)
+    cm[0] = row0
+    cm[2] = SCL.SNOW_ICE
+    p = np.zeros(cm.shape, np.float32)
+    # 20 m shadow dilation at 20 m pixels: a 3 x 3 square, so every pixel of rows 0 and 2 touches a shadow
+    opt = EvolutionOptions(cloud_dilation_m=0.0, shadow_dilation_m=20.0, remove_isolated_clouds=False)
+    assert dilate_clouds_and_shadows(cm, p, TH, opt, 20.0) == (0, 6)
+    grows = [True, True, False, False, True, True, True, True, False, False, False]
+    assert cm[0].tolist() == [SCL.CLOUD_SHADOWS if g else c for g, c in zip(grows, row0)]
+    assert (cm[2] == SCL.SNOW_ICE).all()
