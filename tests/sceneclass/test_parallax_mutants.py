@@ -20,9 +20,9 @@ def test_local_variance_of_a_two_valued_pattern():
 
 
 def test_parallax_is_strictly_below_the_cdi_limit():
-    textured, moving = parallax.parallax_masks(np.array([-0.6, -0.5, -0.4, np.nan], np.float32))
-    assert textured.tolist() == [True, True, True, False]
-    assert moving.tolist() == [True, False, False, False]
+    textured, moving = parallax.parallax_masks(np.array([-0.6, -0.52, -0.5, -0.4, np.nan], np.float32))
+    assert textured.tolist() == [True, True, True, True, False]
+    assert moving.tolist() == [True, True, False, False, False]
     assert parallax.parallax_masks(np.array([-0.3], np.float32), cdi_max=-0.2)[1].tolist() == [True]
 
 
@@ -59,3 +59,30 @@ def test_blob_fractions_over_several_strips(monkeypatch):
     assert fraction[1] == pytest.approx(2 / 6)
     table = np.array([5, 9], np.int16)
     np.testing.assert_array_equal(parallax.label_lookup(table, labels, rows=3), np.where(mask, 9, 5))
+
+
+def _checkerboard(shape, low, high):
+    board = np.indices(shape).sum(axis=0) % 2
+    return np.where(board == 1, np.float32(high), np.float32(low)).astype(np.float32)
+
+
+def test_cdi_window_is_7_px():
+    # B07/B8A is 1 except one pixel of 2 at (10, 10): its local variance is 0 (CDI undefined) wherever the
+    # 7 x 7 window misses that pixel, i.e. more than 3 px away; B08/B8A (a 1 / 1.1 checkerboard) varies everywhere
+    b8a = np.ones((21, 21), np.float32)
+    b07 = b8a.copy()
+    b07[10, 10] = 2.0
+    b08 = _checkerboard(b8a.shape, 1.0, 1.1)
+    cdi = parallax.cloud_displacement_index(b07, b08, b8a)
+    assert np.isfinite(cdi[10, 7:14]).all() and np.isfinite(cdi[7:14, 10]).all()
+    assert np.isnan(cdi[10, [6, 14]]).all() and np.isnan(cdi[[6, 14], 10]).all()
+
+
+@pytest.mark.parametrize("high, defined", [(0.00205, True), (0.00195, False)])
+def test_cdi_needs_a_variance_above_1e_6(high, defined):
+    # a 0 / c checkerboard: a 7 x 7 window holds 24 or 25 of c, variance (600 / 2401) c^2 =
+    # 1.050e-6 for c = 0.00205 and 0.950e-6 for c = 0.00195
+    b8a = np.ones((15, 15), np.float32)
+    b07 = _checkerboard(b8a.shape, 0.0, high)
+    b08 = _checkerboard(b8a.shape, 1.0, 1.1)
+    assert np.isfinite(parallax.cloud_displacement_index(b07, b08, b8a)[7, 7]) == defined

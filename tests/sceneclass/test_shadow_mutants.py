@@ -107,3 +107,25 @@ def test_geometric_probability_is_within_0_1_and_zero_inside_the_cloud():
     assert csd2[40, 15] > 0.9                       # 10 px north of the cloud: the middle of its shadow
     assert csd2[60, 15] < 0.05                      # centre of the cloud: cloud pixels are not shadow
     assert csd2[75, 15] < 0.01                      # south (sun side)
+
+
+def test_geometric_probability_is_blurred_with_a_sigma_of_3_px():
+    # the same cloud: 1 on rows 36-49 (clipped sum of the projections), 0 on the cloud rows 50-69 and south of
+    # them, so rows 47 and 52 lie 2.5 px either side of a step; a Gaussian of sigma 3 px gives
+    # Phi(-2.5 / 3) = 0.202 on the low side and 0.798 on the high side (sigma 3.3 px: 0.224 / 0.776)
+    clouds = np.zeros((80, 30), bool)
+    clouds[50:70, 5:25] = True
+    csd2 = shadow.geometric_shadow_probability(clouds, np.zeros_like(clouds), 45.0, 180.0, 300.0)
+    assert csd2[52, 15] == pytest.approx(0.202, abs=0.004)
+    assert csd2[47, 15] == pytest.approx(0.798, abs=0.004)
+
+
+def test_darkness_reference_defaults_are_the_evolution_defaults_with_the_test_off():
+    from sen2cor.sceneclass.evolution import EvolutionOptions
+
+    ref, opt = shadow.DarknessReference(), EvolutionOptions()
+    assert ref.window_m == 0.0                                    # 0 = no relative-darkness test
+    assert ref.ratio == opt.shadow_darkness_ratio == (0.4, 0.65)
+    assert ref.sunlit_only is opt.shadow_darkness_sunlit_only is True
+    assert ref.fallback_scales == opt.shadow_darkness_fallback_scales == 2
+    assert ref.min_clear_fraction == opt.shadow_darkness_min_clear_fraction == 0.1

@@ -58,3 +58,14 @@ def test_self_shadow_limit_is_a_parameter():
     sdw = np.array([0, 1, 2, 3], np.uint8)
     assert topography.topographic_shadow(sdw, None, self_shadow_max=2).tolist() == [False, True, True, False]
     assert topography.topographic_shadow(sdw).tolist() == [False, True, False, False]
+
+
+def test_thin_wall_shadow_beyond_16_px_is_sampled_at_5_percent_steps():
+    # documented march: 1 px steps up to 16 px, then x 1.05: 16.8, 17.64, 18.52, 19.45, 20.42, 21.44, 22.51,
+    # 23.64, 24.82, 26.06, 27.37, 28.73 px -> rounded 17, 18, 19, 20, 21, 23, 24, 25, 26, 27, 29; a 300 m
+    # wall (30 px of shadow) shades exactly those distances of a one-pixel ridge: 22 and 28 px are skipped
+    dem = np.zeros((3, 60), np.float32)
+    dem[:, 45] = 300.0
+    shadow = topography.cast_shadow(dem, 10.0, 45.0, 90.0)
+    shaded = sorted(45 - c for c in np.flatnonzero(shadow[1]))
+    assert shaded == list(range(1, 22)) + [23, 24, 25, 26, 27, 29]
