@@ -116,3 +116,42 @@ def test_shadows_grow_only_over_the_listed_classes():
     grows = [True, True, False, False, True, True, True, True, False, False, False]
     assert cm[0].tolist() == [SCL.CLOUD_SHADOWS if g else c for g, c in zip(grows, row0)]
     assert (cm[2] == SCL.SNOW_ICE).all()
+
+
+def _blob_with_moving_pixels(code, n_pixels, n_moving):
+    cm = np.full((3, n_pixels + 2), SCL.VEGETATION, np.uint8)
+    cm[1, 1:n_pixels + 1] = code
+    cdi = np.full(cm.shape, 0.0, np.float32)
+    cdi[1, 1:n_moving + 1] = -0.9
+    return cm, parallax_masks(cdi)
+
+
+@pytest.mark.parametrize("n_pixels, is_static", [(20, False), (21, True)])
+def test_default_false_cloud_limit_is_5_percent_of_parallax_pixels(n_pixels, is_static):
+    # one parallax pixel in a 20 px blob is 5 %: not below the limit, the cloud stays; in 21 px 4.8 %: static
+    cm, masks = _blob_with_moving_pixels(SCL.MEDIUM_PROBA_CLOUDS, n_pixels, 1)
+    p = np.where(cm == SCL.MEDIUM_PROBA_CLOUDS, np.float32(0.5), np.float32(0))
+    s = np.zeros(cm.shape, np.float32)
+    assert apply_parallax(cm, p, s, *masks, TH, EvolutionOptions()) == ((n_pixels if is_static else 0), 0)
+
+
+@pytest.mark.parametrize("n_moving, is_cloud", [(1, True), (0, False)])
+def test_default_false_snow_limit_is_25_percent_of_parallax_pixels(n_moving, is_cloud):
+    cm, masks = _blob_with_moving_pixels(SCL.SNOW_ICE, 4, n_moving)             # 1 of 4 = 25 %
+    s = np.where(cm == SCL.SNOW_ICE, np.float32(0.5), np.float32(0))
+    p = np.zeros(cm.shape, np.float32)
+    assert apply_parallax(cm, p, s, *masks, TH, EvolutionOptions()) == (0, 4 if is_cloud else 0)
+
+
+def test_default_cloud_dilation_is_100_m_from_clouds_with_p_at_least_0_65():
+    # 100 m at 20 m pixels: radius round(5.0) = 5 px (disk) around a single 2 x 2 core
+    cm = np.full((21, 21), SCL.VEGETATION, np.uint8)
+    cm[10:12, 10:12] = SCL.HIGH_PROBA_CLOUDS
+    p = np.zeros(cm.shape, np.float32)
+    p[10:12, 10:12] = 0.7
+    dilate_clouds_and_shadows(cm, p, TH, EvolutionOptions(shadow_dilation_m=0.0), 20.0)
+    assert cm[5, 10] == SCL.MEDIUM_PROBA_CLOUDS and cm[4, 10] == SCL.VEGETATION
+    assert cm[10, 16] == SCL.MEDIUM_PROBA_CLOUDS and cm[10, 17] == SCL.VEGETATION
+    cm2 = np.where(cm == SCL.MEDIUM_PROBA_CLOUDS, SCL.VEGETATION, cm).astype(np.uint8)
+    p[10:12, 10:12] = 0.64
+    assert dilate_clouds_and_shadows(cm2, p, TH, EvolutionOptions(shadow_dilation_m=0.0), 20.0) == (0, 0)
