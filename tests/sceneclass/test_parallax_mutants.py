@@ -86,3 +86,33 @@ def test_cdi_needs_a_variance_above_1e_6(high, defined):
     b07 = _checkerboard(b8a.shape, 0.0, high)
     b08 = _checkerboard(b8a.shape, 1.0, 1.1)
     assert np.isfinite(parallax.cloud_displacement_index(b07, b08, b8a)[7, 7]) == defined
+
+
+def test_local_variance_repeats_the_edge_pixels():
+    # B07/B8A = 0.1 x column, B08/B8A = 1 + 0.1 x row; at column 0 the 7 px window repeats the edge ("nearest"):
+    # columns 0,0,0,0,1,2,3 -> variance 0.01 (2 - 36/49) = 0.01 x 62/49; rows 7-13 -> 0.01 x 4;
+    # CDI = (62/49 - 4) / (62/49 + 4) = -134/258 (a mirrored edge would give columns 2,1,0,0,1,2,3: 52/49)
+    b8a = np.ones((21, 21), np.float32)
+    rows, cols = np.indices(b8a.shape).astype(np.float32)
+    cdi = parallax.cloud_displacement_index(np.float32(0.1) * cols, 1 + np.float32(0.1) * rows, b8a)
+    assert cdi.dtype == np.float32
+    assert cdi[10, 0] == pytest.approx(-134 / 258, abs=1e-4)
+    assert cdi[10, 10] == pytest.approx(0.0, abs=1e-4)                # interior: both variances 0.01 x 4
+
+
+def test_a_blob_with_a_single_textured_pixel_has_a_fraction():
+    mask = np.zeros((3, 5), bool)
+    mask[1, 1:4] = True
+    textured = np.zeros_like(mask)
+    textured[1, 2] = True
+    labels, fraction = parallax.blob_parallax_fraction(mask, textured, textured)
+    assert fraction[1] == 1.0
+    assert parallax.moving_blobs(mask, textured, textured, 0.25).sum() == 3
+
+
+def test_label_lookup_covers_every_strip_of_a_tall_image():
+    labels = np.zeros((3000, 2), np.int32)
+    labels[::7, 1] = 1
+    table = np.array([0.25, 7.5])
+    out = parallax.label_lookup(table, labels, rows=1000)
+    np.testing.assert_array_equal(out, np.where(labels == 1, 7.5, 0.25))

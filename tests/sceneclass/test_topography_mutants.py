@@ -69,3 +69,41 @@ def test_thin_wall_shadow_beyond_16_px_is_sampled_at_5_percent_steps():
     shadow = topography.cast_shadow(dem, 10.0, 45.0, 90.0)
     shaded = sorted(45 - c for c in np.flatnonzero(shadow[1]))
     assert shaded == list(range(1, 22)) + [23, 24, 25, 26, 27, 29]
+
+
+def test_flat_or_empty_terrain_gives_a_boolean_mask_of_its_shape():
+    flat = topography.cast_shadow(np.full((4, 5), 300.0, np.float32), 20.0, 45.0, 100.0)
+    assert flat.shape == (4, 5) and flat.dtype == bool and not flat.any()
+    empty = topography.cast_shadow(np.zeros((0, 5), np.float32), 20.0, 45.0, 100.0)
+    assert empty.shape == (0, 5)
+
+
+def test_cast_shadow_does_not_depend_on_the_height_datum():
+    dem = np.zeros((3, 20), np.float32)
+    dem[:, 10] = 80.0
+    lowland = dem - 100.0                                   # below sea level: -100 .. -20 m
+    np.testing.assert_array_equal(topography.cast_shadow(lowland, 10.0, 45.0, 90.0),
+                                  topography.cast_shadow(dem, 10.0, 45.0, 90.0))
+    assert topography.cast_shadow(lowland, 10.0, 45.0, 90.0)[1, 3:10].all()
+
+
+def test_a_low_sun_lets_a_small_step_cast_a_shadow():
+    # 0.8 m step at 20 m pixels, sun elevation 2 deg: shadow 0.8 / tan(2 deg) = 22.9 m, i.e. the next pixel
+    dem = np.zeros((3, 8), np.float32)
+    dem[:, 4:] = 0.8
+    shadow = topography.cast_shadow(dem, 20.0, 88.0, 90.0)
+    assert shadow[1, 3] and not shadow[1, 2] and not shadow[1, 4:].any()
+
+
+def test_a_shadow_longer_than_the_image_is_cut_at_its_edge():
+    # 300 m wall at 10 m pixels, 45 deg: 30 px of shadow in a 20 px wide image
+    dem = np.zeros((3, 20), np.float32)
+    dem[:, 15] = 300.0
+    shadow = topography.cast_shadow(dem, 10.0, 45.0, 90.0)
+    assert shadow[1, :15].all() and not shadow[1, 15:].any()
+
+
+def test_terrain_layers_types():
+    dem = np.tile(np.arange(6, dtype=np.float32) * 10.0, (5, 1))
+    sdw, slope = topography.terrain_layers(dem, 20.0, 45.0, 270.0, rows=2)
+    assert sdw.dtype == np.uint8 and slope.dtype == np.float32
