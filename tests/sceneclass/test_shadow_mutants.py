@@ -129,3 +129,51 @@ def test_darkness_reference_defaults_are_the_evolution_defaults_with_the_test_of
     assert ref.sunlit_only is opt.shadow_darkness_sunlit_only is True
     assert ref.fallback_scales == opt.shadow_darkness_fallback_scales == 2
     assert ref.min_clear_fraction == opt.shadow_darkness_min_clear_fraction == 0.1
+
+
+class _Rows:
+    """The ``bands`` interface of :func:`shadow.clear_b8a_reference`: B8A by row slices."""
+
+    def __init__(self, b8a):
+        self.b8a, self.shape = b8a, b8a.shape
+
+    def get(self, band, rows=slice(None)):
+        assert band == "B8A"
+        return self.b8a[rows]
+
+
+def test_relative_darkness_is_zero_where_the_local_mean_is_unknown_even_for_a_black_pixel():
+    rel = shadow.relative_darkness(np.array([0.0, 0.0], np.float32), np.array([0.0, 0.2], np.float32), (0.4, 0.65))
+    assert rel.tolist() == [0.0, 1.0]
+
+
+def test_clear_reference_strips_equal_the_whole_image():
+    rng = np.random.default_rng(4)
+    b8a = rng.uniform(0.1, 0.4, (20, 14)).astype(np.float32)
+    cm = np.full(b8a.shape, 4, np.uint8)                          # VEGETATION
+    cm[rng.uniform(size=b8a.shape) < 0.3] = 9                      # HIGH_PROBA_CLOUDS: left out
+    geometric = rng.uniform(0, 0.1, b8a.shape).astype(np.float32)
+    ref = shadow.DarknessReference(window_m=120.0, fallback_scales=1, min_clear_fraction=0.3)
+    whole, factor = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref, geometric, strip_rows=1000)
+    for strip_rows in (3, 5, 7):
+        strips, _ = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref, geometric, strip_rows=strip_rows)
+        np.testing.assert_allclose(strips, whole, rtol=1e-6)
+    assert factor == 3 and whole.shape == (7, 5)
+
+
+def test_clear_reference_at_60_m_uses_the_pixels_themselves():
+    b8a = np.array([[0.2, 0.4]], np.float32)
+    cm = np.full(b8a.shape, 4, np.uint8)
+    ref = shadow.DarknessReference(window_m=60.0, fallback_scales=0, min_clear_fraction=0.0)
+    local, factor = shadow.clear_b8a_reference(_Rows(b8a), cm, 60.0, ref)
+    assert factor == 1
+    np.testing.assert_allclose(local, [[0.2, 0.4]], rtol=1e-6)
+
+
+def test_a_geometric_score_of_exactly_0_05_is_still_sunlit():
+    b8a = np.full((3, 3), 0.3, np.float32)
+    cm = np.full(b8a.shape, 4, np.uint8)
+    geometric = np.full(b8a.shape, 0.05, np.float32)
+    ref = shadow.DarknessReference(window_m=60.0, fallback_scales=0, min_clear_fraction=0.5)
+    local, _ = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref, geometric)
+    np.testing.assert_allclose(local, [[0.3]], rtol=1e-6)
