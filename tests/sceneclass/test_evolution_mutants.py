@@ -155,3 +155,40 @@ def test_default_cloud_dilation_is_100_m_from_clouds_with_p_at_least_0_65():
     cm2 = np.where(cm == SCL.MEDIUM_PROBA_CLOUDS, SCL.VEGETATION, cm).astype(np.uint8)
     p[10:12, 10:12] = 0.64
     assert dilate_clouds_and_shadows(cm2, p, TH, EvolutionOptions(shadow_dilation_m=0.0), 20.0) == (0, 0)
+
+
+def test_parallax_masks_over_strips_equal_the_whole_image(monkeypatch):
+    from sen2cor.sceneclass import evolution, parallax
+    from sen2cor.sceneclass.classic import Bands
+
+    rng = np.random.default_rng(5)
+    shape = (23, 9)
+    b8a = rng.uniform(0.2, 0.4, shape).astype(np.float32)
+    amplitude = np.linspace(0.05, 0.8, shape[0], dtype=np.float32)[:, None]   # B07 texture grows southwards
+    toa = {"B8A": b8a, "B07": b8a * (1 + amplitude * rng.uniform(-1, 1, shape)).astype(np.float32),
+           "B08": np.roll(b8a, 1, axis=0) * rng.uniform(0.95, 1.05, shape).astype(np.float32)}
+    # an 11 px window needs 5 rows of halo; CDI limit -0.2 instead of the default -0.5
+    opt = EvolutionOptions(parallax=True, parallax_window_px=11, parallax_cdi_max=-0.2)
+    cdi = parallax.cloud_displacement_index(toa["B07"], toa["B08"], b8a, window_px=11)
+    textured, moving = parallax.parallax_masks(cdi, -0.2)
+    assert moving.any() and not moving.all() and ((cdi > -0.5) & (cdi < -0.2)).any()
+    monkeypatch.setattr(evolution.strips, "__defaults__", (0, 4))
+    got_textured, got_moving = evolution._parallax_strips(Bands(toa, evolution.PARALLAX_BANDS), opt)
+    np.testing.assert_array_equal(got_textured, textured)
+    np.testing.assert_array_equal(got_moving, moving)
+
+
+def test_self_shadow_of_the_hillshade_alone_marks_terrain_shadow():
+    # the dark, unclassified area of the evolution test with a flat DEM (no cast shadow) but an SDW of 1
+    # (gdaldem: self-shadow) given with the inputs: it becomes DARK_FEATURES only through the self-shadow
+    from sen2cor.sceneclass import SceneAux, classify
+    from tests.sceneclass.synthetic import fill, paint
+
+    toa = fill((20, 40))
+    paint(toa, slice(0, 20), slice(0, 20), "deep_shadow")
+    sdw = np.full((20, 40), 200, np.uint8)
+    sdw[:, :20] = 1
+    opt = EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
+    aux = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0, dem_m=np.zeros((20, 40), np.float32),
+                   sdw=sdw, slope_deg=np.zeros((20, 40), np.float32))
+    assert (classify(toa, aux, options=opt).scl[:, :20] == SCL.DARK_FEATURES).all()
