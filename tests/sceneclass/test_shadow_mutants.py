@@ -177,3 +177,23 @@ def test_a_geometric_score_of_exactly_0_05_is_still_sunlit():
     ref = shadow.DarknessReference(window_m=60.0, fallback_scales=0, min_clear_fraction=0.5)
     local, _ = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref, geometric)
     np.testing.assert_allclose(local, [[0.3]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fallback_scales, expected", [
+    (0, [0.3] + [0.0] * 11 + [0.1]),
+    (1, [0.3] * 2 + [0.2] * 9 + [0.1] * 2),
+    (2, [0.3] * 3 + [0.2] * 7 + [0.1] * 3),
+])
+def test_clear_reference_falls_back_to_3x_and_9x_windows_then_the_image(fallback_scales, expected):
+    # 20 m pixels -> 60 m cells of 3 x 3 px; 13 cells in a row, only cell 0 (B8A 0.3) and cell 12 (0.1) clear.
+    # min clear fraction 1/3 -> a window needs a mean of 3 clear px per cell: window 1 serves cells 0 and 12,
+    # window 3 cells 1 and 11 (9 / 3), window 9 cells 2 and 10 (edge repeated: 3 x 9 / 9); the rest takes
+    # the image mean (2.7 + 0.9) / 18 = 0.2 when there is any fallback scale, else 0
+    b8a = np.full((3, 39), 0.6, np.float32)
+    b8a[:, :3], b8a[:, 36:] = 0.3, 0.1
+    cm = np.full(b8a.shape, 9, np.uint8)                          # HIGH_PROBA_CLOUDS
+    cm[:, :3] = cm[:, 36:] = 4                                    # VEGETATION
+    ref = shadow.DarknessReference(window_m=60.0, fallback_scales=fallback_scales, min_clear_fraction=1 / 3)
+    local, factor = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref)
+    assert factor == 3
+    np.testing.assert_allclose(local[0], expected, rtol=1e-5, atol=1e-7)
