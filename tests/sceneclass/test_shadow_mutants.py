@@ -197,3 +197,27 @@ def test_clear_reference_falls_back_to_3x_and_9x_windows_then_the_image(fallback
     local, factor = shadow.clear_b8a_reference(_Rows(b8a), cm, 20.0, ref)
     assert factor == 3
     np.testing.assert_allclose(local[0], expected, rtol=1e-5, atol=1e-7)
+
+
+def _placed_kernels(mask, kernel, origin):
+    """The definition of the projection: the kernel added at every mask pixel, cropped to the image."""
+    out = np.zeros(mask.shape)
+    (row0, col0), (kh, kw) = origin, kernel.shape
+    for r, c in zip(*np.nonzero(mask)):
+        for i in range(kh):
+            for j in range(kw):
+                rr, cc = r + row0 + i, c + col0 + j
+                if 0 <= rr < mask.shape[0] and 0 <= cc < mask.shape[1]:
+                    out[rr, cc] += kernel[i, j]
+    return out
+
+
+@pytest.mark.parametrize("azimuth", [45.0, 90.0, 135.0, 225.0, 270.0, 315.0])
+def test_projection_is_the_kernel_placed_at_every_cloud_pixel(azimuth):
+    mask = np.zeros((14, 12), bool)
+    mask[0, 0] = mask[0, 11] = mask[13, 0] = mask[13, 11] = mask[6, 5] = mask[7, 6] = True   # corners + centre
+    kernel, origin = shadow.shadow_kernel(60.0, azimuth, 600.0)       # a few pixels long, 2-D for oblique suns
+    assert kernel.shape[1] > 1
+    proj = shadow.project(mask, kernel, origin, strip_rows=4)
+    assert proj.dtype == np.float32
+    np.testing.assert_allclose(proj, _placed_kernels(mask, kernel, origin), atol=1e-5)
