@@ -192,3 +192,84 @@ def test_self_shadow_of_the_hillshade_alone_marks_terrain_shadow():
     aux = SceneAux(resolution_m=20.0, sun_zenith_deg=45.0, sun_azimuth_deg=90.0, dem_m=np.zeros((20, 40), np.float32),
                    sdw=sdw, slope_deg=np.zeros((20, 40), np.float32))
     assert (classify(toa, aux, options=opt).scl[:, :20] == SCL.DARK_FEATURES).all()
+
+
+def _evolution(toa, aux=None, **options):
+    from sen2cor.sceneclass import SceneAux, classify
+
+    return classify(toa, aux or SceneAux(resolution_m=20.0), options=EvolutionOptions(**options))
+
+
+def test_snow_climatology_minimum_percent_is_passed_on():
+    # climatology 30 %: snow allowed with the default minimum 0 %, ruled out (-> cloud) with a minimum of 40 %
+    from sen2cor.sceneclass import SceneAux
+    from tests.sceneclass.synthetic import fill
+
+    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.full((6, 6), 30, np.uint8))
+    base = dict(cloud_dilation_m=0, shadow_dilation_m=0)
+    assert (_evolution(fill((6, 6), "snow"), aux, **base).scl == SCL.SNOW_ICE).all()
+    ruled_out = _evolution(fill((6, 6), "snow"), aux, snow_climatology_min_percent=40.0, **base)
+    assert (ruled_out.scl == SCL.MEDIUM_PROBA_CLOUDS).all()
+
+
+def test_skipped_parallax_warning_names_the_bands(caplog):
+    import logging
+
+    from tests.sceneclass.synthetic import fill
+
+    toa = fill((6, 6))
+    del toa["B07"], toa["B08"]
+    with caplog.at_level(logging.WARNING, logger="sen2cor.sceneclass.evolution"):
+        _evolution(toa, parallax=True)
+    assert "parallax test skipped: needs bands B07, B08, B8A" in caplog.messages
+
+
+def test_shadow_stage_gets_the_azimuth_and_darkness_reference_of_the_options(monkeypatch):
+    from sen2cor.sceneclass import SceneAux, evolution, shadow
+    from tests.sceneclass.synthetic import fill
+
+    seen = []
+    real = evolution.run_shadow_stage
+
+    def recording(bands, cm, p, nodata, th, aux, sun_azimuth_deg, darkness=None):
+        seen.append((sun_azimuth_deg, darkness))
+        return real(bands, cm, p, nodata, th, aux, sun_azimuth_deg, darkness)
+
+    monkeypatch.setattr(evolution, "run_shadow_stage", recording)
+    aux = SceneAux(resolution_m=20.0, sun_azimuth_deg=150.7)
+    opts = dict(shadow_darkness_window_m=900.0, shadow_darkness_ratio=(0.3, 0.6), shadow_darkness_sunlit_only=True,
+                shadow_darkness_fallback_scales=1, shadow_darkness_min_clear_fraction=0.3)
+    _evolution(fill((6, 6)), aux, **opts)
+    _evolution(fill((6, 6)), aux, exact_sun_azimuth=False, **opts)
+    assert seen[0][0] == 150.7 and seen[1][0] == 150.5                  # classic: int(azimuth) + 0.5
+    assert seen[0][1] == shadow.DarknessReference(900.0, (0.3, 0.6), True, 1, 0.3)
+
+
+def test_evolution_result_names_its_algorithm_no_data_and_topographic_count():
+    from sen2cor.sceneclass import SceneAux
+    from tests.sceneclass.synthetic import fill
+
+    toa = fill((8, 8))
+    nodata = np.zeros((8, 8), bool)
+    nodata[0, 0] = True
+    sdw = np.full((8, 8), 200, np.uint8)
+    aux = SceneAux(resolution_m=20.0, nodata=nodata, dem_m=np.zeros((8, 8), np.float32), sdw=sdw,
+                   slope_deg=np.zeros((8, 8), np.float32))
+    res = _evolution(toa, aux)
+    assert res.algorithm == "evolution"
+    np.testing.assert_array_equal(res.nodata, nodata)
+    assert res.step_counts["topographic_shadow"] == 0 and res.scl[0, 0] == SCL.NO_DATA
+
+
+def test_evolution_applies_the_median_filter_and_the_dilation_probability_rule():
+    from tests.sceneclass.synthetic import fill, paint
+
+    toa = paint(fill((9, 9)), slice(4, 5), slice(4, 5), "soil")        # one NOT_VEGETATED pixel
+    assert _evolution(toa).scl[4, 4] == SCL.NOT_VEGETATED
+    from sen2cor.sceneclass import SceneAux, classify
+    smoothed = classify(toa, SceneAux(resolution_m=20.0), median_filter_px=3)
+    assert smoothed.scl[4, 4] == SCL.VEGETATION                         # 3 x 3 majority
+    # new cloud pixels get P >= T_CLOUD_MP = 0.2 when the option asks for it
+    cloudy = paint(fill((20, 20)), slice(8, 12), slice(8, 12), "cloud")
+    raised = _evolution(cloudy, cloud_dilation_m=40.0, dilation_raises_probability=True)
+    assert raised.scl[6, 9] == SCL.MEDIUM_PROBA_CLOUDS and raised.msk_cldprb()[6, 9] == 20
