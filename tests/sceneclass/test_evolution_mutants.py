@@ -27,7 +27,7 @@ def test_dilation_options_are_checked_separately():
     assert EvolutionOptions(cloud_dilation_m=0.0, shadow_dilation_m=0.0).shadow_dilation_m == 0.0
     with pytest.raises(ConfigError, match="radii"):
         EvolutionOptions(shadow_dilation_m=-1.0)
-    with pytest.raises(ConfigError, match="'round'"):
+    with pytest.raises(ConfigError, match="='round' must be 'disk' or 'square'"):
         EvolutionOptions(cloud_dilation_footprint="round")
     assert EvolutionOptions(cloud_dilation_footprint="square").cloud_dilation_footprint == "square"
 
@@ -273,3 +273,13 @@ def test_evolution_applies_the_median_filter_and_the_dilation_probability_rule()
     cloudy = paint(fill((20, 20)), slice(8, 12), slice(8, 12), "cloud")
     raised = _evolution(cloudy, cloud_dilation_m=40.0, dilation_raises_probability=True)
     assert raised.scl[6, 9] == SCL.MEDIUM_PROBA_CLOUDS and raised.msk_cldprb()[6, 9] == 20
+
+
+def test_a_removed_single_cloud_pixel_does_not_grow_back():
+    cm = np.full((7, 7), SCL.VEGETATION, np.uint8)
+    cm[3, 3] = SCL.HIGH_PROBA_CLOUDS
+    p = np.zeros(cm.shape, np.float32)
+    p[3, 3] = 0.9                                       # likely, but alone: UNCLASSIFIED before the dilation
+    opt = EvolutionOptions(cloud_dilation_m=20.0, shadow_dilation_m=0.0)
+    assert dilate_clouds_and_shadows(cm, p, TH, opt, 20.0) == (0, 0)
+    assert cm[3, 3] == SCL.UNCLASSIFIED and (cm[2:5, 2:5] != SCL.MEDIUM_PROBA_CLOUDS).all()

@@ -221,3 +221,21 @@ def test_projection_is_the_kernel_placed_at_every_cloud_pixel(azimuth):
     proj = shadow.project(mask, kernel, origin, strip_rows=4)
     assert proj.dtype == np.float32
     np.testing.assert_allclose(proj, _placed_kernels(mask, kernel, origin), atol=1e-5)
+
+
+def test_global_fallback_with_less_than_one_clear_pixel_in_total():
+    # half a clear pixel's weight in the whole grid still defines the image mean 0.1 / 0.5 = 0.2
+    out = shadow.coarse_local_mean(np.array([[0.1, 0.0]]), np.array([[0.5, 0.0]]), 1, min_weight=1.0,
+                                   fallback_global=True)
+    np.testing.assert_allclose(out, [[0.2, 0.2]], rtol=1e-6)
+
+
+def test_kernel_reaches_the_shadow_of_a_6000_m_cloud():
+    # zenith 60 deg, 20 m pixels: 6000 m / tan(30 deg) = 10392 m = 519.6 px -> the last cell is 520 px west
+    kernel, (row0, col0) = shadow.shadow_kernel(60.0, 90.0, 20.0)
+    assert col0 == -520 and kernel.shape == (1, 521) and kernel.dtype == np.float32
+
+
+def test_geometric_probability_without_clouds_is_a_float32_zero_map():
+    out = shadow.geometric_shadow_probability(np.zeros((3, 4), bool), np.zeros((3, 4), bool), 45.0, 180.0, 20.0)
+    assert out.dtype == np.float32 and out.shape == (3, 4) and not out.any()
