@@ -15,13 +15,18 @@ from sen2cor.errors import UsageError
 
 
 def test_workers_follow_cpus_or_memory_whichever_is_scarcer():
-    flat = plan_local(cpus=8, memory_bytes=16 * GIB, peak_bytes=product_peak_bytes(dem=False))
-    assert flat.memory_limit_bytes == int(MEMORY_HEADROOM * FULL_TILE_PEAK_BYTES["flat"])
-    assert flat.workers == int(0.9 * 16 * GIB // flat.memory_limit_bytes) == 5      # memory-bound
-    dem = plan_local(cpus=8, memory_bytes=16 * GIB, peak_bytes=product_peak_bytes(dem=True))
-    assert dem.workers == 2 and dem.memory_limit_bytes > 2 * flat.memory_limit_bytes
+    small = plan_local(cpus=8, memory_bytes=16 * GIB, peak_bytes=2 * GIB)
+    assert small.memory_limit_bytes == int(MEMORY_HEADROOM * 2 * GIB)
+    assert small.workers == int(0.9 * 16 * GIB // small.memory_limit_bytes) == 5      # memory-bound
+    big = plan_local(cpus=8, memory_bytes=16 * GIB, peak_bytes=5 * GIB)
+    assert big.workers == 2 and big.memory_limit_bytes == int(MEMORY_HEADROOM * 5 * GIB)
     assert plan_local(cpus=2, memory_bytes=64 * GIB, peak_bytes=2 * GIB).workers == 2          # CPU-bound
     assert plan_local(cpus=4, memory_bytes=1 * GIB, peak_bytes=2 * GIB).workers == 1           # at least one
+
+
+def test_the_product_peak_is_the_measured_full_tile_peak_of_its_configuration():
+    assert product_peak_bytes(dem=False) == FULL_TILE_PEAK_BYTES["flat"]
+    assert product_peak_bytes(dem=True) == FULL_TILE_PEAK_BYTES["dem"] > FULL_TILE_PEAK_BYTES["flat"]
 
 
 def test_overrides():

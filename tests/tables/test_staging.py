@@ -1,6 +1,8 @@
 """L1C JPEG 2000 -> image database -> TOA reflectance; lossless round trip back to L2A JP2."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,31 @@ def test_stage_20m_reflectance_and_masks(tmp_path, l1c_bands):
                                               [17, 15], [17, 16], [17, 17]]
         assert not saturated_bands(tmp.get("SATURATED", 20), "B05").any()
         assert valid_mask_60m(img)[1:].all() and not valid_mask_60m(img)[0].any()
+
+
+def test_staging_two_bands_at_once_stores_the_same_arrays(tmp_path, l1c_bands, monkeypatch):
+    from sen2cor.tables import staging
+
+    paths, _ = l1c_bands
+    offsets = dict.fromkeys(BAND_IDS, -1000)
+    threads = set()
+    original = staging.resample_band
+
+    def recording(*args, **kwargs):
+        threads.add(threading.current_thread().name.split("_")[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "resample_band", recording)
+    stored = []
+    for nr_threads, folder in ((1, "one"), (2, "two")):
+        with open_databases("T29UNU", tmp_path / folder) as (img, tmp):
+            import_bands(img, paths)
+            stage_resolution(img, tmp, 20, quantification=10000.0, add_offset=offsets, nr_threads=nr_threads)
+            stored.append({name: tmp.get(name, 20) for name, _ in tmp.names(20)})
+    assert stored[0].keys() == stored[1].keys() and len(stored[0]) == 14
+    for name, array in stored[0].items():
+        np.testing.assert_array_equal(stored[1][name], array, err_msg=name)
+    assert threads == {"MainThread", "staging"}   # one thread, then the pool of Nr_Threads 2
 
 
 def test_import_of_a_roi_decodes_only_the_window(tmp_path, l1c_bands):

@@ -132,21 +132,33 @@ def border_zone(valid: np.ndarray, radius_px: int, block_grid: bool | None = Non
     return valid & (smooth > 0) & (smooth < 250.0)
 
 
-def strip_apply(image: np.ndarray, halo: int, align: int, strip_rows: int, fn) -> None:
+def strip_apply(image: np.ndarray, halo: int, align: int, strip_rows: int, fn, pool=None) -> None:
     """``image[a:b] = fn(a, b, w0, w1)`` for row strips [a, b), in place.
 
     ``fn`` may read ``image[w0:w1]``: the strip plus ``halo`` rows on each side (clipped at the
     image).  A strip's result is written back only once no later window reaches its rows, so every
     window sees the original values.  Strips start on multiples of ``align`` (see :func:`box_halo`).
+    With a ``pool`` (``concurrent.futures.Executor``) ``pool._max_workers`` strips are computed at
+    once; the result is the same.
     """
     rows = image.shape[0]
     align = max(int(align), 1)
     step = max(align, int(strip_rows) // align * align)
     halo = -(-int(halo) // align) * align
+    windows = [(a, min(a + step, rows), max(a - halo, 0), min(a + step + halo, rows)) for a in range(0, rows, step)]
+    ahead = max(int(getattr(pool, "_max_workers", 1)), 1) if pool is not None else 0
+    submitted: list = []
     pending: list = []
-    for a in range(0, rows, step):
-        b = min(a + step, rows)
-        pending.append((a, b, fn(a, b, max(a - halo, 0), min(b + halo, rows))))
-        while pending and (b >= rows or pending[0][1] <= b - halo):  # next window starts at b - halo
+    for i, (a, b, w0, w1) in enumerate(windows):
+        if pool is None:
+            pending.append((a, b, fn(a, b, w0, w1)))
+        else:
+            while len(submitted) < i + ahead and len(submitted) < len(windows):
+                submitted.append(pool.submit(fn, *windows[len(submitted)]))
+            pending.append((a, b, submitted[i].result()))
+            submitted[i] = None
+        # rows below the next window (its start is the lowest of every strip not yet computed) are final
+        free_below = windows[i + 1][2] if i + 1 < len(windows) else rows
+        while pending and pending[0][1] <= free_below:
             lo, hi, out = pending.pop(0)
             image[lo:hi] = out

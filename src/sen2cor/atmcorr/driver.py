@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -97,9 +98,9 @@ def correct_resolution(
         valid &= np.isfinite(scene.toa[band])
     if not valid.all():
         scl = np.where(valid, scl, np.uint8(0)).astype(np.uint8, copy=False)
-    z = elevation_km(scene, settings)
+    z = _elevation_km(scene, settings)
     nodes = elevation_nodes(lut.elevation_km, z)
-    zi = elevation_class(nodes, z)
+    zi = _in_strips(lambda rows: elevation_class(nodes, z if np.ndim(z) == 0 else z[rows]), np.shape(z), np.int16)
     levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
     main_wv = grid.DEFAULT_WATER_VAPOUR_CM[scene.season] if levels.size > 1 else float(levels[0])
     r_ref = reference_albedo(lut) if settings.reference_albedo is None else settings.reference_albedo
@@ -181,8 +182,10 @@ def correct_resolution(
         scene, lut, settings, bands, e0, raa, zi, nodes, levels, vis_map, mean_index, wv_label,
         float(wv_mean), blue_sc, r_ref, valid,
     )
+    z = z if np.ndim(z) == 0 else None   # not needed by the surface reflectance: made per strip after it
     rho = surface_reflectance(inputs, toa, in_place=in_place, strip_rows=strip_rows, sink=sink)
-    del inputs, toa
+    del inputs, toa, zi
+    z = _ElevationKm(scene, settings) if z is None else z
     strips = strip_rows or STRIP_ROWS
     # after the surface reflectance, AOT (larger temporaries) before WV: fewer maps alive at the peaks
     aot550 = visibility.aot550_map(vis_map, z, valid, pixel)
@@ -192,8 +195,9 @@ def correct_resolution(
         aot550 = None
     # strip by strip: the temporaries (float64 profile interpolation with a per-pixel elevation) stay small
     wv_cm = np.empty(scl.shape, np.float32)
-    for a in range(0, scl.shape[0], strips):
-        rows = slice(a, a + strips)
+    wv_rows = max(strips // 8, 1)   # float64 temporaries of 128 rows (10 m: 11 MB each)
+    for a in range(0, scl.shape[0], wv_rows):
+        rows = slice(a, a + wv_rows)
         label = np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label[rows]
         wv_cm[rows] = wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
                                               z if np.ndim(z) == 0 else z[rows])
@@ -204,6 +208,39 @@ def correct_resolution(
         wv_cm = None
     info["BLUE_PATH_RADIANCE_RESCALING_FACTOR"] = blue_sc
     return AcResult(rho, aot550, wv_cm, vis_map, float(wv_mean), blue_sc, ddv_mask, info)
+
+
+def _in_strips(fn, shape: tuple[int, ...], dtype, strip_rows: int = STRIP_ROWS):
+    """``fn(rows)`` for row strips filled into one array (``fn(slice(None))`` for a 0-d ``shape``): the
+    float temporaries of an elementwise computation stay of strip size."""
+    if len(shape) == 0:
+        return fn(slice(None))
+    out = np.empty(shape, dtype)
+    for a in range(0, shape[0], strip_rows):
+        out[a:a + strip_rows] = fn(slice(a, a + strip_rows))
+    return out
+
+
+class _ElevationKm:
+    """:func:`elevation_km` of the rows asked for (``z[rows]``): the AOT and WV maps read the elevation
+    strip by strip, so the full float32 map is not made again after the surface reflectance."""
+
+    ndim = 2
+
+    def __init__(self, scene: SceneInputs, settings: AcSettings) -> None:
+        self._scene, self._settings = scene, settings
+        self.shape = tuple(np.shape(scene.elevation_m))
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return elevation_km(replace(self._scene, elevation_m=self._scene.elevation_m[rows]), self._settings)
+
+
+def _elevation_km(scene: SceneInputs, settings: AcSettings):
+    """:func:`elevation_km` computed strip by strip (the DEM may be int16 metres or read per slice)."""
+    if scene.elevation_m is None:
+        return elevation_km(scene, settings)
+    return _in_strips(lambda rows: elevation_km(replace(scene, elevation_m=scene.elevation_m[rows]), settings),
+                      np.shape(scene.elevation_m), np.float32)
 
 
 def _positive_mean(image: np.ndarray, strip_rows: int) -> float:

@@ -39,6 +39,7 @@ class SceneInputs:
     # gdaldem hillshade (uint8, 1 + 254 cos i for the tile-mean sun): Sen2Cor's source of cos(beta); used
     # where no aspect is staged (10 m, where Sen2Cor computes no aspect, facts A.1 / B.5)
     hillshade: np.ndarray | None = None
+    sky_view: np.ndarray | None = None  # V_sky from slope_deg precomputed (any object sliced [rows, cols]); optional
     cams_aod550: np.ndarray | None = None  # AUX_CAMSFO grids (coarse)
     cams_geopotential: np.ndarray | None = None
 
@@ -101,9 +102,10 @@ def rugged_terrain(scene: SceneInputs, settings: AcSettings) -> bool:
         return False
     flat = terrain.is_quasi_flat(
         scene.elevation_m,
-        np.deg2rad(scene.slope_deg),
+        scene.slope_deg,
         settings.dem_p2p_val_m,
         settings.slope_th,
         settings.topo_corr_th,
+        slope_transform=np.deg2rad,
     )
     return not flat

@@ -2,19 +2,21 @@
 cell's geometry, then step 2 (terrain, adjacency, spherical albedo) and BRDF per strip, one band at a time."""
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from sen2cor.atmcorr import adjacency, brdf, radiance
 from sen2cor.atmcorr.inputs import OutputSink, SceneInputs, rugged_terrain
-from sen2cor.atmcorr.rtables import AtmosphereTable, lookup, tabulate, wv_class
+from sen2cor.atmcorr.rtables import AtmosphereTable, tabulate, wv_class
 from sen2cor.atmcorr.scaling import band_scaling_factors
 from sen2cor.atmcorr.settings import AcSettings
-from sen2cor.atmcorr.step2 import Step2, count_classes, flat_step1, terrain_maps
-from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, sun_transmittance, terrain_start_irradiance
+from sen2cor.atmcorr.step2 import CACHE_ROWS, Step2, count_classes, flat_step1, gather, terrain_maps
+from sen2cor.atmcorr.surface import pixel_irradiance, step1_reflectance, terrain_start_irradiance
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +67,13 @@ def _cell_tables(p: SurfaceInputs, out_bands: list[str]) -> list[tuple[slice, sl
 
 
 def _step1_band(p: SurfaceInputs, band: str, source: np.ndarray, target: np.ndarray, cells, scale: float,
-                rugged: bool, cbeta, vsky) -> None:
+                rugged: bool, cbeta, vsky, pool=None) -> None:
     """Step-1 reflectance of one band, cell by cell, into ``target`` (may be ``source`` itself: each
-    cell is read before it is overwritten); 0 on no data."""
+    cell is read before it is overwritten); 0 on no data. With a ``pool`` several cells at once."""
     scene, settings, z = p.scene, p.settings, p.elevation_class
-    for rows, cols, sza_c, table, wvc in cells:
+
+    def one_cell(cell) -> None:
+        rows, cols, sza_c, table, wvc = cell
         zc = z if np.ndim(z) == 0 else z[rows, cols]
         if wvc is not None and band in WV_BANDS:
             vis, wv = p.mean_vis_index, wvc
@@ -81,18 +85,32 @@ def _step1_band(p: SurfaceInputs, band: str, source: np.ndarray, target: np.ndar
                 settings.topo_corr_cutoff,
             )
         else:
-            get = lambda name: lookup(table, name, band, zc, vis, wv)  # noqa: E731
-            lrad = radiance.toa_radiance(source[rows, cols], scene.e0_w_m2_um[band], sza_c)
-            lp, e0t, edift = get("lp") * scale, get("e0t"), get("edift")
-            tsun = sun_transmittance(get("t_dir"), table.cos_sza)
-            e_pix = pixel_irradiance(e0t, edift, cbeta[rows, cols], table.cos_sza, vsky[rows, cols], tsun)
-            e_ter = terrain_start_irradiance(  # AC_Max_Nr_Topo_Iter 0: no reflected terrain irradiance
-                e0t, edift, table.cos_sza, vsky[rows, cols], settings.terrain_refl_start
-            ) if settings.max_nr_topo_iter > 0 else np.float32(0.0)
-            cell = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+            cell = _rugged_step1(table, band, source[rows, cols], scene.e0_w_m2_um[band], sza_c, scale, zc, vis, wv,
+                                 cbeta[rows, cols], vsky[rows, cols], settings)
         cell[~p.valid[rows, cols]] = 0.0  # no data must not leak into neighbourhood means
         target[rows, cols] = cell
         table.cache.clear()  # this band's expanded fields: the next band needs its own
+
+    for _ in (map(one_cell, cells) if pool is None else pool.map(one_cell, cells)):
+        pass
+
+
+def _rugged_step1(table, band: str, toa: np.ndarray, e0_w_m2_um: float, sza_deg: float, scale: float, z, vis, wv,
+                  cbeta: np.ndarray, vsky: np.ndarray, settings: AcSettings) -> np.ndarray:
+    """Step-1 reflectance of a cell with terrain (facts B.10), :data:`CACHE_ROWS` rows at a time."""
+    out = np.empty(toa.shape, np.float32)
+    for a in range(0, toa.shape[0], CACHE_ROWS):
+        r = slice(a, a + CACHE_ROWS)
+        zr, visr, wvr = (x if np.ndim(x) == 0 else x[r] for x in (z, vis, wv))
+        lrad = radiance.toa_radiance(toa[r], e0_w_m2_um, sza_deg)
+        lp, e0t, edift, tsun = gather(table, ("lp", "e0t", "edift", "tsun"), band, zr, visr, wvr)
+        lp = lp * scale
+        e_pix = pixel_irradiance(e0t, edift, cbeta[r], table.cos_sza, vsky[r], tsun)
+        e_ter = terrain_start_irradiance(  # AC_Max_Nr_Topo_Iter 0: no reflected terrain irradiance
+            e0t, edift, table.cos_sza, vsky[r], settings.terrain_refl_start
+        ) if settings.max_nr_topo_iter > 0 else np.float32(0.0)
+        out[r] = step1_reflectance(lrad, lp, e_pix, e_ter, settings.topo_corr_cutoff)
+    return out
 
 
 def surface_reflectance(
@@ -106,9 +124,21 @@ def surface_reflectance(
     """Step 1 per cell, then step 2 (terrain, adjacency, spherical albedo) and BRDF (facts B.10-B.12),
     one band at a time; each band goes to ``sink`` when given, else into the returned dict.
 
-    Step 2 runs in strips of ``strip_rows`` rows (default :data:`STRIP_ROWS`).
+    Step 2 runs in strips of ``strip_rows`` rows (default :data:`STRIP_ROWS` divided by the threads,
+    so that the temporaries of the strips computed at once take the same memory). With
+    ``settings.nr_threads`` > 1 the cells of step 1 and the strips of step 2 are computed that many
+    at a time (numpy releases the GIL); the result does not depend on the threads or the strips.
     """
-    strip_rows = STRIP_ROWS if strip_rows is None else max(int(strip_rows), 1)
+    settings = p.settings
+    threads = max(int(settings.nr_threads), 1)
+    strip_rows = max(STRIP_ROWS // threads, 1) if strip_rows is None else max(int(strip_rows), 1)
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(threads, "surface")) if threads > 1 else None
+        return _surface_reflectance(p, toa, in_place, strip_rows, sink, pool)
+
+
+def _surface_reflectance(p: SurfaceInputs, toa: Mapping[str, np.ndarray], in_place: bool, strip_rows: int,
+                         sink: OutputSink | None, pool) -> dict[str, np.ndarray]:
     scene, settings = p.scene, p.settings
     out_bands = [b for b in p.bands if b != "B10"]
     scale = band_scaling_factors({b: p.settings.wavelength_um[b] for b in out_bands}, p.blue_scaling)
@@ -125,7 +155,7 @@ def surface_reflectance(
             target = source
         else:
             target = np.empty(scene.scl.shape, np.float32)
-        _step1_band(p, band, source, target, cells, scale[band], rugged, cbeta, vsky)
+        _step1_band(p, band, source, target, cells, scale[band], rugged, cbeta, vsky, pool)
         return target
 
     centre = tabulate(
@@ -142,7 +172,7 @@ def surface_reflectance(
         veg = brdf.vegetation_mask(early["B8A"], early["B04"], settings.vegetation_index_th)
     step2 = Step2(
         scene, settings, centre, p.elevation_class, p.mean_vis_index, p.wv_mean_cm, p.reference_albedo,
-        p.valid, n_adj, rugged, cbeta, vsky, veg, strip_rows,
+        p.valid, n_adj, rugged, cbeta, vsky, veg, strip_rows, pool=pool,
     )
     out = {}
     for b in out_bands:

@@ -82,6 +82,9 @@ class AcSettings:
     reference_albedo: float | None = None
     #: Weight of the adjacency term in the DDV inversion (a Sen2Cor constant, not a GIPP value; 0.5).
     ddv_adjacency_weight: float = 0.5
+    #: Threads of the surface reflectance (cells of step 1 and strips of step 2 at once; Nr_Threads of
+    #: L2A_GIPP, set by the run); the result does not depend on it.
+    nr_threads: int = 1
 
     @classmethod
     def from_config(cls, atmcorr, cal_ac=None) -> "AcSettings":

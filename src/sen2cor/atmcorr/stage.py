@@ -11,13 +11,14 @@ for other spacecraft (:mod:`sen2cor.rtm.sources`, ``SEN2COR_LUT_SOURCE``; docs/l
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sen2cor.atmcorr import radiance
+from sen2cor.atmcorr import radiance, terrain
 from sen2cor.atmcorr.aot import bilinear_at
 from sen2cor.atmcorr.driver import AcResult, OutputSink, Prior, SceneInputs, auto_aerosol, correct_resolution
 from sen2cor.rtm import grid
@@ -25,6 +26,7 @@ from sen2cor.rtm.atm_reader import has_tables
 from sen2cor.rtm.sources import describe, load_lut, resolve_source
 from sen2cor.rtm.selection import LutSelection, select_lut
 from sen2cor.atmcorr.settings import AcSettings
+from sen2cor.dem.prepare import TABLE_NAMES
 from sen2cor.tables.lazy import LazyMapping
 
 log = logging.getLogger(__name__)
@@ -159,6 +161,52 @@ class StagedBands(LazyMapping):
         super().__init__(bands, lambda band: database.get(band, resolution_m))
 
 
+class StoredArray:
+    """A 2-D array of the temporary database read per slice (``a[rows]``, ``a[rows, cols]``): the
+    correction's per-pixel terrain layers stay on disk (0.48 GB per float32 layer at 10 m) and only
+    the cells and strips being computed are in memory. Reads are serialised by one lock (PyTables is
+    not thread-safe; the correction's threads read cells and strips at once)."""
+
+    ndim = 2
+    _lock = threading.Lock()
+
+    def __init__(self, database, name: str, resolution_m: int) -> None:
+        self._node = database.node(name, resolution_m)
+        self.shape = tuple(int(n) for n in self._node.shape)
+        self.dtype = np.dtype(self._node.dtype)
+        self.size = self.shape[0] * self.shape[1]
+
+    def __getitem__(self, key) -> np.ndarray:
+        with self._lock:
+            return self._node[key]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        full = self[:]
+        return full if dtype is None else full.astype(dtype, copy=False)
+
+
+#: Rows per block when the sky view is derived from the stored slope (a 10 m block: 1024 x 10980 px).
+TERRAIN_BLOCK_ROWS = 1024
+#: Name of V_sky in the temporary database (beside the DEM layers of ``dem.prepare.TABLE_NAMES``).
+SKY_VIEW_TABLE = "VSKY"
+
+
+def stored_terrain(database, resolution_m: int) -> dict:
+    """The DEM layers of the correction (``scene_inputs(dem=...)``) as :class:`StoredArray` of the
+    temporary database where the tile stored them (DEM, SLP, ASP if computed, SDW), plus the sky view
+    factor V_sky = (1 + cos slope) / 2 (``terrain.sky_view_factor``), computed once block by block and
+    stored as ``VSKY``: the correction reads every layer per cell or strip, none is held whole."""
+    layers = {f"{key}_{unit}" if unit else key: StoredArray(database, TABLE_NAMES[key], resolution_m)
+              if database.has(TABLE_NAMES[key], resolution_m) else None
+              for key, unit in (("elevation", "m"), ("slope", "deg"), ("aspect", "deg"), ("hillshade", ""))}
+    slope = layers["slope_deg"]
+    node = database.create(SKY_VIEW_TABLE, resolution_m, slope.shape, np.float32)
+    for a in range(0, slope.shape[0], TERRAIN_BLOCK_ROWS):
+        node[a:a + TERRAIN_BLOCK_ROWS] = terrain.sky_view_factor(slope[a:a + TERRAIN_BLOCK_ROWS])
+    layers["sky_view"] = StoredArray(database, SKY_VIEW_TABLE, resolution_m)
+    return layers
+
+
 def window_of_coarse(coarse: np.ndarray, frame_shape: tuple[int, int], shape: tuple[int, int],
                      offset_px: tuple[int, int]) -> np.ndarray:
     """A coarse field whose corner nodes lie on the tile corners (CAMS), sampled bilinearly at
@@ -192,7 +240,7 @@ def scene_inputs(resolution_m: int, toa: dict[str, np.ndarray], scl: np.ndarray,
         angles.mean_sun_azimuth, vza, vaa, season,
         sza_map_deg=SunZenithMap(angles.sun_zenith, angles.step_m, scl.shape, float(resolution_m), offset_px),
         elevation_m=dem.get("elevation_m"), slope_deg=dem.get("slope_deg"), aspect_deg=dem.get("aspect_deg"),
-        hillshade=dem.get("hillshade"),
+        hillshade=dem.get("hillshade"), sky_view=dem.get("sky_view"),
         cams_aod550=fields["aod550"], cams_geopotential=fields["geopotential"],
     )
 

@@ -36,22 +36,35 @@ def is_quasi_flat(
     dem_p2p_val_m: float = 50.0,
     slope_th: float = 6.0,
     topo_corr_th: float = 0.01,
+    *,
+    slope_transform=None,
+    strip_rows: int = 1024,
 ) -> bool:
     """Sen2Cor's quasi-flat test (facts B.5).
 
     Flat if the peak-to-peak DEM (pixels > 0) is below AC_Dem_P2p_Val and the fraction of
     pixels with slope > AC_Slope_Th is below AC_Topo_Corr_Th.  Sen2Cor compares the slope in
-    radians with 6; pass the slope in radians to reproduce that (only the 50 m test then
-    matters), in degrees for the intended test.
+    radians with 6; pass the slope in radians (or degrees with ``slope_transform=np.deg2rad``) to
+    reproduce that (only the 50 m test then matters), in degrees for the intended test.
+    Both layers may be any 2-D arrays sliced by rows (e.g. read from the database); they are
+    tested ``strip_rows`` rows at a time.
     """
-    elevation_m = np.asarray(elevation_m)
-    land = elevation_m > 0   # a mask, not a copy of the heights
-    p2p = 0.0
-    if land.any():   # the image's own extremes as neutral starting values (any dtype)
-        p2p = float(np.max(elevation_m, where=land, initial=elevation_m.min())) - float(
-            np.min(elevation_m, where=land, initial=elevation_m.max()))
-    steep = float(np.mean(slope > slope_th)) if slope.size else 0.0
-    return p2p < dem_p2p_val_m and steep < topo_corr_th
+    lo = hi = None
+    steep = 0
+    rows = np.shape(elevation_m)[0]
+    for a in range(0, rows, strip_rows):
+        z = np.asarray(elevation_m[a:a + strip_rows])
+        land = z > 0   # a mask, not a copy of the heights
+        if land.any():
+            z_hi, z_lo = float(np.max(z, where=land, initial=z.min())), float(np.min(z, where=land, initial=z.max()))
+            lo, hi = (z_lo, z_hi) if lo is None else (min(lo, z_lo), max(hi, z_hi))
+        part = np.asarray(slope[a:a + strip_rows])
+        if slope_transform is not None:
+            part = slope_transform(part)
+        steep += int(np.count_nonzero(part > slope_th))
+    size = int(np.prod(np.shape(slope)))
+    p2p = 0.0 if lo is None else hi - lo
+    return p2p < dem_p2p_val_m and (steep / size if size else 0.0) < topo_corr_th
 
 
 def terrain_irradiance(
@@ -70,8 +83,16 @@ def terrain_irradiance(
     ``block_grid``: see :func:`sen2cor.atmcorr.adjacency.box_mean` (the whole image's choice for a strip).
     """
     rho_t = np.maximum(box_mean(rho1, radius_px, block_grid), 0.0)
+    return irradiance_of_neighbourhood(rho_t, sky_view, box_mean(sky_view, radius_px, block_grid), e0t, edift,
+                                       cos_sza)
+
+
+def irradiance_of_neighbourhood(rho_t: np.ndarray, sky_view: np.ndarray, sky_view_mean: np.ndarray, e0t: np.ndarray,
+                                edift: np.ndarray, cos_sza: float) -> np.ndarray:
+    """The per-pixel part of :func:`terrain_irradiance` from its box means ``rho_t`` (>= 0) and
+    ``sky_view_mean``: max((E0t cos SZA + Edift) x / (1 - x_bar), 0.01 E0t cos SZA)."""
     x = (1.0 - sky_view) * rho_t
-    x_bar = (1.0 - box_mean(sky_view, radius_px, block_grid)) * rho_t
+    x_bar = (1.0 - sky_view_mean) * rho_t
     e_flat = e0t * cos_sza + edift
     return np.maximum(e_flat * x / (1.0 - x_bar), 0.01 * e0t * cos_sza)
 

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 GIB = 2**30
 #: Peak RSS of one full tile (10980 x 10980 px, --resolution 10, all outputs) measured with
-#: scripts/bench.py (docs/performance.md, 2026-11-21): flat terrain, and with a DEM.
-FULL_TILE_PEAK_BYTES = {"flat": int(2.18 * GIB), "dem": int(4.91 * GIB)}
+#: scripts/bench.py (docs/performance.md, 2026-12-06, quiet machine): flat terrain, and with a DEM.
+FULL_TILE_PEAK_BYTES = {"flat": int(1.95 * GIB), "dem": int(2.31 * GIB)}
 #: Memory limit per worker = this factor x the full-tile peak (the worker's own ~0.1 GiB, allocator slack).
 MEMORY_HEADROOM = 1.25
 #: Share of the machine's memory that local workers may take together.

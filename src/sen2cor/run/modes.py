@@ -22,6 +22,7 @@ from sen2cor.pdgs import generate_datastrip
 from sen2cor.pdgs import process_tile as pdgs_process_tile
 from sen2cor.pdgs.processor import process_tile_images
 from sen2cor.run.logging_setup import close_logging, configure_logging, report_lines, report_path
+from sen2cor.run.progress import FINAL_STEP, notify
 from sen2cor.product.layout import L2ALayout, force_psd
 from sen2cor.product.metadata import gipp_file_names
 from sen2cor.run.input_checks import check_band_files
@@ -123,6 +124,7 @@ def run_toolbox(config: L2A_Config) -> RunOutcome:
             raise
     for line in _success_lines(final, started):
         log.info("%s", line)
+    notify(100.0, FINAL_STEP)   # listeners hear 100 % once the product has its final name
     return RunOutcome(final, False, report)
 
 

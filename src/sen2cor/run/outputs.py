@@ -60,17 +60,16 @@ class OutputEncoder:
         self.names: list[str] = []
 
     def __call__(self, name: str, values: np.ndarray) -> None:
-        dn = np.empty(values.shape, np.uint16)
-        for start in range(0, values.shape[0], ENCODE_ROWS):
+        node = self._db.create(f"OUT_{name}", self._resolution, values.shape, np.uint16)
+        for start in range(0, values.shape[0], ENCODE_ROWS):   # straight into the database: no full DN copy
             rows = slice(start, start + ENCODE_ROWS)
             nodata = self._scl[rows] <= SCL.SATURATED_DEFECTIVE
             if name == "AOT":
-                dn[rows] = radiometry.encode_aot(values[rows], nodata)
+                node[rows] = radiometry.encode_aot(values[rows], nodata)
             elif name == "WVP":
-                dn[rows] = radiometry.encode_wvp(values[rows], nodata)
+                node[rows] = radiometry.encode_wvp(values[rows], nodata)
             else:
-                dn[rows] = radiometry.reflectance_to_boa_dn(values[rows], nodata, add_offset=self._offset)
-        self._db.put(f"OUT_{name}", self._resolution, dn)
+                node[rows] = radiometry.reflectance_to_boa_dn(values[rows], nodata, add_offset=self._offset)
         self.names.append(name)
 
 

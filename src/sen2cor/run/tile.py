@@ -34,6 +34,7 @@ from sen2cor.sceneclass import SCL, classify
 from sen2cor.sceneclass.grids import upsample_nearest
 from sen2cor.sceneclass.water import WBI_WATER
 from sen2cor.run import outputs as tile_outputs
+from sen2cor.run.progress import RunProgress, tile_steps
 from sen2cor.run.scene_inputs import classification_inputs
 from sen2cor.tables import radiometry
 from sen2cor.atmcorr import stage
@@ -48,7 +49,7 @@ from sen2cor.tables.staging import PROCESSING_BANDS, import_bands, stage_resolut
 from sen2cor.tables.store import Database, open_databases
 from sen2cor.dem import DemSettings, grid_from_product, obtain_geocells, prepare_dem, settings_from_config
 from sen2cor.dem.grid import TileGrid
-from sen2cor.dem.prepare import DemCells, DemProducts
+from sen2cor.dem.prepare import TABLE_NAMES, DemCells, DemProducts, store_terrain
 from sen2cor.tables.writers import output_path, write_image
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class TileResults:
     pvi_written: bool = False
     dem_settings: DemSettings | None = None
     dem_cells: DemCells | None = None
-    dem: dict[int, DemProducts] = field(default_factory=dict)
+    # (DEM_TYPE, geocell files) per resolution with a DEM; its layers are in the temporary database
+    dem: dict[int, tuple[str, tuple[Path, ...]]] = field(default_factory=dict)
     roi: Roi | None = None                # Region_Of_Interest window (None = whole tile)
     aux_fields: tuple[dict, dict] | None = None   # AUX_ECMWFT, AUX_CAMSFO GRIB fields, read once per tile
     aux_maps: dict[str, str] = field(default_factory=dict)   # Auxiliary_Data_Info names of the maps SC used
@@ -104,17 +106,48 @@ class TileResults:
 
 
 class _Stopwatch:
-    """One console line per stage with elapsed time (plain lines: readable in batch logs)."""
+    """One console line per stage with elapsed time (plain lines: readable in batch logs), and the
+    run's ``Progress[%]`` line when a stage begins (:mod:`sen2cor.run.progress`)."""
 
-    def __init__(self, results: TileResults) -> None:
+    def __init__(self, results: TileResults, progress: RunProgress) -> None:
         self._results = results
         self._start = time.monotonic()
+        self.progress = progress
+
+    def begin(self, stage: str) -> float:
+        release_free_memory()
+        self.progress.begin(stage)
+        return time.monotonic()
 
     def done(self, stage: str, since: float) -> float:
         now = time.monotonic()
         self._results.seconds[stage] = now - since
         log.info("%-38s %7.1f s (total %.1f s)", stage, now - since, now - self._start)
         return now
+
+
+def release_free_memory() -> None:
+    """Give the memory freed by the previous stage back to the system (glibc ``malloc_trim``; nothing
+    elsewhere). Arrays below glibc's mmap threshold (up to 32 MB: strips, cells) come from per-thread
+    arenas, which keep freed memory mapped: measured on a full tile, RSS stayed ~0.4-0.8 GiB above the
+    live arrays from one stage into the next (docs/performance.md)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim   # noqa: B018 -- glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _glibc()
 
 
 def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> TileResults:
@@ -126,8 +159,10 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
     region = config.common.region_of_interest
     if region.mode == "MANUAL":   # checked before any decoding: a bad window fails fast
         results.roi = roi_from_region(region, frame_px=_frame_px(product))
-    clock = _Stopwatch(results)
-    t = time.monotonic()
+    steps = tile_steps(plan.native, downsample_to_60=plan.downsample_to_60, classify=lambda res: res != 10,
+                       correct=not options.sc_only, quicklook=not options.no_quicklook)
+    clock = _Stopwatch(results, RunProgress(steps))
+    t = clock.begin("import of the L1C bands")
     with contextlib.ExitStack() as stack:
         with _chunk_cache(DATABASE_CHUNK_CACHE_BYTES):   # files keep the cache size they are opened with
             img_db, tmp_db = stack.enter_context(open_databases(   # named after the (reserved, unique) output
@@ -142,7 +177,8 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
                      "the tile", region.mode, roi.row0, roi.row0 + roi.nrows, roi.col0, roi.col0 + roi.ncols,
                      roi.frame_px, 100 * roi.fraction)
         import_bands(img_db, dict(product.band_files), nr_threads=config.common.nr_threads, roi=results.roi)
-        t = clock.done("import of the L1C bands", t)
+        clock.done("import of the L1C bands", t)
+        t = clock.begin("DEM geocells")
         results.dem_settings = settings_from_config(config)
         results.dem_cells = obtain_geocells(results.dem_settings,
                                             _grid(product, 20, results.roi).footprint_lonlat())
@@ -151,14 +187,18 @@ def process_tile(product: L1CProduct, config: L2A_Config, layout: L2ALayout) -> 
             _process_resolution(product, config, layout, img_db, tmp_db, resolution, results, clock)
             t = clock.done(f"{resolution} m processing", t)
         if plan.downsample_to_60:
+            t = clock.begin("60 m downsampling")
             tile_outputs.downsample_to_60(product, config, layout, tmp_db, results.roi)
-            t = clock.done("60 m downsampling", t)
+            clock.done("60 m downsampling", t)
+        t = clock.begin("quality indicators")
         _write_quality(product, config, layout, tmp_db, plan.native[0], results)
         update_auxiliary_maps(layout.root, results.aux_maps)
-        t = clock.done("quality indicators", t)
+        clock.done("quality indicators", t)
     if not options.no_quicklook:
+        t = clock.begin("quicklook")
         tile_outputs.write_quicklook(layout)
         clock.done("quicklook", t)
+    clock.begin("product finalisation")
     return results
 
 
@@ -209,9 +249,11 @@ def _offset(roi: Roi | None, resolution: int) -> tuple[int, int]:
     return rows.start, cols.start
 
 
-def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolution: int,
+def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, tmp_db: Database, resolution: int,
              results: TileResults) -> DemProducts | None:
-    """DEM, slope, aspect and hillshade on the grid of ``resolution`` (None for flat terrain)."""
+    """DEM, slope, aspect and hillshade on the grid of ``resolution`` (None for flat terrain), also stored
+    in the temporary database (``dem.prepare.store_terrain``: DEM, SLP, ASP, SDW) where the correction
+    and the quality indicators read them, so no stage after the scene classification holds them."""
     if results.dem_cells is None or results.dem_cells.is_flat:
         return None
     angles = product.tile.angles
@@ -219,7 +261,8 @@ def _terrain(product: L1CProduct, config: L2A_Config, layout: L2ALayout, resolut
                       angles.mean_sun_zenith, angles.mean_sun_azimuth, with_aspect=resolution != 10)
     if dem.is_flat:
         return None
-    results.dem[resolution] = dem
+    store_terrain(tmp_db, resolution, dem)
+    results.dem[resolution] = (dem.dem_type, dem.files)
     if config.common.generate_dem_output:   # height + 10000 m (uint16); 0 outside a ROI
         fmt = tile_outputs.image_format(config)
         write_image(output_path(layout.granule_aux_dir, f"{tile_outputs.image_prefix(layout)}_DEM_{resolution}m", fmt),
@@ -237,25 +280,32 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
     Every output layer is stored in the temporary database as soon as it is final (uint16 / uint8)
     and the writers read them back one at a time, so no stage holds all layers of a resolution."""
     radiometry_ = product.radiometry
-    t = time.monotonic()
-    dem = _terrain(product, config, layout, resolution, results)
+    t = clock.begin(f"{resolution} m: staging")
+    dem = _terrain(product, config, layout, tmp_db, resolution, results)
+    with_dem = dem is not None
+    if resolution == 10:   # no classification at 10 m: the correction reads the stored layers (0.84 GB freed)
+        dem = None
     stage_resolution(img_db, tmp_db, resolution, quantification=radiometry_.quantification_value,
-                     add_offset=radiometry_.add_offset)
+                     add_offset=radiometry_.add_offset,   # 10 m: one band at a time (0.7 GB per band in flight)
+                     nr_threads=config.common.nr_threads if resolution != 10 else 1)
     t = clock.done(f"{resolution} m: staging", t)
     if resolution in (20, 60):
+        clock.begin(f"{resolution} m: scene classification")
         scl = _classify(product, config, layout, img_db, tmp_db, resolution, results, dem)
         t = clock.done(f"{resolution} m: scene classification", t)
     else:
-        scl = upsample_nearest(results.scl[20], 2)
-        results.scl[10] = scl
+        scl = upsample_nearest(results.scl[20], 2)   # not kept in results: 0.12 GB at 10 m
+    del dem   # the correction reads the DEM layers from the temporary database
     if config.run.sc_only or scl.max() <= SCL.SATURATED_DEFECTIVE:   # nothing to correct (facts §7.1)
         names = _store_toa_layers(img_db, tmp_db, resolution)   # the L1C TOA bands are exported
     else:
-        names = _correct(product, config, tmp_db, resolution, scl, results, dem)
+        clock.begin(f"{resolution} m: atmospheric correction")
+        names = _correct(product, config, tmp_db, resolution, scl, results, with_dem)
         t = clock.done(f"{resolution} m: atmospheric correction", t)
         tile_outputs.write_stored_masks(config, layout, resolution, tmp_db, ("DDVPXL",), product, results.roi)
     tmp_db.put("OUT_SCL", resolution, scl)   # the OUT_ layers are also the input of the 60 m downsampling
     del scl
+    clock.begin(f"{resolution} m: outputs")
     layers = tile_outputs.StoredLayers(tmp_db, resolution, names + ("SCL",))
     tile_outputs.write_layers(config, layout, resolution, layers, product, results.roi)
     if resolution != 10 and not results.pvi_written:
@@ -266,9 +316,12 @@ def _process_resolution(product: L1CProduct, config: L2A_Config, layout: L2ALayo
 
 def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db: Database, tmp_db: Database,
               resolution: int, results: TileResults, dem: DemProducts | None) -> np.ndarray:
-    """Scene classification at 20 or 60 m; writes MSK_CLDPRB / MSK_SNWPRB and returns the SCL."""
-    toa = {band: tmp_db.get(band, resolution) for band in SC_BANDS}
-    toa["B08"] = _b08_reflectance(img_db, resolution, product)   # parallax test of the evolution
+    """Scene classification at 20 or 60 m; writes MSK_CLDPRB / MSK_SNWPRB and returns the SCL.
+
+    The classification reads its bands strip by strip (``Bands.get(band, rows)``), so it gets the
+    temporary database's arrays themselves: no band is loaded whole (11 float32 bands, 1.3 GB at 20 m)."""
+    tmp_db.put("B08", resolution, _b08_reflectance(img_db, resolution, product))   # parallax test (evolution)
+    toa = {band: tmp_db.node(band, resolution) for band in SC_BANDS + ("B08",)}
     nodata = tmp_db.get("NODATA", resolution).astype(bool)
     warn_if_no_data(nodata, tile_id=product.tile_id, resolution_m=resolution)
     saturated = tmp_db.get("SATURATED", resolution) != 0
@@ -291,14 +344,14 @@ def _classify(product: L1CProduct, config: L2A_Config, layout: L2ALayout, img_db
 
 
 def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resolution: int,
-             scl: np.ndarray, results: TileResults, dem: DemProducts | None) -> tuple[str, ...]:
+             scl: np.ndarray, results: TileResults, with_dem: bool) -> tuple[str, ...]:
     """Atmospheric correction of one resolution; the uint16 BOA bands, AOT and WVP (facts B.14) go
     into the temporary database (``OUT_<name>``) one by one as the driver finishes them.
 
     The TOA bands are read from the database when the driver needs them (``stage.StagedBands``) and
     each output is encoded as soon as it is final, so about one float32 band is alive at a time.
     Returns the names of the stored layers."""
-    settings = AcSettings.from_config(config.atmcorr, config.cal_ac)
+    settings = replace(AcSettings.from_config(config.atmcorr, config.cal_ac), nr_threads=config.common.nr_threads)
     toa = stage.StagedBands(tmp_db, resolution, PROCESSING_BANDS[resolution])
     ecmwf, cams = _aux_fields(product, results)
     if results.atmosphere is None:
@@ -309,11 +362,8 @@ def _correct(product: L1CProduct, config: L2A_Config, tmp_db: Database, resoluti
             lambda season: stage.scene_inputs(resolution, toa, scl, product, season, cams,
                                               offset_px=_offset(results.roi, resolution)))
     atmosphere = results.atmosphere
-    terrain = None
-    if dem is not None:
-        terrain = {"elevation_m": dem.elevation_m.astype(np.float32), "slope_deg": dem.terrain.slope_deg,
-                   "aspect_deg": dem.terrain.aspect_deg,     # None at 10 m: cos(beta) from the hillshade
-                   "hillshade": dem.terrain.hillshade}
+    # the DEM layers are read per cell / strip from the database (aspect: None at 10 m, cos(beta) from the hillshade)
+    terrain = stage.stored_terrain(tmp_db, resolution) if with_dem else None
     scene = stage.scene_inputs(resolution, toa, scl, product, atmosphere.selection.season, cams, terrain,
                                offset_px=_offset(results.roi, resolution))
     del terrain
@@ -396,7 +446,7 @@ def _write_quality(product: L1CProduct, config: L2A_Config, layout: L2ALayout, t
         degraded_msi_percent=product.tile.degraded_msi_data_percentage or 0.0,
         sc_only=not results.corrected, psd15=layout.psd_major == 15, n_full=_tile_pixels(product, resolution),
         land=None if results.water_bodies is None else results.water_bodies != WBI_WATER,
-        **_dem_indicators(results, resolution))
+        **_dem_indicators(results, tmp_db, resolution))
     write_quality(layout, indicators)
 
 
@@ -406,13 +456,14 @@ def _tile_pixels(product: L1CProduct, resolution: int) -> int:
     return int(geo.nrows) * int(geo.ncols)
 
 
-def _dem_indicators(results: TileResults, resolution: int) -> dict:
+def _dem_indicators(results: TileResults, tmp_db: Database, resolution: int) -> dict:
     """DEM arguments of the quality indicators (DEM_TYPE, mean altitude and slope) when a DEM was used."""
-    dem = results.dem.get(resolution)
-    if dem is None:
+    if resolution not in results.dem:
         return {}
-    return {"dem_m": dem.elevation_m, "slope_deg": dem.terrain.slope_deg, "dem_type": dem.dem_type,
-            "dem_files": tuple(Path(f).name for f in dem.files)}
+    dem_type, files = results.dem[resolution]
+    return {"dem_m": tmp_db.get(TABLE_NAMES["elevation"], resolution),
+            "slope_deg": tmp_db.get(TABLE_NAMES["slope"], resolution), "dem_type": dem_type,
+            "dem_files": tuple(Path(f).name for f in files)}
 
 
 __all__ = ["ResolutionPlan", "resolution_plan", "process_tile", "TileResults"]

@@ -10,6 +10,7 @@ where band ``BAND_IDS[i]`` has DN 65535).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -83,7 +84,8 @@ def import_bands(image_db: Database, band_paths: Mapping[str, Path], *, nr_threa
 
 def stage_resolution(image_db: Database, temp_db: Database, resolution_m: int, *,
                      quantification: float, add_offset: Mapping[str, int],
-                     bands: tuple[str, ...] | None = None, nodata_value: float = 0.0) -> None:
+                     bands: tuple[str, ...] | None = None, nodata_value: float = 0.0,
+                     nr_threads: int = 1) -> None:
     """Resample the DN of ``bands`` to ``resolution_m`` and store TOA reflectance (float32).
 
     Parameters
@@ -91,13 +93,16 @@ def stage_resolution(image_db: Database, temp_db: Database, resolution_m: int, *
     quantification : L1C QUANTIFICATION_VALUE (DN per unit reflectance).
     add_offset : RADIO_ADD_OFFSET per band (DN); missing bands count as 0.
     nodata_value : reflectance given to no-data pixels (0 as in Sen2Cor; NaN possible).
+    nr_threads : with 2 or more, two bands are staged at once (numpy releases the GIL; database reads and
+        writes are serialised by a lock); the stored arrays are the same.
     """
     bands = bands or PROCESSING_BANDS[resolution_m]
-    nodata = None
-    saturated = None
-    for band in bands:
+    lock = threading.Lock()
+
+    def stage_one(band: str) -> tuple[str, np.ndarray, np.ndarray]:
         native = NATIVE_RESOLUTION_M[band]
-        dn = image_db.get(band, native)
+        with lock:
+            dn = image_db.get(band, native)
         band_nodata = resample_mask(radiometry.nodata_mask(dn), native, resolution_m)
         band_sat = resample_mask(radiometry.saturation_mask(dn), native, resolution_m)
         dn_res = resample_band(band, dn, native, resolution_m)
@@ -105,12 +110,23 @@ def stage_resolution(image_db: Database, temp_db: Database, resolution_m: int, *
         rho = radiometry.dn_to_reflectance(dn_res, quantification, add_offset.get(band, 0),
                                            nodata_value=nodata_value)
         rho[band_nodata] = nodata_value
-        temp_db.put(band, resolution_m, rho)
-        del rho, dn_res
-        nodata = band_nodata if nodata is None else (nodata | band_nodata)
-        if saturated is None:
-            saturated = np.zeros(band_sat.shape, dtype=np.uint16)
-        saturated[band_sat] |= np.uint16(1 << band_index(band))
+        with lock:
+            temp_db.put(band, resolution_m, rho)
+        return band, band_nodata, band_sat
+
+    nodata = None
+    saturated = None
+    with contextlib.ExitStack() as stack:
+        if int(nr_threads) >= 2 and len(bands) > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(BANDS_AT_ONCE, thread_name_prefix="staging"))
+            staged = pool.map(stage_one, bands)
+        else:
+            staged = map(stage_one, bands)
+        for band, band_nodata, band_sat in staged:
+            nodata = band_nodata if nodata is None else (nodata | band_nodata)
+            if saturated is None:
+                saturated = np.zeros(band_sat.shape, dtype=np.uint16)
+            saturated[band_sat] |= np.uint16(1 << band_index(band))
     if nodata is not None:
         temp_db.put("NODATA", resolution_m, nodata.astype(np.uint8))
         temp_db.put("SATURATED", resolution_m, saturated)

@@ -1,4 +1,5 @@
-"""JPEG 2000 writing like L1C products: lossless 5-3, LRCP, GMLJP2 georeferencing box before the codestream.
+"""JPEG 2000 writing like L1C products: lossless 5-3, LRCP, GMLJP2 georeferencing box before the codestream;
+band files with the tiles, code blocks and precincts of real L1C bands (masks: 64 x 64 code blocks).
 
 Box layout of real L1C/L2A band files: jP, ftyp (jp2), jp2h, asoc(gml.data / gml.root-instance / xml),
 jp2c. The GML RectifiedGrid origin is the centre of the upper-left pixel.
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import glymur
 import numpy as np
+
+from sen2cor.io.jp2 import L2A_PROFILES
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,11 @@ def write_jp2(path: Path, data: np.ndarray | None, resolution_m: int, ulx_m: flo
     nrows, ncols = shape[:2]
     tile = TILE_SIZE_PX.get(resolution_m, 1024)
     kwargs = dict(numres=min(5, int(np.log2(max(min(nrows, ncols), 2))) + 1), prog="LRCP", cbsize=(64, 64))
+    if len(shape) == 2 and np.dtype(dtype) == np.uint16 and resolution_m in L2A_PROFILES:
+        # band files: the code blocks and precincts of real L1C bands (those of the official L2A layout; the
+        # real T31TDH B01 re-encodes to its own size with it), which set the decoding cost (4 x 4 blocks at 60 m)
+        profile = L2A_PROFILES[resolution_m]
+        kwargs.update(cbsize=(profile.codeblock_px,) * 2, psizes=[(profile.precinct_px,) * 2] * kwargs["numres"])
     tiled = nrows > tile or ncols > tile
     if tiled:
         kwargs["tilesize"] = (tile, tile)

@@ -50,6 +50,8 @@ class SceneOptions:
     urban_fraction: float = 0.06
     saturated_clusters: int = 3
     defective_columns: int = 1
+    # relative amplitude (1 sigma) of the fine surface texture, features of 1-8 px at 20 m (:data:`FINE_TEXTURE`)
+    texture: float = 0.08
 
     @classmethod
     def for_kind(cls, kind: str) -> "SceneOptions":
@@ -177,6 +179,25 @@ def ddv_deviation_pct(shape: tuple[int, int], rng: np.random.Generator, spread: 
     return np.clip(np.rint(dev), -99, 127).astype(np.int8)
 
 
+#: Fine surface texture: (feature size in 20 m pixels, octaves, persistence) of :func:`fine_texture`:
+#: octaves of 8, 4, 2 and 1 px with amplitudes 1, 0.75, 0.56, 0.42, i.e. detail down to the pixel like
+#: field patterns, crowns and roofs, whose JPEG 2000 coding cost matches real L1C bands (docs/performance.md).
+FINE_TEXTURE = (8.0, 4, 0.75)
+
+
+def fine_texture(shape: tuple[int, int], rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    """Multiplicative texture 1 + amplitude * field (unit-std field of :data:`FINE_TEXTURE`, clipped at
+    +-3 sigma), float32; all ones when ``amplitude`` is 0 (no random numbers drawn)."""
+    if amplitude <= 0:
+        return np.ones(shape, dtype=np.float32)
+    feature_px, octaves, persistence = FINE_TEXTURE
+    field = smooth_field(shape, rng, feature_px, octaves=octaves, persistence=persistence)
+    np.clip(field, -3.0, 3.0, out=field)
+    field *= np.float32(amplitude)
+    field += np.float32(1.0)
+    return field
+
+
 def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, sun_zenith_deg: float,
                      sun_azimuth_deg: float, view_zenith_deg: float, view_azimuth_deg: float,
                      nodata: np.ndarray | None = None, season: str = "summer") -> Scene:
@@ -189,7 +210,7 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     shape = (n20, n20)
     scale = n20 / 300.0                        # feature sizes follow the product size, bounded below
     feat = lambda px: max(px * min(scale, 6.0), 8.0)   # noqa: E731
-    rngs = rng.spawn(12)
+    rngs = rng.spawn(13)   # the 13th (fine texture) was added later: the first 12 fields are unchanged
 
     # terrain
     relief_noise = smooth_field(shape, rngs[0], feat(150), octaves=5, persistence=0.55)
@@ -213,6 +234,7 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
     cover[dem >= snow_line] = COVERS.index("snow")
     cover[water] = COVERS.index("water")
     brightness = (1.0 + 0.08 * smooth_field(shape, rngs[3], feat(6), octaves=3)).astype(np.float32)
+    brightness *= fine_texture(shape, rngs[12], options.texture)
 
     # illumination
     cos_i, sky_view = terrain_illumination(dem, 20.0, sun_zenith_deg, sun_azimuth_deg)
@@ -293,5 +315,5 @@ def synthesize_scene(n20: int, rng: np.random.Generator, options: SceneOptions, 
                  defective=defective, nodata=nodata, red_deviation_pct=red_dev, blue_deviation_pct=blue_dev)
 
 
-__all__ = ["SCENE_KINDS", "WV_CLIMATOLOGY_CM", "ddv_deviation_pct", "Scene", "SceneOptions", "synthesize_scene",
-           "terrain_illumination", "cast_shadow"]
+__all__ = ["SCENE_KINDS", "WV_CLIMATOLOGY_CM", "FINE_TEXTURE", "ddv_deviation_pct", "fine_texture", "Scene",
+           "SceneOptions", "synthesize_scene", "terrain_illumination", "cast_shadow"]
