@@ -243,6 +243,8 @@ def test_shadow_stage_gets_the_azimuth_and_darkness_reference_of_the_options(mon
     _evolution(fill((6, 6)), aux, exact_sun_azimuth=False, **opts)
     assert seen[0][0] == 150.7 and seen[1][0] == 150.5                  # classic: int(azimuth) + 0.5
     assert seen[0][1] == shadow.DarknessReference(900.0, (0.3, 0.6), True, 1, 0.3)
+    _evolution(fill((6, 6)), aux)                      # defaults: a 1500 m window (docs/sceneclass.md)
+    assert seen[2] == (150.7, shadow.DarknessReference(1500.0, (0.4, 0.65), True, 2, 0.1))
 
 
 def test_evolution_result_names_its_algorithm_no_data_and_topographic_count():
