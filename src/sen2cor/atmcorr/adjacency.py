@@ -44,7 +44,7 @@ FAST_BOX_RADIUS_PX = 16
 
 def uses_block_grid(radius_px: int, shape: tuple[int, int]) -> bool:
     """True when :func:`box_mean` of an image of ``shape`` takes the block-averaged path."""
-    return radius_px >= FAST_BOX_RADIUS_PX and min(shape) >= 8 * radius_px // 4
+    return radius_px >= FAST_BOX_RADIUS_PX and min(shape) >= 2 * radius_px
 
 
 def box_halo(radius_px: int, shape: tuple[int, int]) -> tuple[int, int]:
@@ -56,8 +56,6 @@ def box_halo(radius_px: int, shape: tuple[int, int]) -> tuple[int, int]:
     the small grid's filter reaches round(radius / k) blocks and the linear expansion one more, so
     halo = (round(radius / k) + 2) k rows, strips aligned on k.
     """
-    if radius_px <= 0:
-        return 0, 1
     if not uses_block_grid(radius_px, shape):
         return radius_px, 1
     k = radius_px // 8
@@ -97,7 +95,8 @@ def background_reflectance(
     """Box-mean background reflectance, >= 0.
 
     ``replace`` (e.g. clouds, no data) pixels are set to ``fill_value`` (default: mean of the
-    other pixels) before the mean, so bright clouds do not brighten their surroundings.
+    other pixels, 0 when there are none) before the mean, so bright clouds do not brighten their
+    surroundings.  ``rho`` itself is never modified.
     ``block_grid``: see :func:`box_mean` (pass the whole image's choice for a strip).
     """
     work = np.asarray(rho, dtype=np.float32)
@@ -107,13 +106,13 @@ def background_reflectance(
             fill_value = float(work.mean(where=keep, dtype=np.float64)) if keep.any() else 0.0
         work = np.where(replace, np.float32(fill_value), work)
     out = box_mean(work, radius_px, block_grid)
-    return np.maximum(out, np.float32(0.0), out=out if out is not work and out is not rho else None)
+    return np.maximum(out, np.float32(0.0), out=None if out is rho else out)  # radius 0 returns ``rho``
 
 
 def adjacency_correction(
     rho: np.ndarray, background: np.ndarray, q: np.ndarray | float, border: np.ndarray | None = None
 ) -> np.ndarray:
-    """rho + q (rho - rho_bg); ``border`` pixels (near no data) get an extra 0.1 q (rho - rho_bg)."""
+    """rho + q (rho - rho_bg) (float32); ``border`` pixels (near no data) get an extra 0.1 q (rho - rho_bg)."""
     out = np.subtract(rho, background, dtype=np.float32)
     out *= np.asarray(q, dtype=np.float32)
     if border is not None:
@@ -123,13 +122,15 @@ def adjacency_correction(
 
 
 def border_zone(valid: np.ndarray, radius_px: int, block_grid: bool | None = None) -> np.ndarray:
-    """Pixels whose smoothed valid mask (0..255) lies strictly between 0 and 250 (facts B.11)."""
-    if radius_px <= 0:
-        return np.zeros(valid.shape, dtype=bool)
+    """Valid pixels whose smoothed valid mask (0..255) lies strictly between 0 and 250 (facts B.11).
+
+    A valid pixel counts itself, so its smoothed mask is > 0 and only the upper bound needs a test;
+    radius 0 leaves the mask at 255 (no border).
+    """
     smooth = valid.astype(np.float32)
     smooth *= np.float32(255.0)
     smooth = box_mean(smooth, radius_px, block_grid)
-    return valid & (smooth > 0) & (smooth < 250.0)
+    return valid & (smooth < 250.0)
 
 
 def strip_apply(image: np.ndarray, halo: int, align: int, strip_rows: int, fn, pool=None) -> None:

@@ -102,10 +102,10 @@ def select_dbv(
     Candidates: rho_TOA(B8A) > AC_Dbv_Nir_Refl_Th, NDVI = (B8A - B04) / max(B8A + B04, 0.01) >
     AC_Dbv_Ndvi_Th, rho_TOA(B04) > 0.01 and, when ``incidence_offset_deg`` is given (terrain: it maps
     the flat indices of the candidates to |beta - sun zenith| in degrees), an offset below 15 deg.
+    Equal red values are taken in pixel order.
     """
     red, nir = np.asarray(rho_red_toa), np.asarray(rho_nir_toa)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        index = (nir - red) / np.maximum(nir + red, 0.01)
+    index = (nir - red) / np.maximum(nir + red, 0.01)   # denominator >= 0.01: no division by zero
     candidates = np.flatnonzero(
         valid & (nir > th.nir_refl_th) & (index > th.ndvi_th) & (red > DBV_MIN_RED_TOA)
     )
@@ -122,7 +122,7 @@ def select_dbv(
 def dbv_clear(scl: np.ndarray) -> np.ndarray:
     """Pixels whose mean red radiance is the DBV adjacency background: valid, not cloud (7-10) and not
     dark feature (2; Sen2Cor's shadow list of this routine); all non-background pixels if none."""
-    clear = (scl > 1) & ~in_classes(scl, CLOUD_CLASSES) & (scl != 2)
+    clear = (scl > 2) & ~in_classes(scl, CLOUD_CLASSES)   # not 0 no data, 1 saturated, 2 dark feature
     return clear if clear.any() else scl > 1
 
 
@@ -154,7 +154,7 @@ def cloud_proximity(scl: np.ndarray, pixel_m: float) -> np.ndarray:
 
 
 def ndvi(nir: np.ndarray, red: np.ndarray) -> np.ndarray:
-    """(NIR - red) / (NIR + red), 0 where the sum is 0."""
+    """(NIR - red) / (NIR + red) as float32, 0 where the sum is 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (nir - red) / (nir + red)
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
@@ -181,7 +181,7 @@ def select_ddv(
     n_valid = int(valid.sum())
     n_water = int((scl == 6).sum())
     empty = DdvSelection(np.zeros(scl.shape, bool), th.ddv_swir_refl_th[0], 0.0)
-    if n_valid == 0 or n_water > 0.99 * n_valid:
+    if n_water > 0.99 * n_valid:   # (no valid pixel: the search below finds 0 %)
         return empty
     base = (
         (scl == 4)
@@ -250,7 +250,7 @@ def ddv_visibility_index(rho_by_vis: np.ndarray, rho_ref: np.ndarray) -> np.ndar
 
     ``rho_by_vis`` (8, n) ordered like ``grid.VISIBILITY_KM`` (5 ... 120 km).  Linear in total
     optical depth between the bracketing LUT visibilities; darker than at 5 km -> 182; brighter
-    than at 120 km -> extrapolated with (rho_ref - rho[80 km]) as Sen2Cor (quirk), >= 0.
+    than at 120 km -> extrapolated with (rho_ref - rho[80 km]) as Sen2Cor (quirk), which always gives 0.
     Pixels without a solution (non-monotonic rho) -> NaN.
     """
     depths = visibility.LUT_DEPTHS
@@ -265,14 +265,14 @@ def ddv_visibility_index(rho_by_vis: np.ndarray, rho_ref: np.ndarray) -> np.ndar
             t = (rho_ref - lo) / (hi - lo)
         depth = depths[k] + t * (depths[k + 1] - depths[k])
         out = np.where(inside, visibility.depth_to_index(depth), out)
+    out = np.minimum(out, visibility.N_VIS_INDEX - 1)  # the 5 km node lies at index 182.7
     r5, r80, r120 = rho_by_vis[0], rho_by_vis[-2], rho_by_vis[-1]
-    darker = np.isnan(out) & (rho_ref < np.minimum(r5, r120))
-    out[darker] = visibility.N_VIS_INDEX - 1
-    brighter = np.isnan(out) & (rho_ref > r120) & (r120 > r80)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        depth = depths[-1] + (rho_ref - r80) / (r120 - r80) * (depths[-1] - depths[-2])
-    out = np.where(brighter, np.maximum(visibility.depth_to_index(depth), 0.0), out)
-    return np.clip(out, 0, visibility.N_VIS_INDEX - 1)
+    out[np.isnan(out) & (rho_ref < np.minimum(r5, r120))] = visibility.N_VIS_INDEX - 1  # darker
+    # brighter than at 120 km while rho still rises from 80 to 120 km: Sen2Cor extrapolates the depth
+    # d120 + (rho_ref - rho80) / (rho120 - rho80) (d120 - d80) <= 2 d120 - d80 = 0.174, below the depth
+    # of index 0 (0.182), and clips the index at 0: always index 0
+    out[np.isnan(out) & (rho_ref > r120) & (r120 > r80)] = 0.0
+    return out
 
 
 def step_up_visibility(visibility_km: float) -> float:
@@ -294,9 +294,9 @@ def step_up_visibility(visibility_km: float) -> float:
         v += 10
     else:
         v = 120.0
-    if int(round(v)) % 10 == 9:
+    if int(round(v)) % 10 == 9:   # (at most 109 -> 110 here: the result never exceeds 120)
         v = float(int(round(v)) + 1)
-    return min(v, 120.0)
+    return v
 
 
 def negative_fraction(
@@ -347,8 +347,8 @@ def cams_visibility_km(aod550: np.ndarray, geopotential_m2_s2: np.ndarray | None
     height_km = (
         0.0
         if geopotential_m2_s2 is None
-        else np.clip(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0, 0.0, 3.5)
-    )
+        else np.minimum(np.asarray(geopotential_m2_s2) / 9.80665 / 1000.0, 3.5)
+    )  # (below 0 km the AOT relation keeps its sea-level coefficients: no lower clip needed)
     aot = np.maximum(np.asarray(aod550, dtype=np.float64), 1e-3)
     return np.clip(grid.aot550_to_visibility(aot, height_km), 5.0, 120.0)
 
@@ -361,7 +361,7 @@ def _linear_weights(n_coarse: int, positions: np.ndarray) -> np.ndarray:
     frac = pos - lower
     weights = np.zeros((pos.size, n_coarse))
     rows = np.arange(pos.size)
-    weights[rows, lower] = 1.0 - frac if n_coarse > 1 else 1.0
+    weights[rows, lower] = 1.0 - frac   # one node: position 0, frac 0
     if n_coarse > 1:
         weights[rows, lower + 1] = frac
     return weights

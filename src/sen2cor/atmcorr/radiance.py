@@ -18,11 +18,9 @@ from scipy import ndimage
 
 log = logging.getLogger(__name__)
 
-#: Processing cell of the reflectance retrieval (columns x rows at the processing resolution).
+#: Processing cell of the reflectance retrieval (columns x rows at the processing resolution, facts B.6).
 CELL_COLS = 915
 CELL_ROWS = 1830
-#: Sen2Cor's d^2 (Earth-Sun distance squared) in the radiance equations: fixed to 1.
-D2 = 1.0
 
 
 def e0_lut_units(e0_w_m2_um: np.ndarray | float) -> np.ndarray:

@@ -27,9 +27,12 @@ def probability_percent(probability: np.ndarray, nodata: np.ndarray | None = Non
 
 
 def _nearest_centres(n_in: int, n_out: int) -> np.ndarray:
-    """Input index nearest to the centre of each output pixel (skimage ``resize`` order 0 convention)."""
-    centres = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
-    return np.clip(np.floor(centres + 0.5).astype(np.int64), 0, n_in - 1)
+    """Input index nearest to the centre of each output pixel (skimage ``resize`` order 0 convention).
+
+    Output centre i lies at input position (i + 0.5) n_in / n_out - 0.5; rounded half up that is
+    floor((2 i + 1) n_in / (2 n_out)), in integers, always within 0 .. n_in - 1.
+    """
+    return (2 * np.arange(n_out, dtype=np.int64) + 1) * n_in // (2 * n_out)
 
 
 def scl_to_60m(scl_20m: np.ndarray, shape_60m: tuple[int, int] | None = None) -> np.ndarray:
@@ -39,7 +42,7 @@ def scl_to_60m(scl_20m: np.ndarray, shape_60m: tuple[int, int] | None = None) ->
     """
     n_rows, n_cols = scl_20m.shape
     out_shape = shape_60m or (-(-n_rows // 3), -(-n_cols // 3))
-    if out_shape == (n_rows // 3, n_cols // 3) and n_rows % 3 == 0 and n_cols % 3 == 0:
+    if out_shape == (n_rows / 3, n_cols / 3):   # an exact third (true only for multiples of 3)
         return downsample_median(scl_20m, 3)   # block median = 3x3 median filter sampled at block centres
     med = ndimage.median_filter(scl_20m, size=3, mode="nearest")
     return med[np.ix_(_nearest_centres(n_rows, out_shape[0]), _nearest_centres(n_cols, out_shape[1]))]
