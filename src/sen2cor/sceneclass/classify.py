@@ -25,7 +25,7 @@ def classify(toa: Mapping[str, np.ndarray], aux: SceneAux, thresholds: CloudThre
         result = classify_classic(toa, aux, thresholds, median_filter_px)
     else:
         result = classify_evolution(toa, aux, thresholds, options, median_filter_px)
-    counts = np.bincount(result.scl.ravel(), minlength=12)
+    counts = np.bincount(result.scl.ravel())          # SCL codes are 0-11
     log.info("scene classification (%s): class counts %s", result.algorithm,
-             {SCL(k).name: int(v) for k, v in enumerate(counts[:12]) if v})
+             {SCL(k).name: int(v) for k, v in enumerate(counts) if v})
     return result
