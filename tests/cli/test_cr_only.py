@@ -1,14 +1,13 @@
 """L2A_Process --cr_only end to end on L1C products assembled from real metadata, and its bad inputs."""
 from __future__ import annotations
 
-import hashlib
-import stat
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from sen2cor.cli import main
+from tests.faults.helpers import set_read_only, tree_digest
 from tests.l1c.builders import assemble, edit_xml
 from tests.privileges import run_without_permission_override
 
@@ -18,37 +17,16 @@ def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("SEN2COR_HOME", str(tmp_path / "home"))
 
 
-def _tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _read_only(root: Path) -> None:
-    for path in [root, *root.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def _writable(root: Path) -> None:
-    for path in [root, *root.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode | stat.S_IWUSR)
-
-
 def test_cr_only_writes_the_full_tree_from_a_read_only_input(tmp_path):
     l1c = assemble(tmp_path, "N0510", datastrip_mtd=True)
-    _read_only(l1c)
-    before = _tree_digest(l1c)
+    set_read_only(l1c)
+    before = tree_digest(l1c)
     out = tmp_path / "out"
     try:
         assert main([str(l1c), "--cr_only", "--output_dir", str(out)]) == 0
     finally:
-        after = _tree_digest(l1c)
-        _writable(l1c)
+        after = tree_digest(l1c)
+        set_read_only(l1c, False)
     assert before == after
     (product,) = out.iterdir()
     assert product.name.startswith("S2A_MSIL2A_20240101T102431_N9999_R065_T30NWM_")

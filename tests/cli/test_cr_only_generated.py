@@ -2,7 +2,6 @@
 the real-file tests (tests/cli/test_cr_only.py, tests/product/test_writer.py), without ../shared."""
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from sen2cor.errors import OutputError
 from sen2cor.l1c import read_l1c_product
 from sen2cor.product import create_l2a_skeleton
 from sen2cor.testing import make_l1c
-from tests.faults.helpers import tree_digest
+from tests.faults.helpers import set_read_only, tree_digest
 from tests.privileges import run_without_permission_override
 
 CASES = [("S2A", "05.10", "2022-10-05", "29UNU", "14"), ("S2B", "05.09", "2023-03-01", "31TDH", "14"),
@@ -33,12 +32,6 @@ def generated(request, tmp_path_factory):
     return safe, request.param
 
 
-def _set_write(root: Path, writable: bool) -> None:
-    for path in [root, *root.rglob("*")]:
-        mode = path.stat().st_mode
-        path.chmod(mode | stat.S_IWUSR if writable else mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
 def test_reader_returns_the_identity_the_generator_wrote(generated):
     safe, (spacecraft, baseline, day, tile, psd) = generated
     product = read_l1c_product(safe)
@@ -54,14 +47,14 @@ def test_reader_returns_the_identity_the_generator_wrote(generated):
 
 def test_cr_only_writes_the_full_tree_from_a_read_only_input(generated, tmp_path):
     safe, (spacecraft, baseline, day, tile, psd) = generated
-    _set_write(safe, False)
+    set_read_only(safe)
     before = tree_digest(safe)
     out = tmp_path / "out"
     try:
         assert main([str(safe), "--cr_only", "--output_dir", str(out)]) == 0
     finally:
         after = tree_digest(safe)
-        _set_write(safe, True)
+        set_read_only(safe, False)
     assert before == after
     (product,) = out.iterdir()
     l1c_parts = safe.stem.split("_")

@@ -64,8 +64,11 @@ def leftovers(output_dir: Path) -> list[str]:
 
 
 def set_read_only(root: Path, read_only: bool = True) -> None:
-    """chmod every entry below (and including) ``root`` to read-only, or back to user-writable."""
+    """chmod every entry below (and including) ``root`` to read-only, or back to user-writable. Symbolic
+    links are left alone: chmod would follow them (products assembled from ../shared link into it)."""
     for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
         mode = path.stat().st_mode
         path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) if read_only else mode | stat.S_IWUSR)
 

@@ -27,6 +27,7 @@ from sen2cor.product import (
 from sen2cor.product.manifest import object_ids
 from sen2cor.product.publishing import reserve
 from tests.faults.helpers import abandon
+from tests.faults.helpers import set_read_only
 from tests.l1c.builders import assemble
 from tests.product.conftest import GENERATED, OFFICIAL_N0211, OFFICIAL_N0400, OFFICIAL_N0511, official
 from tests.privileges import run_without_permission_override
@@ -97,17 +98,13 @@ def test_malformed_input_metadata_leaves_nothing(l1c_n0206, out_dir):
 
 def test_read_only_input_is_untouched_and_output_is_writable(l1c_n0510, out_dir):
     safe = Path(l1c_n0510.path)
-    for path in [safe, *safe.rglob("*")]:
-        if not path.is_symlink():  # never chmod through links into ../shared
-            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    set_read_only(safe)   # never chmods through links into ../shared
     before = tree_digest(safe)
     try:
         root = create_l2a_skeleton(l1c_n0510, out_dir, "05.10", generation_time=GENERATED)
         finalise_product(root)
     finally:
-        for path in [safe, *safe.rglob("*")]:
-            if not path.is_symlink():
-                path.chmod(path.stat().st_mode | stat.S_IWUSR)
+        set_read_only(safe, False)
     after = tree_digest(safe)
     assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
     copied = next(root.glob("GRANULE/*/QI_DATA/MSK_QUALIT_B01.jp2"))
