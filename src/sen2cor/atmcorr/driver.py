@@ -194,14 +194,14 @@ def correct_resolution(
         sink("AOT", aot550)
         aot550 = None
     # strip by strip: the temporaries (float64 profile interpolation with a per-pixel elevation) stay small
-    wv_cm = np.empty(scl.shape, np.float32)
-    wv_rows = max(strips // 8, 1)   # float64 temporaries of 128 rows (10 m: 11 MB each)
-    for a in range(0, scl.shape[0], wv_rows):
-        rows = slice(a, a + wv_rows)
+    def wv_strip(rows: slice) -> np.ndarray:
         label = np.float32(wv_label) if np.ndim(wv_label) == 0 else wv_label[rows]
-        wv_cm[rows] = wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
-                                              z if np.ndim(z) == 0 else z[rows])
-    del wv_label
+        return wvp.column_above_ground(np.where(valid[rows], label, np.float32(0.0)),
+                                       z if np.ndim(z) == 0 else z[rows])
+
+    # float64 temporaries of 128 rows (10 m: 11 MB each)
+    wv_cm = _in_strips(wv_strip, scl.shape, np.float32, strip_rows=max(strips // 8, 1))
+    wv_label = None   # the 10 m label map (the closure above shares the name)
     info["GRANULE_MEAN_WV"] = _positive_mean(wv_cm, strips)
     if sink is not None:
         sink("WVP", wv_cm)
@@ -239,8 +239,8 @@ def _elevation_km(scene: SceneInputs, settings: AcSettings):
     """:func:`elevation_km` computed strip by strip (the DEM may be int16 metres or read per slice)."""
     if scene.elevation_m is None:
         return elevation_km(scene, settings)
-    return _in_strips(lambda rows: elevation_km(replace(scene, elevation_m=scene.elevation_m[rows]), settings),
-                      np.shape(scene.elevation_m), np.float32)
+    per_rows = _ElevationKm(scene, settings)
+    return _in_strips(per_rows.__getitem__, per_rows.shape, np.float32)
 
 
 def _positive_mean(image: np.ndarray, strip_rows: int) -> float:
