@@ -158,7 +158,7 @@ def test_default_cloud_dilation_is_100_m_from_clouds_with_p_at_least_0_65():
 
 
 def test_parallax_masks_over_strips_equal_the_whole_image(monkeypatch):
-    from sen2cor.sceneclass import evolution, parallax
+    from sen2cor.sceneclass import classic, evolution, parallax
     from sen2cor.sceneclass.classic import Bands
 
     rng = np.random.default_rng(5)
@@ -172,7 +172,7 @@ def test_parallax_masks_over_strips_equal_the_whole_image(monkeypatch):
     cdi = parallax.cloud_displacement_index(toa["B07"], toa["B08"], b8a, window_px=11)
     textured, moving = parallax.parallax_masks(cdi, -0.2)
     assert moving.any() and not moving.all() and ((cdi > -0.5) & (cdi < -0.2)).any()
-    monkeypatch.setattr(evolution.strips, "__defaults__", (0, 4))
+    monkeypatch.setattr(classic, "STRIP_ROWS", 4)
     got_textured, got_moving = evolution._parallax_strips(Bands(toa, evolution.PARALLAX_BANDS), opt)
     np.testing.assert_array_equal(got_textured, textured)
     np.testing.assert_array_equal(got_moving, moving)

@@ -129,8 +129,10 @@ class Bands:
         return {b: self.get(b, rows) for b in bands}
 
 
-def strips(n_rows: int, halo: int = 0, rows: int = STRIP_ROWS) -> Iterator[tuple[slice, slice, slice]]:
-    """Yield ``(read, core_in_block, core)`` row slices covering ``n_rows`` with a ``halo``."""
+def strips(n_rows: int, halo: int = 0, rows: int | None = None) -> Iterator[tuple[slice, slice, slice]]:
+    """Yield ``(read, core_in_block, core)`` row slices covering ``n_rows`` with a ``halo``; ``rows`` per strip
+    (default :data:`STRIP_ROWS`, read at each call)."""
+    rows = rows or STRIP_ROWS
     for r0 in range(0, n_rows, rows):
         r1 = min(r0 + rows, n_rows)
         lo, hi = max(r0 - halo, 0), min(r1 + halo, n_rows)
@@ -147,10 +149,12 @@ class SnowToCloud:
         P given to the rejected pixels that end as MEDIUM_PROBA_CLOUDS (after the cirrus tests).
     cirrus_b02_max : float or None
         B02 limit of the thin-cirrus test on rejected pixels (None: no limit; classic 0.5).
+
+    Both come from :class:`sen2cor.sceneclass.evolution.EvolutionOptions` (no defaults here).
     """
 
-    cloud_probability: float = 0.65
-    cirrus_b02_max: float | None = None
+    cloud_probability: float
+    cirrus_b02_max: float | None
 
 
 def spectral_tests(b: dict[str, np.ndarray], nodata: np.ndarray, th: CloudThresholds, could_have_snow: bool,
@@ -198,7 +202,7 @@ def spectral_tests(b: dict[str, np.ndarray], nodata: np.ndarray, th: CloudThresh
     rv = vegetation.ndvi_membership(vegetation.ndvi(b8a, b04), th)
     veg = vegetation.vegetation(rv, b02) & (cm == NOT_CLASSIFIED)
     cm[veg] = SCL.VEGETATION
-    p = scale_inside_ramp(p, rv, where=~veg, decreasing=True)
+    p = scale_inside_ramp(p, rv, decreasing=True)      # inside the ramp (0 < rV < 1): never a VEGETATION pixel
     # step 5.1: soil
     soil, ambiguous, factor = cloud.soil_b02_b11(b02, b11, th)
     _claim(cm, p, soil, SCL.NOT_VEGETATED)
