@@ -5,9 +5,13 @@ Every spectrum below is followed through algorithm facts A.3 with the L2A_CAL_SC
 T11/T12_R_B02_B11 0.7/1.0, T21/T22_R_B02_B11 2/4, T1/T2_R_B8A_B11 0.9/1.1, T2_R_B8A_B03 2.5,
 T1/T2_B10 0.012/0.035, T_CLOUD_MP/HP 0.2/0.8, T2_SNOW 0.25).
 """
+import dataclasses
+import logging
+
 import numpy as np
 import pytest
 
+from sen2cor.config.calibration import CloudThresholds
 from sen2cor.errors import MissingBandError
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass import classic
@@ -56,6 +60,31 @@ SPECTRA = {
     # UNCLASSIFIED
     "red_swir_not_cloud": dict(B02=0.30, B03=0.30, B04=0.30, B05=0.20, B8A=0.30, B09=0.10, B10=0.001,
                                B11=0.05, B12=0.05),
+    # soil but not rocks: P = ((0.15 - 0.06) / 0.19)^2 = 0.224; NDSI (0.15 - 0.2) / 0.35 = -0.14 -> rN 1; NDVI
+    # 0.1 / 0.4 = 0.25 -> rV 0; soil: R = 0.5 < 0.7, B02 0.1 < B02_FT clip(0.26) -> NOT_VEGETATED, P = 0 (rocks
+    # would not take it: B8A/B11 1.25 > 1.1)
+    "soil_not_rocks": dict(B02=0.10, B03=0.15, B04=0.15, B8A=0.25, B09=0.05, B10=0.001, B11=0.20, B12=0.15),
+    # ambiguous soil: P = ((0.212 - 0.06) / 0.19)^2 = 0.64; NDSI (0.1 - 0.12) / 0.22 = -0.09 -> rN 1; NDVI 0.08;
+    # R = 0.102 / 0.12 = 0.85 in (0.7, 1), B02 < B02_FT 0.15 -> P x ramp(0.85; 0.7, 1) = 0.64 x 0.5 = 0.32;
+    # water: B8A > B04; rocks B8A/B11 2.1; B04/B11 1.8 -> MEDIUM_PROBA_CLOUDS, P 0.32
+    "soil_ambiguous": dict(B02=0.102, B03=0.10, B04=0.212, B8A=0.25, B09=0.05, B10=0.001, B11=0.12, B12=0.10),
+    # ambiguous water: P = ((0.17 - 0.06) / 0.19)^2 = 0.3352; NDSI (0.1 - 0.06) / 0.16 = 0.25 -> rN 1, S 0;
+    # NDVI < 0; soil: R = 3, B02 0.18 > B02_FT 0.15; water: B12 0.1 < B12_FT 0.21, B8A < B04, B02 < 0.2 and
+    # 2 <= R < 4 -> P x (1 - ramp(3; 2, 4)) = 0.1676; B02 - B04 < 0.034; rocks B8A/B11 2.5; B04/B11 2.83 < 3
+    # -> UNCLASSIFIED (0 < P < 0.2)
+    "water_ambiguous": dict(B02=0.18, B03=0.10, B04=0.17, B8A=0.15, B09=0.05, B10=0.001, B11=0.06, B12=0.10),
+    # ambiguous rocks: P 0.64 (B04 0.212); NDSI 0 -> rN 1, S 0; NDVI < 0; soil R = 1.05 > 1; water B02 >= 0.2;
+    # rocks: B8A/B11 = 1 in (0.9, 1.1), B02 0.21 < B02_FT 0.225 -> P x ramp(1; 0.9, 1.1) = 0.32; B04/B11 1.06
+    # -> MEDIUM_PROBA_CLOUDS, P 0.32
+    "rocks_ambiguous": dict(B02=0.21, B03=0.20, B04=0.212, B8A=0.20, B09=0.05, B10=0.001, B11=0.20, B12=0.15),
+    # bright NIR with P = 0 (B04 0.05): NDSI 0.25 / 0.35 = 0.71 and every snow ramp 1 (B8A 0.4, B02 0.25,
+    # B02/B04 5, B05/B8A 0.875), but S = 0 where P = 0 (step 2.1) -> not snow; NDVI 0.78 but B02 >= 0.15: not
+    # vegetation at step 3; not classified; step 12: NDVI > 0.42 -> VEGETATION
+    "bright_nir_no_cloud": dict(B02=0.25, B03=0.30, B04=0.05, B05=0.35, B8A=0.40, B09=0.10, B10=0.001, B11=0.05,
+                                B12=0.04),
+    # dark (B04 0.06, B8A 0.12); NDSI 0 -> rN 1; step 12: NDVI 0.06 / 0.18 = 0.33 <= 0.42 but B8A/B03 = 3 > 2.5
+    # -> VEGETATION
+    "dark_nir_over_green": dict(B02=0.05, B03=0.04, B04=0.06, B8A=0.12, B09=0.02, B10=0.001, B11=0.04, B12=0.02),
     "cloud_low_b12": dict(B02=0.50, B03=0.40, B04=0.50, B8A=0.50, B09=0.20, B10=0.010, B11=0.45, B12=0.20),
 }
 
@@ -84,7 +113,10 @@ def classic_scl(toa, aux=AUX):
     ("dark_water", SCL.WATER), ("dark_soil", SCL.NOT_VEGETATED), ("medium_cloud", SCL.MEDIUM_PROBA_CLOUDS),
     ("cloud_low_b12", SCL.HIGH_PROBA_CLOUDS), ("dark_low_ndsi", SCL.NOT_VEGETATED),
     ("ndvi_ramp_cloud", SCL.MEDIUM_PROBA_CLOUDS), ("red_swir_ramp_cloud", SCL.MEDIUM_PROBA_CLOUDS),
-    ("red_swir_not_cloud", SCL.UNCLASSIFIED)])
+    ("red_swir_not_cloud", SCL.UNCLASSIFIED), ("soil_not_rocks", SCL.NOT_VEGETATED),
+    ("soil_ambiguous", SCL.MEDIUM_PROBA_CLOUDS), ("water_ambiguous", SCL.UNCLASSIFIED),
+    ("rocks_ambiguous", SCL.MEDIUM_PROBA_CLOUDS), ("bright_nir_no_cloud", SCL.VEGETATION),
+    ("dark_nir_over_green", SCL.VEGETATION)])
 def test_spectra_through_the_classic_steps(name, expected):
     # steps 1b (NDSI reset of dark features), 3 and 6bis (ramps inside (0, 1) lower P), 12 (dark vegetation),
     # 13 (water from dark and from not classified) and 17 (dark soil)
@@ -92,11 +124,15 @@ def test_spectra_through_the_classic_steps(name, expected):
 
 
 @pytest.mark.parametrize("name, probability", [("ndvi_ramp_cloud", 0.75), ("red_swir_ramp_cloud", 0.75),
-                                               ("red_swir_not_cloud", 0.0), ("dark_water", 0.0)])
+                                               ("red_swir_not_cloud", 0.0), ("dark_water", 0.0),
+                                               ("soil_not_rocks", 0.0), ("soil_ambiguous", 0.32),
+                                               ("water_ambiguous", 0.1676), ("rocks_ambiguous", 0.32)])
 def test_cloud_probability_after_the_ramps(name, probability):
     # dark_water: B04 0.08 gives a red ramp of (0.02 / 0.19)^2 = 0.011, zeroed as a dark feature (step 1a)
     res = classify(scene((5, 5), name), SceneAux(resolution_m=20.0), classic=True)
-    np.testing.assert_allclose(res.cloud_probability, probability, atol=1e-5)
+    np.testing.assert_allclose(res.cloud_probability, probability, atol=1e-4)
+    assert res.cloud_probability.dtype == np.float32 and res.snow_probability.dtype == np.float32
+    assert (res.snow_probability == 0).all()
 
 
 def test_thin_cirrus_only_below_1500_m_of_terrain():
@@ -217,6 +253,24 @@ def test_cirrus_recovery_of_water_above_mean_plus_std():
     assert scl[5, 14] == SCL.THIN_CIRRUS and (scl[5, 5:14] == SCL.WATER).all()
 
 
+def test_cirrus_recovery_thresholds_are_exclusive_and_need_terrain_below_1500_m():
+    # step 19 with soil (B10 0.004 x 50 -> T_land = max(0.004 + 3 x 0, 0.003) = 0.004) and water (B10 0.003 x 50
+    # -> T_water = 0.003): B10 equal to the threshold stays, above it -> THIN_CIRRUS; DEM 1500 m is not below
+    toa = paint(_land_cover_scene(), slice(0, 5), slice(0, 10), "soil")
+    paint(toa, slice(15, 20), slice(0, 10), "water")
+    toa["B10"][0:5, 0:10] = 0.004
+    toa["B10"][15:20, 0:10] = 0.003
+    toa["B10"][10, 10] = 0.004
+    toa["B10"][10, 12] = 0.0045
+    lcm = np.full((20, 20), 10, np.uint8)
+    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm))
+    assert scl[10, 10] == SCL.VEGETATION and scl[10, 12] == SCL.THIN_CIRRUS
+    assert (scl[0:5, 0:10] == SCL.NOT_VEGETATED).all() and (scl[15:20, 0:10] == SCL.WATER).all()
+    at_1500 = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm,
+                                        dem_m=np.full((20, 20), 1500.0, np.float32)))
+    assert at_1500[10, 12] == SCL.VEGETATION
+
+
 def test_no_data_pixels_have_zero_probabilities():
     toa = fill((5, 5), "snow")
     nodata = np.zeros((5, 5), bool)
@@ -302,6 +356,8 @@ def test_terrain_layers_missing_beside_the_dem_are_derived_and_given_ones_kept()
     # elevation: cos i < 0 -> SDW 1 -> dark features)
     assert (_water_on_terrain(None, steep, flat) == SCL.WATER).all()
     assert (_water_on_terrain(None, steep, north_face) == SCL.DARK_FEATURES).all()
+    # ... and the given slope (10 deg) kept beside the derived SDW: not steep enough
+    assert (_water_on_terrain(None, np.full((6, 6), 10.0, np.float32), north_face) == SCL.WATER).all()
 
 
 def test_strips_cover_the_rows_once_with_their_halo(monkeypatch):
@@ -313,3 +369,157 @@ def test_strips_cover_the_rows_once_with_their_halo(monkeypatch):
     assert list(classic.strips(10, 2)) == expected
     assert list(classic.strips(10)) == [(slice(0, 4), slice(0, 4), slice(0, 4)), (slice(4, 8), slice(0, 4),
                                         slice(4, 8)), (slice(8, 10), slice(0, 2), slice(8, 10))]
+
+
+def test_thick_cirrus_is_a_medium_probability_cloud():
+    # step 7: B10 >= T2_B10 0.035 and P < T_CLOUD_HP -> MEDIUM_PROBA_CLOUDS (vegetation, P 0)
+    toa = fill((4, 4))
+    toa["B10"][1, 1] = 0.04
+    scl = classic_scl(toa)
+    assert scl[1, 1] == SCL.MEDIUM_PROBA_CLOUDS and scl[0, 0] == SCL.VEGETATION
+
+
+def _shadow_scene():
+    # test_classify's scene: 300 m pixels, sun in the south at 45 deg: clouds at rows 40-49 shade rows 20-39
+    toa = fill((60, 30))
+    paint(toa, slice(40, 50), slice(5, 25), "cloud")
+    paint(toa, slice(20, 39), slice(5, 25), "dark")
+    return toa, SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0)
+
+
+def test_no_data_casts_no_shadow():
+    # the cloud block flagged no-data: P = 0 there, nothing to project, the dark area stays DARK_FEATURES
+    toa, aux = _shadow_scene()
+    nodata = np.zeros((60, 30), bool)
+    nodata[40:50, 5:25] = True
+    res = classify(toa, dataclasses.replace(aux, nodata=nodata), classic=True)
+    assert res.scl[33, 15] == SCL.DARK_FEATURES and res.scl[45, 15] == SCL.NO_DATA
+    assert res.step_counts == {"cloud_shadow": 0} and res.algorithm == "classic"
+
+
+def test_water_of_the_shadow_test_is_not_cloud_shadow():
+    # B02/B11 > 6 (0.05 / 0.008 = 6.25): spectral score 0 -> stays DARK_FEATURES (step 13 needs B8A < B04)
+    toa, aux = _shadow_scene()
+    toa["B11"][20:39, 5:15] = 0.008
+    scl = classic_scl(toa, aux)
+    assert scl[33, 10] == SCL.DARK_FEATURES and scl[33, 20] == SCL.CLOUD_SHADOWS
+
+
+def test_shadow_stage_over_strips_equals_the_whole_image(monkeypatch):
+    # the 3x3 medians of the spectral score need a 1-row halo at each strip edge
+    toa, aux = _shadow_scene()
+    rng = np.random.default_rng(7)
+    for band in toa:
+        toa[band] = toa[band] * rng.uniform(0.6, 1.4, toa[band].shape).astype(np.float32)
+    bands, nodata = classic.prepare(toa, aux, classic.CLASSIC_BANDS)
+    th = CloudThresholds()
+    cm, p, _ = classic.run_spectral_stage(bands, nodata, th, aux, None)
+    whole = classic.run_shadow_stage(bands, cm, p, nodata, th, aux, 180.5)
+    monkeypatch.setattr(classic, "STRIP_ROWS", 4)
+    striped = classic.run_shadow_stage(bands, cm, p, nodata, th, aux, 180.5)
+    np.testing.assert_array_equal(whole[0], striped[0])
+    np.testing.assert_array_equal(whole[1], striped[1])
+
+
+def _evolution(toa, aux, **kw):
+    from sen2cor.sceneclass import EvolutionOptions
+
+    base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0) | kw
+    return classify(toa, aux, options=EvolutionOptions(**base))
+
+
+def test_ruled_out_snow_is_no_thin_cirrus_above_1500_m():
+    # test_evolution's ruled-out snow with a cirrus B10: THIN_CIRRUS below 1500 m of terrain, cloud above
+    toa = fill((6, 6), "snow")
+    toa["B10"][:, :3] = 0.02
+    for height, expected in ((1400.0, SCL.THIN_CIRRUS), (1600.0, SCL.MEDIUM_PROBA_CLOUDS)):
+        aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.zeros((6, 6), np.uint8),
+                       dem_m=np.full((6, 6), height, np.float32))
+        res = _evolution(toa, aux)
+        assert (res.scl[:, :3] == expected).all()
+        assert (res.snow_probability == 0).all()              # ruled out: S = 0, not only below the snow mask
+
+
+def _darkened_scene():
+    # test_evolution's relative-darkness case: vegetation at 45 % north of the cloud (B8A 0.1575, about half
+    # the clear-sky mean 0.304 -> darkness 0.53), which the reference spectrum misses
+    toa = fill((60, 30))
+    paint(toa, slice(40, 50), slice(5, 25), "cloud")
+    for band in toa:
+        toa[band][20:39, 5:25] *= 0.45
+    return toa, SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0)
+
+
+def test_relative_darkness_is_zero_on_water():
+    # water for the relative darkness: B8A < B04 and B02 < 0.2 (both strict)
+    toa, aux = _darkened_scene()
+    toa["B04"][30:32, 6:10] = 0.16                              # B8A 0.1575 < B04, B02 0.018: water
+    toa["B04"][30:32, 11:15] = toa["B8A"][30:32, 11:15]         # B8A == B04: not water
+    toa["B04"][30:32, 16:20] = 0.16
+    toa["B02"][30:32, 16:20] = 0.2                              # B02 == 0.2: not water
+    scl = _evolution(toa, aux, shadow_darkness_window_m=30000.0, remove_isolated_clouds=False).scl
+    assert scl[30, 7] != SCL.CLOUD_SHADOWS
+    assert scl[30, 12] == SCL.CLOUD_SHADOWS and scl[30, 17] == SCL.CLOUD_SHADOWS and scl[33, 22] == SCL.CLOUD_SHADOWS
+
+
+def test_relative_darkness_is_zero_on_thin_cirrus():
+    toa, aux = _darkened_scene()
+    toa["B10"][30:32, 6:10] = 0.02                              # thin cirrus (B02 0.018, P 0)
+    scl = _evolution(toa, aux, shadow_darkness_window_m=30000.0, remove_isolated_clouds=False).scl
+    assert (scl[30:32, 6:10] == SCL.THIN_CIRRUS).all() and scl[33, 22] == SCL.CLOUD_SHADOWS
+
+
+def test_any_positive_darkness_window_switches_the_relative_darkness_on():
+    # 1 m: one coarse cell, then the 3x and 9x fallback windows and the image mean find the darkened area
+    toa, aux = _darkened_scene()
+    on = _evolution(toa, aux, shadow_darkness_window_m=1.0, remove_isolated_clouds=False).scl
+    off = _evolution(toa, aux, shadow_darkness_window_m=0.0, remove_isolated_clouds=False).scl
+    assert on[33, 15] == SCL.CLOUD_SHADOWS and off[33, 15] == SCL.VEGETATION
+
+
+def test_sunlit_only_reference_is_switchable():
+    # the area darkened to 63 % (B8A 0.2205). Every clear pixel in the reference (one window over the scene, no
+    # fallback): m = (1220 x 0.35 + 380 x 0.2205) / 1600 = 0.319 -> B8A / m = 0.69 > 0.65 -> darkness 0, no
+    # shadow. Sunlit pixels only leave most of the projected area out: m near 0.35 -> ratio 0.63 -> darkness
+    # 0.08, a shadow where the projection is strong (geometric > 0.63)
+    toa, aux = _darkened_scene()
+    for band in toa:
+        toa[band][20:39, 5:25] *= 1.4
+    kw = dict(shadow_darkness_window_m=30000.0, remove_isolated_clouds=False, shadow_darkness_fallback_scales=0)
+    sunlit = _evolution(toa, aux, shadow_darkness_sunlit_only=True, **kw).scl
+    every = _evolution(toa, aux, shadow_darkness_sunlit_only=False, **kw).scl
+    assert (sunlit[20:39, 5:25] == SCL.CLOUD_SHADOWS).any() and not (every == SCL.CLOUD_SHADOWS).any()
+
+
+def test_median_filter_of_2_px_and_its_border_rows():
+    # Median_Filter 2: a 2 x 2 window (rank 2 of 4 codes) removes a lone NOT_VEGETATED pixel
+    toa = paint(fill((7, 7)), slice(3, 4), slice(3, 4), "soil")
+    assert classify(toa, AUX, classic=True, median_filter_px=2).scl[3, 3] == SCL.VEGETATION
+    # Median_Filter 5 at the border: rows beyond the image repeat the edge row ("nearest"), so a NOT_VEGETATED
+    # first row is 3 of the 5 window rows and stays; a mirror (reflect) would give it 2 of 5
+    toa = paint(fill((7, 7)), slice(0, 1), slice(None), "soil")
+    scl = classify(toa, AUX, classic=True, median_filter_px=5).scl
+    assert (scl[0] == SCL.NOT_VEGETATED).all() and (scl[1:] == SCL.VEGETATION).all()
+
+
+def test_only_the_degraded_bands_quality_masks_are_used():
+    toa = fill((4, 4))
+    q = {"B04": np.eye(4, dtype=bool), "B8A": np.fliplr(np.eye(4, dtype=bool))}
+    aux = SceneAux(resolution_m=20.0, quality_masks=q, degraded_bands=("B04",), handle_l1c_qlt_mask=True)
+    scl = classic_scl(toa, aux)
+    assert (scl[np.eye(4, dtype=bool)] == SCL.SATURATED_DEFECTIVE).all()
+    assert scl[0, 3] == SCL.VEGETATION and scl[3, 0] == SCL.VEGETATION
+
+
+def test_result_percentages_take_the_options():
+    # 16 vegetation pixels; n_full 32 (a tile twice the size): VEGETATION_PERCENTAGE 100 of the valid pixels,
+    # NODATA_PIXEL_PERCENTAGE 50 of the tile
+    res = classify(fill((4, 4)), AUX, classic=True)
+    assert res.percentages()["NODATA_PIXEL_PERCENTAGE"] == 0.0
+    assert res.percentages(n_full=32)["NODATA_PIXEL_PERCENTAGE"] == 50.0
+
+
+def test_classification_log_line_names_the_algorithm_and_counts(caplog):
+    caplog.set_level(logging.INFO, logger="sen2cor.sceneclass.classify")
+    classify(fill((4, 4)), AUX, classic=True)
+    assert "scene classification (classic): class counts {'VEGETATION': 16}" in caplog.text

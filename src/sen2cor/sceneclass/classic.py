@@ -348,7 +348,7 @@ def run_land_cover_recoveries(bands: Bands, cm: np.ndarray, aux: SceneAux) -> No
         cm[sel] = SCL.NOT_VEGETATED
         log.debug("land recovery: T_B10=%.5f T_ratio=%.4f, %d px", t_b10, t_ratio, int(sel.sum()))
     t_land, t_water = cirrus.cirrus_recovery_thresholds(b10[cm == SCL.NOT_VEGETATED], b10[cm == SCL.WATER])
-    low = np.ones(cm.shape, bool) if aux.dem_m is None else aux.dem_m < cirrus.CIRRUS_DEM_MAX_M
+    low = True if aux.dem_m is None else aux.dem_m < cirrus.CIRRUS_DEM_MAX_M
     land = in_classes(cm, (SCL.VEGETATION, SCL.NOT_VEGETATED)) & (b10 > t_land) & low               # step 19
     wet = (cm == SCL.WATER) & (b10 > t_water) & low
     cm[land | wet] = SCL.THIN_CIRRUS
