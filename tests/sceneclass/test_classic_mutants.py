@@ -522,4 +522,5 @@ def test_result_percentages_take_the_options():
 def test_classification_log_line_names_the_algorithm_and_counts(caplog):
     caplog.set_level(logging.INFO, logger="sen2cor.sceneclass.classify")
     classify(fill((4, 4)), AUX, classic=True)
-    assert "scene classification (classic): class counts {'VEGETATION': 16}" in caplog.text
+    lines = [r.getMessage() for r in caplog.records if r.name == "sen2cor.sceneclass.classify"]
+    assert lines == ["scene classification (classic): class counts {'VEGETATION': 16}"]
