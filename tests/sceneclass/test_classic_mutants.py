@@ -397,6 +397,22 @@ def test_no_data_casts_no_shadow():
     assert res.step_counts == {"cloud_shadow": 0} and res.algorithm == "classic"
 
 
+def test_no_data_is_clear_sky_for_the_shadow_projection():
+    # no-data pixels (vegetation values, flagged) just north of a cloud: P = 0 there, so the 3x3 median of the
+    # shadow-casting mask and the projection see them as the clear vegetation they hold; outside them the
+    # classes equal those of the same scene without the flag
+    toa = fill((40, 30))
+    paint(toa, slice(5, 25), slice(3, 27), "dark")
+    paint(toa, slice(27, 33), slice(10, 20), "cloud")
+    nodata = np.zeros((40, 30), bool)
+    nodata[25:27, 15:20] = True
+    aux = SceneAux(resolution_m=300.0, sun_zenith_deg=45.0, sun_azimuth_deg=180.0)
+    flagged = classic_scl(toa, dataclasses.replace(aux, nodata=nodata))
+    plain = classic_scl(toa, aux)
+    assert (flagged[nodata] == SCL.NO_DATA).all()
+    np.testing.assert_array_equal(flagged[~nodata], plain[~nodata])
+
+
 def test_water_of_the_shadow_test_is_not_cloud_shadow():
     # B02/B11 > 6 (0.05 / 0.008 = 6.25): spectral score 0 -> stays DARK_FEATURES (step 13 needs B8A < B04)
     toa, aux = _shadow_scene()
