@@ -1,0 +1,319 @@
+"""``retrieval`` at function level on small analytic scenes (issue 20, mutation survivors of
+``atmcorr/retrieval.py``): the DBV incidence test on terrain, what the DBV routine reports, and the
+chaining of the DDV, CAMS and DBV paths.  Expected values from the facts (B.7, B.8) and the analytic
+atmosphere's truth, never from the code's output."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sen2cor.atmcorr import aot, radiance, retrieval, rtables, visibility
+from sen2cor.rtm import grid
+from sen2cor.atmcorr.settings import AcSettings
+from tests.atmcorr.analytic_atmosphere import E0, make_table
+from tests.atmcorr.retrieval_scenes import (DBV_SURFACE, ELEVATION_KM, PATCH, WATER_VAPOUR_CM, nadir_table,
+                                            scene_radiance)
+from tests.atmcorr.test_driver import SZA, make_scene
+
+SETTINGS = AcSettings(adj_km=0.0, visibility_km=40.0)
+
+
+@pytest.fixture(scope="module")
+def lut():
+    return make_table()
+
+
+@pytest.fixture(scope="module")
+def table(lut):
+    return nadir_table(lut)
+
+
+# ----------------------------------------------------------------------------- DBV on terrain (facts B.7)
+def test_dbv_incidence_test_reads_the_hillshade_on_both_sides_of_15_degrees(lut, table):
+    """gdaldem's hillshade is 1 + 254 cos(beta); the sun zenith is 35 deg.  h = 165 (beta 49.78 deg, offset
+    14.78) and h = 239 (beta 20.45, offset 14.55) pass |beta - SZA| < 15; h = 164 (50.08, 15.08) and h = 240
+    (19.79, 15.21) do not: 3 + 3 of the 30 patch pixels are DBV pixels (>= 5, < 10)."""
+    sr = scene_radiance(lut, 20.0)
+    hill = np.full(sr.scl.shape, 209, np.uint8)            # flat: cos(beta) = cos(35 deg)
+    codes = np.array([165] * 3 + [239] * 3 + [164] * 12 + [240] * 12, np.uint8)
+    hill[PATCH] = codes.reshape(5, 6)
+    info = {}
+    v = retrieval.dbv_visibility(replace(sr, hillshade=hill), table, SETTINGS, info)
+    assert info["DBV_PIXELS"] == 6
+    assert v == pytest.approx(20.0, abs=2.0)               # the same red everywhere: the truth
+    info = {}
+    hill[PATCH] = 164                                      # every patch pixel 15.08 deg off: no DBV
+    assert retrieval.dbv_visibility(replace(sr, hillshade=hill), table, SETTINGS, info) is None
+    assert info == {"DBV_PIXELS": 0}
+
+
+def test_dbv_reports_its_pixels_and_visibility(lut, table):
+    """The retrieval's info: the 10 darkest of the 30 patch pixels and the DBV visibility (truth 20 km, one
+    grid step); without candidates only the count 0."""
+    res = retrieval.retrieve_aot(scene_radiance(lut, 20.0), table, replace(SETTINGS, visibility_km=8.0))
+    assert res.info["DBV_PIXELS"] == 10
+    assert res.info["DBV_VISIBILITY"] == pytest.approx(20.0, abs=1.5)
+    res = retrieval.retrieve_aot(scene_radiance(lut, 20.0, surface={"B8A": 0.2}), table, SETTINGS)
+    assert res.info == {"DBV_PIXELS": 0}
+
+
+def test_dbv_logs_its_pixels_and_visibility(lut, table, caplog):
+    caplog.set_level("INFO", logger="sen2cor.atmcorr.retrieval")
+    retrieval.dbv_visibility(scene_radiance(lut, 20.0), table, SETTINGS)
+    message = [r.getMessage() for r in caplog.records if r.getMessage().startswith("DBV")]
+    assert len(message) == 1 and message[0].startswith("DBV fall-back: 10 pixels, visibility ")
+    assert float(message[0].split("visibility ")[1].removesuffix(" km")) == pytest.approx(20.0, abs=1.5)
+    caplog.clear()
+    retrieval.dbv_visibility(scene_radiance(lut, 20.0, surface={"B8A": 0.2}), table, SETTINGS)
+    assert [r.getMessage() for r in caplog.records] == [
+        "DBV fall-back: fewer than 5 dense bright vegetation pixels"]
+
+
+# ----------------------------------------------------------------------------- blue scaling (facts B.8)
+def ddv_radiance(lut, *, n=60, soil_cols=0, changes=()):
+    """A DDV scene (vegetation, DDV red = B12 / 2, blue = red / 2 + 0.005 as Sen2Cor assumes; no noise)
+    at 20 km, as the retrieval's input; ``changes``: ((rows, cols), SCL, B04 TOA reflectance) set afterwards."""
+    scene, _ = make_scene(lut, n=n, soil_cols=soil_cols, noise=0.0, blue_from_red=True)
+    toa = {b: a.copy() for b, a in scene.toa.items()}
+    scl = scene.scl.copy()
+    for where, code, red in changes:
+        scl[where], toa["B04"][where] = code, red
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    return retrieval.SceneRadiance(rad, toa, scl, scl > 0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+
+
+SCALING = replace(SETTINGS, scaling_disabler=False, scaling_limiter=False, aerosol_type_ratio_th=0.0,
+                  ddv_adjacency_weight=0.0)
+
+
+def _lut_terms(table, band, vis_index):
+    """(Lp, (E0t cos SZA + Edift) / pi) of the nadir table at 0.1 km and 2 cm."""
+    get = lambda name: float(rtables.lookup(table, name, band, ELEVATION_KM, vis_index, WATER_VAPOUR_CM))  # noqa: E731
+    return get("lp"), (get("e0t") * table.cos_sza + get("edift")) / np.pi
+
+
+def test_blue_scaling_of_a_scene_with_the_tables_aerosol(lut, table):
+    """All DDV, the blue as Sen2Cor assumes it: the scene path radiances are the LUT's, so the double ratio
+    and the blue factor are 1.  Assuming AC_Red_Blue_Refl_Ratio 0.8 instead of the true 0.5 removes
+    0.3 * rho_red * E / pi more from the blue radiance: sc = 1 - 0.3 * 0.02 * (E/pi) / Lp (facts B.8)."""
+    sr = ddv_radiance(lut)
+    res = retrieval.retrieve_aot(sr, table, SCALING, detection_only=True)
+    assert res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    assert res.double_ratio == pytest.approx(1.0, abs=0.01)
+    assert res.blue_scaling == pytest.approx(1.0, abs=0.01)
+    lp, e = _lut_terms(table, "B02", int(visibility.visibility_to_index(20.0)))
+    res = retrieval.retrieve_aot(sr, table, replace(SCALING, red_blue_refl_ratio=0.8), detection_only=True)
+    assert res.blue_scaling == pytest.approx(1.0 - 0.3 * 0.02 * e / lp, abs=0.01)
+    assert res.blue_scaling < 0.95
+
+
+def test_without_blue_there_is_neither_double_ratio_nor_scaling(lut, table):
+    sr = ddv_radiance(lut)
+    sr = replace(sr, radiance={b: r for b, r in sr.radiance.items() if b != "B02"})
+    res = retrieval.retrieve_aot(sr, table, replace(SCALING, red_blue_refl_ratio=0.8), detection_only=True)
+    assert res.method == "SEN2COR_DDV"
+    assert res.double_ratio is None and res.blue_scaling == 1.0
+
+
+def test_double_ratio_needs_both_scene_path_radiances_positive(lut, table):
+    """Blue scene path radiance Lp - (r - 0.5) * 0.02 * E / pi: r = 3.5 leaves it between 0 and 1 (a ratio),
+    r = 5 makes it negative (no ratio, no scaling).  Red: an assumed DDV red of 0.8 * B12 = 0.032 instead of
+    0.02 leaves Lp_red - 0.012 E / pi between 0 and 1."""
+    sr = ddv_radiance(lut)
+    iv = int(visibility.visibility_to_index(20.0))
+    lp, e = _lut_terms(table, "B02", iv)
+    assert 0.0 < lp - 3.0 * 0.02 * e < 1.0 and lp - 4.5 * 0.02 * e < 0.0     # the design of the case
+    small = retrieval.retrieve_aot(sr, table, replace(SCALING, red_blue_refl_ratio=3.5), detection_only=True)
+    assert small.double_ratio is not None and 0.0 < small.double_ratio < 0.5
+    negative = retrieval.retrieve_aot(sr, table, replace(SCALING, red_blue_refl_ratio=5.0), detection_only=True)
+    assert negative.double_ratio is None and negative.blue_scaling == 1.0
+    lp_red, e_red = _lut_terms(table, "B04", iv)
+    assert 0.0 < lp_red - 0.012 * e_red < 1.0
+    ddv = replace(SCALING.ddv, swir_22um_red_refl_ratio=0.8)
+    red = retrieval.retrieve_aot(sr, table, replace(SCALING, ddv=ddv), detection_only=True)
+    assert red.double_ratio is not None and red.double_ratio > 1.0
+
+
+def test_scene_path_radiance_background_leaves_out_clouds_no_data_and_bright_pixels(lut, table):
+    """The clear mean of the adjacency term (facts B.8: not cloud, not brighter than 5x the DDV red mean,
+    valid): the red of cloud pixels (SCL 8, top left corner), of no-data pixels (SCL 0, top right) and of
+    soil brighter than 5 x DDV red (bottom left) does not change the double ratio; the red of soil below
+    5 x does (control).  The DDV inversion runs without its adjacency term, so the DDV pixels and the
+    visibility are the same in every case."""
+    n = 60
+    base = ddv_radiance(lut, n=n)
+    red_ddv = float(base.toa["B04"][n // 2, n // 2])
+    cloud, nodata, bright, dim = ((slice(0, 4), slice(0, 4)), (slice(0, 4), slice(n - 4, n)),
+                                  (slice(n - 4, n), slice(0, 4)), (slice(n - 4, n), slice(n - 4, n)))
+
+    def ratio(cloud_red, nodata_red, bright_red, dim_red):
+        changes = ((cloud, 8, cloud_red * red_ddv), (nodata, 0, nodata_red * red_ddv),
+                   (bright, 5, bright_red * red_ddv), (dim, 5, dim_red * red_ddv))
+        sr = ddv_radiance(lut, n=n, changes=changes)
+        res = retrieval.retrieve_aot(sr, table, SCALING, detection_only=True)
+        return res.double_ratio, res.ddv_visibility_km
+
+    reference = ratio(2.0, 2.0, 5.3, 2.0)
+    assert reference[0] is not None
+    assert ratio(4.0, 2.0, 5.3, 2.0) == reference      # cloud red
+    assert ratio(2.0, 4.0, 5.3, 2.0) == reference      # no-data red
+    assert ratio(2.0, 2.0, 5.9, 2.0) == reference      # soil at 5.3 -> 5.9 x DDV red: still too bright
+    changed = ratio(2.0, 2.0, 5.3, 4.5)                # soil at 2 -> 4.5 x DDV red: in the clear mean
+    assert changed[1] == reference[1] and changed[0] != pytest.approx(reference[0], abs=1e-4)
+
+
+@pytest.mark.parametrize("percentage, promille, scaled", [(60.0, 0.3, True), (70.0, 0.3, False),
+                                                          (0.25, 600.0, True), (0.25, 700.0, False)])
+def test_blue_scaling_needs_enough_ddv_pixels(lut, table, percentage, promille, scaled):
+    """DDV pixels on 40 of 60 columns = 66.7 % = 667 per mille of the valid pixels: AC_Spr_Refl_Percentage
+    60 / AC_Spr_Refl_Promille 600 let the blue factor through, 70 / 700 do not (facts B.8); the double
+    ratio is computed either way."""
+    sr = ddv_radiance(lut, soil_cols=20)
+    settings = replace(SCALING, red_blue_refl_ratio=0.8, spr_refl_percentage=percentage,
+                       spr_refl_promille=promille)
+    res = retrieval.retrieve_aot(sr, table, settings, detection_only=True)
+    assert res.ddv.percent == pytest.approx(100.0 * 40 / 60)
+    assert res.double_ratio is not None
+    assert (res.blue_scaling != 1.0) == scaled
+
+
+# ----------------------------------------------------------------------------- DDV inversion per pixel elevation
+def test_ddv_inversion_uses_each_pixels_elevation(lut):
+    """All DDV, half of the scene at 0.1 km and half at 1.1 km, both seen through 20 km: each pixel is
+    inverted with the functions of its own elevation, so both halves give the truth.  (With the sea-level
+    functions for the 1.1 km half, its smaller path radiance would read as a clearer atmosphere.)"""
+    n = 40
+    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
+    scene, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
+    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
+    toa = {b: np.where(z > 0.5, high.toa[b], scene.toa[b]).astype(np.float32) for b in scene.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    e0 = np.array([E0[b] for b in lut.bands])
+    nodes = rtables.elevation_nodes(lut.elevation_km, z)
+    assert nodes.tolist() == [0.0, 0.5, 1.0, 1.5]
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, e0, nodes, np.asarray(lut.water_vapour_cm, float))
+    for zi in (None, rtables.elevation_class(nodes, z)):
+        sr = retrieval.SceneRadiance(rad, toa, scene.scl, scene.scl > 0, z.astype(np.float32), 20.0,
+                                     WATER_VAPOUR_CM, zi)
+        res = retrieval.retrieve_aot(sr, t, SCALING)
+        assert res.method == "SEN2COR_DDV"
+        assert res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+        truth = visibility.visibility_to_index(20.0)
+        assert np.abs(res.vis_index[:, : n // 2].astype(int) - truth).max() <= 1
+        assert np.abs(res.vis_index[:, n // 2 :].astype(int) - truth).max() <= 1
+
+
+# ----------------------------------------------------------------------------- CAMS fall-back (facts B.7)
+def cams_aod(columns_km, rows=3):
+    """A coarse CAMS aod550 grid (at sea level) whose columns correspond to the visibilities ``columns_km``."""
+    return np.tile(grid.visibility_to_aot550(np.asarray(columns_km, float), 0.0), (rows, 1))
+
+
+def test_cams_visibility_passing_the_checks_is_the_map(lut, table):
+    """No DDV, CAMS at 30 km: the scene (truth 20 km, surface red 0.02) has no red below 0.01 at 30 km, so
+    the CAMS visibility is the map; no-data pixels 0."""
+    sr = scene_radiance(lut, 20.0)
+    scl = sr.scl.copy()
+    scl[:, -3:] = 0
+    sr = replace(sr, scl=scl, valid=scl > 0)
+    res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
+    assert res.method == "CAMS" and res.ddv_visibility_km is None
+    index = visibility.visibility_to_index(30.0)
+    assert np.all(res.vis_index[:, :-3] == index) and np.all(res.vis_index[:, -3:] == 0)
+    assert res.vis_index.dtype == np.uint8
+    assert res.final_visibility_km == pytest.approx(float(visibility.VISEXT_KM[index]))
+
+
+def test_hazy_cams_map_is_shifted_to_the_checked_visibility(lut, table):
+    """CAMS 6 / 8 / 10 km across the tile on a 20 km scene: at the mean CAMS visibility the red is below 0.01
+    everywhere, the check steps to 23 km (facts B.7 step 7: < 23 -> 23), where it passes; the CAMS index
+    map is then shifted by (mean over the valid pixels - new index), values reaching below the new index
+    stop at it (facts B.7 "Fallbacks": CAMS).  The last 6 columns (clearest CAMS) are no data: the mean is
+    over the valid pixels only."""
+    n = 30
+    sr = scene_radiance(lut, 20.0, n=n)
+    scl = sr.scl.copy()
+    scl[:, -6:] = 0
+    sr = replace(sr, scl=scl, valid=scl > 0)
+    columns = [6.0, 8.0, 10.0]
+    res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod(columns))
+    coarse = np.tile(visibility.visibility_to_index(np.array(columns)).astype(np.float32), (3, 1))
+    cams_index = aot.coarse_to_pixels(coarse, (n, n))
+    new = visibility.visibility_to_index(23.0)
+    shift = cams_index[:, :-6].mean() - new
+    assert shift > 20
+    want = np.where(cams_index > new, np.maximum(cams_index - shift, new), cams_index)
+    want = np.where(sr.valid, np.rint(want), 0)
+    assert res.method == "CAMS"
+    np.testing.assert_array_equal(res.vis_index, want)
+    assert res.vis_index[0, 0] > res.vis_index[0, 5] > new == res.vis_index[0, 20]   # hazier side kept
+
+
+# ----------------------------------------------------------------------------- pixels without a solution
+def flat_tail(t: rtables.RtTable) -> rtables.RtTable:
+    """The nadir table with the red functions at 120 km equal to those at 80 km: a pixel whose rho(V) stays
+    below the reference up to 80 km then has no solution (no rising segment to extrapolate; facts B.7
+    step 5: such pixels take the mean index of the others)."""
+    iv = visibility.visibility_to_index(grid.VISIBILITY_KM)
+    b = t.band("B04")
+    arrays = {}
+    for name in ("lp", "e0t", "edift", "q"):
+        a = getattr(t, name).copy()
+        a[b, :, iv[-1]] = a[b, :, iv[-2]]
+        arrays[name] = a
+    return replace(t, cache={}, **arrays)
+
+
+def test_dbv_pixels_without_a_solution_take_the_mean_of_the_others(lut, table):
+    """4 of the 10 darkest DBV pixels are black in red (TOA = path radiance only): with the flat 80-120 km
+    tail they have no solution, and the DBV visibility is that of the 6 others (truth 20 km)."""
+    red = np.full((5, 6), 0.02)
+    red.ravel()[:4] = 0.0
+    sr = scene_radiance(lut, 20.0, surface=dict(DBV_SURFACE, B04=red))
+    info = {}
+    v = retrieval.dbv_visibility(sr, flat_tail(table), SETTINGS, info)
+    assert info["DBV_PIXELS"] == 10
+    assert v == pytest.approx(20.0, abs=1.5)
+    # every pixel black: no solution at all, no DBV visibility
+    sr = scene_radiance(lut, 20.0, surface=dict(DBV_SURFACE, B04=0.0))
+    assert retrieval.dbv_visibility(sr, flat_tail(table), SETTINGS) is None
+
+
+def test_ddv_pixels_without_a_solution_take_the_mean_of_the_others(lut, table):
+    """A quarter of the DDV pixels black in red: with the flat tail they have no solution and take the mean
+    index of the others, so the DDV visibility stays the truth; all of them black: the start visibility."""
+    n = 40
+    black = float(lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM,
+                                  bands=("B04",)).path_reflectance[0])
+    some = ddv_radiance(lut, n=n, changes=(((slice(0, n), slice(0, n // 4)), 4, black),))
+    res = retrieval.retrieve_aot(some, flat_tail(table), SCALING, detection_only=True)
+    assert res.ddv.mask.sum() == n * n
+    assert res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    every = ddv_radiance(lut, n=n, changes=(((slice(0, n), slice(0, n)), 4, black),))
+    res = retrieval.retrieve_aot(every, flat_tail(table), replace(SCALING, visibility_km=30.0), detection_only=True)
+    assert res.ddv_visibility_km == pytest.approx(float(visibility.VISEXT_KM[visibility.visibility_to_index(30.0)]))
+
+
+# ----------------------------------------------------------------------------- VIS_Update_Mode 0, detection only
+def test_constant_visibility_mode_and_detection_only(lut, table):
+    sr = scene_radiance(lut, 20.0)
+    scl = sr.scl.copy()
+    scl[:2] = 0
+    sr = replace(sr, scl=scl, valid=scl > 0)
+    mode0 = replace(SETTINGS, vis_update_mode=0, visibility_km=30.0)
+    res = retrieval.retrieve_aot(sr, table, mode0)
+    index = visibility.visibility_to_index(30.0)
+    assert res.method == "DEFAULT" and res.start_visibility_km == res.final_visibility_km == 30.0
+    assert np.all(res.vis_index[2:] == index) and np.all(res.vis_index[:2] == 0) and res.vis_index.dtype == np.uint8
+    detect = retrieval.retrieve_aot(sr, table, mode0, detection_only=True)
+    assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.vis_index.shape == sr.scl.shape
+    # no DDV, detection only: no map, no DBV, no check; the start visibility
+    detect = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([8.0] * 3), detection_only=True)
+    assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.info == {}
+    assert detect.final_visibility_km == 40.0 and detect.double_ratio is None
+    # DDV, detection only: the DDV visibility, no map
+    ddv = retrieval.retrieve_aot(ddv_radiance(lut), table, SCALING, detection_only=True)
+    assert ddv.method == "SEN2COR_DDV" and not ddv.vis_index.any()
+    assert ddv.final_visibility_km == ddv.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    assert ddv.vis_index.dtype == np.uint8 and ddv.vis_index.shape == (60, 60)
