@@ -52,7 +52,7 @@ def test_dbv_reports_its_pixels_and_visibility(lut, table):
     """The retrieval's info: the 10 darkest of the 30 patch pixels and the DBV visibility (truth 20 km, one
     grid step); without candidates only the count 0."""
     res = retrieval.retrieve_aot(scene_radiance(lut, 20.0), table, replace(SETTINGS, visibility_km=8.0))
-    assert res.info["DBV_PIXELS"] == 10
+    assert res.info["DBV_PIXELS"] == 10 and res.blue_scaling == 1.0 and res.method == "DEFAULT"
     assert res.info["DBV_VISIBILITY"] == pytest.approx(20.0, abs=1.5)
     res = retrieval.retrieve_aot(scene_radiance(lut, 20.0, surface={"B8A": 0.2}), table, SETTINGS)
     assert res.info == {"DBV_PIXELS": 0}
@@ -218,7 +218,7 @@ def test_cams_visibility_passing_the_checks_is_the_map(lut, table):
     scl[:, -3:] = 0
     sr = replace(sr, scl=scl, valid=scl > 0)
     res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
-    assert res.method == "CAMS" and res.ddv_visibility_km is None
+    assert res.method == "CAMS" and res.ddv_visibility_km is None and res.blue_scaling == 1.0
     index = visibility.visibility_to_index(30.0)
     assert np.all(res.vis_index[:, :-3] == index) and np.all(res.vis_index[:, -3:] == 0)
     assert res.vis_index.dtype == np.uint8
@@ -305,6 +305,7 @@ def test_constant_visibility_mode_and_detection_only(lut, table):
     res = retrieval.retrieve_aot(sr, table, mode0)
     index = visibility.visibility_to_index(30.0)
     assert res.method == "DEFAULT" and res.start_visibility_km == res.final_visibility_km == 30.0
+    assert res.blue_scaling == 1.0 and res.double_ratio is None
     assert np.all(res.vis_index[2:] == index) and np.all(res.vis_index[:2] == 0) and res.vis_index.dtype == np.uint8
     detect = retrieval.retrieve_aot(sr, table, mode0, detection_only=True)
     assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.vis_index.shape == sr.scl.shape

@@ -105,3 +105,12 @@ def test_every_calibration_element_reaches_its_setting(config):
     for f in fields(AcSettings):
         if f.name not in moved:
             assert getattr(settings, f.name) == getattr(AcSettings(), f.name), f.name
+
+
+def test_constants_that_are_not_gipp_elements():
+    """Not in any GIPP, so the comparison with the packaged GIPPs does not see them: the half weight of the
+    adjacency term in the DDV inversion (facts B.7 step 5: L* = L + 0.5 q (L - L_cell)), one thread unless
+    the run sets Nr_Threads, and the reference albedo chosen by the LUT kind."""
+    settings = AcSettings()
+    assert settings.ddv_adjacency_weight == 0.5
+    assert settings.nr_threads == 1 and settings.reference_albedo is None
