@@ -318,3 +318,87 @@ def test_constant_visibility_mode_and_detection_only(lut, table):
     assert ddv.method == "SEN2COR_DDV" and not ddv.vis_index.any()
     assert ddv.final_visibility_km == ddv.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
     assert ddv.vis_index.dtype == np.uint8 and ddv.vis_index.shape == (60, 60)
+
+
+# ----------------------------------------------------------------------------- water vapour (facts B.9)
+def test_apda_curves_are_the_lut_ratio_of_a_0_3_surface():
+    """R = (L - Lp)_B09 / (L - Lp)_B8A of a surface of 0.3 with L - Lp = (0.3 / pi) E / (1 - (0.3 - r) S),
+    E = E0t cos SZA + Edift (facts B.9), on a table with distinct values per band, node, visibility, level."""
+    nodes, levels = np.array([0.0, 0.5]), np.array([0.4, 1.0, 2.0])
+    shape = (3, 2, visibility.N_VIS_INDEX, 3)        # bands B02 (unused), B8A, B09
+    grid_values = np.add.outer(np.add.outer(np.array([0.0, 0.1]), 0.001 * np.arange(shape[2])), 0.05 * levels)
+    e0t = np.stack([90 + 10 * grid_values, 60 + 10 * grid_values, 40 - 10 * grid_values])
+    edift = np.stack([9 + grid_values, 6 + grid_values, 4 + 2 * grid_values])
+    s = np.stack([0.2 + grid_values, 0.05 + 0.1 * grid_values, 0.08 + 0.2 * grid_values])
+    lp = np.stack([5 + grid_values, 1 + grid_values, 0.3 + grid_values])
+    t = rtables.RtTable(("B02", "B8A", "B09"), nodes, levels, 0.6, lp, e0t, edift, s, 0 * s, 0 * s + 0.9)
+    for albedo in (0.15, 0.0):
+        curves = retrieval.apda_curves(t, 40, albedo)
+        e = e0t[:, :, 40] * 0.6 + edift[:, :, 40]
+        reflected = 0.3 / np.pi * e / (1 - (0.3 - albedo) * s[:, :, 40])
+        np.testing.assert_allclose(curves.ratio, reflected[2] / reflected[1], rtol=1e-12)
+        np.testing.assert_array_equal(curves.lp_ref, lp[1, :, 40])
+        np.testing.assert_array_equal(curves.lp_abs, lp[2, :, 40])
+        np.testing.assert_array_equal(curves.elevation_km, nodes)
+        np.testing.assert_array_equal(curves.water_vapour_cm, levels)
+
+
+def _apda_scene(lut, wv_cm: np.ndarray, scl: np.ndarray):
+    """B8A and B09 radiance of a soil surface under the water vapour ``wv_cm`` (per pixel, two values)."""
+    rad = {}
+    for band in ("B8A", "B09"):
+        out = np.empty(wv_cm.shape, np.float32)
+        for u in np.unique(wv_cm):
+            toa = toa_of_band(lut, band, SOIL_B8A_B09[band], VIS_20_KM, float(u))
+            out[wv_cm == u] = radiance.toa_radiance(np.float32(toa), E0[band], SZA)
+        rad[band] = out
+    return rad["B8A"], rad["B09"], scl
+
+
+SOIL_B8A_B09 = {"B8A": 0.25, "B09": 0.26}
+VIS_20_KM = float(visibility.VISEXT_KM[visibility.visibility_to_index(20.0)])   # on the index grid
+
+
+def toa_of_band(lut, band, rho, vis_km, wv_cm):
+    f = lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, vis_km, wv_cm)
+    i = lut.bands.index(band)
+    return float(f.path_reflectance[i] + (f.t_down_dir[i] + f.t_down_dif[i]) * (f.t_up_dir[i] + f.t_up_dif[i])
+                 * rho / (1 - f.spherical_albedo[i] * rho))
+
+
+def test_water_vapour_map_is_filled_smoothed_and_zero_outside(lut, table):
+    """1 cm on the left half, 3 cm on the right half of a 20 m soil scene.  Without smoothing each half reads
+    its own value (to the APDA fit's few per cent) and the edge is sharp; Smooth_WV_Map 100 m is a box of
+    100 / 20 = 5 pixels over that map; the no-data rows (SCL 0) are 0; the land average is the mean of the
+    valid pixels."""
+    n = 20
+    wv = np.where(np.arange(n)[None, :] < n // 2, 1.0, 3.0) * np.ones((n, 1))
+    scl = np.full((n, n), 5, np.uint8)
+    scl[:2] = 0
+    b8a, b09, scl = _apda_scene(lut, wv, scl)
+    iv = int(visibility.visibility_to_index(20.0))
+    sharp, mean = retrieval.retrieve_wv(b8a, b09, scl, ELEVATION_KM, table, iv, 1.0, 0.0, 1, 0.0, 20.0)
+    np.testing.assert_allclose(sharp[2:, :10], 1.0, atol=0.1)
+    np.testing.assert_allclose(sharp[2:, 10:], 3.0, atol=0.1)
+    assert np.all(sharp[:2] == 0) and np.ptp(sharp[2:, :10]) == 0 and np.ptp(sharp[2:, 10:]) == 0
+    assert mean == pytest.approx(float(sharp[2:].mean()), rel=1e-6)
+    label, mean = retrieval.retrieve_wv(b8a, b09, scl, ELEVATION_KM, table, iv, 1.0, 0.0, 1, 100.0, 20.0)
+    assert np.all(label[:2] == 0)
+    box = [sharp[10, j - 2 : j + 3].mean() for j in range(2, n - 2)]
+    np.testing.assert_allclose(label[10, 2 : n - 2], box, rtol=1e-5)
+    assert label[10, 8] != label[10, 7] and label[10, 6] == label[10, 7]
+
+
+def test_water_vapour_without_land_or_retrieval_is_the_start_value(lut, table):
+    """Water everywhere (SCL 6) and no usable B09 (0 radiance: no ratio): nothing is retrieved, there is no
+    land average, and the start value (1.0 cm) fills the valid pixels (WV_Watermask 1)."""
+    n = 12
+    scl = np.full((n, n), 6, np.uint8)
+    scl[0] = 0
+    b8a, _, scl = _apda_scene(lut, np.full((n, n), 2.0), scl)
+    iv = int(visibility.visibility_to_index(20.0))
+    label, mean = retrieval.retrieve_wv(b8a, np.zeros_like(b8a), scl, ELEVATION_KM, table, iv, 1.0, 0.0, 1,
+                                        100.0, 20.0)
+    assert mean == 1.0
+    np.testing.assert_allclose(label[3:], 1.0, rtol=1e-6)   # (the box mean of rows 1, 2 takes in row 0)
+    assert np.all(label[0] == 0)
