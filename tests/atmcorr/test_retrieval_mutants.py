@@ -11,10 +11,10 @@ import pytest
 from sen2cor.atmcorr import aot, radiance, retrieval, rtables, visibility
 from sen2cor.rtm import grid
 from sen2cor.atmcorr.settings import AcSettings
-from tests.atmcorr.analytic_atmosphere import E0, make_table
+from tests.atmcorr.analytic_atmosphere import E0, make_table, toa_reflectance
 from tests.atmcorr.retrieval_scenes import (DBV_SURFACE, ELEVATION_KM, PATCH, WATER_VAPOUR_CM, nadir_table,
                                             scene_radiance)
-from tests.atmcorr.test_driver import SZA, make_scene
+from tests.atmcorr.test_driver import SOIL, SZA, make_scene
 
 SETTINGS = AcSettings(adj_km=0.0, visibility_km=40.0)
 
@@ -402,3 +402,66 @@ def test_water_vapour_without_land_or_retrieval_is_the_start_value(lut, table):
     assert mean == 1.0
     np.testing.assert_allclose(label[3:], 1.0, rtol=1e-6)   # (the box mean of rows 1, 2 takes in row 0)
     assert np.all(label[0] == 0)
+
+
+# ----------------------------------------------------------------------------- negative-reflectance checks (B.7 step 7)
+def uniform_soil(lut, surface: dict, n: int = 20, bands=None) -> retrieval.SceneRadiance:
+    """Soil (SCL 5) everywhere, with the surface values of ``surface`` replacing the soil's, seen through
+    20 km; ``bands``: the bands the scene has (all of the table's by default)."""
+    scl = np.full((n, n), 5, np.uint8)
+    f = lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+    toa = {b: toa_reflectance(f, i, np.full((n, n), surface.get(b, SOIL[b]), np.float32))
+           for i, b in enumerate(lut.bands) if bands is None or b in bands}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    return retrieval.SceneRadiance(rad, toa, scl, scl > 0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+
+
+def flat_reflectance_at(lut, band: str, surface: float, v_km: float) -> float:
+    """What a uniform surface of 20 km truth reads as at visibility ``v_km`` (on the index grid), from the
+    LUT functions: pi (L - Lp(V)) / (E0t cos SZA + Edift)(V) with L - Lp(20 km) = surface E(20) / pi (black
+    background table, uniform surface: no spherical-albedo term at first order)."""
+    i = lut.bands.index(band)
+    def terms(v):
+        f = lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, v, WATER_VAPOUR_CM)
+        t_up = f.t_up_dir[i] + f.t_up_dif[i]
+        return f.path_reflectance[i], (f.t_down_dir[i] + f.t_down_dif[i]) * t_up, f.spherical_albedo[i]
+    p20, t20, s20 = terms(20.0)
+    toa = p20 + t20 * surface / (1 - s20 * surface)
+    pv, tv, _ = terms(float(visibility.VISEXT_KM[visibility.visibility_to_index(v_km)]))
+    return float((toa - pv) / tv)
+
+
+@pytest.mark.parametrize("red, start, final", [(0.012, 15.0, 23.0), (0.02, 15.0, 15.0), (0.012, 8.0, 23.0)])
+def test_red_check_steps_up_while_more_than_1_percent_is_below_0_01(lut, table, red, start, final):
+    """AC_Cut_Off_Aot_Iter_Vegetation 0.01: a 0.012 red read at 15 km is about 0.004 (below: step to 23 km,
+    where it is above), a 0.02 red about 0.012 at 15 km (kept)."""
+    below = flat_reflectance_at(lut, "B04", red, start) < 0.01
+    assert below == (final != start)
+    assert flat_reflectance_at(lut, "B04", red, 23.0) > 0.01
+    sr = uniform_soil(lut, {"B04": red})
+    assert retrieval.negative_check(sr, table, start, SETTINGS) == final
+
+
+@pytest.mark.parametrize("nir, final", [(0.003, 15.0), (0.0, 23.0)])
+def test_b8a_check_uses_the_water_cut_off(lut, table, nir, final):
+    """AC_Cut_Off_Aot_Iter_Water -0.005 on B8A after the red check (which a 0.1 red passes): a 0.003 NIR
+    reads about -0.0025 at 15 km (kept), a black NIR about -0.0057 (step to 23 km, where it is 0.0025).
+    Without B8A there is no second check."""
+    assert (flat_reflectance_at(lut, "B8A", nir, 15.0) < -0.005) == (final == 23.0)
+    assert flat_reflectance_at(lut, "B8A", nir, 23.0) > -0.005
+    assert flat_reflectance_at(lut, "B8A", nir, 15.0) < 0.01          # the red cut-off would step it up
+    sr = uniform_soil(lut, {"B04": 0.1, "B8A": nir})
+    assert retrieval.negative_check(sr, table, 15.0, SETTINGS) == final
+    no_nir = uniform_soil(lut, {"B04": 0.1, "B8A": nir}, bands=("B03", "B04", "B12"))
+    assert retrieval.negative_check(no_nir, table, 15.0, SETTINGS) == 15.0
+
+
+def test_checks_start_where_asked_and_stop_at_120_km(lut, table):
+    sr = uniform_soil(lut, {"B04": 0.1})
+    assert retrieval.negative_check(sr, table, 30.0, SETTINGS) == 30.0
+    # a cut-off above every reflectance: from 100 km one step to 120 km, where the iteration ends; from
+    # 8 km the steps 23, 26, 30, 35, 40, 50, ... 100, 120 (12 at most)
+    everything = replace(SETTINGS, cut_off_aot_iter_vegetation=0.5)
+    assert retrieval.negative_check(sr, table, 100.0, everything) == 120.0
+    assert retrieval.negative_check(sr, table, 8.0, everything) == 120.0
+    assert retrieval.negative_check(sr, table, 120.0, everything) == 120.0
