@@ -465,3 +465,47 @@ def test_checks_start_where_asked_and_stop_at_120_km(lut, table):
     assert retrieval.negative_check(sr, table, 100.0, everything) == 120.0
     assert retrieval.negative_check(sr, table, 8.0, everything) == 120.0
     assert retrieval.negative_check(sr, table, 120.0, everything) == 120.0
+
+
+def test_ddv_map_is_shifted_to_the_checked_visibility(lut, table):
+    """All DDV at 20 km (DDV red 0.02) with AC_Cut_Off_Aot_Iter_Vegetation 0.025: the 0.02 red reads below
+    0.025 at the DDV visibility, so the check steps up (23, 26, 30 ... km: the first where the reading
+    reaches 0.025, from the LUT) and every DDV index moves down to the new index (facts B.7 step 8); the
+    smoothed map is that index on the valid pixels, 0 on the two no-data rows."""
+    steps = [23.0, 26.0, 30.0, 35.0, 40.0]
+    v_final = next(v for v in steps if flat_reflectance_at(lut, "B04", 0.02, v) >= 0.025)
+    assert v_final > 23.0
+    sr = ddv_radiance(lut, n=40, changes=(((slice(0, 2), slice(0, 40)), 0, 0.05),))
+    settings = replace(SCALING, cut_off_aot_iter_vegetation=0.025)
+    res = retrieval.retrieve_aot(sr, table, settings)
+    new = visibility.visibility_to_index(v_final)
+    assert res.method == "SEN2COR_DDV" and res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    assert np.all(res.vis_index[2:] == new) and np.all(res.vis_index[:2] == 0)
+    assert res.final_visibility_km == pytest.approx(float(visibility.VISEXT_KM[new]))
+    # the shipped cut-off (0.01) keeps the DDV visibility
+    kept = retrieval.retrieve_aot(sr, table, SCALING)
+    assert np.all(kept.vis_index[2:] == visibility.visibility_to_index(res.ddv_visibility_km))
+
+
+def test_final_visibility_is_the_mean_over_land(lut, table):
+    """CAMS 30 / 40 / 60 km across the tile (clear enough for the checks): the reported visibility is that of
+    the mean index of the land pixels (SCL 4, 5), not of the water on the left third; without land, of all
+    valid pixels; without valid pixels, the start visibility."""
+    n = 30
+    sr = scene_radiance(lut, 20.0, n=n)
+    scl = sr.scl.copy()
+    scl[:, :10] = 6
+    sr = replace(sr, scl=scl)
+    res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([30.0, 40.0, 60.0]))
+    cams_index = np.rint(aot.coarse_to_pixels(
+        np.tile(visibility.visibility_to_index(np.array([30.0, 40.0, 60.0])).astype(np.float32), (3, 1)), (n, n)))
+    np.testing.assert_array_equal(res.vis_index, cams_index)
+    assert res.final_visibility_km == visibility.scene_visibility_km(cams_index[:, 10:].mean())
+    assert res.final_visibility_km != visibility.scene_visibility_km(cams_index.mean())
+    water = replace(sr, scl=np.full((n, n), 6, np.uint8))
+    res = retrieval.retrieve_aot(water, table, SETTINGS, cams_aod550=cams_aod([30.0, 40.0, 60.0]))
+    assert res.final_visibility_km == visibility.scene_visibility_km(cams_index.mean())
+    nodata = replace(sr, scl=np.zeros((n, n), np.uint8), valid=np.zeros((n, n), bool))
+    res = retrieval.retrieve_aot(nodata, table, SETTINGS)
+    assert not res.vis_index.any() and res.final_visibility_km == visibility.scene_visibility_km(
+        visibility.visibility_to_index(40.0))
