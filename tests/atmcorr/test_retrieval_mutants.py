@@ -509,3 +509,14 @@ def test_final_visibility_is_the_mean_over_land(lut, table):
     res = retrieval.retrieve_aot(nodata, table, SETTINGS)
     assert not res.vis_index.any() and res.final_visibility_km == visibility.scene_visibility_km(
         visibility.visibility_to_index(40.0))
+
+
+def test_retrieval_logs_its_method_and_visibilities(lut, table, caplog):
+    caplog.set_level("INFO", logger="sen2cor.atmcorr.retrieval")
+    retrieval.retrieve_aot(scene_radiance(lut, 20.0), table, replace(SETTINGS, vis_update_mode=0))
+    assert [r.getMessage() for r in caplog.records] == [
+        "AOT retrieval: VIS_Update_Mode 0, constant visibility 40.0 km"]
+    caplog.clear()
+    res = retrieval.retrieve_aot(scene_radiance(lut, 20.0), table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
+    assert [r.getMessage() for r in caplog.records][-1] == (
+        f"AOT retrieval CAMS: start 40.0 km, DDV None km, final {res.final_visibility_km:.1f} km (DDV 0.00 %)")
