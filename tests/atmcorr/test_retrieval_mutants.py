@@ -520,3 +520,18 @@ def test_retrieval_logs_its_method_and_visibilities(lut, table, caplog):
     res = retrieval.retrieve_aot(scene_radiance(lut, 20.0), table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
     assert [r.getMessage() for r in caplog.records][-1] == (
         f"AOT retrieval CAMS: start 40.0 km, DDV None km, final {res.final_visibility_km:.1f} km (DDV 0.00 %)")
+
+
+def test_a_pixel_at_exactly_five_times_the_ddv_red_is_clear(lut, table):
+    """'Not brighter than 5x the DDV red mean' (facts B.8) includes 5x itself: with a DDV TOA red of 3/64, a
+    soil pixel at exactly 15/64 (both exact in float32) is in the clear mean, one at 15/64 + 1/1024 is not;
+    a pixel in the clear mean changes the double ratio (adjacency term), one outside it does not."""
+    n = 40
+    ddv = ((slice(0, n), slice(0, n)), 4, 3 / 64)
+
+    def ratio(red):
+        sr = ddv_radiance(lut, n=n, changes=(ddv, ((slice(n - 1, n), slice(n - 1, n)), 5, red)))
+        return retrieval.retrieve_aot(sr, table, SCALING, detection_only=True).double_ratio
+
+    at, above, further = ratio(15 / 64), ratio(15 / 64 + 1 / 1024), ratio(15 / 64 + 2 / 1024)
+    assert above == further and at != above
