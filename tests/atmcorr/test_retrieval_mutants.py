@@ -535,3 +535,19 @@ def test_a_pixel_at_exactly_five_times_the_ddv_red_is_clear(lut, table):
 
     at, above, further = ratio(15 / 64), ratio(15 / 64 + 1 / 1024), ratio(15 / 64 + 2 / 1024)
     assert above == further and at != above
+
+
+def test_ddv_search_reads_b12_at_23_km(lut, table):
+    """The DDV masking uses the flat B12 reflectance at 23 km (facts B.7 step 1).  A table whose
+    B12 irradiances are a quarter of the true ones at every visibility index but that of 23 km makes the
+    0.04 B12 of the vegetation read 0.16 (no DDV threshold reaches it) anywhere else: the DDV pixels are
+    still found, with the first threshold (0.05)."""
+    i23 = visibility.visibility_to_index(23.0)
+    b = table.band("B12")
+    others = np.arange(visibility.N_VIS_INDEX) != i23
+    arrays = {name: getattr(table, name).copy() for name in ("e0t", "edift")}
+    for a in arrays.values():
+        a[b][:, others] *= 0.25
+    skewed = replace(table, cache={}, **arrays)
+    res = retrieval.retrieve_aot(ddv_radiance(lut), skewed, SCALING, detection_only=True)
+    assert res.method == "SEN2COR_DDV" and res.ddv.swir_upper == 0.05 and res.ddv.mask.all()
