@@ -132,7 +132,7 @@ def test_double_ratio_needs_both_scene_path_radiances_positive(lut, table):
     assert 0.0 < lp_red - 0.012 * e_red < 1.0
     ddv = replace(SCALING.ddv, swir_22um_red_refl_ratio=0.8)
     red = retrieval.retrieve_aot(sr, table, replace(SCALING, ddv=ddv), detection_only=True)
-    assert red.double_ratio is not None and red.double_ratio > 1.0
+    assert red.double_ratio is not None and red.double_ratio > 1.2
 
 
 def test_scene_path_radiance_background_leaves_out_clouds_no_data_and_bright_pixels(lut, table):
@@ -551,3 +551,38 @@ def test_ddv_search_reads_b12_at_23_km(lut, table):
     skewed = replace(table, cache={}, **arrays)
     res = retrieval.retrieve_aot(ddv_radiance(lut), skewed, SCALING, detection_only=True)
     assert res.method == "SEN2COR_DDV" and res.ddv.swir_upper == 0.05 and res.ddv.mask.all()
+
+
+@pytest.mark.parametrize("code, counts", [(4, True), (5, True), (6, True), (2, False), (3, False), (11, False)])
+def test_ddv_adjacency_background_is_the_red_of_scl_4_5_6(lut, table, code, counts):
+    """L_cell of the half-weight adjacency term of the DDV inversion is the mean red radiance of SCL 4, 5, 6
+    (facts B.7 step 5): the red of a block of that class moves the DDV visibility, the red of a block of
+    dark features (2), shadow (3) or snow (11) does not.  The block's B12 (TOA 0.2) keeps it out of DDV."""
+    n = 40
+    block = (slice(0, n), slice(0, 10))
+
+    def v(red):
+        sr = ddv_radiance(lut, n=n, changes=((block, code, red),))
+        sr.radiance["B12"][block] = radiance.toa_radiance(np.float32(0.2), E0["B12"], SZA)
+        settings = replace(SCALING, ddv_adjacency_weight=0.5)
+        res = retrieval.retrieve_aot(sr, table, settings, detection_only=True)
+        assert res.ddv.mask[:, 10:].all() and not res.ddv.mask[block].any()
+        return res.ddv_visibility_km
+
+    assert (v(0.01) != v(0.3)) == counts
+
+
+def test_cams_visibility_is_at_the_cams_surface_height(lut, table):
+    """The CAMS aod550 is that of the CAMS surface (geopotential / g0): the aod of 30 km at 1 km height with
+    a geopotential of 1 km gives 30 km; read at sea level it would be another visibility."""
+    aod = np.full((3, 3), grid.visibility_to_aot550(30.0, 1.0))
+    sr = scene_radiance(lut, 20.0)
+    res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=aod, cams_geopotential=np.full((3, 3), 9806.65))
+    assert np.all(res.vis_index == visibility.visibility_to_index(30.0))
+    sea = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=aod)
+    assert visibility.visibility_to_index(30.0) != sea.vis_index[0, 0]
+    # no valid pixel: an empty map and the start visibility
+    nodata = replace(sr, scl=np.zeros(sr.scl.shape, np.uint8), valid=np.zeros(sr.scl.shape, bool))
+    res = retrieval.retrieve_aot(nodata, table, SETTINGS, cams_aod550=aod)
+    assert res.method == "CAMS" and not res.vis_index.any()
+    assert res.final_visibility_km == visibility.scene_visibility_km(visibility.visibility_to_index(40.0))
