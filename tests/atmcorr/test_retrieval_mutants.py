@@ -11,22 +11,13 @@ import pytest
 from sen2cor.atmcorr import aot, radiance, retrieval, rtables, visibility
 from sen2cor.rtm import grid
 from sen2cor.atmcorr.settings import AcSettings
-from tests.atmcorr.analytic_atmosphere import E0, make_table, toa_reflectance
-from tests.atmcorr.retrieval_scenes import (DBV_SURFACE, ELEVATION_KM, PATCH, WATER_VAPOUR_CM, nadir_table,
-                                            scene_radiance)
+from tests.atmcorr import test_dbv_pins
+from tests.atmcorr.analytic_atmosphere import E0, toa_reflectance
+from tests.atmcorr.retrieval_scenes import DBV_SURFACE, ELEVATION_KM, PATCH, WATER_VAPOUR_CM, scene_radiance
 from tests.atmcorr.test_driver import SOIL, SZA, make_scene
 
 SETTINGS = AcSettings(adj_km=0.0, visibility_km=40.0)
-
-
-@pytest.fixture(scope="module")
-def lut():
-    return make_table()
-
-
-@pytest.fixture(scope="module")
-def table(lut):
-    return nadir_table(lut)
+lut, table = test_dbv_pins.lut, test_dbv_pins.table   # the fixtures: the analytic LUT and its nadir table
 
 
 # ----------------------------------------------------------------------------- DBV on terrain (facts B.7)
