@@ -577,3 +577,39 @@ def test_cams_visibility_is_at_the_cams_surface_height(lut, table):
     res = retrieval.retrieve_aot(nodata, table, SETTINGS, cams_aod550=aod)
     assert res.method == "CAMS" and not res.vis_index.any()
     assert res.final_visibility_km == visibility.scene_visibility_km(visibility.visibility_to_index(40.0))
+
+
+@pytest.mark.parametrize("changes, blue_ratio, expected", [
+    (dict(), 2.0, "unclipped"),                                                # limiter off: sc < 0.9 kept
+    (dict(scaling_limiter=True, min_sc_blu=0.85), 2.0, 0.85),                  # clipped at min_sc_blu
+    (dict(scaling_limiter=True, max_sc_blu=1.05), 0.0, 1.05),                  # clipped at max_sc_blu
+    (dict(aerosol_type_ratio_th=0.1), 0.8, 1.0),                               # |sc - 1| <= 0.1: no scaling
+])
+def test_blue_scaling_limits_from_the_settings(lut, table, changes, blue_ratio, expected):
+    """Scaling_Limiter with min_sc_blu / max_sc_blu and AC_Aerosol_Type_Ratio_Th reach the blue factor
+    (facts B.8): an assumed blue of 2 x red gives sc = 1 - 1.5 * 0.02 * E / Lp (about 0.64), of 0 x red
+    (0.005) sc = 1 + 0.01 * E / Lp (about 1.12), of 0.8 x red about 0.93."""
+    lp, e = _lut_terms(table, "B02", int(visibility.visibility_to_index(20.0)))
+    settings = replace(SCALING, red_blue_refl_ratio=blue_ratio, **changes)
+    sc = retrieval.retrieve_aot(ddv_radiance(lut), table, settings, detection_only=True).blue_scaling
+    if expected == "unclipped":
+        assert sc == pytest.approx(1.0 - 1.5 * 0.02 * e / lp, abs=0.01) and sc < 0.85
+    else:
+        assert sc == pytest.approx(expected)
+
+
+def test_dbv_inversion_takes_the_adjacency_weight_of_the_settings(lut, table):
+    """The DBV pixels are inverted like DDV pixels, with the half-weight adjacency term: on a soil background
+    brighter in red (0.1) than the patch (0.02) the term lowers L*, i.e. a clearer DBV visibility than
+    without it (weight 0)."""
+    red = np.full((30, 30), 0.1)
+    sr = scene_radiance(lut, 20.0, surface=dict(DBV_SURFACE))
+    f = lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+    i = lut.bands.index("B04")
+    red[PATCH] = 0.02
+    toa = toa_reflectance(f, i, red.astype(np.float32))
+    sr.toa["B04"][:] = toa
+    sr.radiance["B04"][:] = radiance.toa_radiance(toa, E0["B04"], SZA)
+    half = retrieval.dbv_visibility(sr, table, SETTINGS)
+    none = retrieval.dbv_visibility(sr, table, replace(SETTINGS, ddv_adjacency_weight=0.0))
+    assert half > none
