@@ -613,3 +613,42 @@ def test_dbv_inversion_takes_the_adjacency_weight_of_the_settings(lut, table):
     half = retrieval.dbv_visibility(sr, table, SETTINGS)
     none = retrieval.dbv_visibility(sr, table, replace(SETTINGS, ddv_adjacency_weight=0.0))
     assert half > none
+
+
+@pytest.mark.parametrize("watermask, water_cm", [(0, 3.0), (1, 1.0)])
+def test_wv_watermask_reaches_the_fill(lut, table, watermask, water_cm):
+    """WV_Watermask 0 keeps what is retrieved over water (SCL 6, here 3 cm), 1 puts the land average (1 cm)
+    there (facts B.9 post-processing)."""
+    n = 20
+    wv = np.where(np.arange(n)[None, :] < n // 2, 1.0, 3.0) * np.ones((n, 1))
+    scl = np.where(wv > 2, 6, 5).astype(np.uint8)
+    b8a, b09, scl = _apda_scene(lut, wv, scl)
+    iv = int(visibility.visibility_to_index(20.0))
+    label, mean = retrieval.retrieve_wv(b8a, b09, scl, ELEVATION_KM, table, iv, 1.0, 0.0, watermask, 0.0, 20.0)
+    assert mean == pytest.approx(1.0, abs=0.1)
+    np.testing.assert_allclose(label[:, n // 2 :], water_cm, atol=0.1)
+
+
+def test_negative_check_reads_each_pixel_at_its_elevation(lut):
+    """Half the scene at 0.1 km, half at 2.5 km, a red of 0.012 everywhere, through 20 km.  At 23 km each
+    half, read with the functions of its own elevation, is above 0.01 and the start is kept; the high half
+    read with the functions of another elevation (other path radiance) would fall below and step the
+    visibility up."""
+    n = 20
+    high = np.arange(n)[None, :] >= n // 2
+    z = np.where(high, 2.5, 0.1) * np.ones((n, 1))
+    rho = {b: np.full((n, n), SOIL[b], np.float32) for b in lut.bands}
+    rho["B04"][:] = 0.012
+    toa = {}
+    for i, b in enumerate(lut.bands):
+        parts = [toa_reflectance(lut.interpolate(SZA, 0.0, 0.0, h, 20.0, WATER_VAPOUR_CM), i, rho[b])
+                 for h in (0.1, 2.5)]
+        toa[b] = np.where(high, parts[1], parts[0]).astype(np.float32)
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    scl = np.full((n, n), 5, np.uint8)
+    nodes = rtables.elevation_nodes(lut.elevation_km, z)
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
+    assert flat_reflectance_at(lut, "B04", 0.012, 23.0) > 0.01
+    assert retrieval.negative_check(sr, t, 23.0, SETTINGS) == 23.0
