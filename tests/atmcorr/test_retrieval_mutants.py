@@ -300,6 +300,7 @@ def test_constant_visibility_mode_and_detection_only(lut, table):
     assert np.all(res.vis_index[2:] == index) and np.all(res.vis_index[:2] == 0) and res.vis_index.dtype == np.uint8
     detect = retrieval.retrieve_aot(sr, table, mode0, detection_only=True)
     assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.vis_index.shape == sr.scl.shape
+    assert detect.vis_index.dtype == np.uint8
     # no DDV, detection only: no map, no DBV, no check; the start visibility
     detect = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([8.0] * 3), detection_only=True)
     assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.info == {}
@@ -309,6 +310,7 @@ def test_constant_visibility_mode_and_detection_only(lut, table):
     assert ddv.method == "SEN2COR_DDV" and not ddv.vis_index.any()
     assert ddv.final_visibility_km == ddv.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
     assert ddv.vis_index.dtype == np.uint8 and ddv.vis_index.shape == (60, 60)
+    assert ddv.start_visibility_km == 40.0
 
 
 # ----------------------------------------------------------------------------- water vapour (facts B.9)
@@ -652,3 +654,25 @@ def test_negative_check_reads_each_pixel_at_its_elevation(lut):
     sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
     assert flat_reflectance_at(lut, "B04", 0.012, 23.0) > 0.01
     assert retrieval.negative_check(sr, t, 23.0, SETTINGS) == 23.0
+
+
+def test_ddv_path_takes_the_settings_thresholds_weight_and_green_check(lut, table):
+    """DDV on 40 of 60 columns (66.7 %): AC_Min_Ddv_Area 70 % fails the first two thresholds and the last
+    one is kept (>= 1 %, facts B.7 step 3); the DDV inversion without its adjacency term gives the truth
+    (20 km), with the half weight the bright soil reads as a clearer scene; a DDV green as dark as the red
+    fails green >= 1.08 red and steps the visibility up (facts B.7 step 7)."""
+    sr = ddv_radiance(lut, soil_cols=20)
+    assert retrieval.retrieve_aot(sr, table, SCALING, detection_only=True).ddv.swir_upper == 0.05
+    area = replace(SCALING, ddv=replace(SCALING.ddv, min_ddv_area_percent=70.0))
+    assert retrieval.retrieve_aot(sr, table, area, detection_only=True).ddv.swir_upper == 0.12
+    v0 = retrieval.retrieve_aot(sr, table, SCALING, detection_only=True).ddv_visibility_km
+    v_half = retrieval.retrieve_aot(sr, table, replace(SCALING, ddv_adjacency_weight=0.5),
+                                    detection_only=True).ddv_visibility_km
+    assert v0 == pytest.approx(20.0, abs=1.0) and v_half > v0 + 2.0
+    dark_green = ddv_radiance(lut)
+    f = lut.interpolate(SZA, 0.0, 0.0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+    green = toa_reflectance(f, lut.bands.index("B03"), np.full(dark_green.scl.shape, 0.02, np.float32))
+    dark_green.toa["B03"][:] = green
+    dark_green.radiance["B03"][:] = radiance.toa_radiance(green, E0["B03"], SZA)
+    res = retrieval.retrieve_aot(dark_green, table, SCALING)
+    assert res.final_visibility_km > res.ddv_visibility_km + 2.0
