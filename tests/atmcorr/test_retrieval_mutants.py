@@ -305,6 +305,8 @@ def test_constant_visibility_mode_and_detection_only(lut, table):
     detect = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([8.0] * 3), detection_only=True)
     assert detect.method == "DEFAULT" and not detect.vis_index.any() and detect.info == {}
     assert detect.final_visibility_km == 40.0 and detect.double_ratio is None
+    assert detect.start_visibility_km == 40.0 and detect.ddv_visibility_km is None and not detect.ddv.found
+    assert detect.vis_index.shape == sr.scl.shape and detect.vis_index.dtype == np.uint8
     # DDV, detection only: the DDV visibility, no map
     ddv = retrieval.retrieve_aot(ddv_radiance(lut), table, SCALING, detection_only=True)
     assert ddv.method == "SEN2COR_DDV" and not ddv.vis_index.any()
@@ -473,6 +475,7 @@ def test_ddv_map_is_shifted_to_the_checked_visibility(lut, table):
     res = retrieval.retrieve_aot(sr, table, settings)
     new = visibility.visibility_to_index(v_final)
     assert res.method == "SEN2COR_DDV" and res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    assert res.start_visibility_km == 40.0 and res.ddv.mask[2:].all() and res.double_ratio is not None
     assert np.all(res.vis_index[2:] == new) and np.all(res.vis_index[:2] == 0)
     assert res.final_visibility_km == pytest.approx(float(visibility.VISEXT_KM[new]))
     # the shipped cut-off (0.01) keeps the DDV visibility
