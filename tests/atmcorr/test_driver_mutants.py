@@ -1,0 +1,144 @@
+"""The orchestration of one resolution (``atmcorr.driver``) on small synthetic scenes, with hand-derived
+expectations: the 10 m reuse of the 20 m visibility (land mean, rounding, up-sampling), the valid area, the
+APDA switch, the strip helpers and the preliminary water vapour of the DDV search."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sen2cor.atmcorr import driver, radiance, visibility
+from sen2cor.atmcorr.settings import AcSettings
+from tests.atmcorr.analytic_atmosphere import make_table
+from tests.atmcorr.test_driver import make_scene
+
+
+@pytest.fixture(scope="module")
+def lut():
+    return make_table()
+
+
+# --- strip helpers ---
+
+def test_upsample_repeats_each_20m_pixel_and_the_last_row_and_column():
+    """Nearest by 2 onto 2051 x 7 px from 1025 x 3: pixel (r, c) takes (r // 2, c // 2), clipped at the last
+    20 m row / column (the 10 m grid may be one pixel larger); the 2048-row blocks join without a gap."""
+    index = (np.arange(1025)[:, None] % 250 + 3 * np.arange(3)[None, :]).astype(np.uint8)
+    out = driver._upsample(index, (2051, 7), 2)
+    assert out.dtype == np.uint8 and out.shape == (2051, 7)
+    rows, cols = np.minimum(np.arange(2051) // 2, 1024), np.minimum(np.arange(7) // 2, 2)
+    np.testing.assert_array_equal(out, index[rows][:, cols])
+    np.testing.assert_array_equal(out[2048:2051, 6], index[1024, 2])
+    np.testing.assert_array_equal(driver._upsample(index[:2, :2], (5, 5), 2),
+                                  [[0, 0, 3, 3, 3], [0, 0, 3, 3, 3], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4]])
+
+
+def test_positive_mean_counts_only_positive_pixels():
+    image = np.array([[0.0, 2.0], [4.0, -1.0], [0.0, 6.0]], np.float32)
+    for strips in (1, 2, 3, 50):
+        assert driver._positive_mean(image, strips) == pytest.approx(4.0)
+    assert driver._positive_mean(np.zeros((3, 2), np.float32), 2) == 0.0
+
+
+def test_in_strips_fills_every_row():
+    rows = driver._in_strips(lambda r: np.arange(9)[r, None] * np.ones((1, 2)) + 1, (9, 2), np.float32, 2)
+    np.testing.assert_array_equal(rows[:, 0], np.arange(1, 10))
+    assert rows.dtype == np.float32
+    assert driver._in_strips(lambda r: 7.0, (), np.float32) == 7.0   # 0-d: the value itself
+
+
+def test_elevation_km_in_strips_and_per_rows(lut):
+    scene, _ = make_scene(lut, n=6)
+    dem = np.array([[100.0], [-5.0], [4000.0]]) * np.ones((1, 6))
+    scene = replace(scene, elevation_m=np.repeat(dem, 2, axis=0))
+    z = driver._elevation_km(scene, AcSettings())
+    np.testing.assert_allclose(z[:, 0], [0.1, 0.1, 0.0, 0.0, 3.5, 3.5], rtol=1e-6)
+    per_rows = driver._ElevationKm(scene, AcSettings())
+    assert per_rows.shape == (6, 6) and np.ndim(per_rows) == 2
+    np.testing.assert_allclose(per_rows[2:4], 0.0)
+    assert driver._elevation_km(replace(scene, elevation_m=None), AcSettings(altitude_km=0.25)) == 0.25
+
+
+# --- the valid area ---
+
+def test_scl_class_1_is_valid_and_only_class_0_is_no_data(lut):
+    """Class 1 (saturated or defective) is corrected like any other class; class 0 gives 0 everywhere."""
+    scene, rho = make_scene(lut, n=30)
+    scl = scene.scl.copy()
+    scl[:3] = 1
+    scl[-3:] = 0
+    res = driver.correct_resolution(replace(scene, scl=scl), lut, AcSettings(adj_km=0.0, reference_albedo=0.0))
+    r = res.surface_reflectance["B8A"]
+    assert np.abs(r[:3] - rho["B8A"][:3]).mean() < 0.01
+    assert np.all(r[-3:] == 0.0) and np.all(res.aot550[-3:] == 0.0) and np.all(res.wv_cm[-3:] == 0.0)
+    assert np.all(res.aot550[:3] > 0.0) and np.all(res.wv_cm[:3] > 0.0)
+
+
+# --- the APDA switch ---
+
+def test_water_vapour_default_without_b09(lut):
+    scene, _ = make_scene(lut, n=30, wv_cm=4.0)
+    toa = {b: a for b, a in scene.toa.items() if b != "B09"}
+    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0))
+    assert res.info["WV_RETRIEVAL_METHOD"] == "DEFAULT"
+    assert res.wv_label_mean_cm == 2.0     # the summer tables' main level, not the scene's 4 cm
+
+
+def test_preliminary_water_vapour_uses_every_4th_pixel(lut):
+    """Pixels on rows and columns that are multiples of 4 were simulated with 1 cm, all others with 4 cm:
+    the preliminary value (every 4th pixel) is 1 cm."""
+    scene1, _ = make_scene(lut, n=40, wv_cm=1.0, noise=0.0)
+    scene4, _ = make_scene(lut, n=40, wv_cm=4.0, noise=0.0)
+    grid = np.zeros((40, 40), bool)
+    grid[::4, ::4] = True
+    toa = {b: np.where(grid, scene1.toa[b], scene4.toa[b]) for b in scene1.toa}
+    rad = {b: radiance.toa_radiance(toa[b], scene1.e0_w_m2_um[b], scene1.sza_deg) for b in ("B8A", "B09")}
+    levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
+    nodes = driver.elevation_nodes(lut.elevation_km, 0.1)
+    e0 = np.array([scene1.e0_w_m2_um[b] for b in lut.bands])
+    nadir = driver.tabulate(lut, lut.bands, scene1.sza_deg, 0.0, 0.0, e0, nodes, levels)
+    wv = driver._preliminary_wv(rad, scene1.scl, 0.1, nadir, AcSettings(visibility_km=20.0), 1.0, 0.0)
+    assert wv == pytest.approx(1.0, abs=0.1)
+    # the scene's own mean would be ~4 cm
+    assert driver._preliminary_wv({b: r[1::4, 1::4] for b, r in rad.items()}, scene1.scl[1::4, 1::4], 0.1, nadir,
+                                  AcSettings(visibility_km=20.0), 1.0, 0.0) == pytest.approx(4.0, abs=0.2)
+
+
+# --- 10 m: the 20 m visibility and water vapour reused ---
+
+BANDS_10M = ("B02", "B03", "B04", "B8A")   # the analytic table has no B08; B8A stands in
+
+
+def _ten_metre(lut, scl, prior_cols):
+    scene, _ = make_scene(lut, n=10)
+    scene = replace(scene, resolution_m=10, scl=scl, toa={b: scene.toa[b] for b in BANDS_10M})
+    vis20 = np.tile(np.array(prior_cols, np.uint8), (5, 1))
+    prior = driver.Prior(vis20, 1.5, 1.0, {"AOT_RETRIEVAL_METHOD": "SEN2COR_DDV", "FINAL_VISIBILITY": -1.0})
+    return driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0), prior=prior)
+
+
+def test_ten_metre_visibility_is_the_rounded_mean_index_of_the_land():
+    lut = make_table()
+    cols = [100, 100, 53, 50, 50]
+    land = np.full((10, 10), 4, np.uint8)
+    res = _ten_metre(lut, land, cols)
+    # 10 m columns: 100 x 4, 53 x 2, 50 x 4 -> mean 70.6 -> index 71
+    assert res.info["FINAL_VISIBILITY"] == visibility.scene_visibility_km(71)
+    assert res.info["AOT_RETRIEVAL_METHOD"] == "SEN2COR_DDV"
+    np.testing.assert_array_equal(res.vis_index[3], [100, 100, 100, 100, 53, 53, 50, 50, 50, 50])
+    assert res.wv_label_mean_cm == 1.5 and res.blue_scaling == 1.0 and res.ddv_mask is None
+    # land (4 vegetation, 5 soil) on the left half only: 100 x 4 and 53 -> 90.6 -> 91
+    half = land.copy()
+    half[:, 5:] = 6
+    half[:, 4] = 5
+    assert _ten_metre(lut, half, cols).info["FINAL_VISIBILITY"] == visibility.scene_visibility_km(91)
+    # no land: the mean of every valid pixel; no data takes index 0
+    water = np.full((10, 10), 6, np.uint8)
+    water[:, 8:] = 0
+    res = _ten_metre(lut, water, cols)
+    # valid columns 0..7: 100 x 4, 53 x 2, 50 x 2 -> 81.5 -> 82 (round half to even)
+    assert res.info["FINAL_VISIBILITY"] == visibility.scene_visibility_km(82)
+    assert np.all(res.vis_index[:, 8:] == 0)
+    assert _ten_metre(lut, np.zeros((10, 10), np.uint8), cols).info["FINAL_VISIBILITY"] == \
+        visibility.scene_visibility_km(0)
