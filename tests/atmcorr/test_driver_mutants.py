@@ -83,6 +83,8 @@ def test_water_vapour_default_without_b09(lut):
     res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0))
     assert res.info["WV_RETRIEVAL_METHOD"] == "DEFAULT"
     assert res.wv_label_mean_cm == 2.0     # the summer tables' main level, not the scene's 4 cm
+    # WVP = 2 cm x the column fraction above 0.1 km (1 at 0 km, 0.77 at 0.5 km)
+    np.testing.assert_allclose(res.wv_cm, 2.0 * np.interp(0.1, [0.0, 0.5], [1.0, 0.77]), rtol=1e-5)
 
 
 def test_preliminary_water_vapour_uses_every_4th_pixel(lut):
@@ -142,3 +144,86 @@ def test_ten_metre_visibility_is_the_rounded_mean_index_of_the_land():
     assert np.all(res.vis_index[:, 8:] == 0)
     assert _ten_metre(lut, np.zeros((10, 10), np.uint8), cols).info["FINAL_VISIBILITY"] == \
         visibility.scene_visibility_km(0)
+
+
+# --- what the metadata reports about the retrievals ---
+
+def test_info_of_a_ddv_run(lut):
+    """Vegetation with B12 ~ 0.04 (< the first SWIR limit 0.05): DDV found at the first threshold, the start
+    visibility is the GIPP's 40 km, the DDV visibility near the scene's 20 km; no blue rescaling (disabled)."""
+    scene, _ = make_scene(lut, n=40)
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    info = res.info
+    assert info["AOT_RETRIEVAL_METHOD"] == "SEN2COR_DDV" and info["WV_RETRIEVAL_METHOD"] == "SEN2COR_APDA"
+    assert info["START_VISIBILITY"] == 40.0
+    assert 17.0 <= info["VISIBILITY_FROM_DDV"] <= 23.0
+    assert info["DDV_REFLECTANCE_RANGE"] == 0.05
+    # percentage = DDV pixels / (valid - water) pixels
+    assert info["DDV_PIXEL_PERCENTAGE"] == pytest.approx(100.0 * res.ddv_mask.mean()) and res.ddv_mask.mean() > 0.5
+    assert info["AEROSOL_DOUBLE_RATIO"] > 0.0
+    assert info["BLUE_PATH_RADIANCE_RESCALING_FACTOR"] == 1.0 == res.blue_scaling
+    constant = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, vis_update_mode=0)).info
+    assert constant["DDV_REFLECTANCE_RANGE"] is None and constant["AEROSOL_DOUBLE_RATIO"] is None
+    assert constant["START_VISIBILITY"] == 40.0 and constant["FINAL_VISIBILITY"] == pytest.approx(
+        visibility.VISEXT_KM[visibility.visibility_to_index(40.0)])
+
+
+# --- cirrus correction (20 m) ---
+
+def _cirrus_scene(lut, gammas):
+    """Rows 0-29 under a cirrus of rho_cir 0.03 (B10), which adds 0.03 / gamma_b to each visible band."""
+    scene, _ = make_scene(lut, n=100, noise=0.0)
+    toa = dict(scene.toa)
+    cir = np.zeros(scene.scl.shape, np.float32)
+    cir[:30] = 0.03
+    toa["B10"] = cir
+    for b, g in gammas.items():
+        toa[b] = toa[b] + cir / np.float32(g)
+    return replace(scene, toa=toa)
+
+
+def test_cirrus_gamma_is_estimated_from_b01_b02_and_b03_together(lut):
+    """gamma = 1 / mean over B01-B03 of (excess / rho_cir): 1 / mean(1/0.6, 1/1.0, 1/0.8) = 0.766; any
+    band left out gives 0.889, 0.686 or 0.750."""
+    scene = _cirrus_scene(lut, {"B01": 0.6, "B02": 1.0, "B03": 0.8})
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, cirrus_correction=True))
+    assert res.info["CIRRUS_GAMMA"] == pytest.approx(1.0 / np.mean([1 / 0.6, 1.0, 1 / 0.8]), abs=0.004)
+    # without B01 in the scene: the two others
+    toa = {b: a for b, a in scene.toa.items() if b != "B01"}
+    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0, cirrus_correction=True))
+    assert res.info["CIRRUS_GAMMA"] == pytest.approx(1.0 / np.mean([1.0, 1 / 0.8]), abs=0.004)
+
+
+def test_cirrus_correction_without_b10_or_without_cirrus(lut, caplog):
+    scene = _cirrus_scene(lut, {"B02": 0.8})
+    toa = {b: a for b, a in scene.toa.items() if b != "B10"}
+    res = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0, cirrus_correction=True))
+    assert "CIRRUS_GAMMA" not in res.info   # no B10 band: nothing to correct with
+    clear = dict(scene.toa, B10=np.zeros(scene.scl.shape, np.float32))
+    with caplog.at_level("INFO", logger="sen2cor.atmcorr.driver"):
+        res = driver.correct_resolution(replace(scene, toa=clear), lut,
+                                        AcSettings(adj_km=0.0, cirrus_correction=True))
+    assert "CIRRUS_GAMMA" not in res.info
+    assert "cirrus correction skipped: too few cirrus / cirrus-free pixels" in caplog.text
+
+
+def test_ddv_search_uses_the_preliminary_water_vapour(lut):
+    """Vegetation with B12 = 0.0485 under 0.4 cm of water vapour: with the preliminary APDA value (~0.4 cm) the
+    flat B12 reflectance is ~0.0485 < 0.05, DDV at the first SWIR limit; with the tables' main level 2 cm the
+    B12 absorption would be over-corrected by exp(0.02 (2^0.6 - 0.4^0.6) (1/cos 35 + 1)) = 1.043 -> 0.0506,
+    above 0.05, and the search would go on to the limit 0.10."""
+    from tests.atmcorr.analytic_atmosphere import toa_reflectance
+    from tests.atmcorr.test_driver import SZA, VEG
+
+    rho = {b: np.full((40, 40), VEG[b], np.float32) for b in lut.bands}
+    rho["B12"][:] = 0.0485
+    rho["B04"][:] = 0.5 * 0.0485
+    f = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 0.4)
+    toa = {b: toa_reflectance(f, i, rho[b]) for i, b in enumerate(lut.bands)}
+    scene, _ = make_scene(lut, n=40)
+    scene = replace(scene, toa=toa)
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    assert res.wv_label_mean_cm == pytest.approx(0.4, abs=0.1)
+    assert res.info["DDV_REFLECTANCE_RANGE"] == 0.05
+    main = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, wv_correction=0))
+    assert main.info["DDV_REFLECTANCE_RANGE"] == 0.10     # the same scene searched with 2 cm
