@@ -83,3 +83,105 @@ def test_clear_mean_replaces_clouds_and_no_data(strip_rows):
     assert _step2(np.full((3, 3), 4, np.uint8), np.ones((3, 3), bool), strip_rows)._clear_mean(base) is None
     # everything replaced: 0
     assert _step2(np.full((3, 3), 8, np.uint8), np.ones((3, 3), bool), strip_rows)._clear_mean(base) == 0.0
+
+
+# --- step 1 of flat terrain, T_sun gathered from its table ---
+
+@pytest.fixture(scope="module")
+def table():
+    from sen2cor.atmcorr.rtables import tabulate
+    from tests.atmcorr.analytic_atmosphere import make_table
+
+    lut = make_table()
+    levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
+    return tabulate(lut, ("B04", "B09"), 40.0, 5.0, 100.0, np.array([1512.8, 817.6]), np.array([0.0, 0.5]), levels)
+
+
+def _fields(table, band, **key):
+    from sen2cor.atmcorr.rtables import field_table
+
+    return [field_table(table, name, band, **key) for name in ("e0t", "edift", "lp")]
+
+
+def test_flat_step1_is_pi_l_minus_lp_over_e_per_pixel(table):
+    """rho = (pi L - pi s Lp) / E with L = rho_TOA E0[mW cm-2 um-1] cos(SZA) / pi and E = E0t cos(SZA) + Edift,
+    per pixel over more than one 128-row block; capped at AC_Topo_Corr_Cutoff."""
+    rng = np.random.default_rng(1)
+    shape = (300, 3)
+    z = rng.integers(0, 6, shape).astype(np.int16)
+    vis = rng.integers(0, 183, shape).astype(np.uint8)
+    toa = rng.uniform(0.02, 0.4, shape).astype(np.float32)
+    toa[0, 0] = 50.0                                          # far above the cutoff
+    e0t, edift, lp = _fields(table, "B04", water_vapour_cm=1.0)
+    cos_sza = table.cos_sza
+    e = e0t[z, vis] * cos_sza + edift[z, vis]
+    expected = (toa * (151.28 * cos_sza) - np.pi * 1.1 * lp[z, vis]) / e
+    expected[0, 0] = 1.5
+    got = step2.flat_step1(table, "B04", toa, 1512.8, 1.1, z, vis, 1.0, 1.5)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
+    # one class and one visibility for the whole array
+    single = step2.flat_step1(table, "B04", toa[1:4], 1512.8, 1.1, 2, 50, 1.0, 1.5)
+    np.testing.assert_allclose(single, (toa[1:4] * 151.28 * cos_sza - np.pi * 1.1 * lp[2, 50])
+                               / (e0t[2, 50] * cos_sza + edift[2, 50]), rtol=2e-5)
+
+
+def test_flat_step1_with_per_pixel_water_vapour_clamps_at_the_last_step(table):
+    """Water-vapour bands at 20 m: per-pixel 0.01 cm classes at the scene visibility; a class beyond the
+    table's last water vapour takes the last one."""
+    e0t, edift, lp = _fields(table, "B09", vis_index=40)
+    last = e0t.shape[1] - 1
+    wv = np.array([[0, 150, last, last + 1, 32000]], np.int16)
+    toa = np.full(wv.shape, 0.3, np.float32)
+    got = step2.flat_step1(table, "B09", toa, 817.6, 1.0, 1, 40, wv, 1.5)
+    cols = np.minimum(wv[0], last)
+    e = e0t[1, cols] * table.cos_sza + edift[1, cols]
+    np.testing.assert_allclose(got[0], (0.3 * 81.76 * table.cos_sza - np.pi * lp[1, cols]) / e, rtol=2e-5)
+    assert got[0, 2] == got[0, 3] == got[0, 4]
+
+
+def test_gather_tabulates_t_sun_once_per_band_and_water_vapour(table):
+    from sen2cor.atmcorr.rtables import lookup
+    from sen2cor.atmcorr.surface import sun_transmittance
+
+    z = np.array([[0, 3], [5, 1]], np.int16)
+    vis = np.array([[0, 90], [182, 7]], np.uint8)
+    table.cache.clear()
+    lp, tsun = step2.gather(table, ("lp", "tsun"), "B04", z, vis, 1.0)
+    assert ("tsun", "B04", 1.0) in table.cache                    # the per-pixel path tabulates T_sun once
+    np.testing.assert_array_equal(lp, lookup(table, "lp", "B04", z, vis, 1.0))
+    np.testing.assert_allclose(tsun, sun_transmittance(lookup(table, "t_dir", "B04", z, vis, 1.0), table.cos_sza),
+                               rtol=1e-6)
+    # a scalar visibility takes the plain look-up: same values
+    lp1, tsun1 = step2.gather(table, ("lp", "tsun"), "B04", z, 90, 1.0)
+    np.testing.assert_array_equal(lp1, lookup(table, "lp", "B04", z, 90, 1.0))
+    np.testing.assert_allclose(tsun1[0, 1], tsun[0, 1], rtol=1e-6)
+
+
+# --- BRDF after step 2 (facts B.12) ---
+
+def test_brdf_factor_of_the_slope_facing_away_from_the_sun():
+    """SZA 35, SAA 150, slope 25 deg: facing the sun (aspect 150) cos i = cos 10 deg, beta < beta_T = 55 deg,
+    G = 1; facing away (aspect 330) cos i = cos 35 cos 25 - sin 35 sin 25 = 0.5, stored as 128/255, so
+    G = (128/255 / cos 55)^e: e = 1 (code 1) 0.8751; code 2 e = 1/2; code 11 on vegetation e = 3/4 (B04,
+    < 720 nm) and 1/3 (B8A); BRDF_Lower_Bound 0.95 floors it."""
+    from sen2cor.atmcorr import driver
+    from tests.atmcorr.analytic_atmosphere import make_table
+    from tests.atmcorr.test_driver import _rugged_scene
+
+    lut = make_table()
+    scene, _ = _rugged_scene(lut)
+    half = scene.scl.shape[1] // 2
+
+    def run(**changes):
+        return driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, **changes)).surface_reflectance
+
+    plain = run()
+    ratio = (128 / 255) / np.cos(np.deg2rad(55.0))
+    for changes, band, g in (({"brdf_correction": 1}, "B8A", ratio), ({"brdf_correction": 2}, "B04", ratio ** 0.5),
+                             ({"brdf_correction": 11}, "B04", ratio ** 0.75),
+                             ({"brdf_correction": 11}, "B8A", ratio ** (1 / 3)),
+                             ({"brdf_correction": 1, "brdf_lower_bound": 0.95}, "B8A", 0.95)):
+        got = run(**changes)[band]
+        np.testing.assert_allclose(got[:, half:], plain[band][:, half:] * g, rtol=2e-6, err_msg=str(changes))
+        np.testing.assert_array_equal(got[:, :half], plain[band][:, :half])
