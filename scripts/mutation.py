@@ -27,6 +27,7 @@ import fnmatch
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -224,7 +225,23 @@ def spot_edits(module: str, source: str):
             yield source.replace(old, new), description
 
 
-def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
+def run_limited(command: list[str], cwd: Path, log, time_limit_s: float | None) -> None:
+    """Run mutmut; after ``time_limit_s`` interrupt it (SIGINT, as Ctrl-C: it stops its workers, and every
+    mutant tested so far keeps its stored result; the others stay "not checked")."""
+    proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        proc.wait(timeout=time_limit_s)
+    except subprocess.TimeoutExpired:
+        print(f"time limit {time_limit_s:.0f} s reached: stopping mutmut", flush=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run_mutmut(modules: list[str], max_children: int, time_limit_s: float | None = None) -> list[Outcome]:
     """mutmut 3 over the function bodies of ``modules`` with the fast tests of their packages."""
     ws = make_workspace("functions")
     packages = sorted({m.split("/", 1)[0] for m in modules})
@@ -246,14 +263,14 @@ def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
     with open(ws / "pyproject.toml", "a") as fh:
         fh.write(config)
     with open(ws.parent / "mutmut.log", "w") as log:  # mutmut's progress display, for the record
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)], cwd=ws,
-                       stdout=log, stderr=subprocess.STDOUT, check=False)
+        run_limited([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)], ws, log,
+                    time_limit_s)
     outcomes = read_mutmut(ws, modules)
     write_survivors(ws, outcomes)
     return outcomes
 
 
-def rerun_survivors(modules: list[str], max_children: int) -> list[Outcome]:
+def rerun_survivors(modules: list[str], max_children: int, time_limit_s: float | None = None) -> list[Outcome]:
     """Only the survivors of the last functions run of ``modules``, against the checkout's current tests.
 
     Reuses the workspace of that run (its mutants and mutmut's test-to-function map, to which mutmut adds
@@ -270,8 +287,8 @@ def rerun_survivors(modules: list[str], max_children: int) -> list[Outcome]:
     names = [o.description for o in read_mutmut(ws, modules) if o.status not in ("killed", "timeout")]
     if names:
         with open(ws.parent / "mutmut.log", "a") as log:
-            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names],
-                           cwd=ws, stdout=log, stderr=subprocess.STDOUT, check=False)
+            run_limited([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names], ws,
+                        log, time_limit_s)
     outcomes = read_mutmut(ws, modules)
     write_survivors(ws, outcomes)
     return outcomes
@@ -345,6 +362,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rerun", action="store_true",
                     help="functions phase: run only the survivors of the last run of --modules against the "
                          "current tests (the sources must be unchanged)")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="functions phase: stop mutmut after this many seconds (untested mutants: 'not checked')")
     ap.add_argument("--report", action="store_true", help="only print the tables of the stored results")
     ap.add_argument("--survivors", action="store_true",
                     help="rewrite build/mutation/functions/survivors.diff from the last functions run")
@@ -359,7 +378,7 @@ def main(argv=None) -> int:
     for phase in phases if not args.report else []:
         start = time.monotonic()
         if phase == "functions":
-            outcomes = (rerun_survivors if args.rerun else run_mutmut)(modules, args.max_children)
+            outcomes = (rerun_survivors if args.rerun else run_mutmut)(modules, args.max_children, args.time_limit)
         elif phase == "constants":
             outcomes = run_edits("constants", modules, constant_edits, args.timeout)
         else:

@@ -168,6 +168,37 @@ def test_info_of_a_ddv_run(lut):
         visibility.VISEXT_KM[visibility.visibility_to_index(40.0)])
 
 
+def _uniform_scene(lut, changes, vis_km, wv_cm, scl_class=4):
+    """40 x 40 px of the vegetation of test_driver (with ``changes``) through the forward model, no noise."""
+    from tests.atmcorr.analytic_atmosphere import toa_reflectance
+    from tests.atmcorr.test_driver import SZA, VEG
+
+    rho = {b: np.full((40, 40), changes.get(b, VEG[b]), np.float32) for b in lut.bands}
+    f = lut.interpolate(SZA, 0.0, 0.0, 0.1, vis_km, wv_cm)
+    scene, _ = make_scene(lut, n=40)
+    return replace(scene, toa={b: toa_reflectance(f, i, rho[b]) for i, b in enumerate(lut.bands)},
+                   scl=np.full((40, 40), scl_class, np.uint8))
+
+
+def test_dbv_incidence_test_only_on_rugged_terrain(lut):
+    """No DDV (bare-soil SCL) but dense bright vegetation (B8A 0.45, red 0.02 = AC_Red_Ref_Refl_Th) under a
+    60 km visibility: the DBV fall-back finds ~60 km (> the start 40 km, <= 80 km). On rugged terrain the
+    hillshade 128 (cos beta 0.5, beta 60 deg, 25 deg from the 35 deg sun: not below 15 deg) rules every
+    candidate out, so the start visibility stays; with DEM_Terrain_Correction FALSE the hillshade is not used."""
+    scene = _uniform_scene(lut, {"B8A": 0.45, "B09": 0.45, "B04": 0.02}, 60.0, 2.0, scl_class=5)
+    n = scene.scl.shape[0]
+    terrain = dict(elevation_m=500.0 + np.tile(np.linspace(0, 400, n), (n, 1)), slope_deg=np.full((n, n), 25.0),
+                   hillshade=np.full((n, n), 128, np.uint8))
+    settings = AcSettings(adj_km=0.0)
+    flat = driver.correct_resolution(replace(scene, **terrain), lut, replace(settings, dem_terrain_correction=False))
+    assert 50.0 < flat.info["FINAL_VISIBILITY"] < 75.0
+    rugged = driver.correct_resolution(replace(scene, **terrain), lut, settings)
+    assert rugged.info["FINAL_VISIBILITY"] == pytest.approx(visibility.VISEXT_KM[visibility.visibility_to_index(40.0)])
+    # the flat sun-facing hillshade 1 + 254 cos 35 deg keeps the candidates
+    facing = dict(terrain, hillshade=np.full((n, n), round(1 + 254 * np.cos(np.deg2rad(35.0))), np.uint8))
+    assert 50.0 < driver.correct_resolution(replace(scene, **facing), lut, settings).info["FINAL_VISIBILITY"] < 75.0
+
+
 # --- cirrus correction (20 m) ---
 
 def _cirrus_scene(lut, gammas):
@@ -212,16 +243,7 @@ def test_ddv_search_uses_the_preliminary_water_vapour(lut):
     flat B12 reflectance is ~0.0485 < 0.05, DDV at the first SWIR limit; with the tables' main level 2 cm the
     B12 absorption would be over-corrected by exp(0.02 (2^0.6 - 0.4^0.6) (1/cos 35 + 1)) = 1.043 -> 0.0506,
     above 0.05, and the search would go on to the limit 0.10."""
-    from tests.atmcorr.analytic_atmosphere import toa_reflectance
-    from tests.atmcorr.test_driver import SZA, VEG
-
-    rho = {b: np.full((40, 40), VEG[b], np.float32) for b in lut.bands}
-    rho["B12"][:] = 0.0485
-    rho["B04"][:] = 0.5 * 0.0485
-    f = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 0.4)
-    toa = {b: toa_reflectance(f, i, rho[b]) for i, b in enumerate(lut.bands)}
-    scene, _ = make_scene(lut, n=40)
-    scene = replace(scene, toa=toa)
+    scene = _uniform_scene(lut, {"B12": 0.0485, "B04": 0.5 * 0.0485}, 20.0, 0.4)
     res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
     assert res.wv_label_mean_cm == pytest.approx(0.4, abs=0.1)
     assert res.info["DDV_REFLECTANCE_RANGE"] == 0.05
