@@ -341,15 +341,15 @@ def summarise(outcomes: list[Outcome]) -> str:
     rows = {}
     for o in outcomes:
         r = rows.setdefault((o.module, o.phase), {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0,
-                                                  "other": 0})
+                                                  "not checked": 0, "other": 0})
         r[o.status if o.status in r else "other"] += 1
-    lines = ["| module | phase | mutants | killed | timeout | survived | no tests | other | score |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| module | phase | mutants | killed | timeout | survived | no tests | not checked | other | score |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (module, phase), r in sorted(rows.items()):
         total = sum(r.values())
         score = 100.0 * (r["killed"] + r["timeout"]) / total if total else float("nan")
         lines.append(f"| {module} | {phase} | {total} | {r['killed']} | {r['timeout']} | {r['survived']} | "
-                     f"{r['no tests']} | {r['other']} | {score:.1f} % |")
+                     f"{r['no tests']} | {r['not checked']} | {r['other']} | {score:.1f} % |")
     return "\n".join(lines)
 
 
@@ -360,8 +360,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2 = the machine's cores)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per constants/spot mutant")
     ap.add_argument("--rerun", action="store_true",
-                    help="functions phase: run only the survivors of the last run of --modules against the "
-                         "current tests (the sources must be unchanged)")
+                    help="functions phase: run only the survivors (and unchecked mutants) of the last run of "
+                         "--modules against the current tests (the sources must be unchanged)")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="functions phase: stop mutmut after this many seconds (untested mutants: 'not checked')")
     ap.add_argument("--report", action="store_true", help="only print the tables of the stored results")
