@@ -72,7 +72,7 @@ def test_scl_class_1_is_valid_and_only_class_0_is_no_data(lut):
     r = res.surface_reflectance["B8A"]
     assert np.abs(r[:3] - rho["B8A"][:3]).mean() < 0.01
     assert np.all(r[-3:] == 0.0) and np.all(res.aot550[-3:] == 0.0) and np.all(res.wv_cm[-3:] == 0.0)
-    assert np.all(res.aot550[:3] > 0.0) and np.all(res.wv_cm[:3] > 0.0)
+    assert np.all(res.aot550[:3] > 0.0)
 
 
 # --- the APDA switch ---
@@ -139,8 +139,8 @@ def test_ten_metre_visibility_is_the_rounded_mean_index_of_the_land():
     water = np.full((10, 10), 6, np.uint8)
     water[:, 8:] = 0
     res = _ten_metre(lut, water, cols)
-    # valid columns 0..7: 100 x 4, 53 x 2, 50 x 2 -> 81.5 -> 82 (round half to even)
-    assert res.info["FINAL_VISIBILITY"] == visibility.scene_visibility_km(82)
+    # valid columns 0..7: 100 x 4, 53 x 2, 50 x 2 -> 75.75 -> 76
+    assert res.info["FINAL_VISIBILITY"] == visibility.scene_visibility_km(76)
     assert np.all(res.vis_index[:, 8:] == 0)
     assert _ten_metre(lut, np.zeros((10, 10), np.uint8), cols).info["FINAL_VISIBILITY"] == \
         visibility.scene_visibility_km(0)
@@ -164,8 +164,7 @@ def test_info_of_a_ddv_run(lut):
     assert info["BLUE_PATH_RADIANCE_RESCALING_FACTOR"] == 1.0 == res.blue_scaling
     constant = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, vis_update_mode=0)).info
     assert constant["DDV_REFLECTANCE_RANGE"] is None and constant["AEROSOL_DOUBLE_RATIO"] is None
-    assert constant["START_VISIBILITY"] == 40.0 and constant["FINAL_VISIBILITY"] == pytest.approx(
-        visibility.VISEXT_KM[visibility.visibility_to_index(40.0)])
+    assert constant["START_VISIBILITY"] == 40.0 and constant["FINAL_VISIBILITY"] == 40.0   # the configured value
 
 
 def _uniform_scene(lut, changes, vis_km, wv_cm, scl_class=4):
@@ -235,7 +234,8 @@ def test_cirrus_correction_without_b10_or_without_cirrus(lut, caplog):
         res = driver.correct_resolution(replace(scene, toa=clear), lut,
                                         AcSettings(adj_km=0.0, cirrus_correction=True))
     assert "CIRRUS_GAMMA" not in res.info
-    assert "cirrus correction skipped: too few cirrus / cirrus-free pixels" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.name == "sen2cor.atmcorr.driver"] == [
+        "cirrus correction skipped: too few cirrus / cirrus-free pixels"]
 
 
 def test_ddv_search_uses_the_preliminary_water_vapour(lut):
@@ -249,3 +249,46 @@ def test_ddv_search_uses_the_preliminary_water_vapour(lut):
     assert res.info["DDV_REFLECTANCE_RANGE"] == 0.05
     main = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, wv_correction=0))
     assert main.info["DDV_REFLECTANCE_RANGE"] == 0.10     # the same scene searched with 2 cm
+
+
+# --- nadir geometry of the retrievals (facts B.6) ---
+
+def test_retrieval_tables_are_at_nadir(lut, monkeypatch):
+    """DDV masking, rescaling and the negativity checks use "nadir geometry": VZA 0, relative azimuth 0 and
+    the tile-mean sun zenith, whatever the tile's view angles (here VZA 8, VAA 100 deg)."""
+    calls = []
+    real = driver.tabulate
+
+    def recording(table, bands, sza, vza, raa, *args):
+        calls.append((sza, vza, raa))
+        return real(table, bands, sza, vza, raa, *args)
+
+    monkeypatch.setattr(driver, "tabulate", recording)
+    scene, _ = make_scene(lut, n=20)
+    scene = replace(scene, vza_deg=8.0, vaa_deg=100.0)
+    driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    assert calls == [(scene.sza_deg, 0.0, 0.0)]
+    calls.clear()
+    driver.auto_aerosol(scene, {"rural": lut, "maritime": lut})
+    assert calls == [(scene.sza_deg, 0.0, 0.0)] * 2
+
+
+def test_aerosol_type_auto_over_a_dem():
+    """AUTO picks the maritime table the scene was made with, also with a DEM (elevation 50-150 m)."""
+    tables = {"rural": make_table(angstrom=1.3), "maritime": make_table(angstrom=0.3)}
+    scene, _ = make_scene(tables["maritime"], blue_from_red=True)
+    n = scene.scl.shape[0]
+    scene = replace(scene, elevation_m=np.tile(np.linspace(50.0, 150.0, n), (n, 1)))
+    choice, ratios = driver.auto_aerosol(scene, tables)
+    assert choice == "maritime" and ratios["maritime"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_table_with_one_water_vapour_level_has_it_as_main_level(lut):
+    """WV_Correction 0 uses the LUT's main level: Sen2Cor's default (2 cm in summer) when the table has
+    several levels, the only level of a one-level table (here 2.9 cm)."""
+    one = replace(lut, water_vapour_cm=lut.water_vapour_cm[3:4], values={k: v[..., 3:4] for k, v in lut.values.items()})
+    assert list(one.water_vapour_cm) == [2.9]
+    scene, _ = make_scene(lut, n=20)
+    res = driver.correct_resolution(scene, one, AcSettings(adj_km=0.0, wv_correction=0))
+    assert res.wv_label_mean_cm == 2.9
+    np.testing.assert_allclose(res.wv_cm, 2.9 * np.interp(0.1, [0.0, 0.5], [1.0, 0.77]), rtol=1e-5)

@@ -155,6 +155,7 @@ def test_stored_terrain_without_aspect_and_over_several_blocks(tmp_path, monkeyp
         assert layers["aspect_deg"] is None and layers["hillshade"] is None
         assert set(layers) == {"elevation_m", "slope_deg", "aspect_deg", "hillshade", "sky_view"}
         # V_sky = (1 + cos slope) / 2: 1 at 0 deg, 0.75 at 60 deg
+        assert layers["sky_view"].dtype == np.float32     # a float32 layer like the others
         sky = np.asarray(layers["sky_view"])
         np.testing.assert_allclose(sky, (1 + np.cos(np.deg2rad(slope))) / 2, rtol=1e-6)
         assert sky[0, 0] == 1.0 and sky[-1, -1] == pytest.approx(0.75)
@@ -228,3 +229,91 @@ def test_correct_overwrites_the_toa_and_hands_each_output_to_the_sink():
     assert {"B02", "B8A", "AOT", "WVP"} <= set(got)
     assert got["B02"] is toa["B02"]    # in place: the TOA array now holds the surface reflectance
     assert not np.allclose(got["B02"], scene.toa["B02"])
+
+
+# --- what the run log says ---
+
+def _messages(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "sen2cor.atmcorr.stage"]
+
+
+def test_lut_source_messages_name_the_folder_and_the_tables(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="sen2cor.atmcorr.stage"):
+        stage.lut_source("nowhere", tmp_path, "S2B")
+        stage.lut_source("lib", tmp_path, "S2A")
+    assert _messages(caplog) == [
+        f"Lib_Dir {tmp_path / 'nowhere'} does not exist for S2B (lib_S2B/20_60): using the packaged tables (sen2cor)",
+        f"Lib_Dir {tmp_path / 'lib'} not present: using the packaged tables (sen2cor) for S2A"]
+
+
+def test_sun_beyond_the_tables_message_and_share(caplog):
+    with caplog.at_level(logging.WARNING, logger="sen2cor.atmcorr.stage"):
+        assert not stage.note_sun_beyond_tables(np.full((2, 2), np.nan))     # no angle at all: nothing to say
+        assert stage.note_sun_beyond_tables(np.array([70.1, 70.2, 71.25, 70.0, 60.0]))
+    assert _messages(caplog) == [
+        "sun zenith up to 71.2 deg (60 % of the angle grid) beyond the tables' last node 70 deg: the atmospheric "
+        "functions of 70 deg are used there, as Sen2Cor clamps its table queries; radiance and reflectance use the "
+        "true sun zenith"]
+
+
+def test_choose_atmosphere_and_the_tables_it_loads_are_logged(caplog, monkeypatch):
+    from sen2cor.rtm.sources import SOURCE_ENV
+
+    monkeypatch.delenv(SOURCE_ENV, raising=False)
+    with caplog.at_level(logging.INFO, logger="sen2cor.atmcorr.stage"):
+        atm = stage.choose_atmosphere(_product(), AcSettings(ozone_content_du=250.0), stage.LutSource(), None, None)
+        table = atm.table(20)
+    low = atm.selection.table_ozone_du
+    assert _messages(caplog) == [
+        f"LUT selection: rural aerosol, mid-latitude summer, ozone {low} DU (GIPP), tables sen2cor",
+        f"Look-up tables of S2A for 20 m: {stage.describe(table)}"]
+    assert atm.selection.ozone_du == 250.0 and low < 331
+
+
+# --- the tables loaded for the choice ---
+
+def test_tables_follow_the_selected_ozone_and_the_product_srf(monkeypatch):
+    from sen2cor.rtm import srf
+    from sen2cor.rtm.sources import SOURCE_ENV
+
+    monkeypatch.delenv(SOURCE_ENV, raising=False)
+    low = stage.choose_atmosphere(_product(), AcSettings(ozone_content_du=250.0), stage.LutSource(), None,
+                                  None).selection
+    assert low.ozone_letter != "h"
+    assert stage.TileAtmosphere(low, stage.LutSource(), "S2A", None).table(20).description["ozone_letter"] == \
+        low.ozone_letter
+    # S2C: the 6S tables integrated over the product's spectral responses when it has them
+    s2c = stage.TileAtmosphere(low, stage.LutSource(), "S2C", srf.packaged_srf("S2B"))
+    assert "the product's spectral responses" in s2c.table(20).description["label"]
+    assert s2c.table(10) is s2c.table(20)
+
+
+def test_tables_from_lib_dir_are_read_there(tmp_path):
+    """Lib_Dir with lib_S2A/20_60 but no table files: the error names that folder (no silent packaged tables)."""
+    from sen2cor.errors import LutError
+
+    (tmp_path / "lib_S2A" / "20_60").mkdir(parents=True)
+    selection = stage.choose_atmosphere(_product(), AcSettings(), stage.LutSource(), None, None).selection
+    atm = stage.TileAtmosphere(selection, stage.LutSource("atm", tmp_path), "S2A", None)
+    with pytest.raises(LutError, match=str(tmp_path)):
+        atm.table(20)
+
+
+def test_choose_atmosphere_near_30_degrees_uses_the_tile_centre():
+    """Centre at 29.8 deg N (summer all year below 30 deg); the tile's corner lies at 30.3 deg N (in January
+    north of 30 deg: winter)."""
+    from osgeo import osr
+
+    utm, wgs84 = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromEPSG(32632)
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_utm = osr.CoordinateTransformation(wgs84, utm)
+
+    def season(latitude):
+        product = _product(uly=to_utm.TransformPoint(9.0, latitude)[1] + TILE_M / 2, when=dt.datetime(2024, 1, 15))
+        return stage.choose_atmosphere(product, AcSettings(mid_latitude="AUTO"), stage.LutSource(), None,
+                                       None).selection.season
+
+    assert season(29.8) == "summer"
+    assert season(30.3) == "winter"

@@ -122,6 +122,7 @@ def test_flat_step1_is_pi_l_minus_lp_over_e_per_pixel(table):
     np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
     # one class and one visibility for the whole array
     single = step2.flat_step1(table, "B04", toa[1:4], 1512.8, 1.1, 2, 50, 1.0, 1.5)
+    assert single.dtype == np.float32
     np.testing.assert_allclose(single, (toa[1:4] * 151.28 * cos_sza - np.pi * 1.1 * lp[2, 50])
                                / (e0t[2, 50] * cos_sza + edift[2, 50]), rtol=2e-5)
 
@@ -133,7 +134,7 @@ def test_flat_step1_with_per_pixel_water_vapour_clamps_at_the_last_step(table):
     last = e0t.shape[1] - 1
     wv = np.array([[0, 150, last, last + 1, 32000]], np.int16)
     toa = np.full(wv.shape, 0.3, np.float32)
-    got = step2.flat_step1(table, "B09", toa, 817.6, 1.0, 1, 40, wv, 1.5)
+    got = step2.flat_step1(table, "B09", toa, 817.6, 1.0, 1, 40, wv, 100.0)    # (a cutoff not reached)
     cols = np.minimum(wv[0], last)
     e = e0t[1, cols] * table.cos_sza + edift[1, cols]
     np.testing.assert_allclose(got[0], (0.3 * 81.76 * table.cos_sza - np.pi * lp[1, cols]) / e, rtol=2e-5)
