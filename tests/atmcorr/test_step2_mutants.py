@@ -186,3 +186,20 @@ def test_brdf_factor_of_the_slope_facing_away_from_the_sun():
         got = run(**changes)[band]
         np.testing.assert_allclose(got[:, half:], plain[band][:, half:] * g, rtol=2e-6, err_msg=str(changes))
         np.testing.assert_array_equal(got[:, :half], plain[band][:, :half])
+
+
+def test_cbeta_of_a_tall_narrow_image_in_one_row_strips():
+    """More rows than columns: every row strip is filled (cos i = 0, 0.5, 1 from the hillshade)."""
+    shade = np.array([[1], [128], [255], [255], [128], [1]], np.uint8)
+    scene = _scene((6, 1), slope_deg=np.zeros((6, 1)), hillshade=shade)
+    cbeta, _ = step2.terrain_maps(scene, 1)
+    np.testing.assert_array_equal(cbeta[:, :] * np.float32(255.0), [[26], [128], [255], [255], [128], [26]])
+
+
+def test_flat_step1_with_per_pixel_class_and_one_visibility(table):
+    z = np.array([[0, 1, 2], [3, 4, 5]], np.int16)
+    toa = np.full(z.shape, 0.2, np.float32)
+    e0t, edift, lp = _fields(table, "B04", water_vapour_cm=1.0)
+    e = e0t[z, 60] * table.cos_sza + edift[z, 60]
+    got = step2.flat_step1(table, "B04", toa, 1512.8, 1.0, z, 60, 1.0, 1.5)
+    np.testing.assert_allclose(got, (0.2 * 151.28 * table.cos_sza - np.pi * lp[z, 60]) / e, rtol=2e-5)
