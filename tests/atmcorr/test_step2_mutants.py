@@ -203,3 +203,25 @@ def test_flat_step1_with_per_pixel_class_and_one_visibility(table):
     e = e0t[z, 60] * table.cos_sza + edift[z, 60]
     got = step2.flat_step1(table, "B04", toa, 1512.8, 1.0, z, 60, 1.0, 1.5)
     np.testing.assert_allclose(got, (0.2 * 151.28 * table.cos_sza - np.pi * lp[z, 60]) / e, rtol=2e-5)
+
+
+def test_step2_terrain_strips_read_their_window_of_the_elevation_classes(table):
+    """Step 2 with terrain in 8-row strips (halo 3 rows, AC_Rng_Nbhd_Terrain_Corr 0.06 km at 20 m) equals the
+    whole-image terrain step on the same inputs followed by the spherical-albedo term; the upper half lies in
+    elevation class 0, the lower in class 5 (0.5 km), so a strip reading the wrong classes shows."""
+    from sen2cor.atmcorr.rtables import lookup
+    from sen2cor.atmcorr.surface import spherical_albedo_correction
+
+    shape = (40, 30)
+    rng = np.random.default_rng(5)
+    z = np.where(np.arange(40)[:, None] < 20, 0, 5).astype(np.int16) * np.ones((1, 30), np.int16)
+    scene = _scene(shape, slope_deg=np.full(shape, 20.0), aspect_deg=rng.uniform(0.0, 360.0, shape))
+    cbeta, vsky = step2.terrain_maps(scene, 8)
+    settings = AcSettings(adj_km=0.0, rng_nbhd_terrain_corr_km=0.06)
+    base = rng.uniform(0.1, 0.3, shape).astype(np.float32)
+    work = base.copy()
+    step2.Step2(scene, settings, table, z, 50, 1.0, 0.15, np.ones(shape, bool), 0, True, cbeta, vsky, None,
+                8).run(work, "B04")
+    terrain = step2._terrain_step2(base, "B04", table, z, 50, 1.0, cbeta[:, :], vsky[:, :], settings, 3, False)
+    s = lookup(table, "s", "B04", z, 50, 1.0)
+    np.testing.assert_allclose(work, spherical_albedo_correction(terrain, terrain, s, 0.15), rtol=1e-5)
