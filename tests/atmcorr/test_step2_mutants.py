@@ -225,3 +225,29 @@ def test_step2_terrain_strips_read_their_window_of_the_elevation_classes(table):
     terrain = step2._terrain_step2(base, "B04", table, z, 50, 1.0, cbeta[:, :], vsky[:, :], settings, 3, False)
     s = lookup(table, "s", "B04", z, 50, 1.0)
     np.testing.assert_allclose(work, spherical_albedo_correction(terrain, terrain, s, 0.15), rtol=1e-5)
+
+
+def test_terrain_step2_uses_the_gipp_start_reflectance_and_cutoff(table):
+    """E_old = AC_Terrain_Refl_Start (here 0.3, not the default 0.1) x ... and the result capped at
+    AC_Topo_Corr_Cutoff (here 0.25): rho2 = min(rho1 (E_pix + E_old) / (E_pix + E_new), cutoff)."""
+    from sen2cor.atmcorr import terrain
+    from sen2cor.atmcorr.rtables import lookup
+    from sen2cor.atmcorr.surface import pixel_irradiance, sun_transmittance, terrain_start_irradiance
+
+    rng = np.random.default_rng(6)
+    shape = (50, 20)
+    z = rng.integers(0, 6, shape).astype(np.int16)
+    vis = rng.integers(0, 183, shape).astype(np.uint8)
+    rho1 = rng.uniform(0.05, 0.3, shape).astype(np.float32)
+    cbeta = (rng.integers(26, 256, shape) / 255.0).astype(np.float32)
+    vsky = rng.uniform(0.7, 1.0, shape).astype(np.float32)
+    settings = AcSettings(terrain_refl_start=0.3, topo_corr_cutoff=0.25)
+    get = lambda name: lookup(table, name, "B04", z, vis, 1.0)  # noqa: E731
+    e0t, edift, cos_sza = get("e0t"), get("edift"), table.cos_sza
+    e_pix = pixel_irradiance(e0t, edift, cbeta, cos_sza, vsky, sun_transmittance(get("t_dir"), cos_sza))
+    e_old = terrain_start_irradiance(e0t, edift, cos_sza, vsky, 0.3)
+    e_new = terrain.terrain_irradiance(rho1, vsky, e0t, edift, cos_sza, 4, False)
+    expected = np.minimum(rho1 * (e_pix + e_old) / (e_pix + e_new), 0.25)
+    got = step2._terrain_step2(rho1, "B04", table, z, vis, 1.0, cbeta, vsky, settings, 4, False)
+    np.testing.assert_allclose(got, expected, rtol=2e-6)
+    assert (got == np.float32(0.25)).any() and (got < 0.25).any()
