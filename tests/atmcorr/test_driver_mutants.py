@@ -292,3 +292,63 @@ def test_a_table_with_one_water_vapour_level_has_it_as_main_level(lut):
     res = driver.correct_resolution(scene, one, AcSettings(adj_km=0.0, wv_correction=0))
     assert res.wv_label_mean_cm == 2.9
     np.testing.assert_allclose(res.wv_cm, 2.9 * np.interp(0.1, [0.0, 0.5], [1.0, 0.77]), rtol=1e-5)
+
+
+# --- a DEM, CAMS heights and the green/red check through the driver ---
+
+def test_dem_elevations_are_used_by_the_retrievals_and_the_surface_reflectance(lut):
+    """Left half at 100 m, right half at 900 m (a DEM without slopes: no terrain correction); each half
+    simulated at its own elevation. The visibility, water vapour and reflectance come back on both halves,
+    which needs each pixel's elevation class in the retrievals and in the tables."""
+    from tests.atmcorr.analytic_atmosphere import toa_reflectance
+    from tests.atmcorr.test_driver import SZA, VEG
+
+    n = 40
+    low = np.arange(n)[None, :] < n // 2
+    rho = {b: np.full((n, n), VEG[b], np.float32) for b in lut.bands}
+    rho["B04"][:] = 0.5 * rho["B12"]
+    toa = {}
+    for i, b in enumerate(lut.bands):
+        f_low = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 2.0)
+        f_high = lut.interpolate(SZA, 0.0, 0.0, 0.9, 20.0, 2.0)
+        toa[b] = np.where(low, toa_reflectance(f_low, i, rho[b]), toa_reflectance(f_high, i, rho[b]))
+    scene, _ = make_scene(lut, n=n)
+    scene = replace(scene, toa=toa, elevation_m=np.where(low, 100.0, 900.0) * np.ones((n, 1)))
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, reference_albedo=0.0))
+    assert res.info["AOT_RETRIEVAL_METHOD"] == "SEN2COR_DDV"
+    assert abs(int(np.median(res.vis_index)) - int(visibility.visibility_to_index(20.0))) <= 2
+    assert res.wv_label_mean_cm == pytest.approx(2.0, abs=0.1)
+    for b in ("B02", "B04", "B8A", "B09", "B12"):
+        r = res.surface_reflectance[b]
+        assert np.abs(r[:, :n // 2] - rho[b][:, :n // 2]).mean() < 0.003, b
+        assert np.abs(r[:, n // 2:] - rho[b][:, n // 2:]).mean() < 0.003, b
+
+
+def test_cams_geopotential_sets_the_height_of_the_cams_visibility(lut):
+    """No DDV (bare soil), CAMS AOD 0.25: the visibility follows aot.cams_visibility_km of the AOD at the
+    CAMS surface height, 0 m or 1500 m."""
+    from sen2cor.atmcorr import aot
+
+    scene, _ = make_scene(lut, soil_cols=60)
+    aod = np.full((9, 9), 0.25)
+    got = {}
+    for height in (0.0, 1500.0):
+        geo = np.full((9, 9), height * 9.80665)
+        res = driver.correct_resolution(replace(scene, cams_aod550=aod, cams_geopotential=geo), lut,
+                                        AcSettings(adj_km=0.0))
+        assert res.info["AOT_RETRIEVAL_METHOD"] == "CAMS"
+        got[height] = int(np.median(res.vis_index))
+        expected = int(visibility.visibility_to_index(float(aot.cams_visibility_km(aod, geo)[0, 0])))
+        assert got[height] == expected
+    assert got[0.0] != got[1500.0]
+
+
+def test_green_red_check_of_the_ddv_needs_b03(lut):
+    """DDV vegetation with green = red = 0.02 (Sen2Cor expects green >= 1.08 red): the check raises the
+    visibility above the DDV value when B03 is there; without B03 there is no green and no check."""
+    scene = _uniform_scene(lut, {"B03": 0.02, "B04": 0.02}, 20.0, 2.0)
+    with_green = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    toa = {b: a for b, a in scene.toa.items() if b != "B03"}
+    without = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0))
+    assert without.info["FINAL_VISIBILITY"] == pytest.approx(without.info["VISIBILITY_FROM_DDV"], rel=0.15)
+    assert with_green.info["FINAL_VISIBILITY"] > 1.2 * without.info["FINAL_VISIBILITY"]
