@@ -58,3 +58,9 @@ def test_rugged_terrain_needs_dem_slope_and_aspect_or_hillshade():
 ])
 def test_rugged_terrain_uses_the_quasi_flat_elements(p2p_m, changes, rugged):
     assert inputs.rugged_terrain(_scene(**_terrain(p2p_m)), AcSettings(**changes)) is rugged
+
+
+def test_scene_without_view_angles_is_seen_at_nadir():
+    scene = inputs.SceneInputs(20, {}, np.zeros((1, 1), np.uint8), {}, 35.0, 150.0)
+    assert (scene.vza_deg, scene.vaa_deg, scene.season) == (0.0, 0.0, "summer")
+    assert scene.elevation_m is None and scene.sza_map_deg is None and scene.cams_aod550 is None

@@ -62,8 +62,8 @@ def test_sky_view_read_from_the_precomputed_layer():
 @pytest.mark.parametrize("strip_rows", [0, 1, 2, 5, 100])
 def test_count_classes_counts_clouds_8_9_10_and_clear_4_5_6(strip_rows):
     scl = np.arange(12, dtype=np.uint8).reshape(4, 3)     # one pixel of each class 0..11
-    scl = np.concatenate([scl, np.full((1, 3), 9, np.uint8)])   # three more medium-probability clouds
-    assert step2.count_classes(scl, strip_rows) == (6, 3)
+    scl = np.concatenate([scl, [[9, 9, 9], [6, 0, 0]]]).astype(np.uint8)   # three more clouds (9), one more water
+    assert step2.count_classes(scl, strip_rows) == (6, 4)
 
 
 def _step2(scl, valid, strip_rows):
