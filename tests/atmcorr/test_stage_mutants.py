@@ -317,3 +317,27 @@ def test_choose_atmosphere_near_30_degrees_uses_the_tile_centre():
 
     assert season(29.8) == "summer"
     assert season(30.3) == "winter"
+
+
+def test_choose_atmosphere_auto_picks_the_aerosol_of_the_scene(monkeypatch):
+    """Aerosol_Type AUTO on vegetation simulated through the packaged maritime tables (DDV blue = red / 2 +
+    0.005 as Sen2Cor assumes): the trials on the rural and maritime tables pick maritime (double ratio 1.006
+    against 0.977), and the selection is maritime."""
+    from sen2cor.rtm.sources import SOURCE_ENV, load_lut
+    from tests.atmcorr.analytic_atmosphere import toa_reflectance
+    from tests.atmcorr.test_driver import SZA, VEG
+
+    monkeypatch.delenv(SOURCE_ENV, raising=False)
+    lut = load_lut("S2A", "summer", "maritime", 331.0, resolution="20_60")
+    rho = {b: np.full((40, 40), VEG[b], np.float32) for b in lut.bands}
+    rho["B04"][:] = 0.5 * rho["B12"]
+    rho["B02"][:] = 0.5 * rho["B04"] + 0.005
+    f = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 2.0)
+    toa = {b: toa_reflectance(f, i, rho[b]) for i, b in enumerate(lut.bands)}
+    e0 = {b: float(lut.solar_irradiance_w_m2_um[i]) for i, b in enumerate(lut.bands)}
+
+    def make_scene(season):
+        return stage.SceneInputs(20, toa, np.full((40, 40), 4, np.uint8), e0, SZA, 150.0, season=season)
+
+    atm = stage.choose_atmosphere(_product(), AcSettings(aerosol_type="AUTO"), stage.LutSource(), None, make_scene)
+    assert atm.selection.aerosol == "maritime" and atm.selection.season == "summer"
