@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -268,6 +269,10 @@ def test_choose_atmosphere_and_the_tables_it_loads_are_logged(caplog, monkeypatc
         f"LUT selection: rural aerosol, mid-latitude summer, ozone {low} DU (GIPP), tables sen2cor",
         f"Look-up tables of S2A for 20 m: {stage.describe(table)}"]
     assert atm.selection.ozone_du == 250.0 and low < 331
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="sen2cor.atmcorr.stage"):
+        stage.choose_atmosphere(_product(), AcSettings(), stage.LutSource("atm", Path("/opt/sen2cor/lib")), None, None)
+    assert _messages(caplog)[0].endswith("(GIPP), tables /opt/sen2cor/lib")     # Sen2Cor's tables of Lib_Dir
 
 
 # --- the tables loaded for the choice ---
@@ -341,3 +346,20 @@ def test_choose_atmosphere_auto_picks_the_aerosol_of_the_scene(monkeypatch):
 
     atm = stage.choose_atmosphere(_product(), AcSettings(aerosol_type="AUTO"), stage.LutSource(), None, make_scene)
     assert atm.selection.aerosol == "maritime" and atm.selection.season == "summer"
+
+
+def test_choose_atmosphere_keeps_the_product_srf_and_correct_passes_the_prior():
+    from sen2cor.rtm import srf
+    from tests.atmcorr.test_driver import make_scene
+
+    product = _product()
+    product.spectral_responses = srf.packaged_srf("S2B")
+    atm = stage.choose_atmosphere(product, AcSettings(), stage.LutSource(), None, None)
+    assert atm.srf is product.spectral_responses
+    # 10 m: the 20 m visibility index (100 everywhere) and scene water vapour (1.5 cm) are reused
+    lut = make_table()
+    scene, _ = make_scene(lut, n=10)
+    scene = replace(scene, resolution_m=10, toa={b: scene.toa[b].copy() for b in ("B02", "B04", "B8A")})
+    prior = stage.Prior(np.full((5, 5), 100, np.uint8), 1.5, 1.0, {})
+    res = stage.correct(scene, lut, AcSettings(adj_km=0.0), prior)
+    assert np.all(res.vis_index == 100) and res.wv_label_mean_cm == 1.5
