@@ -62,17 +62,20 @@ def test_elevation_km_in_strips_and_per_rows(lut):
 
 # --- the valid area ---
 
-def test_scl_class_1_is_valid_and_only_class_0_is_no_data(lut):
-    """Class 1 (saturated or defective) is corrected like any other class; class 0 gives 0 everywhere."""
+def test_scl_classes_0_and_1_are_background(lut):
+    """Sen2Cor's AC treats SCL <= 1 as background (facts A.6, getNodataMap): class 1 (saturated or
+    defective) and class 0 give 0 in every output; class 2 is corrected."""
     scene, rho = make_scene(lut, n=30)
     scl = scene.scl.copy()
     scl[:3] = 1
+    scl[3:6] = 2
     scl[-3:] = 0
     res = driver.correct_resolution(replace(scene, scl=scl), lut, AcSettings(adj_km=0.0, reference_albedo=0.0))
     r = res.surface_reflectance["B8A"]
-    assert np.abs(r[:3] - rho["B8A"][:3]).mean() < 0.01
-    assert np.all(r[-3:] == 0.0) and np.all(res.aot550[-3:] == 0.0) and np.all(res.wv_cm[-3:] == 0.0)
-    assert np.all(res.aot550[:3] > 0.0)
+    for rows in (slice(0, 3), slice(-3, None)):
+        assert np.all(r[rows] == 0.0) and np.all(res.aot550[rows] == 0.0) and np.all(res.wv_cm[rows] == 0.0)
+    assert np.abs(r[3:6] - rho["B8A"][3:6]).mean() < 0.01
+    assert np.all(res.aot550[3:6] > 0.0) and np.all(res.wv_cm[3:6] > 0.0)
 
 
 # --- the APDA switch ---
