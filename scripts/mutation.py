@@ -15,6 +15,8 @@ Usage (one command; results as a markdown table on stdout and as JSON in ``build
 
     nice -n 19 .venv/bin/python scripts/mutation.py                       # all phases, all modules
     nice -n 19 .venv/bin/python scripts/mutation.py --phase constants --modules sceneclass/cloud.py
+    nice -n 19 .venv/bin/python scripts/mutation.py --phase functions --modules atmcorr/step2.py --rerun
+                                                      # only the last run's survivors, against the new tests
     .venv/bin/python scripts/mutation.py --report                          # tables of the last runs
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ import fnmatch
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -54,6 +57,9 @@ INTEGRATION_TESTS = ["tests/atmcorr/test_driver.py", "tests/atmcorr/test_driver_
                      "tests/atmcorr/test_closed_loop_atm.py", "tests/atmcorr/test_stage_lut_source.py"]
 ORCHESTRATING = ("atmcorr/driver.py", "atmcorr/stage.py", "atmcorr/retrieval.py", "atmcorr/reflectance.py",
                  "atmcorr/step2.py", "atmcorr/inputs.py", "atmcorr/rtables.py")
+#: Fast tests outside the package's folder that run the orchestrating modules (the documented effect of each
+#: L2A_CAL_AC_GIPP element through ``driver.correct_resolution`` on the analytic atmosphere, ~0.1 s each).
+ORCHESTRATION_TESTS = ["tests/config/test_ac_parameter_effects.py"]
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not slow", "--timeout", "600"]
 COPIED = ("src", "tests", "cfg", "luts", "aux_data", "pyproject.toml")
 
@@ -121,8 +127,8 @@ def tests_for(module: str) -> list[str]:
     rest = [f for f in files if f not in own and f not in importing]
     selected = [str(f.relative_to(REPO)) for f in own + importing + rest]
     if module not in ORCHESTRATING:
-        selected = [t for t in selected if t not in INTEGRATION_TESTS]
-    return selected
+        return [t for t in selected if t not in INTEGRATION_TESTS]
+    return selected + [t for t in ORCHESTRATION_TESTS if (REPO / t).exists()]
 
 
 def make_workspace(name: str) -> Path:
@@ -219,12 +225,30 @@ def spot_edits(module: str, source: str):
             yield source.replace(old, new), description
 
 
-def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
+def run_limited(command: list[str], cwd: Path, log, time_limit_s: float | None) -> None:
+    """Run mutmut; after ``time_limit_s`` interrupt it (SIGINT, as Ctrl-C: it stops its workers, and every
+    mutant tested so far keeps its stored result; the others stay "not checked")."""
+    proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        proc.wait(timeout=time_limit_s)
+    except subprocess.TimeoutExpired:
+        print(f"time limit {time_limit_s:.0f} s reached: stopping mutmut", flush=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run_mutmut(modules: list[str], max_children: int, time_limit_s: float | None = None) -> list[Outcome]:
     """mutmut 3 over the function bodies of ``modules`` with the fast tests of their packages."""
     ws = make_workspace("functions")
     packages = sorted({m.split("/", 1)[0] for m in modules})
     selection = [p for pkg in packages for p in FAST_TESTS[pkg] if (REPO / p).exists()]
-    if not any(m in ORCHESTRATING for m in modules):
+    if any(m in ORCHESTRATING for m in modules):
+        selection += [t for t in ORCHESTRATION_TESTS if (REPO / t).exists()]
+    else:
         selection += [f"--ignore={t}" for t in INTEGRATION_TESTS if (REPO / t).exists()]
     config = (
         "\n[tool.mutmut]\n"
@@ -239,8 +263,32 @@ def run_mutmut(modules: list[str], max_children: int) -> list[Outcome]:
     with open(ws / "pyproject.toml", "a") as fh:
         fh.write(config)
     with open(ws.parent / "mutmut.log", "w") as log:  # mutmut's progress display, for the record
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)], cwd=ws,
-                       stdout=log, stderr=subprocess.STDOUT, check=False)
+        run_limited([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)], ws, log,
+                    time_limit_s)
+    outcomes = read_mutmut(ws, modules)
+    write_survivors(ws, outcomes)
+    return outcomes
+
+
+def rerun_survivors(modules: list[str], max_children: int, time_limit_s: float | None = None) -> list[Outcome]:
+    """Only the survivors of the last functions run of ``modules``, against the checkout's current tests.
+
+    Reuses the workspace of that run (its mutants and mutmut's test-to-function map, to which mutmut adds
+    the new tests); the killed mutants keep their result. The modules' sources must be those of that run.
+    """
+    ws = WORK / "functions" / "repo"
+    for module in modules:
+        if not (ws / "mutants" / PACKAGE / (module + ".meta")).exists():
+            raise SystemExit(f"--rerun: {module} was not part of the last functions run in {ws}")
+        if (ws / PACKAGE / module).read_bytes() != (REPO / PACKAGE / module).read_bytes():
+            raise SystemExit(f"--rerun: {module} changed since the last functions run; run it again in full")
+    shutil.rmtree(ws / "tests")
+    shutil.copytree(REPO / "tests", ws / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    names = [o.description for o in read_mutmut(ws, modules) if o.status not in ("killed", "timeout")]
+    if names:
+        with open(ws.parent / "mutmut.log", "a") as log:
+            run_limited([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names], ws,
+                        log, time_limit_s)
     outcomes = read_mutmut(ws, modules)
     write_survivors(ws, outcomes)
     return outcomes
@@ -293,15 +341,15 @@ def summarise(outcomes: list[Outcome]) -> str:
     rows = {}
     for o in outcomes:
         r = rows.setdefault((o.module, o.phase), {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0,
-                                                  "other": 0})
+                                                  "not checked": 0, "other": 0})
         r[o.status if o.status in r else "other"] += 1
-    lines = ["| module | phase | mutants | killed | timeout | survived | no tests | other | score |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| module | phase | mutants | killed | timeout | survived | no tests | not checked | other | score |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (module, phase), r in sorted(rows.items()):
         total = sum(r.values())
         score = 100.0 * (r["killed"] + r["timeout"]) / total if total else float("nan")
         lines.append(f"| {module} | {phase} | {total} | {r['killed']} | {r['timeout']} | {r['survived']} | "
-                     f"{r['no tests']} | {r['other']} | {score:.1f} % |")
+                     f"{r['no tests']} | {r['not checked']} | {r['other']} | {score:.1f} % |")
     return "\n".join(lines)
 
 
@@ -311,6 +359,11 @@ def main(argv=None) -> int:
     ap.add_argument("--modules", nargs="*", default=[], help="globs below src/sen2cor (default: all algorithm modules)")
     ap.add_argument("--max-children", type=int, default=2, help="mutmut workers (default 2 = the machine's cores)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per constants/spot mutant")
+    ap.add_argument("--rerun", action="store_true",
+                    help="functions phase: run only the survivors (and unchecked mutants) of the last run of "
+                         "--modules against the current tests (the sources must be unchanged)")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="functions phase: stop mutmut after this many seconds (untested mutants: 'not checked')")
     ap.add_argument("--report", action="store_true", help="only print the tables of the stored results")
     ap.add_argument("--survivors", action="store_true",
                     help="rewrite build/mutation/functions/survivors.diff from the last functions run")
@@ -325,7 +378,7 @@ def main(argv=None) -> int:
     for phase in phases if not args.report else []:
         start = time.monotonic()
         if phase == "functions":
-            outcomes = run_mutmut(modules, args.max_children)
+            outcomes = (rerun_survivors if args.rerun else run_mutmut)(modules, args.max_children, args.time_limit)
         elif phase == "constants":
             outcomes = run_edits("constants", modules, constant_edits, args.timeout)
         else:

@@ -93,7 +93,7 @@ def correct_resolution(
     """
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
-    valid = scl > 0
+    valid = scl > 1          # Sen2Cor's AC: SCL 0 (no data) and 1 (saturated/defective) are background
     for band in scene.toa:                       # NaN / inf TOA (e.g. no data from the reader) -> no data
         valid &= np.isfinite(scene.toa[band])
     if not valid.all():
@@ -279,7 +279,7 @@ def auto_aerosol(
 
     ratios: dict[str, float | None] = {}
     z = elevation_km(scene, settings)
-    valid = np.asarray(scene.scl) > 0
+    valid = np.asarray(scene.scl) > 1
     for name, lut in luts.items():
         bands = tuple(b for b in ("B02", "B03", "B04", "B8A", "B12") if b in scene.toa and b in lut.bands)
         levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)

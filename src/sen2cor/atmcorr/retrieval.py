@@ -204,9 +204,8 @@ def retrieve_aot(
     iv23 = int(visibility.visibility_to_index(23.0))
     rho_swir = _flat(sr, table, "B12", iv23)
     rho_nir = _flat(sr, table, "B8A", iv23)
-    excluded = (sr.scl == 3) | ~sr.valid | aot.cloud_proximity(sr.scl, sr.pixel_m)
-    if settings.cirrus_correction:
-        excluded |= sr.scl == 10
+    # DDV candidates are SCL 4 (valid, neither shadow 3 nor cirrus 10): only the cloud proximity is excluded
+    excluded = aot.cloud_proximity(sr.scl, sr.pixel_m)
     sel = aot.select_ddv(rho_swir, rho_nir, sr.toa["B04"], sr.toa["B8A"], sr.scl, excluded, settings.ddv)
     del rho_nir, excluded
     if sel.found:

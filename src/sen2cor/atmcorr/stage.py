@@ -51,7 +51,7 @@ def lut_source(lib_dir: str | None, home: Path, spacecraft: str) -> LutSource:
     naming the folder and the tables used instead; S2C never gets another spacecraft's tables."""
     if not lib_dir:
         return LutSource()
-    folder = Path(lib_dir) if Path(lib_dir).is_absolute() else Path(home) / lib_dir
+    folder = Path(home) / lib_dir   # an absolute Lib_Dir replaces the home
     if has_tables(folder, spacecraft):
         return LutSource("atm", folder)
     instead = resolve_source(spacecraft)
@@ -85,7 +85,7 @@ def _load(spacecraft: str, selection: LutSelection, aerosol: str, source: LutSou
 
 def table_family(spacecraft: str, source: LutSource, resolution_m: int) -> str:
     """Tables loaded once per family: Sen2Cor's per folder ("10", "20_60"), the 6S tables once ("6s")."""
-    if source.kind == "atm" or resolve_source(spacecraft, source.kind) == "sen2cor":
+    if source.kind == "atm" or resolve_source(spacecraft) == "sen2cor":
         return "10" if resolution_m == 10 else "20_60"
     return "6s"
 
@@ -130,7 +130,7 @@ class SunZenithMap:
 
     def __init__(self, grid_deg: np.ndarray, step_m: float, shape: tuple[int, int], pixel_m: float,
                  offset_px: tuple[int, int] = (0, 0)) -> None:
-        self.grid_deg = np.asarray(grid_deg, dtype=np.float64)
+        self.grid_deg = np.asarray(grid_deg)
         self.step_m, self.pixel_m = float(step_m), pixel_m
         self.shape, self.offset_px = (int(shape[0]), int(shape[1])), offset_px
 
@@ -138,8 +138,7 @@ class SunZenithMap:
         keys = key if isinstance(key, tuple) else (key,)
         if len(keys) > 2 or not all(isinstance(k, slice) for k in keys):
             raise TypeError(f"SunZenithMap: only [rows] or [rows, cols] slices, got {key!r}")
-        (r0, r1, rs), (c0, c1, cs) = (k.indices(n) for k, n in zip(keys + (slice(None),) * (2 - len(keys)),
-                                                                    self.shape))
+        (r0, r1, rs), (c0, c1, cs) = (k.indices(n) for k, n in zip(keys + (slice(None),), self.shape))
         if rs != 1 or cs != 1:
             raise TypeError(f"SunZenithMap: only unit-step slices, got {key!r}")
         shape = (max(r1 - r0, 0), max(c1 - c0, 0))
@@ -147,8 +146,7 @@ class SunZenithMap:
                               (self.offset_px[0] + r0, self.offset_px[1] + c0))
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        full = self[:, :]
-        return full if dtype is None else full.astype(dtype)
+        return self[:, :]   # numpy casts to ``dtype`` itself
 
 
 class StagedBands(LazyMapping):
@@ -181,8 +179,7 @@ class StoredArray:
             return self._node[key]
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        full = self[:]
-        return full if dtype is None else full.astype(dtype, copy=False)
+        return self[:]   # numpy casts to ``dtype`` itself
 
 
 #: Rows per block when the sky view is derived from the stored slope (a 10 m block: 1024 x 10980 px).
@@ -249,11 +246,11 @@ def note_sun_beyond_tables(sun_zenith_deg: np.ndarray, last_node_deg: float = fl
     """Log (WARNING) when the tile's sun zenith exceeds the tables' last node: Sen2Cor clamps its table
     queries at 69.999 deg (facts B.2), so the functions of 70 deg are used while radiance and reflectance
     keep the true sun zenith. Returns whether it happened."""
-    values = np.asarray(sun_zenith_deg, dtype=np.float64)
-    top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
-    if top <= last_node_deg:
+    values = np.asarray(sun_zenith_deg)
+    values = values[np.isfinite(values)]
+    if values.size == 0 or values.max() <= last_node_deg:
         return False
-    share = float(np.mean(values[np.isfinite(values)] > last_node_deg))
+    top, share = float(values.max()), float(np.mean(values > last_node_deg))
     log.warning("sun zenith up to %.1f deg (%.0f %% of the angle grid) beyond the tables' last node %.0f deg: "
                 "the atmospheric functions of %.0f deg are used there, as Sen2Cor clamps its table queries; "
                 "radiance and reflectance use the true sun zenith", top, 100 * share, last_node_deg, last_node_deg)
