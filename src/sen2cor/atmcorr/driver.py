@@ -93,11 +93,10 @@ def correct_resolution(
     """
     pixel = float(scene.resolution_m)
     scl = np.asarray(scene.scl)
-    valid = scl > 1          # Sen2Cor's AC: SCL 0 (no data) and 1 (saturated/defective) are background
+    valid = _valid_area(scl)
     for band in scene.toa:                       # NaN / inf TOA (e.g. no data from the reader) -> no data
         valid &= np.isfinite(scene.toa[band])
-    if not valid.all():
-        scl = np.where(valid, scl, np.uint8(0)).astype(np.uint8, copy=False)
+    scl = _no_data_outside(scl, valid)
     z = _elevation_km(scene, settings)
     nodes = elevation_nodes(lut.elevation_km, z)
     zi = _in_strips(lambda rows: elevation_class(nodes, z if np.ndim(z) == 0 else z[rows]), np.shape(z), np.int16)
@@ -279,7 +278,8 @@ def auto_aerosol(
 
     ratios: dict[str, float | None] = {}
     z = elevation_km(scene, settings)
-    valid = np.asarray(scene.scl) > 1
+    valid = _valid_area(np.asarray(scene.scl))
+    scl = _no_data_outside(np.asarray(scene.scl), valid)
     for name, lut in luts.items():
         bands = tuple(b for b in ("B02", "B03", "B04", "B8A", "B12") if b in scene.toa and b in lut.bands)
         levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
@@ -292,7 +292,7 @@ def auto_aerosol(
         sr = SceneRadiance(
             rad,
             _Bands(scene.toa, ("B04", "B8A")),
-            np.asarray(scene.scl),
+            scl,
             valid,
             z,
             float(scene.resolution_m),
@@ -300,6 +300,17 @@ def auto_aerosol(
         )
         ratios[name] = double_ratio_trial(sr, nadir, settings)
     return choose_aerosol("AUTO", ratios), ratios
+
+
+def _valid_area(scl: np.ndarray) -> np.ndarray:
+    """Pixels the correction works on: Sen2Cor's AC treats SCL 0 (no data) and 1 (saturated / defective) as
+    background (``getNodataMap``, SCL <= 1 -> 0; facts A.6)."""
+    return scl > 1
+
+
+def _no_data_outside(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The SCL as the correction sees it: 0 outside ``valid`` (copied only when some pixel is outside)."""
+    return scl if valid.all() else np.where(valid, scl, np.uint8(0)).astype(np.uint8, copy=False)
 
 
 def _cirrus(toa: Mapping[str, np.ndarray], valid: np.ndarray, info: dict,
