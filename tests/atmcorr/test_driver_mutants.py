@@ -22,14 +22,15 @@ def lut():
 # --- strip helpers ---
 
 def test_upsample_repeats_each_20m_pixel_and_the_last_row_and_column():
-    """Nearest by 2 onto 2051 x 7 px from 1025 x 3: pixel (r, c) takes (r // 2, c // 2), clipped at the last
-    20 m row / column (the 10 m grid may be one pixel larger); the 2048-row blocks join without a gap."""
-    index = (np.arange(1025)[:, None] % 250 + 3 * np.arange(3)[None, :]).astype(np.uint8)
-    out = driver._upsample(index, (2051, 7), 2)
-    assert out.dtype == np.uint8 and out.shape == (2051, 7)
-    rows, cols = np.minimum(np.arange(2051) // 2, 1024), np.minimum(np.arange(7) // 2, 2)
+    """Nearest by 2 onto 4101 x 7 px from 2050 x 3: pixel (r, c) takes (r // 2, c // 2), clipped at the last
+    20 m row / column (the 10 m grid may be one pixel larger); the 2048-row blocks join without a gap, also
+    past the second block (a 10 m tile has 10980 rows, i.e. six blocks)."""
+    index = (np.arange(2050)[:, None] % 250 + 3 * np.arange(3)[None, :]).astype(np.uint8)
+    out = driver._upsample(index, (4101, 7), 2)
+    assert out.dtype == np.uint8 and out.shape == (4101, 7)
+    rows, cols = np.minimum(np.arange(4101) // 2, 2049), np.minimum(np.arange(7) // 2, 2)
     np.testing.assert_array_equal(out, index[rows][:, cols])
-    np.testing.assert_array_equal(out[2048:2051, 6], index[1024, 2])
+    np.testing.assert_array_equal(out[4098:4101, 6], index[2049, 2])
     np.testing.assert_array_equal(driver._upsample(index[:2, :2], (5, 5), 2),
                                   [[0, 0, 3, 3, 3], [0, 0, 3, 3, 3], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4]])
 
