@@ -356,3 +356,32 @@ def test_green_red_check_of_the_ddv_needs_b03(lut):
     without = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0))
     assert without.info["FINAL_VISIBILITY"] == pytest.approx(without.info["VISIBILITY_FROM_DDV"], rel=0.15)
     assert with_green.info["FINAL_VISIBILITY"] > 1.2 * without.info["FINAL_VISIBILITY"]
+
+
+# --- the water vapour of the Aerosol_Type AUTO trials ---
+
+def _levels(table, index):
+    """``table`` cut to the water-vapour levels ``index`` (a list of positions on its WV axis)."""
+    return replace(table, water_vapour_cm=table.water_vapour_cm[index],
+                   values={k: v[..., index] for k, v in table.values.items()})
+
+
+def test_auto_trial_reads_the_tables_at_the_seasons_default_water_vapour():
+    """The AUTO trials run at Sen2Cor's default WV of the season (2.0 cm summer, 0.4 cm winter), i.e. as with
+    a table holding only that level; a one- or two-level table is read the same way (only level / default)."""
+    tables = {"rural": make_table(angstrom=1.3), "maritime": make_table(angstrom=0.3)}
+    assert list(tables["rural"].water_vapour_cm) == [0.4, 1.0, 2.0, 2.9, 4.0, 5.0]
+    scene, _ = make_scene(tables["maritime"], blue_from_red=True)      # summer, made with 2.0 cm
+    winter = replace(scene, season="winter")
+
+    def ratios(s, index=None):
+        cut = tables if index is None else {k: _levels(t, index) for k, t in tables.items()}
+        return driver.auto_aerosol(s, cut)[1]
+
+    at_2cm, at_04cm = ratios(scene, [2]), ratios(scene, [0])
+    assert abs(at_2cm["maritime"] - at_04cm["maritime"]) > 0.005       # B8A/B12 absorb: the level matters
+    for name in tables:
+        assert ratios(scene)[name] == pytest.approx(at_2cm[name], abs=1e-9)
+        assert ratios(winter)[name] == pytest.approx(at_04cm[name], abs=1e-9)
+        assert ratios(scene, [0, 2])[name] == pytest.approx(at_2cm[name], abs=1e-9)   # two levels: the default
+        assert ratios(winter, [2])[name] == pytest.approx(at_2cm[name], abs=1e-9)     # one level: that level
