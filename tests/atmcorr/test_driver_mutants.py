@@ -385,3 +385,27 @@ def test_auto_trial_reads_the_tables_at_the_seasons_default_water_vapour():
         assert ratios(winter)[name] == pytest.approx(at_04cm[name], abs=1e-9)
         assert ratios(scene, [0, 2])[name] == pytest.approx(at_2cm[name], abs=1e-9)   # two levels: the default
         assert ratios(winter, [2])[name] == pytest.approx(at_2cm[name], abs=1e-9)     # one level: that level
+
+
+def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
+    """Left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column: read at each
+    pixel's elevation, the preliminary WV is 2 cm; read at sea level, the thinner column above 2 km would look
+    like less water vapour."""
+    low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
+    high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
+    right = np.zeros((40, 40), bool)
+    right[:, 20:] = True
+    z = np.where(right, 2.0, 0.0).astype(np.float32)
+    rad = {b: radiance.toa_radiance(np.where(right, high.toa[b], low.toa[b]), low.e0_w_m2_um[b], low.sza_deg)
+           for b in ("B8A", "B09")}
+    e0 = np.array([low.e0_w_m2_um[b] for b in lut.bands])
+    nodes = driver.elevation_nodes(lut.elevation_km, z)
+    assert nodes[0] == 0.0 and nodes[-1] >= 2.0
+    nadir = driver.tabulate(lut, lut.bands, low.sza_deg, 0.0, 0.0, e0, nodes,
+                            np.asarray(lut.water_vapour_cm, dtype=np.float64))
+    settings = AcSettings(visibility_km=20.0)
+    assert driver._preliminary_wv(rad, low.scl, z, nadir, settings, 2.0, 0.0) == pytest.approx(2.0, abs=0.1)
+    # read at sea level, the 2 km half shows its own column, 2 cm x exp(-2 km / 2 km) (the analytic
+    # atmosphere's scale height): the mean is (2 + 0.74) / 2 cm
+    at_sea_level = driver._preliminary_wv(rad, low.scl, np.float32(0.0), nadir, settings, 2.0, 0.0)
+    assert at_sea_level == pytest.approx((2.0 + 2.0 * np.exp(-1.0)) / 2, abs=0.1)
