@@ -176,6 +176,16 @@ def test_ac_max_nr_topo_iter_zero_leaves_no_terrain_step_at_all(lut):
     assert not np.array_equal(boa(terrain_refl_start=0.4), boa())
 
 
+def test_adj_km_of_one_pixel_corrects_with_a_3x3_box(lut):
+    """Adj_Km 0.02 km at 20 m is n_adj = 1 (odd already): the adjacency correction runs with a 3 x 3 box,
+    different from none and from 0.06 km (n_adj 3)."""
+    scene, _ = make_scene(lut, n=20, bg_uniform=False)
+    boa = {km: driver.correct_resolution(scene, lut, AcSettings(adj_km=km)).surface_reflectance["B04"]
+           for km in (0.0, 0.02, 0.06)}
+    assert np.abs(boa[0.02] - boa[0.0]).max() > 1e-4
+    assert np.abs(boa[0.02] - boa[0.06]).max() > 2e-5
+
+
 def test_band_wavelengths_decide_which_bands_get_the_adjacency_correction(lut):
     scene, _ = make_scene(lut, bg_uniform=False)
     adjacency = AcSettings(adj_km=1.0)
