@@ -296,6 +296,8 @@ def test_a_table_with_one_water_vapour_level_has_it_as_main_level(lut):
     res = driver.correct_resolution(scene, one, AcSettings(adj_km=0.0, wv_correction=0))
     assert res.wv_label_mean_cm == 2.9
     np.testing.assert_allclose(res.wv_cm, 2.9 * np.interp(0.1, [0.0, 0.5], [1.0, 0.77]), rtol=1e-5)
+    two = _levels(lut, [1, 3])                                  # 1.0 and 2.9 cm: Sen2Cor's default 2 cm
+    assert driver.correct_resolution(scene, two, AcSettings(adj_km=0.0, wv_correction=0)).wv_label_mean_cm == 2.0
 
 
 # --- a DEM, CAMS heights and the green/red check through the driver ---
