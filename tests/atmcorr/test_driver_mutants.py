@@ -411,3 +411,22 @@ def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
     # atmosphere's scale height): the mean is (2 + 0.74) / 2 cm
     at_sea_level = driver._preliminary_wv(rad, low.scl, np.float32(0.0), nadir, settings, 2.0, 0.0)
     assert at_sea_level == pytest.approx((2.0 + 2.0 * np.exp(-1.0)) / 2, abs=0.1)
+
+
+def test_surface_reflectance_of_absorbing_bands_reads_the_per_pixel_water_vapour(lut):
+    """Left half simulated with 1 cm, right half with 4 cm (on LUT nodes): the APDA map follows the halves, and
+    B12 (absorbing ~5 % more at 4 cm than at 1 cm) comes back within 0.5 % of the truth on both halves; read
+    at the scene-mean WV instead, each half would be off by 2-4 %."""
+    n = 40
+    dry, rho = make_scene(lut, n=n, wv_cm=1.0, noise=0.0)
+    wet, _ = make_scene(lut, n=n, wv_cm=4.0, noise=0.0)
+    right = np.zeros((n, n), bool)
+    right[:, n // 2:] = True
+    scene = replace(dry, toa={b: np.where(right, wet.toa[b], dry.toa[b]) for b in dry.toa})
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, reference_albedo=0.0, smooth_wv_map_m=20.0))
+    inner = (slice(5, n - 5), slice(5, n // 2 - 5)), (slice(5, n - 5), slice(n // 2 + 5, n - 5))
+    column = np.interp(0.1, [0.0, 0.5], [1.0, 0.77])          # WV above 0.1 km: share of the sea-level column
+    assert np.median(res.wv_cm[inner[0]]) == pytest.approx(1.0 * column, abs=0.1)
+    assert np.median(res.wv_cm[inner[1]]) == pytest.approx(4.0 * column, abs=0.3)
+    for half in inner:
+        np.testing.assert_allclose(res.surface_reflectance["B12"][half], rho["B12"][half], rtol=5e-3)
