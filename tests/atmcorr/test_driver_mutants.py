@@ -430,3 +430,20 @@ def test_surface_reflectance_of_absorbing_bands_reads_the_per_pixel_water_vapour
     assert np.median(res.wv_cm[inner[1]]) == pytest.approx(4.0 * column, abs=0.3)
     for half in inner:
         np.testing.assert_allclose(res.surface_reflectance["B12"][half], rho["B12"][half], rtol=5e-3)
+
+
+def test_ddv_search_gets_the_preliminary_water_vapour_of_each_pixels_elevation(lut, monkeypatch):
+    """DEM: left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column. The DDV
+    search reads its tables at the preliminary WV, which is retrieved at each pixel's elevation: 2 cm (read at
+    sea level, the 2 km half would look drier: see test_preliminary_water_vapour_reads_each_pixel_at_its_elevation)."""
+    low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
+    high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
+    right = np.zeros((40, 40), bool)
+    right[:, 20:] = True
+    scene = replace(low, toa={b: np.where(right, high.toa[b], low.toa[b]) for b in low.toa},
+                    elevation_m=np.where(right, 2000.0, 0.0).astype(np.float32))
+    seen = []
+    real = driver.retrieve_aot
+    monkeypatch.setattr(driver, "retrieve_aot", lambda sr, *a: seen.append(sr.water_vapour_cm) or real(sr, *a))
+    driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    assert seen == [pytest.approx(2.0, abs=0.1)]
