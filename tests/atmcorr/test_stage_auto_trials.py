@@ -74,20 +74,7 @@ def test_trials_use_the_gipp_ddv_thresholds():
     """The maritime scene of test_stage_mutants (vegetation through the packaged maritime tables, AUTO picks
     maritime) with AC_Swir_Refl_Lower_Th 0.10 above every pixel's B12 (0.04): no DDV pixel in either trial,
     so no double ratio and AUTO keeps rural; with the default thresholds the same scene gives maritime."""
-    from sen2cor.rtm.sources import load_lut
-    from tests.atmcorr.analytic_atmosphere import toa_reflectance
-    from tests.atmcorr.test_driver import SZA, VEG
-
-    lut = load_lut("S2A", "summer", "maritime", 331.0, resolution="20_60")
-    rho = {b: np.full((40, 40), VEG[b], np.float32) for b in lut.bands}
-    rho["B04"][:] = 0.5 * rho["B12"]
-    rho["B02"][:] = 0.5 * rho["B04"] + 0.005
-    f = lut.interpolate(SZA, 0.0, 0.0, 0.1, 20.0, 2.0)
-    toa = {b: toa_reflectance(f, i, rho[b]) for i, b in enumerate(lut.bands)}
-    e0 = {b: float(lut.solar_irradiance_w_m2_um[i]) for i, b in enumerate(lut.bands)}
-
-    def make_scene(season):
-        return stage.SceneInputs(20, toa, np.full((40, 40), 4, np.uint8), e0, SZA, 150.0, season=season)
+    make_scene = test_stage_mutants.maritime_vegetation_scene()
 
     def aerosol(settings):
         return stage.choose_atmosphere(test_stage_mutants._product(), settings, stage.LutSource(), None,
