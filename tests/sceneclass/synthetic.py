@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Sun position of the synthetic scenes whose tests do not choose one (deg; azimuth clockwise from north): the
+#: angles those tests were written with (SceneAux requires them; no position is Sen2Cor's default).
+SUN_ZENITH_DEG = 45.0
+SUN_AZIMUTH_DEG = 150.0
+#: The same as SceneAux keywords: ``SceneAux(resolution_m=20.0, **SUN)``.
+SUN = {"sun_zenith_deg": SUN_ZENITH_DEG, "sun_azimuth_deg": SUN_AZIMUTH_DEG}
+
 BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
 
 # TOA reflectance per band (B01..B12); each spectrum's classification is derived in test_classify.py

@@ -2,14 +2,14 @@
 
 Integer TOA inputs are Sen2Cor's uint16 encoding, reflectance x 10000 (the L1C QUANTIFICATION_VALUE); the
 classification grid of SceneAux is the 20 m one unless the caller says otherwise (Sen2Cor classifies at 20 m;
-60 m only for ``--resolution 60``).
+60 m only for ``--resolution 60``). The sun angles have no default: Sen2Cor always uses the tile's mean angles.
 """
 import numpy as np
 import pytest
 
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass import classic
-from tests.sceneclass.synthetic import BANDS
+from tests.sceneclass.synthetic import BANDS, SUN
 
 
 def test_integer_dn_are_reflectance_times_10000():
@@ -26,10 +26,26 @@ def test_integer_inputs_give_the_cloud_probability_of_their_reflectance():
     spec = dict(B02=0.30, B03=0.25, B04=0.20, B05=0.20, B8A=0.15, B09=0.03, B10=0.001, B11=0.20, B12=0.10)
     copied = {"B01": "B02", "B06": "B05", "B07": "B8A", "B08": "B8A"}
     dn = {b: np.full((4, 4), round(spec[copied.get(b, b)] * 10000), np.uint16) for b in BANDS}
-    res = classify(dn, SceneAux(resolution_m=20.0), classic=True)
+    res = classify(dn, SceneAux(resolution_m=20.0, **SUN), classic=True)
     np.testing.assert_allclose(res.cloud_probability, (0.14 / 0.19) ** 2, atol=1e-4)
     assert (res.scl == SCL.MEDIUM_PROBA_CLOUDS).all()
 
 
 def test_scene_aux_default_grid_is_20_m():
-    assert SceneAux().resolution_m == pytest.approx(20.0)
+    assert SceneAux(**SUN).resolution_m == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("given, missing", [({}, ("sun_zenith_deg", "sun_azimuth_deg")),
+                                            ({"sun_zenith_deg": 30.0}, ("sun_azimuth_deg",)),
+                                            ({"sun_azimuth_deg": 150.0}, ("sun_zenith_deg",))])
+def test_scene_aux_requires_the_sun_angles(given, missing):
+    # no made-up sun position for a caller who forgets them: it would move every cloud shadow
+    with pytest.raises(TypeError, match="missing") as info:
+        SceneAux(resolution_m=20.0, **given)
+    for name in ("sun_zenith_deg", "sun_azimuth_deg"):
+        assert (f"'{name}'" in str(info.value)) == (name in missing)
+
+
+def test_scene_aux_takes_keywords_only():
+    with pytest.raises(TypeError):
+        SceneAux(20.0, 45.0, 150.0)

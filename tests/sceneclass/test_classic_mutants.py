@@ -15,7 +15,7 @@ from sen2cor.config.calibration import CloudThresholds
 from sen2cor.errors import MissingBandError
 from sen2cor.sceneclass import SCL, SceneAux, classify
 from sen2cor.sceneclass import classic
-from tests.sceneclass.synthetic import BANDS, fill, paint
+from tests.sceneclass.synthetic import BANDS, SUN, SUN_ZENITH_DEG, fill, paint
 
 COPIED = {"B01": "B02", "B06": "B05", "B07": "B8A", "B08": "B8A"}
 #: Spectra of this file (B09, B10 and B12 as stated, B05 = B04 unless given).
@@ -101,7 +101,7 @@ def put(toa, rows, cols, name):
     return toa
 
 
-AUX = SceneAux(resolution_m=20.0)
+AUX = SceneAux(resolution_m=20.0, **SUN)
 
 
 def classic_scl(toa, aux=AUX):
@@ -129,7 +129,7 @@ def test_spectra_through_the_classic_steps(name, expected):
                                                ("water_ambiguous", 0.1676), ("rocks_ambiguous", 0.32)])
 def test_cloud_probability_after_the_ramps(name, probability):
     # dark_water: B04 0.08 gives a red ramp of (0.02 / 0.19)^2 = 0.011, zeroed as a dark feature (step 1a)
-    res = classify(scene((5, 5), name), SceneAux(resolution_m=20.0), classic=True)
+    res = classify(scene((5, 5), name), SceneAux(resolution_m=20.0, **SUN), classic=True)
     np.testing.assert_allclose(res.cloud_probability, probability, atol=1e-4)
     assert res.cloud_probability.dtype == np.float32 and res.snow_probability.dtype == np.float32
     assert (res.snow_probability == 0).all()
@@ -139,7 +139,7 @@ def test_thin_cirrus_only_below_1500_m_of_terrain():
     toa = fill((6, 6))
     toa["B10"][2, 2] = 0.02                                  # T1_B10 < B10 < T2_B10, B02 0.04, P 0
     for height, expected in ((1400.0, SCL.THIN_CIRRUS), (1600.0, SCL.VEGETATION)):
-        aux = SceneAux(resolution_m=20.0, dem_m=np.full((6, 6), height, np.float32))
+        aux = SceneAux(resolution_m=20.0, **SUN, dem_m=np.full((6, 6), height, np.float32))
         assert classic_scl(toa, aux)[2, 2] == expected
 
 
@@ -150,11 +150,11 @@ def test_steep_self_shadowed_water_becomes_dark_features():
     sdw[:, :3] = 100
     slope = np.full((4, 6), 20.0, np.float32)
     slope[2:] = 10.0
-    scl = classic_scl(toa, SceneAux(resolution_m=20.0, sdw=sdw, slope_deg=slope))
+    scl = classic_scl(toa, SceneAux(resolution_m=20.0, **SUN, sdw=sdw, slope_deg=slope))
     assert (scl[:2, :3] == SCL.DARK_FEATURES).all()
     assert (scl[2:, :] == SCL.WATER).all() and (scl[:, 3:] == SCL.WATER).all()
     # without a slope layer (and no DEM to derive it) step 15a is skipped
-    assert (classic_scl(toa, SceneAux(resolution_m=20.0, sdw=sdw)) == SCL.WATER).all()
+    assert (classic_scl(toa, SceneAux(resolution_m=20.0, **SUN, sdw=sdw)) == SCL.WATER).all()
 
 
 def test_self_shadowed_bright_blue_cloud_off_water_becomes_dark_features():
@@ -164,12 +164,12 @@ def test_self_shadowed_bright_blue_cloud_off_water_becomes_dark_features():
     sdw[:, 2:] = 200
     wbi = np.ones((4, 4), np.uint8)
     wbi[2:, :] = 2
-    scl = classic_scl(toa, SceneAux(resolution_m=20.0, sdw=sdw, slope_deg=np.zeros((4, 4), np.float32),
+    scl = classic_scl(toa, SceneAux(resolution_m=20.0, **SUN, sdw=sdw, slope_deg=np.zeros((4, 4), np.float32),
                                     water_bodies=wbi))
     assert (scl[:2, :2] == SCL.DARK_FEATURES).all()
     assert (scl[2:, :] == SCL.MEDIUM_PROBA_CLOUDS).all() and (scl[:, 2:] == SCL.MEDIUM_PROBA_CLOUDS).all()
     # without the water-bodies map step 15c is not run
-    no_wbi = classic_scl(toa, SceneAux(resolution_m=20.0, sdw=sdw, slope_deg=np.zeros((4, 4), np.float32)))
+    no_wbi = classic_scl(toa, SceneAux(resolution_m=20.0, **SUN, sdw=sdw, slope_deg=np.zeros((4, 4), np.float32)))
     assert (no_wbi == SCL.MEDIUM_PROBA_CLOUDS).all()
 
 
@@ -195,7 +195,7 @@ def test_snow_ring_resets_the_cloud_probability_where_b12_is_low(strip_rows, mon
     # step 2.5: the radius-3 ring around snow, B12 < T2_SNOW -> P = 0
     monkeypatch.setattr(classic, "STRIP_ROWS", strip_rows)
     toa = paint(scene((13, 13), "cloud_low_b12"), slice(6, 7), slice(6, 7), "snow")
-    res = classify(toa, SceneAux(resolution_m=20.0), classic=True)
+    res = classify(toa, SceneAux(resolution_m=20.0, **SUN), classic=True)
     d = _diamond_distance((13, 13), (6, 6))
     ring = (d >= 1) & (d <= 3)
     assert res.scl[6, 6] == SCL.SNOW_ICE and res.cloud_probability[6, 6] == 0
@@ -216,13 +216,13 @@ def test_land_recovery_of_clouds_with_low_b10_and_b09_b8a():
     toa["B09"][2:4, 2:6] = 0.03
     lcm = np.full((20, 20), 10, np.uint8)
     lcm[3, 2:6] = 210
-    plain = classic_scl(toa, SceneAux(resolution_m=2000.0))
+    plain = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN))
     assert (plain[2:4, 2:6] == SCL.MEDIUM_PROBA_CLOUDS).all()
-    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm))
+    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=lcm))
     assert (scl[2, 2:6] == SCL.NOT_VEGETATED).all() and (scl[3, 2:6] == SCL.MEDIUM_PROBA_CLOUDS).all()
     # B09/B8A above the land ratio: B09 0.2 / 0.15 = 1.33 > 0.286
     toa["B09"][2:4, 2:6] = 0.2
-    assert (classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm))[2:4, 2:6] ==
+    assert (classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=lcm))[2:4, 2:6] ==
             SCL.MEDIUM_PROBA_CLOUDS).all()
 
 
@@ -234,7 +234,7 @@ def test_cirrus_recovery_of_land_only_below_1500_m():
     lcm = np.full((20, 20), 10, np.uint8)
     for dem, expected in ((None, SCL.THIN_CIRRUS), (1400.0, SCL.THIN_CIRRUS), (1600.0, SCL.VEGETATION)):
         dem_m = None if dem is None else np.full((20, 20), dem, np.float32)
-        scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm, dem_m=dem_m))
+        scl = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=lcm, dem_m=dem_m))
         assert scl[10, 10] == expected and scl[0, 0] == SCL.VEGETATION
 
 
@@ -243,13 +243,13 @@ def test_cirrus_recovery_of_water_above_mean_plus_std():
     # (> floor 0.002); 0.005 > 0.0026 -> THIN_CIRRUS, 0.001 stays WATER
     toa = paint(_land_cover_scene(), slice(5, 6), slice(5, 15), "water")
     toa["B10"][5, 14] = 0.005
-    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=np.full((20, 20), 10, np.uint8)))
+    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=np.full((20, 20), 10, np.uint8)))
     assert scl[5, 14] == SCL.THIN_CIRRUS
     assert (scl[5, 5:14] == SCL.WATER).all()
     # one bright-B10 pixel among ten under the 0.002 floor only: 0.0021 x 9 and 0.0022 -> T = 0.00214
     toa["B10"][5, 5:14] = 0.0021
     toa["B10"][5, 14] = 0.0022
-    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=np.full((20, 20), 10, np.uint8)))
+    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=np.full((20, 20), 10, np.uint8)))
     assert scl[5, 14] == SCL.THIN_CIRRUS and (scl[5, 5:14] == SCL.WATER).all()
 
 
@@ -263,10 +263,10 @@ def test_cirrus_recovery_thresholds_are_exclusive_and_need_terrain_below_1500_m(
     toa["B10"][10, 10] = 0.004
     toa["B10"][10, 12] = 0.0045
     lcm = np.full((20, 20), 10, np.uint8)
-    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm))
+    scl = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=lcm))
     assert scl[10, 10] == SCL.VEGETATION and scl[10, 12] == SCL.THIN_CIRRUS
     assert (scl[0:5, 0:10] == SCL.NOT_VEGETATED).all() and (scl[15:20, 0:10] == SCL.WATER).all()
-    at_1500 = classic_scl(toa, SceneAux(resolution_m=2000.0, land_cover=lcm,
+    at_1500 = classic_scl(toa, SceneAux(resolution_m=2000.0, **SUN, land_cover=lcm,
                                         dem_m=np.full((20, 20), 1500.0, np.float32)))
     assert at_1500[10, 12] == SCL.VEGETATION
 
@@ -275,7 +275,7 @@ def test_no_data_pixels_have_zero_probabilities():
     toa = fill((5, 5), "snow")
     nodata = np.zeros((5, 5), bool)
     nodata[2, 2] = True
-    res = classify(toa, SceneAux(resolution_m=20.0, nodata=nodata), classic=True)
+    res = classify(toa, SceneAux(resolution_m=20.0, **SUN, nodata=nodata), classic=True)
     assert res.scl[2, 2] == SCL.NO_DATA and res.snow_probability[2, 2] == 0 and res.cloud_probability[2, 2] == 0
     assert res.snow_probability[0, 0] == 1
 
@@ -284,7 +284,7 @@ def test_missing_bands_are_all_named():
     toa = fill((3, 3))
     del toa["B11"], toa["B02"]
     with pytest.raises(MissingBandError) as err:
-        classify(toa, SceneAux(), classic=True)
+        classify(toa, SceneAux(**SUN), classic=True)
     msg = str(err.value)
     assert msg.startswith("scene classification needs TOA bands B02, B11; got B01, B03, ")
 
@@ -300,7 +300,7 @@ def test_classic_projects_shadows_at_the_integer_azimuth_plus_half(azimuth_deg, 
         return real(bands, cm, p, nodata, th, aux, sun_azimuth_deg, darkness)
 
     monkeypatch.setattr(classic, "run_shadow_stage", recording)
-    classic_scl(fill((4, 4)), SceneAux(resolution_m=20.0, sun_azimuth_deg=azimuth_deg))
+    classic_scl(fill((4, 4)), SceneAux(resolution_m=20.0, sun_zenith_deg=SUN_ZENITH_DEG, sun_azimuth_deg=azimuth_deg))
     assert seen == [150.5]
 
 
@@ -311,13 +311,13 @@ def test_classic_cci_water_rule_takes_snow_off_cci_water():
     toa = fill((10, 10), "snow")
     snc = np.full((10, 10), 5, np.uint8)
     snc[:, :5] = 254
-    res = classify(toa, SceneAux(resolution_m=20.0, snow_condition=snc), classic=True)
+    res = classify(toa, SceneAux(resolution_m=20.0, **SUN, snow_condition=snc), classic=True)
     assert (res.scl[:, 5:] == SCL.SNOW_ICE).all() and (res.scl[:, 2:5] == SCL.SNOW_ICE).all()
     assert (res.scl[:, :2] == SCL.UNCLASSIFIED).all()
     assert (res.msk_snwprb()[:, :5] == 0).all() and (res.msk_snwprb()[:, 5:] == 100).all()
     # a snowy tile (mean SNC 50 % >= 10 %): the rule does not apply
     snc[:, 5:] = 50
-    assert (classic_scl(toa, SceneAux(resolution_m=20.0, snow_condition=snc)) == SCL.SNOW_ICE).all()
+    assert (classic_scl(toa, SceneAux(resolution_m=20.0, **SUN, snow_condition=snc)) == SCL.SNOW_ICE).all()
 
 
 def test_evolution_turns_snow_on_cci_water_into_medium_clouds():
@@ -328,7 +328,8 @@ def test_evolution_turns_snow_on_cci_water_into_medium_clouds():
     toa = fill((10, 10), "snow")
     snc = np.full((10, 10), 5, np.uint8)
     snc[:, :5] = 254
-    aux = SceneAux(resolution_m=20.0, snow_condition=snc, snow_climatology_percent=np.full((10, 10), 30, np.uint8))
+    aux = SceneAux(resolution_m=20.0, **SUN, snow_condition=snc,
+                   snow_climatology_percent=np.full((10, 10), 30, np.uint8))
     opts = EvolutionOptions(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
     scl = classify(toa, aux, options=opts).scl
     assert (scl[:, :5] == SCL.MEDIUM_PROBA_CLOUDS).all() and (scl[:, 5:] == SCL.SNOW_ICE).all()
@@ -449,7 +450,7 @@ def test_ruled_out_snow_is_no_thin_cirrus_above_1500_m():
     toa = fill((6, 6), "snow")
     toa["B10"][:, :3] = 0.02
     for height, expected in ((1400.0, SCL.THIN_CIRRUS), (1600.0, SCL.MEDIUM_PROBA_CLOUDS)):
-        aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.zeros((6, 6), np.uint8),
+        aux = SceneAux(resolution_m=20.0, **SUN, snow_climatology_percent=np.zeros((6, 6), np.uint8),
                        dem_m=np.full((6, 6), height, np.float32))
         res = _evolution(toa, aux)
         assert (res.scl[:, :3] == expected).all()
@@ -521,7 +522,7 @@ def test_median_filter_of_2_px_and_its_border_rows():
 def test_only_the_degraded_bands_quality_masks_are_used():
     toa = fill((4, 4))
     q = {"B04": np.eye(4, dtype=bool), "B8A": np.fliplr(np.eye(4, dtype=bool))}
-    aux = SceneAux(resolution_m=20.0, quality_masks=q, degraded_bands=("B04",), handle_l1c_qlt_mask=True)
+    aux = SceneAux(resolution_m=20.0, **SUN, quality_masks=q, degraded_bands=("B04",), handle_l1c_qlt_mask=True)
     scl = classic_scl(toa, aux)
     assert (scl[np.eye(4, dtype=bool)] == SCL.SATURATED_DEFECTIVE).all()
     assert scl[0, 3] == SCL.VEGETATION and scl[3, 0] == SCL.VEGETATION

@@ -6,7 +6,7 @@ import pytest
 from sen2cor.errors import MissingBandError
 from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify, shadow
 from tests.conftest import shared_path
-from tests.sceneclass.synthetic import fill, paint
+from tests.sceneclass.synthetic import SUN, fill, paint
 
 # Hand derivations (defaults of L2A_CAL_SC_GIPP):
 # vegetation: P = ramp(B04 .04; .06, .25)^2 = 0 ; NDSI (.07-.18)/.25 = -.44 -> 0 ; NDVI .31/.39 = .79 -> 1, B02 < .15
@@ -59,7 +59,7 @@ def test_thin_cirrus_overrides_vegetation_and_no_data_and_saturation():
         toa[band][5, 5] = 0.0                    # no-data
     sat = np.zeros((12, 12), bool)
     sat[8, 8] = True
-    res = classify(toa, SceneAux(resolution_m=20.0, saturated=sat), classic=True)
+    res = classify(toa, SceneAux(resolution_m=20.0, **SUN, saturated=sat), classic=True)
     assert res.scl[2, 2] == SCL.THIN_CIRRUS
     assert res.scl[5, 5] == SCL.NO_DATA and res.nodata[5, 5]
     assert res.scl[8, 8] == SCL.SATURATED_DEFECTIVE
@@ -69,8 +69,8 @@ def test_thin_cirrus_overrides_vegetation_and_no_data_and_saturation():
 def test_quality_masks_only_with_handle_l1c_qlt_mask():
     toa = fill((6, 6))
     q = {"B04": np.eye(6, dtype=bool)}
-    off = classify(toa, SceneAux(quality_masks=q), classic=True)
-    on = classify(toa, SceneAux(quality_masks=q, handle_l1c_qlt_mask=True), classic=True)
+    off = classify(toa, SceneAux(**SUN, quality_masks=q), classic=True)
+    on = classify(toa, SceneAux(**SUN, quality_masks=q, handle_l1c_qlt_mask=True), classic=True)
     assert (off.scl == SCL.VEGETATION).all()
     assert (on.scl[np.eye(6, dtype=bool)] == SCL.SATURATED_DEFECTIVE).all()
 
@@ -179,10 +179,10 @@ def test_cci_water_and_land_cover_recoveries_through_the_driver():
     wbi[5:7, 5:7] = 2
     lcm = np.full((20, 20), 10, np.uint8)
     lcm[0:2, 0:2] = 190
-    plain = classify(toa, SceneAux(resolution_m=2000.0), classic=True)
+    plain = classify(toa, SceneAux(resolution_m=2000.0, **SUN), classic=True)
     assert plain.scl[0, 0] == SCL.UNCLASSIFIED and plain.scl[5, 5] == SCL.DARK_FEATURES
     assert plain.scl[10, 10] == SCL.VEGETATION
-    aux = SceneAux(resolution_m=2000.0, water_bodies=wbi, land_cover=lcm)
+    aux = SceneAux(resolution_m=2000.0, **SUN, water_bodies=wbi, land_cover=lcm)
     res = classify(toa, aux, classic=True)
     assert res.scl[5, 5] == SCL.WATER                        # step 14: CCI water recovery of a dark feature
     assert res.scl[10, 10] == SCL.THIN_CIRRUS                # step 19: B10 0.005 > max(floor 0.003, no soil)

@@ -4,9 +4,9 @@ import pytest
 
 from sen2cor.config.calibration import CloudThresholds
 from sen2cor.sceneclass import SCL, SceneAux, classify
-from tests.sceneclass.synthetic import fill, paint
+from tests.sceneclass.synthetic import SUN, fill, paint
 
-AUX = SceneAux(resolution_m=20.0)
+AUX = SceneAux(resolution_m=20.0, **SUN)
 
 
 @pytest.mark.parametrize("classic", [True, False])

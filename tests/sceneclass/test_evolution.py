@@ -8,7 +8,7 @@ from sen2cor.sceneclass import SCL, EvolutionOptions, SceneAux, classify
 from sen2cor.sceneclass.parallax import parallax_masks
 from sen2cor.sceneclass.evolution import apply_parallax, dilate_clouds_and_shadows, separate_topographic_shadow
 from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, CloudThresholds
-from tests.sceneclass.synthetic import fill, paint
+from tests.sceneclass.synthetic import SUN, fill, paint
 
 TH = CloudThresholds()
 OFF = EvolutionOptions.classic()
@@ -118,7 +118,7 @@ def test_snow_climatology_limits_snow():
     toa = fill((10, 10), "snow")
     clim = np.full((10, 10), 30, np.uint8)
     clim[:, :5] = 0                               # never snow in this month
-    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=clim)
+    aux = SceneAux(resolution_m=20.0, **SUN, snow_climatology_percent=clim)
     base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
     res = classify(toa, aux, options=EvolutionOptions(**base))
     # snow where allowed; ruled-out snow becomes a medium-probability cloud with P = 0.65, S = 0
@@ -140,7 +140,7 @@ def test_snow_climatology_limits_snow():
 def test_ruled_out_snow_with_cirrus_b10_is_thin_cirrus_whatever_its_b02():
     toa = fill((6, 6), "snow")                    # B02 0.8: above the classic thin-cirrus limit 0.5
     toa["B10"][:, :3] = 0.02                      # T1_B10 0.012 < 0.02 < T2_B10 0.035
-    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.zeros((6, 6), np.uint8))
+    aux = SceneAux(resolution_m=20.0, **SUN, snow_climatology_percent=np.zeros((6, 6), np.uint8))
     base = dict(parallax=False, cloud_dilation_m=0, shadow_dilation_m=0)
     res = classify(toa, aux, options=EvolutionOptions(**base))
     assert (res.scl[:, :3] == SCL.THIN_CIRRUS).all() and (res.msk_cldprb()[:, :3] == 0).all()
@@ -171,13 +171,13 @@ def test_parallax_is_skipped_with_a_warning_without_b07_b08(caplog):
     toa = fill((8, 8))
     del toa["B07"], toa["B08"]
     with caplog.at_level(logging.WARNING, logger="sen2cor.sceneclass.evolution"):
-        res = classify(toa, SceneAux(), options=EvolutionOptions(parallax=True))
+        res = classify(toa, SceneAux(**SUN), options=EvolutionOptions(parallax=True))
     assert "parallax test skipped" in caplog.text
     assert (res.scl == SCL.VEGETATION).all()
 
 
 def test_step_counts_report_each_evolution_step():
-    res = classify(fill((8, 8)), SceneAux(), options=EvolutionOptions(parallax=True))
+    res = classify(fill((8, 8)), SceneAux(**SUN), options=EvolutionOptions(parallax=True))
     assert {"false_cloud", "false_snow", "cloud_shadow", "cloud_dilation", "shadow_dilation"} <= set(res.step_counts)
     # uniform vegetation: no step changes a pixel
     assert all(count == 0 for count in res.step_counts.values()), res.step_counts
@@ -185,8 +185,8 @@ def test_step_counts_report_each_evolution_step():
 
 def test_cloud_dilation_count_is_the_number_of_pixels_it_made_cloud():
     toa = paint(fill((30, 30)), slice(10, 16), slice(10, 16), "cloud")
-    grown = classify(toa, SceneAux(), options=EvolutionOptions(parallax=False, cloud_dilation_m=40.0))
-    plain = classify(toa, SceneAux(), options=EvolutionOptions(parallax=False, cloud_dilation_m=0.0))
+    grown = classify(toa, SceneAux(**SUN), options=EvolutionOptions(parallax=False, cloud_dilation_m=40.0))
+    plain = classify(toa, SceneAux(**SUN), options=EvolutionOptions(parallax=False, cloud_dilation_m=0.0))
     clouds = (SCL.MEDIUM_PROBA_CLOUDS, SCL.HIGH_PROBA_CLOUDS)
     added = int(np.isin(grown.scl, clouds).sum() - np.isin(plain.scl, clouds).sum())
     assert added > 0
@@ -195,7 +195,7 @@ def test_cloud_dilation_count_is_the_number_of_pixels_it_made_cloud():
 
 
 def test_parallax_is_off_by_default():
-    res = classify(fill((8, 8)), SceneAux())
+    res = classify(fill((8, 8)), SceneAux(**SUN))
     assert "false_cloud" not in res.step_counts
 
 

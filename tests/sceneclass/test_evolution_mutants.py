@@ -7,6 +7,7 @@ from sen2cor.sceneclass import SCL, EvolutionOptions
 from sen2cor.sceneclass.evolution import apply_parallax, dilate_clouds_and_shadows, separate_topographic_shadow
 from sen2cor.sceneclass.parallax import parallax_masks
 from sen2cor.sceneclass.thresholds import NOT_CLASSIFIED, CloudThresholds
+from tests.sceneclass.synthetic import SUN, SUN_ZENITH_DEG
 
 TH = CloudThresholds()
 FRACTIONS = ("false_cloud_max_fraction", "false_snow_min_fraction", "topographic_geometric_max",
@@ -197,7 +198,7 @@ def test_self_shadow_of_the_hillshade_alone_marks_terrain_shadow():
 def _evolution(toa, aux=None, **options):
     from sen2cor.sceneclass import SceneAux, classify
 
-    return classify(toa, aux or SceneAux(resolution_m=20.0), options=EvolutionOptions(**options))
+    return classify(toa, aux or SceneAux(resolution_m=20.0, **SUN), options=EvolutionOptions(**options))
 
 
 def test_snow_climatology_minimum_percent_is_passed_on():
@@ -205,7 +206,7 @@ def test_snow_climatology_minimum_percent_is_passed_on():
     from sen2cor.sceneclass import SceneAux
     from tests.sceneclass.synthetic import fill
 
-    aux = SceneAux(resolution_m=20.0, snow_climatology_percent=np.full((6, 6), 30, np.uint8))
+    aux = SceneAux(resolution_m=20.0, **SUN, snow_climatology_percent=np.full((6, 6), 30, np.uint8))
     base = dict(cloud_dilation_m=0, shadow_dilation_m=0)
     assert (_evolution(fill((6, 6), "snow"), aux, **base).scl == SCL.SNOW_ICE).all()
     ruled_out = _evolution(fill((6, 6), "snow"), aux, snow_climatology_min_percent=40.0, **base)
@@ -236,7 +237,7 @@ def test_shadow_stage_gets_the_azimuth_and_darkness_reference_of_the_options(mon
         return real(bands, cm, p, nodata, th, aux, sun_azimuth_deg, darkness)
 
     monkeypatch.setattr(evolution, "run_shadow_stage", recording)
-    aux = SceneAux(resolution_m=20.0, sun_azimuth_deg=150.7)
+    aux = SceneAux(resolution_m=20.0, sun_zenith_deg=SUN_ZENITH_DEG, sun_azimuth_deg=150.7)
     opts = dict(shadow_darkness_window_m=900.0, shadow_darkness_ratio=(0.3, 0.6), shadow_darkness_sunlit_only=True,
                 shadow_darkness_fallback_scales=1, shadow_darkness_min_clear_fraction=0.3)
     _evolution(fill((6, 6)), aux, **opts)
@@ -255,7 +256,7 @@ def test_evolution_result_names_its_algorithm_no_data_and_topographic_count():
     nodata = np.zeros((8, 8), bool)
     nodata[0, 0] = True
     sdw = np.full((8, 8), 200, np.uint8)
-    aux = SceneAux(resolution_m=20.0, nodata=nodata, dem_m=np.zeros((8, 8), np.float32), sdw=sdw,
+    aux = SceneAux(resolution_m=20.0, **SUN, nodata=nodata, dem_m=np.zeros((8, 8), np.float32), sdw=sdw,
                    slope_deg=np.zeros((8, 8), np.float32))
     res = _evolution(toa, aux)
     assert res.algorithm == "evolution"
@@ -269,7 +270,7 @@ def test_evolution_applies_the_median_filter_and_the_dilation_probability_rule()
     toa = paint(fill((9, 9)), slice(4, 5), slice(4, 5), "soil")        # one NOT_VEGETATED pixel
     assert _evolution(toa).scl[4, 4] == SCL.NOT_VEGETATED
     from sen2cor.sceneclass import SceneAux, classify
-    smoothed = classify(toa, SceneAux(resolution_m=20.0), median_filter_px=3)
+    smoothed = classify(toa, SceneAux(resolution_m=20.0, **SUN), median_filter_px=3)
     assert smoothed.scl[4, 4] == SCL.VEGETATION                         # 3 x 3 majority
     # new cloud pixels get P >= T_CLOUD_MP = 0.2 when the option asks for it
     cloudy = paint(fill((20, 20)), slice(8, 12), slice(8, 12), "cloud")

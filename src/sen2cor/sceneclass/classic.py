@@ -30,16 +30,19 @@ STRIP_ROWS = 256
 INTEGER_REFLECTANCE_SCALE = 10000.0
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SceneAux:
-    """Geometry and auxiliary layers on the SC grid (all optional layers may be None).
+    """Geometry and auxiliary layers on the SC grid (keywords only; all optional layers may be None).
+
+    The sun angles are required: they place the cloud shadows and the terrain shading, and no default position
+    would be Sen2Cor's (a tile run passes the tile's mean angles from the L1C metadata).
 
     Attributes
     ----------
     resolution_m : float
-        Pixel size of the SC grid (20 or 60 m).
+        Pixel size of the SC grid (m): 20 (default; Sen2Cor classifies at 20 m) or 60 (``--resolution 60``).
     sun_zenith_deg, sun_azimuth_deg : float
-        Tile-mean solar angles (degrees; azimuth clockwise from north).
+        Tile-mean solar angles (degrees; azimuth clockwise from north). Required.
     nodata : bool ndarray
         No-data pixels (any band DN 0). Default: any band reflectance exactly 0 or not finite.
     saturated : bool ndarray
@@ -64,8 +67,8 @@ class SceneAux:
     """
 
     resolution_m: float = 20.0
-    sun_zenith_deg: float = 45.0
-    sun_azimuth_deg: float = 150.0
+    sun_zenith_deg: float
+    sun_azimuth_deg: float
     nodata: np.ndarray | None = None
     saturated: np.ndarray | None = None
     quality_masks: Mapping[str, np.ndarray] | None = None
