@@ -191,8 +191,9 @@ def _class_field(table: RtTable, field: str, band: str) -> np.ndarray:
             table.cache[key] = t.astype(np.float32)
         else:
             z = nodes[0] + ELEVATION_CLASS_KM * np.arange(n_classes(nodes))
-            i0, w = position(nodes, z)   # i0 <= nodes.size - 2: i0 + 1 is a node
-            table.cache[key] = (t[i0] * (1 - w)[:, None, None] + t[i0 + 1] * w[:, None, None]).astype(np.float32)
+            i0, w = position(nodes, z)
+            i1 = np.minimum(i0 + 1, nodes.size - 1)
+            table.cache[key] = (t[i0] * (1 - w)[:, None, None] + t[i1] * w[:, None, None]).astype(np.float32)
     return table.cache[key]
 
 
