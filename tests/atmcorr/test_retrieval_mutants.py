@@ -776,3 +776,25 @@ def test_water_vapour_is_retrieved_with_the_curves_of_the_scene_elevation(lut):
                                         0.0, 1, 0.0, 20.0)
     np.testing.assert_allclose(label, u, atol=0.01)
     assert mean == pytest.approx(u, abs=0.01)
+
+
+def test_ddv_inversion_in_chunks_reads_each_chunks_elevations(lut, monkeypatch):
+    """The DDV inversion runs in chunks of DDV_CHUNK pixels (memory only): with a per-pixel elevation (half the
+    scene at 0.1 km, half at 1.1 km) chunks of 150 of the 400 DDV pixels give the indices of one chunk, and the
+    truth (20 km)."""
+    n = 20
+    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
+    low, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
+    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
+    toa = {b: np.where(z > 0.5, high.toa[b], low.toa[b]).astype(np.float32) for b in low.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    nodes = rtables.elevation_nodes(lut.elevation_km, z)
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    sr = retrieval.SceneRadiance(rad, toa, low.scl, low.scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
+    whole = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
+    monkeypatch.setattr(retrieval, "DDV_CHUNK", 150)
+    chunked = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
+    assert whole.ddv.mask.sum() == n * n
+    assert chunked.ddv_visibility_km == whole.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    np.testing.assert_array_equal(chunked.vis_index, whole.vis_index)

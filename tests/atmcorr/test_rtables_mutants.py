@@ -206,3 +206,11 @@ def test_lookup_error_names_the_function():
     with pytest.raises(ValueError, match=r"^lookup: per-pixel visibility and per-pixel water vapour at once "
                                          r"is not supported$"):
         rtables.lookup(synthetic(), "lp", "B04", 0.5, np.array([1, 2]), np.array([1.0, 2.0]))
+
+
+def test_lookup_per_pixel_visibility_between_the_first_two_levels():
+    """A scalar water vapour between the table's first two levels (0.4 and 1.0 cm) blends those two levels."""
+    z = np.array([0.0, 0.5, 0.74])
+    iv = np.array([3, 90, 182])
+    for u in (0.55, 0.73):
+        np.testing.assert_allclose(rtables.lookup(synthetic(), "lp", "B04", z, iv, u), truth(z, iv, u), rtol=2e-6)
