@@ -110,12 +110,17 @@ def select_modules(patterns: list[str]) -> list[str]:
     return wanted
 
 
+def existing(paths: list[str]) -> list[str]:
+    """The test paths of ``paths`` that exist in the checkout (a selection may name files not yet written)."""
+    return [p for p in paths if (REPO / p).exists()]
+
+
 def tests_for(module: str) -> list[str]:
     """The fast tests of the module's package: first the module's own test files, then those that import it
     (they kill soonest, and pytest stops at the first failure), then the rest."""
     package, name = module.split("/", 1)
     stem = Path(name).stem
-    paths = [p for p in FAST_TESTS[package] if (REPO / p).exists()]
+    paths = existing(FAST_TESTS[package])
     files = sorted({f for p in paths for f in ([REPO / p] if p.endswith(".py") else (REPO / p).rglob("test_*.py"))}
                    | set((REPO / "tests" / package).glob(f"test_{stem}*.py")))
     own = [f for f in files if f.name.startswith(f"test_{stem}")]
@@ -128,7 +133,7 @@ def tests_for(module: str) -> list[str]:
     selected = [str(f.relative_to(REPO)) for f in own + importing + rest]
     if module not in ORCHESTRATING:
         return [t for t in selected if t not in INTEGRATION_TESTS]
-    return selected + [t for t in ORCHESTRATION_TESTS if (REPO / t).exists()]
+    return selected + existing(ORCHESTRATION_TESTS)
 
 
 def make_workspace(name: str) -> Path:
@@ -245,11 +250,11 @@ def run_mutmut(modules: list[str], max_children: int, time_limit_s: float | None
     """mutmut 3 over the function bodies of ``modules`` with the fast tests of their packages."""
     ws = make_workspace("functions")
     packages = sorted({m.split("/", 1)[0] for m in modules})
-    selection = [p for pkg in packages for p in FAST_TESTS[pkg] if (REPO / p).exists()]
+    selection = [p for pkg in packages for p in existing(FAST_TESTS[pkg])]
     if any(m in ORCHESTRATING for m in modules):
-        selection += [t for t in ORCHESTRATION_TESTS if (REPO / t).exists()]
+        selection += existing(ORCHESTRATION_TESTS)
     else:
-        selection += [f"--ignore={t}" for t in INTEGRATION_TESTS if (REPO / t).exists()]
+        selection += [f"--ignore={t}" for t in existing(INTEGRATION_TESTS)]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["src"]\n'

@@ -22,14 +22,15 @@ def lut():
 # --- strip helpers ---
 
 def test_upsample_repeats_each_20m_pixel_and_the_last_row_and_column():
-    """Nearest by 2 onto 2051 x 7 px from 1025 x 3: pixel (r, c) takes (r // 2, c // 2), clipped at the last
-    20 m row / column (the 10 m grid may be one pixel larger); the 2048-row blocks join without a gap."""
-    index = (np.arange(1025)[:, None] % 250 + 3 * np.arange(3)[None, :]).astype(np.uint8)
-    out = driver._upsample(index, (2051, 7), 2)
-    assert out.dtype == np.uint8 and out.shape == (2051, 7)
-    rows, cols = np.minimum(np.arange(2051) // 2, 1024), np.minimum(np.arange(7) // 2, 2)
+    """Nearest by 2 onto 4101 x 7 px from 2050 x 3: pixel (r, c) takes (r // 2, c // 2), clipped at the last
+    20 m row / column (the 10 m grid may be one pixel larger); the 2048-row blocks join without a gap, also
+    past the second block (a 10 m tile has 10980 rows, i.e. six blocks)."""
+    index = (np.arange(2050)[:, None] % 250 + 3 * np.arange(3)[None, :]).astype(np.uint8)
+    out = driver._upsample(index, (4101, 7), 2)
+    assert out.dtype == np.uint8 and out.shape == (4101, 7)
+    rows, cols = np.minimum(np.arange(4101) // 2, 2049), np.minimum(np.arange(7) // 2, 2)
     np.testing.assert_array_equal(out, index[rows][:, cols])
-    np.testing.assert_array_equal(out[2048:2051, 6], index[1024, 2])
+    np.testing.assert_array_equal(out[4098:4101, 6], index[2049, 2])
     np.testing.assert_array_equal(driver._upsample(index[:2, :2], (5, 5), 2),
                                   [[0, 0, 3, 3, 3], [0, 0, 3, 3, 3], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4], [1, 1, 4, 4, 4]])
 
@@ -355,3 +356,56 @@ def test_green_red_check_of_the_ddv_needs_b03(lut):
     without = driver.correct_resolution(replace(scene, toa=toa), lut, AcSettings(adj_km=0.0))
     assert without.info["FINAL_VISIBILITY"] == pytest.approx(without.info["VISIBILITY_FROM_DDV"], rel=0.15)
     assert with_green.info["FINAL_VISIBILITY"] > 1.2 * without.info["FINAL_VISIBILITY"]
+
+
+# --- the water vapour of the Aerosol_Type AUTO trials ---
+
+def _levels(table, index):
+    """``table`` cut to the water-vapour levels ``index`` (a list of positions on its WV axis)."""
+    return replace(table, water_vapour_cm=table.water_vapour_cm[index],
+                   values={k: v[..., index] for k, v in table.values.items()})
+
+
+def test_auto_trial_reads_the_tables_at_the_seasons_default_water_vapour():
+    """The AUTO trials run at Sen2Cor's default WV of the season (2.0 cm summer, 0.4 cm winter), i.e. as with
+    a table holding only that level; a one- or two-level table is read the same way (only level / default)."""
+    tables = {"rural": make_table(angstrom=1.3), "maritime": make_table(angstrom=0.3)}
+    assert list(tables["rural"].water_vapour_cm) == [0.4, 1.0, 2.0, 2.9, 4.0, 5.0]
+    scene, _ = make_scene(tables["maritime"], blue_from_red=True)      # summer, made with 2.0 cm
+    winter = replace(scene, season="winter")
+
+    def ratios(s, index=None):
+        cut = tables if index is None else {k: _levels(t, index) for k, t in tables.items()}
+        return driver.auto_aerosol(s, cut)[1]
+
+    at_2cm, at_04cm = ratios(scene, [2]), ratios(scene, [0])
+    assert abs(at_2cm["maritime"] - at_04cm["maritime"]) > 0.005       # B8A/B12 absorb: the level matters
+    for name in tables:
+        assert ratios(scene)[name] == pytest.approx(at_2cm[name], abs=1e-9)
+        assert ratios(winter)[name] == pytest.approx(at_04cm[name], abs=1e-9)
+        assert ratios(scene, [0, 2])[name] == pytest.approx(at_2cm[name], abs=1e-9)   # two levels: the default
+        assert ratios(winter, [2])[name] == pytest.approx(at_2cm[name], abs=1e-9)     # one level: that level
+
+
+def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
+    """Left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column: read at each
+    pixel's elevation, the preliminary WV is 2 cm; read at sea level, the thinner column above 2 km would look
+    like less water vapour."""
+    low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
+    high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
+    right = np.zeros((40, 40), bool)
+    right[:, 20:] = True
+    z = np.where(right, 2.0, 0.0).astype(np.float32)
+    rad = {b: radiance.toa_radiance(np.where(right, high.toa[b], low.toa[b]), low.e0_w_m2_um[b], low.sza_deg)
+           for b in ("B8A", "B09")}
+    e0 = np.array([low.e0_w_m2_um[b] for b in lut.bands])
+    nodes = driver.elevation_nodes(lut.elevation_km, z)
+    assert nodes[0] == 0.0 and nodes[-1] >= 2.0
+    nadir = driver.tabulate(lut, lut.bands, low.sza_deg, 0.0, 0.0, e0, nodes,
+                            np.asarray(lut.water_vapour_cm, dtype=np.float64))
+    settings = AcSettings(visibility_km=20.0)
+    assert driver._preliminary_wv(rad, low.scl, z, nadir, settings, 2.0, 0.0) == pytest.approx(2.0, abs=0.1)
+    # read at sea level, the 2 km half shows its own column, 2 cm x exp(-2 km / 2 km) (the analytic
+    # atmosphere's scale height): the mean is (2 + 0.74) / 2 cm
+    at_sea_level = driver._preliminary_wv(rad, low.scl, np.float32(0.0), nadir, settings, 2.0, 0.0)
+    assert at_sea_level == pytest.approx((2.0 + 2.0 * np.exp(-1.0)) / 2, abs=0.1)

@@ -208,21 +208,28 @@ def test_flat_step1_with_per_pixel_class_and_one_visibility(table):
 def test_step2_terrain_strips_read_their_window_of_the_elevation_classes(table):
     """Step 2 with terrain in 8-row strips (halo 3 rows, AC_Rng_Nbhd_Terrain_Corr 0.06 km at 20 m) equals the
     whole-image terrain step on the same inputs followed by the spherical-albedo term; the upper half lies in
-    elevation class 0, the lower in class 5 (0.5 km), so a strip reading the wrong classes shows."""
+    elevation class 0, the lower in class 5 (0.5 km), so a strip reading the wrong classes shows. Slopes of
+    50 deg (sky view 0.82) and a bright neighbourhood (0.3-0.5 against the start reflectance 0.1) make the
+    terrain term larger than its floor of 1 % of the direct irradiance, so the step changes every pixel."""
     from sen2cor.atmcorr.rtables import lookup
     from sen2cor.atmcorr.surface import spherical_albedo_correction
 
     shape = (40, 30)
     rng = np.random.default_rng(5)
     z = np.where(np.arange(40)[:, None] < 20, 0, 5).astype(np.int16) * np.ones((1, 30), np.int16)
-    scene = _scene(shape, slope_deg=np.full(shape, 20.0), aspect_deg=rng.uniform(0.0, 360.0, shape))
+    scene = _scene(shape, slope_deg=np.full(shape, 50.0), aspect_deg=rng.uniform(0.0, 360.0, shape))
     cbeta, vsky = step2.terrain_maps(scene, 8)
     settings = AcSettings(adj_km=0.0, rng_nbhd_terrain_corr_km=0.06)
-    base = rng.uniform(0.1, 0.3, shape).astype(np.float32)
+    base = rng.uniform(0.3, 0.5, shape).astype(np.float32)
     work = base.copy()
     step2.Step2(scene, settings, table, z, 50, 1.0, 0.15, np.ones(shape, bool), 0, True, cbeta, vsky, None,
                 8).run(work, "B04")
     terrain = step2._terrain_step2(base, "B04", table, z, 50, 1.0, cbeta[:, :], vsky[:, :], settings, 3, False)
+    assert (np.abs(terrain / base - 1.0) > 0.01).all()                 # the terrain step acts on every pixel
+    at_sea_level = step2._terrain_step2(base, "B04", table, np.zeros_like(z), 50, 1.0, cbeta[:, :], vsky[:, :],
+                                        settings, 3, False)
+    change = np.abs(at_sea_level / terrain - 1.0)
+    assert change[:20].max() == 0.0 and change[20:].max() > 5e-4       # class 5 (0.5 km) differs from class 0
     s = lookup(table, "s", "B04", z, 50, 1.0)
     np.testing.assert_allclose(work, spherical_albedo_correction(terrain, terrain, s, 0.15), rtol=1e-5)
 
