@@ -170,23 +170,29 @@ def test_blue_scaling_needs_enough_ddv_pixels(lut, table, percentage, promille, 
 
 
 # ----------------------------------------------------------------------------- DDV inversion per pixel elevation
+def two_elevation_ddv(lut, n: int):
+    """All DDV through 20 km, the left half at 0.1 km, the right half at 1.1 km: (elevation km, TOA, radiance,
+    SCL, the table on the scene's elevation nodes)."""
+    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
+    low, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
+    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
+    toa = {b: np.where(z > 0.5, high.toa[b], low.toa[b]).astype(np.float32) for b in low.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    nodes = rtables.elevation_nodes(lut.elevation_km, z)
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    return z, toa, rad, low.scl, t
+
+
 def test_ddv_inversion_uses_each_pixels_elevation(lut):
     """All DDV, half of the scene at 0.1 km and half at 1.1 km, both seen through 20 km: each pixel is
     inverted with the functions of its own elevation, so both halves give the truth.  (With the sea-level
     functions for the 1.1 km half, its smaller path radiance would read as a clearer atmosphere.)"""
     n = 40
-    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
-    scene, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
-    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
-    toa = {b: np.where(z > 0.5, high.toa[b], scene.toa[b]).astype(np.float32) for b in scene.toa}
-    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
-    e0 = np.array([E0[b] for b in lut.bands])
-    nodes = rtables.elevation_nodes(lut.elevation_km, z)
-    assert nodes.tolist() == [0.0, 0.5, 1.0, 1.5]
-    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, e0, nodes, np.asarray(lut.water_vapour_cm, float))
-    for zi in (None, rtables.elevation_class(nodes, z)):
-        sr = retrieval.SceneRadiance(rad, toa, scene.scl, scene.scl > 0, z.astype(np.float32), 20.0,
-                                     WATER_VAPOUR_CM, zi)
+    z, toa, rad, scl, t = two_elevation_ddv(lut, n)
+    assert t.elevation_km.tolist() == [0.0, 0.5, 1.0, 1.5]
+    for zi in (None, rtables.elevation_class(t.elevation_km, z)):
+        sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM, zi)
         res = retrieval.retrieve_aot(sr, t, SCALING)
         assert res.method == "SEN2COR_DDV"
         assert res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
@@ -783,15 +789,8 @@ def test_ddv_inversion_in_chunks_reads_each_chunks_elevations(lut, monkeypatch):
     scene at 0.1 km, half at 1.1 km) chunks of 150 of the 400 DDV pixels give the indices of one chunk, and the
     truth (20 km)."""
     n = 20
-    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
-    low, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
-    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
-    toa = {b: np.where(z > 0.5, high.toa[b], low.toa[b]).astype(np.float32) for b in low.toa}
-    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
-    nodes = rtables.elevation_nodes(lut.elevation_km, z)
-    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
-                         np.asarray(lut.water_vapour_cm, float))
-    sr = retrieval.SceneRadiance(rad, toa, low.scl, low.scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
+    z, toa, rad, scl, t = two_elevation_ddv(lut, n)
+    sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
     whole = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
     monkeypatch.setattr(retrieval, "DDV_CHUNK", 150)
     chunked = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
