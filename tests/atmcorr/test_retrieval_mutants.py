@@ -797,3 +797,25 @@ def test_ddv_inversion_in_chunks_reads_each_chunks_elevations(lut, monkeypatch):
     assert whole.ddv.mask.sum() == n * n
     assert chunked.ddv_visibility_km == whole.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
     np.testing.assert_array_equal(chunked.vis_index, whole.vis_index)
+
+
+def test_ddv_map_smoothing_window_from_the_settings(lut, table):
+    """AC_Ddv_Smooting_Window (facts B.7 step 10) reaches the DDV map: DDV everywhere, the left half seen through
+    10 km, the right half through 30 km, the negative checks switched off (cut-offs -1).  Window 0: no filter,
+    each half keeps its own index (to three grid steps: the inversion interpolates between the LUT's visibilities); the
+    1 km window (sigma 49 pixels at 20 m) blends them."""
+    n = 40
+    left, _ = make_scene(lut, n=n, vis_km=10.0, noise=0.0, blue_from_red=True)
+    right, _ = make_scene(lut, n=n, vis_km=30.0, noise=0.0, blue_from_red=True)
+    half = np.arange(n)[None, :] >= n // 2
+    toa = {b: np.where(half, right.toa[b], left.toa[b]).astype(np.float32) for b in left.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    sr = retrieval.SceneRadiance(rad, toa, left.scl, left.scl > 0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+    settings = replace(SCALING, cut_off_aot_iter_vegetation=-1.0, cut_off_aot_iter_water=-1.0)
+    sharp = retrieval.retrieve_aot(sr, table, replace(settings, ddv_smoothing_window_km=0.0))
+    assert sharp.ddv.mask.all()
+    i10, i30 = visibility.visibility_to_index(10.0), visibility.visibility_to_index(30.0)
+    assert np.abs(sharp.vis_index[:, : n // 2].astype(int) - i10).max() <= 3
+    assert np.abs(sharp.vis_index[:, n // 2 :].astype(int) - i30).max() <= 3
+    smooth = retrieval.retrieve_aot(sr, table, replace(settings, ddv_smoothing_window_km=1.0))
+    assert np.abs(smooth.vis_index[:, 0].astype(int) - i10).min() > 10
