@@ -275,11 +275,13 @@ def run_mutmut(modules: list[str], max_children: int, time_limit_s: float | None
     return outcomes
 
 
-def rerun_survivors(modules: list[str], max_children: int, time_limit_s: float | None = None) -> list[Outcome]:
+def rerun_survivors(modules: list[str], max_children: int, time_limit_s: float | None = None,
+                    only: list[str] | None = None) -> list[Outcome]:
     """Only the survivors of the last functions run of ``modules``, against the checkout's current tests.
 
     Reuses the workspace of that run (its mutants and mutmut's test-to-function map, to which mutmut adds
     the new tests); the killed mutants keep their result. The modules' sources must be those of that run.
+    ``only``: globs of mutant names (e.g. ``*Step2ǁ_finish*``) to restrict the re-run to.
     """
     ws = WORK / "functions" / "repo"
     for module in modules:
@@ -290,6 +292,8 @@ def rerun_survivors(modules: list[str], max_children: int, time_limit_s: float |
     shutil.rmtree(ws / "tests")
     shutil.copytree(REPO / "tests", ws / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     names = [o.description for o in read_mutmut(ws, modules) if o.status not in ("killed", "timeout")]
+    if only:
+        names = [n for n in names if any(fnmatch.fnmatch(n, g) for g in only)]
     if names:
         with open(ws.parent / "mutmut.log", "a") as log:
             run_limited([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names], ws,
@@ -367,6 +371,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rerun", action="store_true",
                     help="functions phase: run only the survivors (and unchecked mutants) of the last run of "
                          "--modules against the current tests (the sources must be unchanged)")
+    ap.add_argument("--only", nargs="*", default=None,
+                    help="with --rerun: only the mutants whose names match these globs (e.g. '*Step2*_finish*')")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="functions phase: stop mutmut after this many seconds (untested mutants: 'not checked')")
     ap.add_argument("--report", action="store_true", help="only print the tables of the stored results")
@@ -382,15 +388,17 @@ def main(argv=None) -> int:
         return 0
     for phase in phases if not args.report else []:
         start = time.monotonic()
-        if phase == "functions":
-            outcomes = (rerun_survivors if args.rerun else run_mutmut)(modules, args.max_children, args.time_limit)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True).stdout.strip()   # the tree the run's workspace is copied from
+        if phase == "functions" and args.rerun:
+            outcomes = rerun_survivors(modules, args.max_children, args.time_limit, args.only)
+        elif phase == "functions":
+            outcomes = run_mutmut(modules, args.max_children, args.time_limit)
         elif phase == "constants":
             outcomes = run_edits("constants", modules, constant_edits, args.timeout)
         else:
             spot_modules = [m for m in modules if any(s[0] == m for s in SPOT_MUTANTS)]
             outcomes = run_edits("spot", spot_modules, spot_edits, args.timeout)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True).stdout.strip()
         stored = WORK / f"{phase}.json"
         kept = json.loads(stored.read_text())["outcomes"] if stored.exists() else []
         kept = [o for o in kept if o["module"] not in modules]  # earlier runs of other modules stay

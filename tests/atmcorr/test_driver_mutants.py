@@ -296,6 +296,8 @@ def test_a_table_with_one_water_vapour_level_has_it_as_main_level(lut):
     res = driver.correct_resolution(scene, one, AcSettings(adj_km=0.0, wv_correction=0))
     assert res.wv_label_mean_cm == 2.9
     np.testing.assert_allclose(res.wv_cm, 2.9 * np.interp(0.1, [0.0, 0.5], [1.0, 0.77]), rtol=1e-5)
+    two = _levels(lut, [1, 3])                                  # 1.0 and 2.9 cm: Sen2Cor's default 2 cm
+    assert driver.correct_resolution(scene, two, AcSettings(adj_km=0.0, wv_correction=0)).wv_label_mean_cm == 2.0
 
 
 # --- a DEM, CAMS heights and the green/red check through the driver ---
@@ -409,3 +411,39 @@ def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
     # atmosphere's scale height): the mean is (2 + 0.74) / 2 cm
     at_sea_level = driver._preliminary_wv(rad, low.scl, np.float32(0.0), nadir, settings, 2.0, 0.0)
     assert at_sea_level == pytest.approx((2.0 + 2.0 * np.exp(-1.0)) / 2, abs=0.1)
+
+
+def test_surface_reflectance_of_absorbing_bands_reads_the_per_pixel_water_vapour(lut):
+    """Left half simulated with 1 cm, right half with 4 cm (on LUT nodes): the APDA map follows the halves, and
+    B12 (absorbing ~5 % more at 4 cm than at 1 cm) comes back within 0.5 % of the truth on both halves; read
+    at the scene-mean WV instead, each half would be off by 2-4 %."""
+    n = 40
+    dry, rho = make_scene(lut, n=n, wv_cm=1.0, noise=0.0)
+    wet, _ = make_scene(lut, n=n, wv_cm=4.0, noise=0.0)
+    right = np.zeros((n, n), bool)
+    right[:, n // 2:] = True
+    scene = replace(dry, toa={b: np.where(right, wet.toa[b], dry.toa[b]) for b in dry.toa})
+    res = driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0, reference_albedo=0.0, smooth_wv_map_m=20.0))
+    inner = (slice(5, n - 5), slice(5, n // 2 - 5)), (slice(5, n - 5), slice(n // 2 + 5, n - 5))
+    column = np.interp(0.1, [0.0, 0.5], [1.0, 0.77])          # WV above 0.1 km: share of the sea-level column
+    assert np.median(res.wv_cm[inner[0]]) == pytest.approx(1.0 * column, abs=0.1)
+    assert np.median(res.wv_cm[inner[1]]) == pytest.approx(4.0 * column, abs=0.3)
+    for half in inner:
+        np.testing.assert_allclose(res.surface_reflectance["B12"][half], rho["B12"][half], rtol=5e-3)
+
+
+def test_ddv_search_gets_the_preliminary_water_vapour_of_each_pixels_elevation(lut, monkeypatch):
+    """DEM: left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column. The DDV
+    search reads its tables at the preliminary WV, which is retrieved at each pixel's elevation: 2 cm (read at
+    sea level, the 2 km half would look drier: see test_preliminary_water_vapour_reads_each_pixel_at_its_elevation)."""
+    low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
+    high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
+    right = np.zeros((40, 40), bool)
+    right[:, 20:] = True
+    scene = replace(low, toa={b: np.where(right, high.toa[b], low.toa[b]) for b in low.toa},
+                    elevation_m=np.where(right, 2000.0, 0.0).astype(np.float32))
+    seen = []
+    real = driver.retrieve_aot
+    monkeypatch.setattr(driver, "retrieve_aot", lambda sr, *a: seen.append(sr.water_vapour_cm) or real(sr, *a))
+    driver.correct_resolution(scene, lut, AcSettings(adj_km=0.0))
+    assert seen == [pytest.approx(2.0, abs=0.1)]

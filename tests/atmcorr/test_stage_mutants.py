@@ -324,15 +324,13 @@ def test_choose_atmosphere_near_30_degrees_uses_the_tile_centre():
     assert season(30.3) == "winter"
 
 
-def test_choose_atmosphere_auto_picks_the_aerosol_of_the_scene(monkeypatch):
-    """Aerosol_Type AUTO on vegetation simulated through the packaged maritime tables (DDV blue = red / 2 +
-    0.005 as Sen2Cor assumes): the trials on the rural and maritime tables pick maritime (double ratio 1.006
-    against 0.977), and the selection is maritime."""
-    from sen2cor.rtm.sources import SOURCE_ENV, load_lut
+def maritime_vegetation_scene():
+    """``make_scene(season)`` of vegetation simulated through the packaged maritime tables (40 x 40 px, DDV blue =
+    red / 2 + 0.005 as Sen2Cor assumes); the packaged tables must be the source (SOURCE_ENV unset)."""
+    from sen2cor.rtm.sources import load_lut
     from tests.atmcorr.analytic_atmosphere import toa_reflectance
     from tests.atmcorr.test_driver import SZA, VEG
 
-    monkeypatch.delenv(SOURCE_ENV, raising=False)
     lut = load_lut("S2A", "summer", "maritime", 331.0, resolution="20_60")
     rho = {b: np.full((40, 40), VEG[b], np.float32) for b in lut.bands}
     rho["B04"][:] = 0.5 * rho["B12"]
@@ -344,7 +342,17 @@ def test_choose_atmosphere_auto_picks_the_aerosol_of_the_scene(monkeypatch):
     def make_scene(season):
         return stage.SceneInputs(20, toa, np.full((40, 40), 4, np.uint8), e0, SZA, 150.0, season=season)
 
-    atm = stage.choose_atmosphere(_product(), AcSettings(aerosol_type="AUTO"), stage.LutSource(), None, make_scene)
+    return make_scene
+
+
+def test_choose_atmosphere_auto_picks_the_aerosol_of_the_scene(monkeypatch):
+    """Aerosol_Type AUTO on vegetation simulated through the packaged maritime tables: the trials on the rural
+    and maritime tables pick maritime (double ratio 1.006 against 0.977), and the selection is maritime."""
+    from sen2cor.rtm.sources import SOURCE_ENV
+
+    monkeypatch.delenv(SOURCE_ENV, raising=False)
+    atm = stage.choose_atmosphere(_product(), AcSettings(aerosol_type="AUTO"), stage.LutSource(), None,
+                                  maritime_vegetation_scene())
     assert atm.selection.aerosol == "maritime" and atm.selection.season == "summer"
 
 

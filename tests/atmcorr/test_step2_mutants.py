@@ -258,3 +258,62 @@ def test_terrain_step2_uses_the_gipp_start_reflectance_and_cutoff(table):
     got = step2._terrain_step2(rho1, "B04", table, z, vis, 1.0, cbeta, vsky, settings, 4, False)
     np.testing.assert_allclose(got, expected, rtol=2e-6)
     assert (got == np.float32(0.25)).any() and (got < 0.25).any()
+
+
+def test_adjacency_step_per_pixel_class_clouds_no_data_and_border(table):
+    """The adjacency step of Step 2 by hand (facts B.11): rho' = (rho + q' (rho - bg)) (1 - (bg - rho_ref) S)
+    with q and S of each pixel's elevation class (upper half class 0, lower half class 5), the background a
+    box mean in which clouds (SCL 8-10) and no-data pixels take the clear mean, and q' = 1.1 q on the border
+    zone next to the no data. Strips of 8 rows; n_adj 3."""
+    from sen2cor.atmcorr import adjacency
+    from sen2cor.atmcorr.rtables import lookup
+
+    shape, n_adj, r_ref = (40, 30), 3, 0.15
+    rng = np.random.default_rng(9)
+    z = np.where(np.arange(40)[:, None] < 20, 0, 5).astype(np.int16) * np.ones((1, 30), np.int16)
+    scl = np.full(shape, 4, np.uint8)
+    scl[5:12, 5:12] = 9                     # a bright cloud
+    valid = np.ones(shape, bool)
+    valid[25:40, 24:] = False               # no data in the lower right corner
+    scl[~valid] = 0
+    base = rng.uniform(0.05, 0.2, shape).astype(np.float32)
+    base[scl == 9] = 0.8
+    base[~valid] = 0.0
+    settings = AcSettings(adj_km=0.06)
+    work = base.copy()
+    scene = SceneInputs(20, {}, scl, {}, 30.0, 150.0)
+    step2.Step2(scene, settings, table, z, 50, 1.0, r_ref, valid, n_adj, False, None, None, None, 8).run(work, "B04")
+
+    clear = valid & (scl != 9)
+    replace = ~clear
+    bg = adjacency.background_reflectance(base, n_adj, replace, float(base[clear].mean()))
+    q, s = lookup(table, "q", "B04", z, 50, 1.0), lookup(table, "s", "B04", z, 50, 1.0)
+    assert np.abs(q[25] - q[5]).max() > 1e-3 * q[5].max()           # the two classes differ
+    border = adjacency.border_zone(valid, n_adj)
+    assert border.any() and not border[:10].any()
+    q_eff = np.where(border, 1.1 * q, q)
+    expected = (base + q_eff * (base - bg)) * (1.0 - (bg - r_ref) * s)
+    expected[~valid] = 0.0
+    np.testing.assert_allclose(work, expected, rtol=2e-5, atol=1e-7)
+    # the cloud does not brighten its surroundings: its background is the clear mean, not 0.8
+    assert bg[8, 8] == pytest.approx(base[clear].mean(), rel=1e-5)
+
+
+def test_brdf_only_on_rugged_terrain_and_when_switched_on(table):
+    """The BRDF factor needs rugged terrain and BRDF_Correction > 0: flat terrain keeps its reflectance with
+    BRDF_Correction 1 (no cos beta map exists there), rugged terrain with cos beta 0.1 (far below the lower
+    bound) keeps it with BRDF_Correction 0 (no adjacency, no terrain step)."""
+    shape = (6, 5)
+    base = np.full(shape, 0.2, np.float32)
+    cbeta = np.full(shape, 0.1, np.float32)
+    out = {}
+    for rugged, code in ((True, 0), (False, 0), (True, 1), (False, 1)):
+        work = base.copy()
+        settings = AcSettings(adj_km=0.0, max_nr_topo_iter=0, brdf_correction=code)
+        maps = (cbeta, np.ones(shape, np.float32)) if rugged else (None, None)
+        step2.Step2(_scene(shape), settings, table, np.int16(0), 50, 1.0, 0.15, np.ones(shape, bool), 0, rugged,
+                    *maps, None, 3).run(work, "B04")
+        out[rugged, code] = work
+    np.testing.assert_array_equal(out[True, 0], out[False, 0])
+    np.testing.assert_array_equal(out[False, 1], out[False, 0])
+    assert (out[True, 1] < out[True, 0] - 0.01).all()                 # with BRDF_Correction 1 it acts

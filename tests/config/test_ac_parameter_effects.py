@@ -162,6 +162,30 @@ def test_ac_max_nr_topo_iter_zero_drops_the_reflected_terrain_irradiance(lut):
         np.testing.assert_array_equal(once.surface_reflectance[band], with_terrain.surface_reflectance[band])
 
 
+def test_ac_max_nr_topo_iter_zero_leaves_no_terrain_step_at_all(lut):
+    """Without reflected terrain irradiance its start value (AC_Terrain_Refl_Start, replaced in the second
+    step) cannot matter: no second terrain step runs. With it, the start value matters."""
+    scene, _ = _rugged_scene(lut)
+    settings = AcSettings(adj_km=0.0)
+
+    def boa(**changes):
+        return driver.correct_resolution(scene, lut, replace(settings, **changes)).surface_reflectance["B04"]
+
+    off = boa(max_nr_topo_iter=0)
+    np.testing.assert_array_equal(boa(max_nr_topo_iter=0, terrain_refl_start=0.4), off)
+    assert not np.array_equal(boa(terrain_refl_start=0.4), boa())
+
+
+def test_adj_km_of_one_pixel_corrects_with_a_3x3_box(lut):
+    """Adj_Km 0.02 km at 20 m is n_adj = 1 (odd already): the adjacency correction runs with a 3 x 3 box,
+    different from none and from 0.06 km (n_adj 3)."""
+    scene, _ = make_scene(lut, n=20, bg_uniform=False)
+    boa = {km: driver.correct_resolution(scene, lut, AcSettings(adj_km=km)).surface_reflectance["B04"]
+           for km in (0.0, 0.02, 0.06)}
+    assert np.abs(boa[0.02] - boa[0.0]).max() > 1e-4
+    assert np.abs(boa[0.02] - boa[0.06]).max() > 2e-5
+
+
 def test_band_wavelengths_decide_which_bands_get_the_adjacency_correction(lut):
     scene, _ = make_scene(lut, bg_uniform=False)
     adjacency = AcSettings(adj_km=1.0)

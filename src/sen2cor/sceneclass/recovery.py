@@ -32,9 +32,9 @@ HPC_HIGH_PERCENT = 20.0
 HPC_LOW_PERCENT = 2.0
 HPC_MIN_BLOB_M = 300.0
 LAND_B10_FLOOR = 0.0015
-#: ESA-CCI land-cover (LCCS) codes.
+#: ESA-CCI land-cover (LCCS) codes; bare areas are the codes 200 to 202 (both included).
 LCM_URBAN = 190
-LCM_BARE = (200, 201, 202)
+LCM_BARE = (200, 202)
 LCM_WATER = 210
 #: Step 20: a blob is recovered when at most this fraction of its outer ring is cloud, cirrus or shadow.
 URBAN_RING_CLOUD_MAX = 0.35
@@ -142,7 +142,7 @@ def urban_bare_recovery(scl: np.ndarray, land_cover: np.ndarray) -> np.ndarray:
     """
     out = np.zeros(scl.shape, bool)
     cloudish = in_classes(scl, (SCL.UNCLASSIFIED, SCL.MEDIUM_PROBA_CLOUDS))
-    for cover in (land_cover == LCM_URBAN, (land_cover >= min(LCM_BARE)) & (land_cover <= max(LCM_BARE))):
+    for cover in (land_cover == LCM_URBAN, (land_cover >= LCM_BARE[0]) & (land_cover <= LCM_BARE[1])):
         out |= cover & (scl == NOT_CLASSIFIED)
         out |= clear_ring_blobs(cover & cloudish, scl)
     return out
