@@ -170,23 +170,29 @@ def test_blue_scaling_needs_enough_ddv_pixels(lut, table, percentage, promille, 
 
 
 # ----------------------------------------------------------------------------- DDV inversion per pixel elevation
+def two_elevation_ddv(lut, n: int):
+    """All DDV through 20 km, the left half at 0.1 km, the right half at 1.1 km: (elevation km, TOA, radiance,
+    SCL, the table on the scene's elevation nodes)."""
+    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
+    low, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
+    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
+    toa = {b: np.where(z > 0.5, high.toa[b], low.toa[b]).astype(np.float32) for b in low.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    nodes = rtables.elevation_nodes(lut.elevation_km, z)
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    return z, toa, rad, low.scl, t
+
+
 def test_ddv_inversion_uses_each_pixels_elevation(lut):
     """All DDV, half of the scene at 0.1 km and half at 1.1 km, both seen through 20 km: each pixel is
     inverted with the functions of its own elevation, so both halves give the truth.  (With the sea-level
     functions for the 1.1 km half, its smaller path radiance would read as a clearer atmosphere.)"""
     n = 40
-    z = np.where(np.arange(n)[None, :] < n // 2, 0.1, 1.1) * np.ones((n, 1))
-    scene, _ = make_scene(lut, n=n, noise=0.0, altitude_km=0.1)
-    high, _ = make_scene(lut, n=n, noise=0.0, altitude_km=1.1)
-    toa = {b: np.where(z > 0.5, high.toa[b], scene.toa[b]).astype(np.float32) for b in scene.toa}
-    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
-    e0 = np.array([E0[b] for b in lut.bands])
-    nodes = rtables.elevation_nodes(lut.elevation_km, z)
-    assert nodes.tolist() == [0.0, 0.5, 1.0, 1.5]
-    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, e0, nodes, np.asarray(lut.water_vapour_cm, float))
-    for zi in (None, rtables.elevation_class(nodes, z)):
-        sr = retrieval.SceneRadiance(rad, toa, scene.scl, scene.scl > 0, z.astype(np.float32), 20.0,
-                                     WATER_VAPOUR_CM, zi)
+    z, toa, rad, scl, t = two_elevation_ddv(lut, n)
+    assert t.elevation_km.tolist() == [0.0, 0.5, 1.0, 1.5]
+    for zi in (None, rtables.elevation_class(t.elevation_km, z)):
+        sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM, zi)
         res = retrieval.retrieve_aot(sr, t, SCALING)
         assert res.method == "SEN2COR_DDV"
         assert res.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
@@ -679,3 +685,137 @@ def test_ddv_path_takes_the_settings_thresholds_weight_and_green_check(lut, tabl
     dark_green.radiance["B03"][:] = radiance.toa_radiance(green, E0["B03"], SZA)
     res = retrieval.retrieve_aot(dark_green, table, SCALING)
     assert res.final_visibility_km > res.ddv_visibility_km + 2.0
+
+
+# ----------------------------------------------------------------------------- round 4 (helper mutH)
+def test_cams_and_dbv_results_report_the_start_and_the_failed_ddv_search(lut, table):
+    """Without DDV the result still carries the start visibility and the DDV search's outcome (0 %, the
+    first B12 threshold 0.05: DDV_PIXEL_PERCENTAGE and DDV_REFLECTANCE_RANGE of the metadata, facts
+    "quality indicators"), and no DDV visibility: CAMS (start 40 km) and the DBV fall-back (start 8 km)."""
+    sr = scene_radiance(lut, 20.0)
+    cams = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
+    dbv = retrieval.retrieve_aot(sr, table, replace(SETTINGS, visibility_km=8.0))
+    assert cams.method == "CAMS" and dbv.method == "DEFAULT" and dbv.info["DBV_PIXELS"] == 10
+    for res, start in ((cams, 40.0), (dbv, 8.0)):
+        assert res.start_visibility_km == start
+        assert res.ddv_visibility_km is None
+        assert res.ddv is not None and not res.ddv.found and res.ddv.mask.shape == sr.scl.shape
+        assert res.ddv.percent == 0.0 and res.ddv.swir_upper == 0.05
+
+
+def test_final_visibility_without_land_is_the_mean_over_the_valid_pixels(lut, table):
+    """Water only (SCL 6: no DDV, no land for the negative checks), CAMS 30 km everywhere, start 40 km: the
+    final visibility is that of the valid pixels' mean index, the 30 km of CAMS, not the start."""
+    n = 30
+    sr = scene_radiance(lut, 20.0, n=n, scl_value=6)
+    sr = replace(sr, scl=np.full((n, n), 6, np.uint8))
+    res = retrieval.retrieve_aot(sr, table, SETTINGS, cams_aod550=cams_aod([30.0] * 3))
+    index = visibility.visibility_to_index(30.0)
+    assert res.method == "CAMS" and np.all(res.vis_index == index)
+    assert res.final_visibility_km == pytest.approx(float(visibility.VISEXT_KM[index]))
+    assert res.final_visibility_km != pytest.approx(float(visibility.VISEXT_KM[visibility.visibility_to_index(40.0)]))
+
+
+def test_retrieval_logs_the_ddv_visibility(lut, table, caplog):
+    """The DDV path's log line names the DDV visibility (truth 20 km) and the DDV percentage (all of it)."""
+    caplog.set_level("INFO", logger="sen2cor.atmcorr.retrieval")
+    retrieval.retrieve_aot(ddv_radiance(lut), table, SCALING)
+    line = [r.getMessage() for r in caplog.records if r.getMessage().startswith("AOT retrieval")][-1]
+    assert line.startswith("AOT retrieval SEN2COR_DDV: start 40.0 km, DDV ") and line.endswith("(DDV 100.00 %)")
+    assert float(line.split(", DDV ")[1].split(" km")[0]) == pytest.approx(20.0, abs=1.0)
+
+
+def soil_at(lut, z_km: float, red: np.ndarray) -> retrieval.SceneRadiance:
+    """Soil (SCL 5) at ``z_km`` with the surface red ``red`` (a map), seen through 20 km at 2 cm."""
+    n = red.shape[0]
+    f = lut.interpolate(SZA, 0.0, 0.0, z_km, 20.0, WATER_VAPOUR_CM)
+    surface = {b: np.full((n, n), SOIL[b], np.float32) for b in lut.bands}
+    surface["B04"] = red.astype(np.float32)
+    toa = {b: toa_reflectance(f, i, surface[b]) for i, b in enumerate(lut.bands)}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in lut.bands}
+    scl = np.full((n, n), 5, np.uint8)
+    return retrieval.SceneRadiance(rad, toa, scl, scl > 0, z_km, 20.0, WATER_VAPOUR_CM)
+
+
+def test_negative_check_adjacency_factor_is_at_the_scene_elevation_and_the_tested_visibility(lut):
+    """The adjacency term of the red check, rho + q (rho - background) (facts B.7 step 7), takes q of the
+    tested visibility at the scene's mean elevation.  5 % of a bright soil (red 0.3) is dark (red 0.02, read
+    about 0.012 at 15 km): with the table's q the adjacency term pulls the dark pixels far below 0.01 and the
+    check steps up from 15 km; in a table whose red q is 0 only at (1.0 km, 15 km) the term vanishes there
+    and 15 km is kept.  q read at another elevation node or averaged over the visibilities is not 0."""
+    n = 20
+    red = np.full((n, n), 0.3)
+    dark = (np.arange(n)[:, None] % 4 == 0) & (np.arange(n)[None, :] % 5 == 0)
+    red[dark] = 0.02
+    assert dark.mean() == 0.05
+    assert flat_reflectance_at(lut, "B04", 0.02, 15.0) > 0.01
+    sr = soil_at(lut, 1.0, red)
+    nodes = np.array([0.0, 0.5, 1.0, 1.5])
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    assert retrieval.negative_check(sr, t, 15.0, SETTINGS) > 15.0
+    q = t.q.copy()
+    q[t.band("B04"), 2, visibility.visibility_to_index(15.0)] = 0.0
+    assert retrieval.negative_check(sr, replace(t, q=q, cache={}), 15.0, SETTINGS) == 15.0
+
+
+def test_water_vapour_is_retrieved_with_the_curves_of_the_scene_elevation(lut):
+    """A grey surface (0.25 in B8A and B09, APDA's assumption) at 2.0 km under 1.0 cm (sea-level column, the
+    LUT's label) on a table with nodes 0 to 2.0 km: the retrieval with the functions of 2.0 km gives 1.0 cm;
+    the retrieval start (2.0 cm) is what a pixel without a usable ratio would get."""
+    n, z, u = 12, 2.0, 1.0
+    f = lut.interpolate(SZA, 0.0, 0.0, z, VIS_20_KM, u)
+    rad = {}
+    for band in ("B8A", "B09"):
+        i = lut.bands.index(band)
+        rho = 0.25
+        toa = (f.path_reflectance[i] + (f.t_down_dir[i] + f.t_down_dif[i]) * (f.t_up_dir[i] + f.t_up_dif[i])
+               * rho / (1 - f.spherical_albedo[i] * rho))
+        rad[band] = np.full((n, n), radiance.toa_radiance(np.float32(toa), E0[band], SZA), np.float32)
+    nodes = rtables.elevation_nodes(lut.elevation_km, np.array([0.1, z]))
+    assert nodes.size > 1 and nodes[-1] == z
+    t = rtables.tabulate(lut, lut.bands, SZA, 0.0, 0.0, np.array([E0[b] for b in lut.bands]), nodes,
+                         np.asarray(lut.water_vapour_cm, float))
+    scl = np.full((n, n), 5, np.uint8)
+    iv = int(visibility.visibility_to_index(20.0))
+    label, mean = retrieval.retrieve_wv(rad["B8A"], rad["B09"], scl, np.full((n, n), z, np.float32), t, iv, 2.0,
+                                        0.0, 1, 0.0, 20.0)
+    np.testing.assert_allclose(label, u, atol=0.01)
+    assert mean == pytest.approx(u, abs=0.01)
+
+
+def test_ddv_inversion_in_chunks_reads_each_chunks_elevations(lut, monkeypatch):
+    """The DDV inversion runs in chunks of DDV_CHUNK pixels (memory only): with a per-pixel elevation (half the
+    scene at 0.1 km, half at 1.1 km) chunks of 150 of the 400 DDV pixels give the indices of one chunk, and the
+    truth (20 km)."""
+    n = 20
+    z, toa, rad, scl, t = two_elevation_ddv(lut, n)
+    sr = retrieval.SceneRadiance(rad, toa, scl, scl > 0, z.astype(np.float32), 20.0, WATER_VAPOUR_CM)
+    whole = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
+    monkeypatch.setattr(retrieval, "DDV_CHUNK", 150)
+    chunked = retrieval.retrieve_aot(sr, replace(t, cache={}), SCALING)
+    assert whole.ddv.mask.sum() == n * n
+    assert chunked.ddv_visibility_km == whole.ddv_visibility_km == pytest.approx(20.0, abs=1.0)
+    np.testing.assert_array_equal(chunked.vis_index, whole.vis_index)
+
+
+def test_ddv_map_smoothing_window_from_the_settings(lut, table):
+    """AC_Ddv_Smooting_Window (facts B.7 step 10) reaches the DDV map: DDV everywhere, the left half seen through
+    10 km, the right half through 30 km, the negative checks switched off (cut-offs -1).  Window 0: no filter,
+    each half keeps its own index (to three grid steps: the inversion interpolates between the LUT's visibilities); the
+    1 km window (sigma 49 pixels at 20 m) blends them."""
+    n = 40
+    left, _ = make_scene(lut, n=n, vis_km=10.0, noise=0.0, blue_from_red=True)
+    right, _ = make_scene(lut, n=n, vis_km=30.0, noise=0.0, blue_from_red=True)
+    half = np.arange(n)[None, :] >= n // 2
+    toa = {b: np.where(half, right.toa[b], left.toa[b]).astype(np.float32) for b in left.toa}
+    rad = {b: radiance.toa_radiance(toa[b], E0[b], SZA) for b in toa}
+    sr = retrieval.SceneRadiance(rad, toa, left.scl, left.scl > 0, ELEVATION_KM, 20.0, WATER_VAPOUR_CM)
+    settings = replace(SCALING, cut_off_aot_iter_vegetation=-1.0, cut_off_aot_iter_water=-1.0)
+    sharp = retrieval.retrieve_aot(sr, table, replace(settings, ddv_smoothing_window_km=0.0))
+    assert sharp.ddv.mask.all()
+    i10, i30 = visibility.visibility_to_index(10.0), visibility.visibility_to_index(30.0)
+    assert np.abs(sharp.vis_index[:, : n // 2].astype(int) - i10).max() <= 3
+    assert np.abs(sharp.vis_index[:, n // 2 :].astype(int) - i30).max() <= 3
+    smooth = retrieval.retrieve_aot(sr, table, replace(settings, ddv_smoothing_window_km=1.0))
+    assert np.abs(smooth.vis_index[:, 0].astype(int) - i10).min() > 10

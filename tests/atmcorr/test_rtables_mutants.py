@@ -158,3 +158,59 @@ def test_tabulate_evaluates_the_lut_on_the_visibility_grid():
         np.testing.assert_allclose(got[:, 1, 30, 1], getattr(f, name), rtol=1e-6, err_msg=name)
     np.testing.assert_allclose(t.q[:, 1, 30, 1], adjacency_factor(f.t_up_dir, f.t_up_dif), rtol=1e-6)
     assert t.q[1, 0, 30, 0] != t.q[1, 0, 150, 0]            # q depends on the visibility
+
+
+# ----------------------------------------------------------------------------- round 4 (helper mutH)
+def test_elevation_nodes_clip_the_dem_to_3_5_km_on_a_table_reaching_higher():
+    """Sen2Cor clips the DEM to 3500 m (algorithm facts, altitude grid): on a table whose nodes go to 4.5 km,
+    a scene between 3.0 and 3.9 km needs the nodes up to 3.5 km only, and one entirely above 3.5 km sits at
+    3.5 km."""
+    lut = 0.5 * np.arange(10)                                  # 0 .. 4.5 km
+    assert rtables.elevation_nodes(lut, np.array([3.0, 3.9])).tolist() == [3.0, 3.5]
+    assert rtables.elevation_nodes(lut, np.array([4.1, 4.3])).tolist() == [3.5, 4.0]
+    # entirely below sea level: clipped to 0 km, still a two-node table from 0
+    assert rtables.elevation_nodes(lut, np.array([-0.3, -0.1])).tolist() == [0.0, 0.5]
+
+
+def test_tabulate_takes_a_single_water_vapour_level_as_a_number():
+    lut = make_table()
+    e0 = np.array([E0["B02"]])
+    t = rtables.tabulate(lut, ("B02",), 35.0, 5.0, 60.0, e0, np.array([0.0, 0.5]), 1.0)
+    assert t.water_vapour_cm.tolist() == [1.0] and t.lp.shape == (1, 2, visibility.N_VIS_INDEX, 1)
+
+
+def test_tabulate_uses_the_products_solar_irradiance():
+    """The product's SOLAR_IRRADIANCE replaces the LUT's: path radiance and the two irradiances are
+    proportional to it; s, q and t_dir are ratios of transmittances and do not change."""
+    lut = make_table()
+    bands = ("B02", "B09")
+    e0 = np.array([E0[b] for b in bands])
+    nodes = np.array([0.0, 0.5])
+    wv = np.array([0.4, 2.0])
+    ref = rtables.tabulate(lut, bands, 35.0, 5.0, 60.0, e0, nodes, wv)
+    other = rtables.tabulate(lut, bands, 35.0, 5.0, 60.0, e0 * np.array([1.1, 0.9]), nodes, wv)
+    ratio = np.array([1.1, 0.9])[:, None, None, None]
+    for name in ("lp", "e0t", "edift"):
+        np.testing.assert_allclose(getattr(other, name), getattr(ref, name) * ratio, rtol=1e-6, err_msg=name)
+    for name in ("s", "q", "t_dir"):
+        np.testing.assert_allclose(getattr(other, name), getattr(ref, name), rtol=1e-6, err_msg=name)
+
+
+def test_lookup_per_pixel_water_vapour_is_float32():
+    """Per-pixel maps are float32 (memory of a 10980 x 10980 band), also on the water-vapour path."""
+    got = rtables.lookup(synthetic(), "lp", "B04", np.array([0.26, 0.74]), 40, np.array([0.73, 1.37]))
+    assert got.dtype == np.float32
+
+
+def test_lookup_error_names_the_function():
+    with pytest.raises(ValueError, match=r"^lookup: per-pixel visibility and per-pixel water vapour at once "
+                                         r"is not supported$"):
+        rtables.lookup(synthetic(), "lp", "B04", 0.5, np.array([1, 2]), np.array([1.0, 2.0]))
+
+
+def test_lookup_per_pixel_visibility_between_the_first_two_levels():
+    """A scalar water vapour between the table's first two levels (0.4 and 1.0 cm) blends those two levels."""
+    z = np.array([0.0, 0.5, 0.74])
+    iv = np.array([3, 90, 182])
+    for u in (0.55, 0.73):
+        np.testing.assert_allclose(rtables.lookup(synthetic(), "lp", "B04", z, iv, u), truth(z, iv, u), rtol=2e-6)
