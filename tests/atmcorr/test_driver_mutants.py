@@ -389,17 +389,23 @@ def test_auto_trial_reads_the_tables_at_the_seasons_default_water_vapour():
         assert ratios(winter, [2])[name] == pytest.approx(at_2cm[name], abs=1e-9)     # one level: that level
 
 
-def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
-    """Left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column: read at each
-    pixel's elevation, the preliminary WV is 2 cm; read at sea level, the thinner column above 2 km would look
-    like less water vapour."""
+def _sea_level_and_2km(lut):
+    """40 x 40 px, left half at sea level, right half at 2 km (DEM and TOA), both under a 2 cm sea-level column."""
     low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
     high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
     right = np.zeros((40, 40), bool)
     right[:, 20:] = True
-    z = np.where(right, 2.0, 0.0).astype(np.float32)
-    rad = {b: radiance.toa_radiance(np.where(right, high.toa[b], low.toa[b]), low.e0_w_m2_um[b], low.sza_deg)
-           for b in ("B8A", "B09")}
+    return replace(low, toa={b: np.where(right, high.toa[b], low.toa[b]) for b in low.toa},
+                   elevation_m=np.where(right, 2000.0, 0.0).astype(np.float32))
+
+
+def test_preliminary_water_vapour_reads_each_pixel_at_its_elevation(lut):
+    """Left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column: read at each
+    pixel's elevation, the preliminary WV is 2 cm; read at sea level, the thinner column above 2 km would look
+    like less water vapour."""
+    low = _sea_level_and_2km(lut)
+    z = low.elevation_m / np.float32(1000.0)
+    rad = {b: radiance.toa_radiance(low.toa[b], low.e0_w_m2_um[b], low.sza_deg) for b in ("B8A", "B09")}
     e0 = np.array([low.e0_w_m2_um[b] for b in lut.bands])
     nodes = driver.elevation_nodes(lut.elevation_km, z)
     assert nodes[0] == 0.0 and nodes[-1] >= 2.0
@@ -436,12 +442,7 @@ def test_ddv_search_gets_the_preliminary_water_vapour_of_each_pixels_elevation(l
     """DEM: left half at sea level, right half at 2 km, both simulated with a 2 cm (sea-level) column. The DDV
     search reads its tables at the preliminary WV, which is retrieved at each pixel's elevation: 2 cm (read at
     sea level, the 2 km half would look drier: see test_preliminary_water_vapour_reads_each_pixel_at_its_elevation)."""
-    low, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=0.0, noise=0.0)
-    high, _ = make_scene(lut, n=40, wv_cm=2.0, altitude_km=2.0, noise=0.0)
-    right = np.zeros((40, 40), bool)
-    right[:, 20:] = True
-    scene = replace(low, toa={b: np.where(right, high.toa[b], low.toa[b]) for b in low.toa},
-                    elevation_m=np.where(right, 2000.0, 0.0).astype(np.float32))
+    scene = _sea_level_and_2km(lut)
     seen = []
     real = driver.retrieve_aot
     monkeypatch.setattr(driver, "retrieve_aot", lambda sr, *a: seen.append(sr.water_vapour_cm) or real(sr, *a))
