@@ -287,10 +287,16 @@ def test_aerosol_type_auto_over_a_dem():
     assert choice == "maritime" and ratios["maritime"] == pytest.approx(1.0, abs=0.05)
 
 
+def _levels(table, index):
+    """``table`` cut to the water-vapour levels ``index`` (a list of positions on its WV axis)."""
+    return replace(table, water_vapour_cm=table.water_vapour_cm[index],
+                   values={k: v[..., index] for k, v in table.values.items()})
+
+
 def test_a_table_with_one_water_vapour_level_has_it_as_main_level(lut):
     """WV_Correction 0 uses the LUT's main level: Sen2Cor's default (2 cm in summer) when the table has
     several levels, the only level of a one-level table (here 2.9 cm)."""
-    one = replace(lut, water_vapour_cm=lut.water_vapour_cm[3:4], values={k: v[..., 3:4] for k, v in lut.values.items()})
+    one = _levels(lut, [3])
     assert list(one.water_vapour_cm) == [2.9]
     scene, _ = make_scene(lut, n=20)
     res = driver.correct_resolution(scene, one, AcSettings(adj_km=0.0, wv_correction=0))
@@ -361,12 +367,6 @@ def test_green_red_check_of_the_ddv_needs_b03(lut):
 
 
 # --- the water vapour of the Aerosol_Type AUTO trials ---
-
-def _levels(table, index):
-    """``table`` cut to the water-vapour levels ``index`` (a list of positions on its WV axis)."""
-    return replace(table, water_vapour_cm=table.water_vapour_cm[index],
-                   values={k: v[..., index] for k, v in table.values.items()})
-
 
 def test_auto_trial_reads_the_tables_at_the_seasons_default_water_vapour():
     """The AUTO trials run at Sen2Cor's default WV of the season (2.0 cm summer, 0.4 cm winter), i.e. as with

@@ -11,8 +11,8 @@ from sen2cor.atmcorr.inputs import SceneInputs
 from sen2cor.atmcorr.settings import AcSettings
 
 
-def _scene(shape=(3, 4), **kw) -> SceneInputs:
-    return SceneInputs(20, {}, np.full(shape, 4, np.uint8), {}, 30.0, 150.0, **kw)
+def _scene(shape=(3, 4), scl=None, **kw) -> SceneInputs:
+    return SceneInputs(20, {}, np.full(shape, 4, np.uint8) if scl is None else scl, {}, 30.0, 150.0, **kw)
 
 
 @pytest.mark.parametrize("strip_rows", [1, 2, 100])
@@ -282,8 +282,8 @@ def test_adjacency_step_per_pixel_class_clouds_no_data_and_border(table):
     base[~valid] = 0.0
     settings = AcSettings(adj_km=0.06)
     work = base.copy()
-    scene = SceneInputs(20, {}, scl, {}, 30.0, 150.0)
-    step2.Step2(scene, settings, table, z, 50, 1.0, r_ref, valid, n_adj, False, None, None, None, 8).run(work, "B04")
+    step2.Step2(_scene(shape, scl), settings, table, z, 50, 1.0, r_ref, valid, n_adj, False, None, None, None,
+                8).run(work, "B04")
 
     clear = valid & (scl != 9)
     replace = ~clear

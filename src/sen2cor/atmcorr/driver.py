@@ -278,8 +278,9 @@ def auto_aerosol(
 
     ratios: dict[str, float | None] = {}
     z = elevation_km(scene, settings)
-    valid = _valid_area(np.asarray(scene.scl))
-    scl = _no_data_outside(np.asarray(scene.scl), valid)
+    scl = np.asarray(scene.scl)
+    valid = _valid_area(scl)
+    scl = _no_data_outside(scl, valid)
     for name, lut in luts.items():
         bands = tuple(b for b in ("B02", "B03", "B04", "B8A", "B12") if b in scene.toa and b in lut.bands)
         levels = np.asarray(lut.water_vapour_cm, dtype=np.float64)
